@@ -1,0 +1,24 @@
+// Runs every test: the type check, unit tests beside the code (src/**/*.test.ts,
+// testkit/**/*.test.ts) and the integration tests that boot real QEMU (test/**/*.test.ts).
+// `--unit` skips the QEMU tests. Test files run one at a time on this 2-core machine so
+// that QEMU boots do not fight each other for CPU and stall budgets stay meaningful.
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+
+const unitOnly = process.argv.includes('--unit');
+const skipTypecheck = process.argv.includes('--no-typecheck');
+
+if (!skipTypecheck) {
+  process.stdout.write('== type check (tsc --noEmit)\n');
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    process.stdout.write('type check failed\n');
+    process.exit(tsc.status ?? 1);
+  }
+}
+
+const patterns = ['src/**/*.test.ts', 'testkit/**/*.test.ts', ...(unitOnly ? [] : ['test/**/*.test.ts'])];
+const files = patterns.flatMap((p) => globSync(p)).sort();
+process.stdout.write(`== ${files.length} test files\n`);
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,17 @@
+import type { Command } from '../command.ts';
+
+type Entry = Readonly<{ summary: string; load: () => Promise<{ command: Command }> }>;
+
+// Commands load lazily, so `bootmedic analyze` does not pay for QEMU or SQLite code.
+export const COMMANDS: Readonly<Record<string, Entry>> = {
+  run: { summary: 'Set up nothing, boot the example VMs and report each boot (the main job on its defaults).', load: () => import('./run.ts') },
+  boot: { summary: 'Boot a VM once and report its phases and outcome.', load: () => import('./boot.ts') },
+  watch: { summary: 'Keep VMs running and report every boot and reboot.', load: () => import('./watch.ts') },
+  analyze: { summary: 'Find boot failures in a saved console log (or stdin).', load: () => import('./analyze.ts') },
+  eval: { summary: 'Measure the signature engine against a labelled folder.', load: () => import('./eval.ts') },
+  guest: { summary: 'Build the guests bootmedic boots (tiny, debian).', load: () => import('./guest.ts') },
+  ledger: { summary: 'Show, verify, prove and export the transparency log.', load: () => import('./ledger.ts') },
+  image: { summary: 'Inspect, repair and catalogue disk images.', load: () => import('./image.ts') },
+  diagnose: { summary: 'Rank the likely causes of a failed boot.', load: () => import('./diagnose.ts') },
+  drill: { summary: 'Inject faults into real VMs and measure recovery.', load: () => import('./drill.ts') },
+};

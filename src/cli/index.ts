@@ -1,0 +1,3 @@
+export { main } from './main.ts';
+export { EXIT } from './exit-codes.ts';
+export type { Command, CommandContext } from './command.ts';

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { resolveAppConfig } from '../config/index.ts';
+import { isBootmedicError } from '../core/index.ts';
+import type { CommandContext } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT } from './exit-codes.ts';
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`);
+  return `bootmedic keeps virtual machines booting.\n\nusage: bootmedic [--home DIR] <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'bootmedic help <command>' for a command's options.\n`;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `bootmedic ${pkg.version} (node ${process.version})\n`;
+}
+
+/** Splits the global flags (before the command) from the command and its own argv. */
+function splitGlobal(argv: string[]): { home?: string; rest: string[] } {
+  const out: { home?: string; rest: string[] } = { rest: [] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--home' && i + 1 < argv.length) out.home = argv[++i]!;
+    else if (a.startsWith('--home=')) out.home = a.slice('--home='.length);
+    else break;
+  }
+  out.rest = argv.slice(i);
+  // `--home` may also come after the command: commands share one home flag.
+  const j = out.rest.findIndex((a) => a === '--home' || a.startsWith('--home='));
+  if (j > 0) {
+    const a = out.rest[j]!;
+    if (a === '--home' && j + 1 < out.rest.length) {
+      out.home = out.rest[j + 1]!;
+      out.rest.splice(j, 2);
+    } else if (a.startsWith('--home=')) {
+      out.home = a.slice('--home='.length);
+      out.rest.splice(j, 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs the bootmedic CLI and returns the process exit code.
+ * Mistakes of the user's print one line with the fix and no stack trace.
+ */
+export async function main(argv: string[], io: Partial<Pick<CommandContext, 'stdout' | 'stderr' | 'stdin'>> = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const stdin = io.stdin ?? process.stdin;
+  const { home, rest } = splitGlobal(argv);
+  const [name, ...args] = rest;
+  if (name === undefined || name === '--help' || name === '-h') {
+    stdout.write(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    stdout.write(version());
+    return EXIT.ok;
+  }
+  if (name === 'help') {
+    const target = args[0];
+    const entry = target === undefined ? undefined : COMMANDS[target];
+    if (entry === undefined) {
+      stdout.write(help());
+      return target === undefined ? EXIT.ok : EXIT.usage;
+    }
+    const { command } = await entry.load();
+    stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    stderr.write(`bootmedic: unknown command '${name}'\n  fix: run 'bootmedic --help' for the list of commands\n`);
+    return EXIT.usage;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      stderr.write(`\nbootmedic: ${sig}: stopping VMs cleanly (press Ctrl-C again to force)\n`);
+      controller.abort(new Error(sig));
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const app = resolveAppConfig({ home });
+    const { command } = await entry.load();
+    const code = await command.run(args, { app, stdout, stderr, stdin, signal: controller.signal });
+    return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
+  } catch (e) {
+    if (isBootmedicError(e)) {
+      stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
+      if (e.code === 'CLI_USAGE') return EXIT.usage;
+      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_')) return EXIT.unavailable;
+      return EXIT.dataError;
+    }
+    stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.internal;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,40 @@
+import { mkdirSync, accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { configErrors } from './errors.ts';
+
+/** Where bootmedic keeps its state and its download cache, fixed once per process. */
+export type AppConfig = Readonly<{
+  /** State: the store, the ledger, boot consoles, keys. */
+  home: string;
+  /** Downloaded Debian packages and built guests, shared by every home. */
+  cache: string;
+  /** True when CI=true: no progress bars, no colours. */
+  ci: boolean;
+  /** Colours on stdout (a TTY and NO_COLOR unset). */
+  color: boolean;
+}>;
+
+/**
+ * Resolves the app config in a fixed order: flags, then environment, then defaults.
+ * This and the rest of config/ are the only places that read process.env.
+ */
+export function resolveAppConfig(flags: { home?: string | undefined; cache?: string | undefined } = {}, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const xdgData = env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share');
+  const xdgCache = env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  const home = resolve(flags.home ?? (env['BOOTMEDIC_HOME'] || join(xdgData, 'bootmedic')));
+  const cache = resolve(flags.cache ?? (env['BOOTMEDIC_CACHE'] || join(xdgCache, 'bootmedic')));
+  const ci = env['CI'] === 'true' || env['CI'] === '1';
+  const color = !ci && !env['NO_COLOR'] && process.stdout.isTTY === true;
+  return Object.freeze({ home, cache, ci, color });
+}
+
+/** Creates the home directory (owner-only) and checks it is writable. */
+export function ensureHome(cfg: AppConfig): void {
+  try {
+    mkdirSync(cfg.home, { recursive: true, mode: 0o700 });
+    accessSync(cfg.home, constants.W_OK);
+  } catch (cause) {
+    throw configErrors.make('CONFIG_BAD_HOME', `data directory ${cfg.home}: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -1,0 +1,5 @@
+export { loadVmSpec, parseVmSpec, VmSpecSchema } from './vm-spec.ts';
+export type { VmSpec, ReadySignal } from './vm-spec.ts';
+export { resolveAppConfig, ensureHome } from './app-config.ts';
+export type { AppConfig } from './app-config.ts';
+export { configErrors } from './errors.ts';

@@ -1,0 +1,60 @@
+/**
+ * The one error type bootmedic throws for breakage and bad input.
+ *
+ * Every error has a stable, namespaced `code` (listed with cause and fix in
+ * docs/errors.md, never reused), a message that names the thing that is wrong, and a
+ * `fix` that tells the user what to do. Expected outcomes (a failed boot, a problem
+ * found in an image) are values, not errors.
+ */
+export class BootmedicError extends Error {
+  readonly code: string;
+  readonly fix: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: string, message: string, options: { fix: string; cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BootmedicError';
+    this.code = code;
+    this.fix = options.fix;
+    this.details = options.details;
+  }
+}
+
+/** One entry of a part's error catalogue: why the error happens and what fixes it. */
+export type ErrorSpec = { readonly cause: string; readonly fix: string };
+
+/** A part's catalogue of error codes; docs/errors.md is generated from all of them. */
+export type ErrorCatalogue<C extends string = string> = { readonly part: string; readonly codes: Readonly<Record<C, ErrorSpec>> };
+
+/**
+ * Declares a part's error codes and returns a factory that builds typed errors.
+ *
+ * @example
+ * export const ledgerErrors = defineErrors('ledger', {
+ *   LEDGER_BAD_KEY: { cause: 'The signing key file cannot be read.', fix: 'Restore the key or pass --home.' },
+ * });
+ * throw ledgerErrors.make('LEDGER_BAD_KEY', `key ${path}: not an Ed25519 key`);
+ */
+export function defineErrors<const C extends string>(part: string, codes: Record<C, ErrorSpec>) {
+  const catalogue: ErrorCatalogue<C> = Object.freeze({ part, codes: Object.freeze(codes) });
+  return {
+    catalogue,
+    /** Builds an error; `fix` defaults to the catalogue's fix for the code. */
+    make(code: C, message: string, options: { fix?: string; cause?: unknown; details?: Record<string, unknown> } = {}): BootmedicError {
+      const init: { fix: string; cause?: unknown; details?: Record<string, unknown> } = { fix: options.fix ?? codes[code].fix };
+      if (options.cause !== undefined) init.cause = options.cause;
+      if (options.details !== undefined) init.details = options.details;
+      return new BootmedicError(code, message, init);
+    },
+  };
+}
+
+/** True when `e` is a BootmedicError, optionally with the given code. */
+export function isBootmedicError(e: unknown, code?: string): e is BootmedicError {
+  return e instanceof BootmedicError && (code === undefined || e.code === code);
+}
+
+/** Exhaustiveness guard for `switch` over tagged unions. */
+export function assertNever(x: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
+}
