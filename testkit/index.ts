@@ -1,0 +1,1 @@
+export { sharedDir, sharedPath, skipWithout } from './shared.ts';
