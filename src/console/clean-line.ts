@@ -1,0 +1,87 @@
+// Removes terminal control from one console line: ANSI CSI / OSC / two-byte ESC
+// sequences (ECMA-48 §5.4), other C0 controls, and carriage-return overdraw, where a
+// bare "\r" followed by more text (progress bars, systemd's animated "[  ***] A start
+// job is running" lines) leaves only the text written after the last "\r".
+
+// Any character that needs the slow path: C0 controls except TAB, ESC, DEL and the
+// 8-bit CSI (U+009B) that some firmware emits.
+const NEEDS_CLEANING = /[\x00-\x08\x0a-\x1f\x7f\x9b]/;
+
+/** Returns the line without terminal control sequences and with CR overdraw applied. */
+export function cleanLine(s: string): string {
+  if (!NEEDS_CLEANING.test(s)) return s;
+  let out = '';
+  let resetPending = false;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) {
+      i = skipEscape(s, i + 1);
+      continue;
+    }
+    if (c === 0x9b) {
+      i = skipCsi(s, i + 1);
+      continue;
+    }
+    if (c === 0x0d) {
+      resetPending = true;
+      i++;
+      continue;
+    }
+    if (c < 0x20 && c !== 0x09) {
+      i++;
+      continue;
+    }
+    if (c === 0x7f) {
+      i++;
+      continue;
+    }
+    // Copy a run of plain characters at once (the common case inside a dirty line).
+    let j = i + 1;
+    while (j < n) {
+      const d = s.charCodeAt(j);
+      if ((d < 0x20 && d !== 0x09) || d === 0x7f || d === 0x9b) break;
+      j++;
+    }
+    if (resetPending) {
+      out = '';
+      resetPending = false;
+    }
+    out += s.slice(i, j);
+    i = j;
+  }
+  return out;
+}
+
+/** Index after the escape sequence whose ESC is just before `i` (incomplete → end). */
+function skipEscape(s: string, i: number): number {
+  if (i >= s.length) return i;
+  const c = s.charCodeAt(i);
+  if (c === 0x5b) return skipCsi(s, i + 1); // ESC [
+  if (c === 0x5d || c === 0x50 || c === 0x5f || c === 0x5e || c === 0x58) {
+    // OSC, DCS, APC, PM, SOS: a string ended by BEL or ST (ESC \); bounded by the line.
+    for (let j = i + 1; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 0x07) return j + 1;
+      if (d === 0x1b && s.charCodeAt(j + 1) === 0x5c) return j + 2;
+    }
+    return s.length;
+  }
+  // nF sequences: intermediates 0x20-0x2F then one final byte (e.g. ESC ( B); else Fp/Fe/Fs: one byte.
+  let j = i;
+  while (j < s.length && s.charCodeAt(j) >= 0x20 && s.charCodeAt(j) <= 0x2f) j++;
+  return Math.min(j + 1, s.length);
+}
+
+/** Index after a CSI body starting at `i`: parameters, intermediates, one final byte. */
+function skipCsi(s: string, i: number): number {
+  let j = i;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d >= 0x40 && d <= 0x7e) return j + 1;
+    if (d < 0x20 || d > 0x3f) return j; // malformed: stop before the stray character
+    j++;
+  }
+  return j;
+}

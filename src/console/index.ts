@@ -1,0 +1,11 @@
+// console/: bytes → lines. ANSI and CR stripping, kernel timestamp / syslog level /
+// caller-tag prefixes, bounded line length, and the bounded raw console file.
+// It knows nothing about crashes (signatures/ does).
+export { createLineSplitter, splitLines } from './line-splitter.ts';
+export type { ConsoleLine, LineSplitter, LineSplitterOptions } from './line-splitter.ts';
+export { createConsoleRecorder } from './console-recorder.ts';
+export type { ConsoleRecorder } from './console-recorder.ts';
+export { cleanLine } from './clean-line.ts';
+export { parsePrefix } from './prefix.ts';
+export type { Prefix } from './prefix.ts';
+export { consoleErrors } from './errors.ts';

@@ -1,0 +1,144 @@
+import { cleanLine } from './clean-line.ts';
+import { parsePrefix } from './prefix.ts';
+import { consoleErrors } from './errors.ts';
+
+/** One console line, cleaned of terminal control, with its kernel/syslog prefixes parsed. */
+export type ConsoleLine = {
+  /** 1-based line number within this boot's console. */
+  no: number;
+  /** The line after ANSI/CR cleaning, prefixes kept (shown as evidence). */
+  raw: string;
+  /** The line with console prefixes ("[  12.345678]", "[ T123]", "[ C1]", "<6>") removed. */
+  text: string;
+  /** Seconds, from "[  12.345678]". */
+  kernelTs?: number;
+  /** "T123" | "C1". */
+  caller?: string;
+  /** Syslog level from "<N>". */
+  level?: number;
+  /** Arrival time from the injected clock (ms since the splitter was created). */
+  atMs: number;
+  /** True when the line hit maxLineBytes and was cut. */
+  truncated?: boolean;
+};
+
+export type LineSplitterOptions = {
+  onLine: (line: ConsoleLine) => void;
+  /** Called after each push with the cleaned, still-unterminated tail (a prompt such as
+   *  "(initramfs) ", "login: ", "grub> " has no newline). Not called when the tail is empty. */
+  onPartial?: (text: string, atMs: number) => void;
+  /** Default 64 KiB; longer lines are cut and flagged, never buffered unboundedly. */
+  maxLineBytes?: number;
+  /** Injected clock, default performance.now() relative to creation. */
+  now?: () => number;
+};
+
+/** A streaming splitter: push bytes or text as they arrive, get cleaned lines. */
+export type LineSplitter = { push(chunk: Uint8Array | string): void; end(): void };
+
+const DEFAULT_MAX_LINE = 64 * 1024;
+// A prompt is short; the partial callback sees at most this much of a long tail, so a
+// byte-at-a-time stream into a long unterminated line stays linear.
+const PARTIAL_WINDOW = 4096;
+
+/**
+ * Creates a streaming line splitter: bytes in (UTF-8, invalid bytes become U+FFFD and
+ * never throw), `ConsoleLine`s out, with memory bounded by `maxLineBytes`.
+ *
+ * @example
+ * const s = createLineSplitter({ onLine: (l) => engine.push(l) });
+ * vm.onEvent((ev) => { if (ev.type === 'console') s.push(ev.chunk); });
+ */
+export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
+  const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
+  if (!Number.isInteger(max) || max < 16) throw consoleErrors.make('CONSOLE_BAD_OPTION', `maxLineBytes ${max}: must be an integer of at least 16`);
+  const t0 = opts.now === undefined ? performance.now() : 0;
+  const now = opts.now ?? (() => performance.now() - t0);
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  const { onLine, onPartial } = opts;
+  let no = 0;
+  let tail = ''; // the unterminated rest, uncleaned
+  let discarding = false; // after a cut line, drop text until the next newline
+
+  function emit(rawText: string, atMs: number, truncated: boolean): void {
+    const raw = cleanLine(rawText);
+    const p = parsePrefix(raw);
+    const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
+    if (p.kernelTs !== undefined) line.kernelTs = p.kernelTs;
+    if (p.caller !== undefined) line.caller = p.caller;
+    if (p.level !== undefined) line.level = p.level;
+    if (truncated) line.truncated = true;
+    onLine(line);
+  }
+
+  /** Keeps a long unterminated tail bounded: CR overdraw first, then a cut. */
+  function bound(atMs: number): void {
+    if (tail.length <= max) return;
+    // Text before a "\r" that has more text after it is overdrawn: drop it now.
+    const cr = tail.lastIndexOf('\r', tail.length - 2);
+    if (cr >= 0 && cleanLine(tail.slice(cr + 1)).length > 0) tail = tail.slice(cr + 1);
+    if (tail.length <= max) return;
+    emit(tail.slice(0, max), atMs, true);
+    tail = '';
+    discarding = true;
+  }
+
+  function feed(s: string): void {
+    if (s.length === 0) return;
+    const atMs = now();
+    let start = 0;
+    let nl = s.indexOf('\n');
+    let hadTail = false;
+    while (nl !== -1) {
+      if (discarding) {
+        discarding = false;
+      } else {
+        let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);
+        tail = '';
+        if (piece.length > max) {
+          // A cut line: keep its start, as bound() would have had it arrived slowly.
+          const cr = piece.lastIndexOf('\r', piece.length - 2);
+          if (cr >= 0 && cleanLine(piece.slice(cr + 1)).length > 0) piece = piece.slice(cr + 1);
+          if (piece.length > max) emit(piece.slice(0, max), atMs, true);
+          else emit(piece, atMs, false);
+        } else {
+          emit(piece, atMs, false);
+        }
+      }
+      start = nl + 1;
+      nl = s.indexOf('\n', start);
+    }
+    if (start < s.length) {
+      hadTail = true;
+      if (!discarding) {
+        tail += start === 0 ? s : s.slice(start);
+        bound(atMs);
+      }
+    }
+    if (hadTail && onPartial !== undefined && !discarding && tail.length > 0) {
+      const shown = cleanLine(tail.length > PARTIAL_WINDOW ? tail.slice(-PARTIAL_WINDOW) : tail);
+      if (shown.length > 0) onPartial(shown, atMs);
+    }
+  }
+
+  return {
+    push(chunk) {
+      feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    },
+    end() {
+      feed(decoder.decode());
+      if (tail.length > 0 && !discarding) emit(tail, now(), false);
+      tail = '';
+      discarding = false;
+    },
+  };
+}
+
+/** Splits a whole saved console into lines (offline); the final unterminated line is emitted too. */
+export function splitLines(text: string | Uint8Array): ConsoleLine[] {
+  const lines: ConsoleLine[] = [];
+  const s = createLineSplitter({ onLine: (l) => lines.push(l), now: () => 0 });
+  s.push(text);
+  s.end();
+  return lines;
+}
