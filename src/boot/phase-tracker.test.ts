@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Finding } from '../signatures/index.ts';
+import { createPhaseTracker, type TrackerEvent } from './phase-tracker.ts';
+import { learnStallBudget } from './stall-budget.ts';
+
+const noHistory = learnStallBudget([], { defaultSeconds: 10, floorSeconds: 1, factor: 2, percentile: 95 });
+const make = (budget = noHistory) => {
+  const t = createPhaseTracker({ ready: { type: 'marker', text: 'bootmedic-ready' }, budget, bootLoop: { resets: 3, windowSeconds: 60 } });
+  const events: TrackerEvent[] = [];
+  t.onEvent((e) => events.push(e));
+  return { t, events };
+};
+const progress = (phase: Finding['phase'], atMs: number, line: number): Finding => ({
+  id: `phase.${phase}`, family: 'progress', title: `entered ${phase}`, component: 'kernel', layer: 'guest-kernel', severity: 'info',
+  phase, stopsBoot: false, evidence: [{ line, text: `marker for ${phase}` }], atMs,
+});
+const panic = (atMs: number): Finding => ({
+  id: 'kernel.panic', family: 'kernel-panic', title: 'Kernel panic - not syncing: sysrq triggered crash', component: 'kernel', layer: 'guest-kernel',
+  severity: 'fatal', phase: 'init', stopsBoot: true, evidence: [{ line: 40, text: 'Kernel panic - not syncing: sysrq triggered crash' }], atMs,
+});
+
+test('progress markers build the timeline and the ready marker ends the boot as ready', () => {
+  const { t, events } = make();
+  t.finding(progress('kernel', 100, 1));
+  t.finding(progress('initramfs', 1500, 30));
+  t.finding(progress('kernel', 1600, 31)); // never backwards
+  t.line(42, 'bootmedic-ready', 'bootmedic-ready', 2000);
+  assert.deepEqual(t.timeline().map((e) => e.phase), ['firmware', 'kernel', 'initramfs', 'ready']);
+  const v = t.verdict();
+  assert.equal(v?.status, 'ready');
+  assert.equal(v?.atMs, 2000);
+  assert.equal(events.filter((e) => e.type === 'verdict').length, 1);
+});
+
+test('a boot-stopping finding fails the boot at once, with its title as the reason', () => {
+  const { t } = make();
+  t.finding(progress('kernel', 100, 1));
+  t.finding(panic(900));
+  assert.equal(t.verdict()?.status, 'failed');
+  assert.equal(t.verdict()?.reason, 'Kernel panic - not syncing: sysrq triggered crash');
+  assert.equal(t.verdict()?.atMs, 900);
+  assert.equal(t.verdict()?.phase, 'kernel');
+  t.line(50, 'bootmedic-ready', 'bootmedic-ready', 1000);
+  assert.equal(t.verdict()?.status, 'failed', 'the first verdict stands');
+});
+
+test('GUEST_PANICKED fails the boot and names the action', () => {
+  const { t } = make();
+  t.qmp('GUEST_PANICKED', { action: 'pause' }, 500);
+  assert.match(t.verdict()!.reason, /GUEST_PANICKED, action pause/);
+  assert.equal(t.verdict()?.cause, 'guest-panicked');
+});
+
+test('three guest resets inside the window are a boot loop', () => {
+  const { t, events } = make();
+  t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 1000);
+  t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 2000);
+  assert.equal(t.verdict(), undefined);
+  t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 3000);
+  assert.equal(t.verdict()?.cause, 'boot-loop');
+  assert.equal(events.filter((e) => e.type === 'reset').length, 3);
+});
+
+test('a reset we asked for (guest false) is not counted', () => {
+  const { t } = make();
+  for (const at of [1, 2, 3, 4]) t.qmp('RESET', { guest: false, reason: 'host-qmp-system-reset' }, at);
+  assert.equal(t.verdict(), undefined);
+});
+
+test('no phase progress past the budget is a stall; progress restarts the clock', () => {
+  const { t } = make();
+  t.tick(9000);
+  assert.equal(t.verdict(), undefined);
+  t.finding(progress('kernel', 9500, 1));
+  t.tick(19000);
+  assert.equal(t.verdict(), undefined, 'the kernel phase began at 9.5 s');
+  t.tick(19600);
+  assert.equal(t.verdict()?.status, 'stalled');
+  assert.match(t.verdict()!.reason, /phase kernel.*default, no good boot known/);
+});
+
+test('QEMU exiting before a verdict is a failure; after stopping() it is not', () => {
+  const a = make();
+  a.t.exit({ code: 1, signal: null, reason: 'qemu: could not load kernel' }, 50);
+  assert.equal(a.t.verdict()?.cause, 'qemu-exit');
+  assert.match(a.t.verdict()!.reason, /could not load kernel/);
+  const b = make();
+  b.t.stopping();
+  b.t.exit({ code: 0, signal: null, reason: 'quit' }, 50);
+  assert.equal(b.t.verdict(), undefined);
+});
+
+test('a guest power-off before ready is a failure, after ready it is not', () => {
+  const a = make();
+  a.t.qmp('SHUTDOWN', { guest: true, reason: 'guest-shutdown' }, 100);
+  assert.equal(a.t.verdict()?.cause, 'guest-shutdown');
+  const b = make();
+  b.t.line(1, 'bootmedic-ready', 'bootmedic-ready', 10);
+  b.t.qmp('SHUTDOWN', { guest: true, reason: 'guest-shutdown' }, 100);
+  assert.equal(b.t.verdict()?.status, 'ready');
+});
+
+test('the login ready signal matches the unterminated prompt', () => {
+  const t = createPhaseTracker({ ready: { type: 'login' }, budget: noHistory, bootLoop: { resets: 3, windowSeconds: 60 } });
+  t.partial('imgprobe login', 10);
+  assert.equal(t.verdict(), undefined);
+  t.partial('imgprobe login: ', 20);
+  assert.equal(t.verdict()?.status, 'ready');
+});
