@@ -1,0 +1,135 @@
+// Builds the tiny guest: Debian's kernel plus a busybox initramfs written in pure node.
+// The result is content-addressed (<cache>/guests/tiny/<key>/) by the two .deb files,
+// the init script and the module list, so building again is a no-op.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import type { AppConfig } from '../../config/index.ts';
+import { guestErrors } from '../errors.ts';
+import { writeCpioGz, type CpioEntry } from './cpio.ts';
+import { fetchDeb, resolveKernelPackage, unpackDeb, type Log } from './debs.ts';
+
+/** A built tiny guest: what QEMU's -kernel / -initrd / -append need. */
+export type TinyGuest = Readonly<{
+  kernel: string;
+  initrd: string;
+  /** Default kernel command line; VmSpec.append adds fault switches after it. */
+  cmdline: string;
+  kernelVersion: string;
+  dir: string;
+}>;
+
+/** Bumped when the initramfs layout changes, so old builds are not reused. */
+const LAYOUT = 1;
+/** The console is the first serial port; after ready the guest powers off unless told to idle. */
+export const TINY_CMDLINE = 'console=ttyS0,115200 bootmedic.after=poweroff';
+
+const ModulesSchema = z.object({ comment: z.string(), modules: z.array(z.string().regex(/^kernel\/[\w/.-]+\.ko$/)).min(1) }).strict();
+const ManifestSchema = z.object({ kernel: z.string(), initrd: z.string(), cmdline: z.string(), kernelVersion: z.string(), dir: z.string() }).strict();
+
+function dataFile(name: string): Buffer {
+  return readFileSync(new URL(`./${name}`, import.meta.url));
+}
+
+function tinyRoot(app: AppConfig): string {
+  return join(app.cache, 'guests', 'tiny');
+}
+
+/**
+ * Returns the tiny guest last built into the cache, without touching the network.
+ * Throws GUEST_NOT_BUILT when there is none.
+ */
+export function resolveTinyGuest(app: AppConfig): TinyGuest {
+  const current = join(tinyRoot(app), 'current.json');
+  try {
+    const m = ManifestSchema.parse(JSON.parse(readFileSync(current, 'utf8')));
+    if (existsSync(m.kernel) && existsSync(m.initrd)) return Object.freeze(m);
+  } catch {
+    // fall through: absent or unreadable means not built
+  }
+  throw guestErrors.make('GUEST_NOT_BUILT', `the tiny guest is not built in ${tinyRoot(app)}`);
+}
+
+/**
+ * Downloads Debian's kernel and busybox-static into <cache>/debs, unpacks them into the
+ * cache and writes vmlinuz + a gzip newc initramfs. Idempotent; progress goes to `log`.
+ *
+ * @example
+ * const g = await buildTinyGuest(app, { log: (l) => process.stderr.write(l + '\n') });
+ * // g.kernel, g.initrd, g.cmdline
+ */
+export async function buildTinyGuest(app: AppConfig, opts: { log?: Log; signal?: AbortSignal } = {}): Promise<TinyGuest> {
+  const log = opts.log ?? (() => {});
+  const signal = opts.signal;
+  const debs = join(app.cache, 'debs');
+  const kernelPkg = await resolveKernelPackage(debs, signal);
+  const kernelVersion = kernelPkg.replace(/^linux-image-/, '');
+  log(`kernel package ${kernelPkg}`);
+  const kernelDeb = await fetchDeb(kernelPkg, debs, log, signal);
+  const busyboxDeb = await fetchDeb('busybox-static', debs, log, signal);
+
+  const init = dataFile('init.sh');
+  const modules = ModulesSchema.parse(JSON.parse(dataFile('modules.json').toString('utf8'))).modules;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ LAYOUT, kernel: basename(kernelDeb), busybox: basename(busyboxDeb), modules, cmdline: TINY_CMDLINE }))
+    .update(init)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(tinyRoot(app), key);
+  const manifestPath = join(dir, 'manifest.json');
+  const guest: TinyGuest = Object.freeze({ kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.cpio.gz'), cmdline: TINY_CMDLINE, kernelVersion, dir });
+  if (existsSync(manifestPath) && existsSync(guest.kernel) && existsSync(guest.initrd)) {
+    log(`tiny guest ${key} already built`);
+    writeCurrent(app, guest);
+    return guest;
+  }
+
+  const unpacked = join(app.cache, 'unpacked');
+  const kdir = join(unpacked, basename(kernelDeb, '.deb'));
+  const bdir = join(unpacked, basename(busyboxDeb, '.deb'));
+  const modPaths = modules.map((m) => `./lib/modules/${kernelVersion}/${m}`);
+  log(`unpacking ${basename(kernelDeb)}`);
+  await unpackDeb(kernelDeb, kdir, [`./boot/vmlinuz-${kernelVersion}`, ...modPaths], signal);
+  log(`unpacking ${basename(busyboxDeb)}`);
+  await unpackDeb(busyboxDeb, bdir, 'all', signal);
+
+  const read = (p: string) => {
+    try {
+      return readFileSync(p);
+    } catch (cause) {
+      throw guestErrors.make('GUEST_UNPACK_FAILED', `unpacked package lacks ${p}`, { cause });
+    }
+  };
+  // Order matters for the truncated-initrd fault: big binaries first and /init last, so
+  // a cut archive loses /init and the kernel reports that no init was found.
+  const names = modules.map((m) => basename(m, '.ko'));
+  const entries: CpioEntry[] = [
+    ...['bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'root'].map((p): CpioEntry => ({ type: 'dir', path: p })),
+    { type: 'chardev', path: 'dev/console', major: 5, minor: 1 },
+    { type: 'chardev', path: 'dev/null', major: 1, minor: 3, mode: 0o666 },
+    { type: 'file', path: 'bin/busybox', data: read(join(bdir, 'bin', 'busybox')), mode: 0o755 },
+    { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+    ...modules.map((m, i): CpioEntry => ({ type: 'file', path: `lib/modules/${names[i]}.ko`, data: read(join(kdir, 'lib', 'modules', kernelVersion, m)) })),
+    { type: 'file', path: 'etc/tiny-modules', data: Buffer.from(names.join('\n') + '\n') },
+    { type: 'file', path: 'init', data: init, mode: 0o755 },
+  ];
+  log('writing initramfs (gzip newc cpio)');
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'initrd.cpio.gz'), writeCpioGz(entries));
+  copyFileSync(join(kdir, 'boot', `vmlinuz-${kernelVersion}`), join(tmp, 'vmlinuz'));
+  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(guest, null, 2) + '\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  writeCurrent(app, guest);
+  log(`tiny guest ${key} built`);
+  return guest;
+}
+
+function writeCurrent(app: AppConfig, g: TinyGuest): void {
+  const p = join(tinyRoot(app), 'current.json');
+  writeFileSync(`${p}.tmp`, JSON.stringify(g, null, 2) + '\n');
+  renameSync(`${p}.tmp`, p);
+}

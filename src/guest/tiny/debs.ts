@@ -1,0 +1,82 @@
+// Debian packages for the tiny guest: resolved with apt-cache, fetched with
+// `apt-get download` into <cache>/debs (never installed on the host) and unpacked with
+// dpkg-deb into the cache.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { guestErrors } from '../errors.ts';
+import { runTool } from './run-tool.ts';
+
+/** Progress output of a build (stderr lines). */
+export type Log = (line: string) => void;
+
+/** The newest `linux-image-<ver>-amd64` the `linux-image-amd64` metapackage depends on, or the newest cached one offline. */
+export async function resolveKernelPackage(debsDir: string, signal?: AbortSignal): Promise<string> {
+  // The control field names are never translated, unlike `apt-cache depends` output.
+  const r = await runTool('apt-cache', ['show', '--no-all-versions', 'linux-image-amd64'], signal ? { signal } : {});
+  const m = /^Depends:\s*(linux-image-[\w.+-]+-amd64)\b/m.exec(r.stdout);
+  if (r.code === 0 && m?.[1]) return m[1];
+  const cached = cachedDebs(debsDir, /^(linux-image-\d[\w.+-]*-amd64)_/);
+  if (cached[0] !== undefined) return cached[0].pkg;
+  throw guestErrors.make('GUEST_DOWNLOAD_FAILED', `apt-cache cannot resolve linux-image-amd64: ${r.stderr.trim() || 'no Depends field'}`);
+}
+
+function cachedDebs(debsDir: string, re: RegExp): { pkg: string; file: string }[] {
+  if (!existsSync(debsDir)) return [];
+  return readdirSync(debsDir)
+    .filter((f) => f.endsWith('.deb'))
+    .flatMap((f) => {
+      const m = re.exec(f);
+      return m?.[1] ? [{ pkg: m[1], file: join(debsDir, f) }] : [];
+    })
+    .sort((a, b) => b.file.localeCompare(a.file));
+}
+
+/** Path of the cached .deb of `pkg`, downloading it with `apt-get download` when absent. */
+export async function fetchDeb(pkg: string, debsDir: string, log: Log, signal?: AbortSignal): Promise<string> {
+  mkdirSync(debsDir, { recursive: true });
+  const escaped = pkg.replace(/[.+]/g, '\\$&');
+  const have = cachedDebs(debsDir, new RegExp(`^(${escaped})_`));
+  if (have[0] !== undefined) return have[0].file;
+  log(`downloading ${pkg} into ${debsDir}`);
+  // Running as root, apt drops to the _apt user and warns when that user cannot write
+  // here; the download still succeeds, so the warning is only shown on failure.
+  const r = await runTool('apt-get', ['download', '-q', pkg], { cwd: debsDir, ...(signal ? { signal } : {}) });
+  const got = cachedDebs(debsDir, new RegExp(`^(${escaped})_`));
+  if (r.code !== 0 || got[0] === undefined) {
+    throw guestErrors.make('GUEST_DOWNLOAD_FAILED', `apt-get download ${pkg} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  }
+  return got[0].file;
+}
+
+/**
+ * Unpacks the named members of a .deb (`./boot/...` style paths, shell-free: dpkg-deb's
+ * tar stream is piped into tar) into `dest`, atomically: a half-done unpack is never seen.
+ */
+export async function unpackDeb(deb: string, dest: string, members: readonly string[] | 'all', signal?: AbortSignal): Promise<void> {
+  if (existsSync(dest)) return;
+  const tmp = `${dest}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const opt = signal ? { signal } : {};
+  try {
+    if (members === 'all') {
+      const r = await runTool('dpkg-deb', ['-x', deb, tmp], opt);
+      if (r.code !== 0) throw new Error(r.stderr.trim());
+    } else {
+      const src = spawn('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', 'pipe', 'pipe'], ...opt });
+      const srcDone = new Promise<number | null>((res, rej) => {
+        src.on('error', rej);
+        src.on('close', res);
+      });
+      const r = await runTool('tar', ['-x', '-C', tmp, ...members], { stdin: src.stdout, ...opt });
+      const srcCode = await srcDone;
+      if (srcCode !== 0 || r.code !== 0) throw new Error(r.stderr.trim() || `dpkg-deb exited ${srcCode}`);
+    }
+    renameSync(tmp, dest);
+  } catch (cause) {
+    rmSync(tmp, { recursive: true, force: true });
+    if ((cause as { code?: string }).code === 'GUEST_TOOL_MISSING') throw cause;
+    throw guestErrors.make('GUEST_UNPACK_FAILED', `cannot unpack ${deb}: ${(cause as Error).message}`, { cause });
+  }
+}
