@@ -1,0 +1,27 @@
+// The composition root's wiring, shared by the commands that boot VMs: one hypervisor,
+// one store, one ledger, closed in reverse order.
+import { ensureHome, type AppConfig } from '../config/index.ts';
+import { createQemuHypervisor } from '../hypervisor/index.ts';
+import { openLedger } from '../ledger/index.ts';
+import { openStore } from '../store/index.ts';
+import type { SupervisorDeps } from '../supervisor/index.ts';
+
+export type Runtime = SupervisorDeps & { close(): Promise<void> };
+
+/** Opens the store, the ledger and the QEMU hypervisor for `app.home`. */
+export async function openRuntime(app: AppConfig): Promise<Runtime> {
+  ensureHome(app);
+  const store = openStore({ home: app.home });
+  const ledger = await openLedger({ home: app.home });
+  const hypervisor = createQemuHypervisor(app);
+  return {
+    hypervisor,
+    home: app.home,
+    store,
+    record: (entry) => ledger.append(entry),
+    async close() {
+      await ledger.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
+
+type Paint = Readonly<{ red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string }>;
+
+/** ANSI colours when the output is a terminal, plain text otherwise (and under CI or NO_COLOR). */
+export function paint(color: boolean): Paint {
+  const wrap = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { red: wrap('31'), green: wrap('32'), yellow: wrap('33'), dim: wrap('2'), bold: wrap('1') };
+}
+
+const statusWord = (p: Paint, status: string) =>
+  status === 'ready' ? p.green('READY') : status === 'stalled' ? p.yellow('STALLED') : p.red('FAILED');
+
+/** One human line per supervisor event, as it happens (undefined: nothing to print). */
+export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
+  switch (e.type) {
+    case 'boot-start':
+      return `${p.bold(e.vm)}  boot ${e.bootId}  accel ${e.accel}${e.accelReason ? p.dim(` (${e.accelReason})`) : ''}`;
+    case 'phase':
+      return `  ${p.dim(`+${secs(e.atMs)}`.padStart(9))}  ${e.phase.padEnd(10)} ${p.dim((e.evidence?.text ?? '').slice(0, 100))}`;
+    case 'finding': {
+      const f = e.finding;
+      const sev = f.severity === 'fatal' || f.severity === 'error' ? p.red(f.severity) : p.yellow(f.severity);
+      return `  ${p.dim(`+${secs(f.atMs ?? 0)}`.padStart(9))}  ${sev} ${f.family}: ${f.title}`;
+    }
+    case 'reset':
+      return `  ${p.dim(`+${secs(e.atMs)}`.padStart(9))}  ${p.yellow('reset')} (guest reboot #${e.count})`;
+    case 'verdict':
+      return undefined;
+    case 'outcome':
+      return renderOutcome(e.outcome, p);
+    case 'vm-exit':
+      return p.dim(`${e.vm}  ${e.reason}`);
+  }
+}
+
+/** The closing block of a boot: status, reason, evidence lines, where the console is. */
+export function renderOutcome(o: BootOutcome, p: Paint): string {
+  const head = `${p.bold(o.vm)}  ${statusWord(p, o.status)} after ${secs(o.durationMs)} in phase ${o.phase}: ${o.reason}`;
+  const lines = [head];
+  if (o.status !== 'ready') {
+    if (o.evidence.length > 0) {
+      lines.push('  evidence:');
+      for (const ev of o.evidence.slice(0, 8)) lines.push(`    ${p.dim(`L${ev.line}`.padEnd(6))} ${p.red(ev.text.slice(0, 160))}`);
+    }
+    lines.push(p.dim(`  console: ${o.consoleLog}`));
+  }
+  return lines.join('\n');
+}
+
+/** The JSON object of `bootmedic boot --json` (the fields scripts rely on come first). */
+export function outcomeJson(o: BootOutcome): Record<string, unknown> {
+  return {
+    status: o.status,
+    phase: o.phase,
+    reason: o.reason,
+    findings: o.findings,
+    timeline: o.timeline,
+    accel: o.accel,
+    durationMs: o.durationMs,
+    vm: o.vm,
+    bootId: o.bootId,
+    cause: o.cause,
+    accelReason: o.accelReason,
+    evidence: o.evidence,
+    qmpEvents: o.qmpEvents,
+    qemu: o.qemu,
+    resets: o.resets,
+    stallBudget: o.stallBudget,
+    startedAt: o.startedAt,
+    consoleLog: o.consoleLog,
+    runDir: o.runDir,
+  };
+}

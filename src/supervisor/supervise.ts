@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { budgetFor, createPhaseTracker, learnStallBudget, type PhaseTracker, type StallBudget, type Timeline } from '../boot/index.ts';
+import type { VmSpec } from '../config/index.ts';
+import { createConsoleRecorder, createLineSplitter } from '../console/index.ts';
+import type { Hypervisor, VmEvent, VmProcess } from '../hypervisor/index.ts';
+import { createSignatureEngine, findingsFromQmpPanic } from '../signatures/index.ts';
+import type { Store } from '../store/index.ts';
+import { imageKeyOf } from './image-key.ts';
+import type { BootOutcome, QmpEventRecord, SupervisorEvent } from './outcome.ts';
+
+export type SupervisorDeps = Readonly<{
+  hypervisor: Hypervisor;
+  home: string;
+  store?: Store;
+  /** Appends an entry to the transparency log (the composition root wires the ledger). */
+  record?: (entry: { type: string; vm: string; data: unknown }) => Promise<unknown>;
+}>;
+
+export type SuperviseOptions = Readonly<{
+  signal?: AbortSignal;
+  /** 'once': stop the VM at the first verdict. 'watch': keep it and follow later reboots. */
+  mode: 'once' | 'watch';
+  onEvent?: (e: SupervisorEvent) => void;
+  /** Keep the VM running after a failed or stalled verdict (for healing or forensics). */
+  keepFailed?: boolean;
+}>;
+
+/** How long console output may keep arriving after a failure verdict before we stop the VM:
+ * enough for the rest of a panic trace, short enough not to delay recovery. */
+const DRAIN_MS = 400;
+const TICK_MS = 100;
+
+const bootIdFor = (vm: string) => `${vm}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
+
+/**
+ * Boots one VM under supervision and reports each boot's outcome.
+ * In 'once' mode it resolves with the first boot's outcome after stopping the VM; in
+ * 'watch' mode it follows reboots until the VM ends, fails, or the signal aborts.
+ * @example
+ * const [outcome] = await superviseVm(spec, { hypervisor, home }, { mode: 'once' });
+ */
+export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOptions): Promise<BootOutcome[]> {
+  const imageKey = imageKeyOf(spec);
+  const goodTimelines = (): Timeline[] => {
+    if (deps.store === undefined) return [];
+    const own = deps.store.boots.goodBoots({ vm: spec.name });
+    const boots = own.length > 0 ? own : deps.store.boots.goodBoots({ imageKey });
+    return boots.map((b) => b.timeline as Timeline);
+  };
+  const emit = (e: SupervisorEvent) => opts.onEvent?.(e);
+  const vmDir = join(deps.home, 'vms', spec.name);
+  mkdirSync(vmDir, { recursive: true });
+
+  const proc: VmProcess = await deps.hypervisor.launch(spec, { runDir: vmDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const accelReason = (proc as { accelReason?: string }).accelReason ?? '';
+  const outcomes: BootOutcome[] = [];
+  let session: BootSession | undefined;
+  let stopping = false;
+  let exitInfo: { code: number | null; signal: string | null; stderr: string } = { code: null, signal: null, stderr: '' };
+
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+
+  const stopVm = async () => {
+    if (stopping) return;
+    stopping = true;
+    session?.tracker.stopping();
+    await proc.stop().catch(() => undefined);
+  };
+
+  const startSession = (startAtMs: number) => {
+    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit);
+    const s = session;
+    s.tracker.onEvent((e) => {
+      if (e.type !== 'verdict') return;
+      const v = e.verdict;
+      emit({ type: 'verdict', vm: spec.name, bootId: s.bootId, status: v.status, reason: v.reason, atMs: v.atMs - s.startAtMs, detectedAt: performance.now() });
+      if (v.status === 'ready') {
+        void s.close(exitInfo).then((o) => {
+          outcomes.push(o);
+          emit({ type: 'outcome', outcome: o });
+          if (opts.mode === 'once') void stopVm();
+        });
+        return;
+      }
+      // Failed or stalled: let the console drain the rest of the evidence, then stop.
+      setTimeout(() => {
+        void (async () => {
+          if (!opts.keepFailed) await stopVm();
+          const o = await s.close(exitInfo);
+          outcomes.push(o);
+          emit({ type: 'outcome', outcome: o });
+          finish();
+        })();
+      }, DRAIN_MS);
+    });
+  };
+
+  startSession(0);
+  const off = proc.onEvent((ev: VmEvent) => {
+    if (ev.type === 'qmp' && ev.event === 'RESET' && ev.data['guest'] !== false && session?.tracker.verdict()?.status === 'ready') {
+      // A reboot after a good boot is a new boot (watch mode follows it).
+      if (opts.mode === 'watch') {
+        emit({ type: 'reset', vm: spec.name, bootId: session.bootId, atMs: ev.atMs - session.startAtMs, count: 1 });
+        startSession(ev.atMs);
+      }
+      return;
+    }
+    if (ev.type === 'exit') exitInfo = { code: ev.code, signal: ev.signal, stderr: ev.stderr };
+    session?.handle(ev);
+  });
+  const onAbort = () => void stopVm();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setInterval(() => session?.tracker.tick(performance.now() - proc.startedAtPerf), TICK_MS);
+
+  const exited = proc.exited.then((info) => {
+    exitInfo = { code: info.code, signal: info.signal, stderr: info.stderr };
+    emit({ type: 'vm-exit', vm: spec.name, reason: stopping ? 'stopped by bootmedic' : `QEMU exited (${info.code ?? info.signal})` });
+  });
+  try {
+    if (opts.mode === 'once') {
+      await Promise.race([done, exited.then(() => new Promise((r) => setTimeout(r, DRAIN_MS + 100)))]);
+    } else {
+      await Promise.race([done, exited.then(() => new Promise((r) => setTimeout(r, DRAIN_MS + 100)))]);
+    }
+  } finally {
+    clearInterval(timer);
+    off();
+    opts.signal?.removeEventListener('abort', onAbort);
+    await stopVm();
+    await exited;
+  }
+  // A boot still open when QEMU ended (e.g. aborted) closes with what it knows.
+  if (session !== undefined && !session.closed) {
+    const o = await session.close(exitInfo);
+    outcomes.push(o);
+    emit({ type: 'outcome', outcome: o });
+  }
+  return outcomes;
+}
+
+type BootSession = ReturnType<typeof openSession>;
+
+/** One boot inside a QEMU process: console → lines → findings → tracker, plus the record. */
+function openSession(
+  spec: VmSpec,
+  proc: VmProcess,
+  deps: SupervisorDeps,
+  imageKey: string,
+  budget: StallBudget,
+  startAtMs: number,
+  accelReason: string,
+  emit: (e: SupervisorEvent) => void,
+) {
+  const bootId = bootIdFor(spec.name);
+  const runDir = join(deps.home, 'boots', bootId);
+  mkdirSync(runDir, { recursive: true });
+  const consoleLog = join(runDir, 'console.log');
+  const recorder = createConsoleRecorder(consoleLog, spec.consoleMaxBytes);
+  const startedAt = new Date().toISOString();
+  const rel = (atMs: number) => atMs - startAtMs;
+  const tracker: PhaseTracker = createPhaseTracker({ ready: spec.ready, budget, bootLoop: spec.bootLoop });
+  const engine = createSignatureEngine();
+  const qmpEvents: QmpEventRecord[] = [];
+  let resets = 0;
+  let closed = false;
+  // Console times are taken when the bytes arrive, relative to this boot's start.
+  let chunkAt = 0;
+  const splitter = createLineSplitter({
+    now: () => chunkAt,
+    onLine: (line) => {
+      tracker.line(line.no, line.raw, line.text, line.atMs);
+      for (const f of engine.push(line)) tracker.finding(f);
+    },
+    onPartial: (text, atMs) => {
+      tracker.partial(text, atMs);
+      for (const f of engine.partial(text, atMs)) tracker.finding(f);
+    },
+  });
+
+  emit({ type: 'boot-start', vm: spec.name, bootId, accel: proc.accel, accelReason, atMs: 0 });
+  tracker.onEvent((e) => {
+    switch (e.type) {
+      case 'phase':
+        emit({ type: 'phase', vm: spec.name, bootId, phase: e.phase, atMs: e.atMs, ...(e.evidence ? { evidence: e.evidence } : {}) });
+        break;
+      case 'finding':
+        emit({ type: 'finding', vm: spec.name, bootId, finding: e.finding });
+        break;
+      case 'reset':
+        resets = e.count;
+        emit({ type: 'reset', vm: spec.name, bootId, atMs: e.atMs, count: e.count });
+        break;
+      case 'verdict':
+        break;
+    }
+  });
+
+  return {
+    bootId,
+    tracker,
+    startAtMs,
+    get closed() {
+      return closed;
+    },
+    handle(ev: VmEvent) {
+      switch (ev.type) {
+        case 'console':
+          recorder.write(ev.chunk);
+          chunkAt = rel(ev.atMs);
+          splitter.push(ev.chunk);
+          break;
+        case 'qmp':
+          qmpEvents.push({ event: ev.event, atMs: rel(ev.atMs), data: ev.data });
+          appendFileSync(join(runDir, 'qmp.jsonl'), `${JSON.stringify({ event: ev.event, atMs: rel(ev.atMs), data: ev.data })}\n`);
+          if (ev.event === 'GUEST_PANICKED') for (const f of findingsFromQmpPanic(ev.data)) tracker.finding({ ...f, atMs: rel(ev.atMs) });
+          tracker.qmp(ev.event, ev.data, rel(ev.atMs));
+          break;
+        case 'exit':
+          tracker.exit({ code: ev.code, signal: ev.signal, reason: ev.error?.message ?? (ev.stderr.trim().split('\n').pop() || `exit code ${ev.code ?? ev.signal}`) }, rel(ev.atMs));
+          break;
+      }
+    },
+    async close(exit: { code: number | null; signal: string | null; stderr: string }): Promise<BootOutcome> {
+      closed = true;
+      splitter.end();
+      await recorder.close();
+      const v = tracker.verdict();
+      const now = rel(performance.now() - proc.startedAtPerf);
+      const findings = tracker.findings();
+      const outcome: BootOutcome = {
+        bootId,
+        vm: spec.name,
+        status: v?.status ?? 'stalled',
+        phase: tracker.phase(),
+        reason: v?.reason ?? `stopped before any verdict in phase ${tracker.phase()} (interrupted)`,
+        cause: v?.cause ?? 'stall',
+        findings,
+        timeline: tracker.timeline(),
+        accel: proc.accel,
+        accelReason,
+        durationMs: Math.round(v?.atMs ?? now),
+        startedAt,
+        evidence: v?.finding?.evidence ?? findings.find((f) => f.severity === 'fatal' || f.stopsBoot)?.evidence ?? [],
+        qmpEvents,
+        qemu: { pid: proc.pid, exitCode: exit.code, signal: exit.signal, stderr: exit.stderr.slice(-4000) },
+        resets,
+        stallBudget: { learnedFrom: budget.learnedFrom, currentPhaseMs: budgetFor(budget, tracker.phase()) },
+        runDir,
+        consoleLog,
+        imageKey,
+      };
+      writeFileSync(join(runDir, 'outcome.json'), `${JSON.stringify(outcome, null, 2)}\n`);
+      if (v !== undefined) {
+        deps.store?.boots.add({
+          id: bootId, vm: spec.name, imageKey, startedAt, status: outcome.status, phase: outcome.phase, reason: outcome.reason,
+          accel: outcome.accel, durationMs: outcome.durationMs, timeline: outcome.timeline, record: outcome,
+        });
+      }
+      await deps.record?.({
+        type: 'boot-outcome',
+        vm: spec.name,
+        data: { bootId, status: outcome.status, phase: outcome.phase, reason: outcome.reason, accel: outcome.accel, durationMs: outcome.durationMs, timeline: outcome.timeline, findings: findings.map((f) => ({ id: f.id, title: f.title, severity: f.severity })) },
+      });
+      return outcome;
+    },
+  };
+}
