@@ -1,0 +1,66 @@
+// Forms the raw title of a report: the format whose title pattern matches earliest in
+// the report wins; its captures and guilty frames fill the title template.
+import type { CompiledFormat, CompiledOops, CompiledRules } from './rules.ts';
+import { extractStackFrames } from './stack-frames.ts';
+
+/** The raw (not yet normalised) title and why the report looks corrupted, if it does. */
+export type Description = { title: string; alt: string[]; corrupted: string; format: CompiledFormat | undefined; frame: string | undefined };
+
+/** Fills "{1} ... {n}" placeholders; a missing argument leaves an empty string. */
+export function fillTemplate(fmt: string, args: readonly string[]): string {
+  return fmt.replace(/\{(\d+)\}/g, (_w, n: string) => args[Number(n) - 1] ?? '');
+}
+
+function execAt(re: RegExp, text: string): RegExpExecArray | null {
+  re.lastIndex = 0;
+  return re.exec(text);
+}
+
+/** Describes `text` (report lines joined by "\n") as oops `oops` does. */
+export function describeReport(text: string, oops: CompiledOops, rules: CompiledRules): Description {
+  let startPos = text.length;
+  let title = '';
+  let alt: string[] = [];
+  let corrupted = '';
+  let format: CompiledFormat | undefined;
+  let frame: string | undefined;
+  let matchedTitle = false;
+  for (const f of oops.formats) {
+    let m = execAt(f.title, text);
+    if (m === null || m.index > startPos) continue;
+    if (m.index === startPos && title !== '') continue;
+    if (m.index < startPos) {
+      title = '';
+      format = undefined;
+      startPos = m.index;
+    }
+    matchedTitle = true;
+    if (f.report !== undefined) {
+      m = execAt(f.report, text);
+      if (m === null) continue;
+    }
+    const args: string[] = [];
+    for (let i = 1; i < m.length; i++) args.push(m[i] ?? '');
+    corrupted = '';
+    frame = undefined;
+    if (f.stack !== undefined) {
+      const got = extractStackFrames(text.slice(m.index), f.stack, rules);
+      if (!got.ok) corrupted = 'extracted no frames';
+      args.push(...got.frames);
+      frame = got.frames[got.frames.length - 1];
+    }
+    title = fillTemplate(f.fmt, args);
+    alt = f.alt.map((a) => fillTemplate(a, args));
+    format = f;
+  }
+  if (title === '') {
+    // The header matched but no format did fully: take the header line as the title.
+    if (matchedTitle) corrupted = 'matched title but not report regexp';
+    const pos = text.indexOf(oops.header);
+    if (pos === -1) return { title: '', alt, corrupted, format, frame };
+    const end = text.indexOf('\n', pos);
+    title = text.slice(pos, end === -1 ? text.length : end);
+  }
+  if (corrupted === '' && format?.corrupted === true) corrupted = 'report format is marked as corrupted';
+  return { title, alt, corrupted, format, frame };
+}

@@ -1,0 +1,171 @@
+// The Linux crash-report parser: finds the first oops line, gathers the lines of the same
+// printk context into the report, forms the title and decides whether it is corrupted.
+// The method follows syzkaller's Linux reporter (pkg/report/linux.go, Apache-2.0,
+// syzkaller project authors); the formats themselves are data in linux-oopses.yaml.
+import type { ConsoleLine } from '../../console/index.ts';
+import { describeReport, type Description } from './describe.ts';
+import { normalizeTitle } from './normalize-title.ts';
+import { CONSOLE_CONTEXT, NO_CONTEXT, toReportLines, type ReportLine } from './report-lines.ts';
+import { linuxRules, type CompiledFormat, type CompiledOops, type CompiledRules } from './rules.ts';
+
+/** A kernel crash report found in console output. */
+export type KernelReport = {
+  title: string; corrupted: boolean; frame?: string; type?: string;
+  startLine: number; endLine: number; alt?: string[];
+  /** Why the report counts as corrupted (absent when it does not). */
+  corruptedReason?: string;
+};
+
+function matchesAny(line: string, res: readonly RegExp[]): boolean {
+  for (const re of res) if (re.test(line)) return true;
+  return false;
+}
+
+/** The oops family whose header this raw line carries, unless suppressed. */
+export function matchOops(raw: string, rules: CompiledRules): CompiledOops | undefined {
+  for (const oops of rules.oopses) {
+    if (!raw.includes(oops.header)) continue;
+    if (matchesAny(raw, oops.suppressions)) continue;
+    return oops;
+  }
+  return undefined;
+}
+
+type Gathered = { text: string; fullText: string; endIdx: number; lastOopsIdx: number };
+
+function minLines(oopsLine: string, rules: CompiledRules): number {
+  for (const b of rules.reportMinLines.byHeader) if (oopsLine.includes(b.contains)) return b.lines;
+  return rules.reportMinLines.default;
+}
+
+// Collects the report: lines of the oops's context (all CPUs' lines once an NMI backtrace
+// of all CPUs starts), minus questionable frames; a later oops ends it unless the context
+// is a task tag (then interleaving is resolved by the tag itself).
+function gatherReport(lines: readonly ReportLine[], start: number, rules: CompiledRules): Gathered {
+  const first = lines[start]!;
+  const context = first.context;
+  const parts: string[] = [];
+  let reportEndParts = 0;
+  let secondReport = false;
+  let textLines = 0;
+  let skipText = false;
+  let cpuTraceback = false;
+  let lastOopsIdx = start;
+  let lastIncluded = start;
+  const min = minLines(first.raw, rules);
+  for (let i = start; i < lines.length; i++) {
+    const l = lines[i]!;
+    const isOopsLine = i === start;
+    if (matchOops(l.raw, rules) !== undefined) {
+      lastOopsIdx = i;
+      if (!isOopsLine && !secondReport && !matchesAny(l.raw, rules.reportStartIgnores)) secondReport = true;
+    } else if (!isOopsLine && !secondReport) {
+      for (const p of rules.infoMessagesWithStack) if (l.raw.includes(p)) { secondReport = true; break; }
+    }
+    if (!isOopsLine && (l.questionable || (l.context !== context && (!cpuTraceback || !rules.cpuContext.test(`[${l.context}]`))))) continue;
+    textLines++;
+    let skipLine = skipText;
+    if (l.raw.includes('Disabling lock debugging due to kernel taint')) {
+      skipLine = true;
+    } else if (l.raw.includes('Sending NMI from CPU')) {
+      cpuTraceback = true;
+    } else if ((l.raw.includes('Kernel panic - not syncing') || l.raw.includes('WARNING: possible circular locking dependency detected')) && textLines > min) {
+      // With panic_on_warn the panic repeats the stack of the report: cut it off.
+      skipText = true;
+      skipLine = true;
+    }
+    if (!isOopsLine && skipLine) continue;
+    parts.push(l.stripped);
+    lastIncluded = i;
+    if (!secondReport || (context !== NO_CONTEXT && context !== CONSOLE_CONTEXT)) reportEndParts = parts.length;
+  }
+  const join = (xs: string[]): string => (xs.length === 0 ? '' : xs.join('\n') + '\n');
+  return { text: join(parts.slice(0, reportEndParts)), fullText: join(parts), endIdx: Math.max(lastIncluded, start), lastOopsIdx };
+}
+
+// A report is corrupted when its title shows glued lines, or when it should have a stack
+// trace and has none, or a trace header is not followed by a frame within 15 lines.
+function corruptedReason(title: string, report: string, format: CompiledFormat | undefined, rules: CompiledRules): string {
+  if (matchesAny(title, rules.corruptedTitles)) return 'title matches corrupted regexp';
+  if (format === undefined || format.noStackTrace) return '';
+  let hasStack = false;
+  for (const key of rules.stackStarts) {
+    const m = key.exec(report);
+    if (m === null) continue;
+    const frames = report.slice(m.index).split('\n');
+    if (frames.length < 4) return 'call trace is missed';
+    let corrupted = true;
+    outer: for (let i = 1; i < 16 && i < frames.length; i++) {
+      const fl = frames[i]!;
+      for (const k of rules.stackStarts) if (k.test(fl)) break outer;
+      if (fl.includes('(stack is not available)') || matchesAny(fl, rules.frameRes)) {
+        hasStack = true;
+        corrupted = false;
+        break;
+      }
+    }
+    if (corrupted) return 'no frames in a stack trace';
+  }
+  return hasStack ? '' : 'no stack trace in report';
+}
+
+const FRAME_IN_TITLE = /.* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)/;
+
+function titleType(title: string, rules: CompiledRules): string | undefined {
+  for (const t of rules.titleTypes) if (title.startsWith(t.prefix)) return t.type;
+  return undefined;
+}
+
+/** Parses prepared lines; exported for tests and for callers that already hold ReportLines. */
+export function parseReportLines(lines: readonly ReportLine[], rules: CompiledRules = linuxRules()): KernelReport | undefined {
+  let start = -1;
+  let oops: CompiledOops | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    oops = matchOops(lines[i]!.raw, rules);
+    if (oops !== undefined) { start = i; break; }
+  }
+  if (oops === undefined || start < 0) return undefined;
+  const g = gatherReport(lines, start, rules);
+  let report = g.fullText;
+  let d: Description = describeReport(g.text, oops, rules);
+  if (d.title === '') {
+    // Nothing matched inside the context-filtered text: fall back to the raw lines.
+    report = lines.slice(start, g.lastOopsIdx + 1).map((l) => l.raw).join('\n');
+    d = describeReport(report, oops, rules);
+  }
+  let reason = d.corrupted;
+  if (reason === '') reason = corruptedReason(d.title, report, d.format, rules);
+  if (reason === '') {
+    for (const h of rules.consoleHangups) {
+      if (lines.some((l) => l.raw.includes(h))) { reason = 'console connection was lost'; break; }
+    }
+  }
+  const title = normalizeTitle(d.title, rules);
+  const out: KernelReport = {
+    title,
+    corrupted: reason !== '',
+    startLine: lines[start]!.no,
+    endLine: lines[g.endIdx]!.no,
+  };
+  if (reason !== '') out.corruptedReason = reason;
+  const fm = FRAME_IN_TITLE.exec(title);
+  if (fm !== null && fm[1] !== undefined) out.frame = fm[1];
+  const alt = [...new Set(d.alt.map((a) => normalizeTitle(a, rules)))].filter((a) => a !== title);
+  if (alt.length > 0) out.alt = alt;
+  const type = titleType(title, rules);
+  if (type !== undefined) out.type = type;
+  return out;
+}
+
+/** Finds the FIRST kernel crash report in console lines, as syzkaller's Linux reporter does. */
+export function parseKernelReport(lines: readonly ConsoleLine[]): KernelReport | undefined {
+  const rules = linuxRules();
+  return parseReportLines(toReportLines(lines, rules), rules);
+}
+
+/** True when any line carries a kernel oops header that is not suppressed. */
+export function containsKernelCrash(lines: readonly ConsoleLine[]): boolean {
+  const rules = linuxRules();
+  for (const l of lines) if (matchOops(l.raw, rules) !== undefined) return true;
+  return false;
+}

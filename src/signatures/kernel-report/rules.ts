@@ -1,0 +1,203 @@
+// Loads linux-oopses.yaml, validates it, and compiles its patterns once per process.
+// The knowledge (formats, skip lists, normalisation) lives in the YAML; this file only
+// turns it into RegExp objects. Compilation errors name the offending pattern.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { kernelReportErrors } from './errors.ts';
+
+const STACK = 'STACK';
+
+const stackSchema = z.strictObject({
+  warning: z.boolean().optional(),
+  parts: z.array(z.string()).optional(),
+  parts2: z.array(z.string()).optional(),
+  skip: z.array(z.string()).optional(),
+  extractor: z.enum(['stall', 'hang']).optional(),
+});
+
+const formatSchema = z.strictObject({
+  title: z.string().min(1),
+  report: z.string().min(1).optional(),
+  fmt: z.string().min(1),
+  alt: z.array(z.string()).optional(),
+  stack: stackSchema.optional(),
+  noStackTrace: z.boolean().optional(),
+  corrupted: z.boolean().optional(),
+});
+
+const oopsSchema = z.strictObject({
+  header: z.string().min(1),
+  suppressions: z.array(z.string()).optional(),
+  formats: z.array(formatSchema).min(1),
+});
+
+const rulesSchema = z.strictObject({
+  version: z.literal(1),
+  consolePrefix: z.string(),
+  taskContext: z.string(),
+  cpuContext: z.string(),
+  questionableFrame: z.string(),
+  templates: z.record(z.string(), z.string()),
+  reportStartIgnores: z.array(z.string()),
+  infoMessagesWithStack: z.array(z.string()),
+  corruptedTitles: z.array(z.string()),
+  consoleHangups: z.array(z.string()),
+  stack: z.strictObject({
+    starts: z.array(z.string()),
+    frames: z.array(z.string()),
+    skip: z.array(z.string()),
+    corruptedLines: z.array(z.string()),
+    stripFramePrefixes: z.array(z.string()),
+  }),
+  extractors: z.strictObject({
+    stall: z.strictObject({ anchors: z.array(z.string()), selfNamed: z.array(z.string()) }),
+    hang: z.strictObject({
+      anchors: z.array(z.strictObject({ contains: z.string(), name: z.string() })),
+      skip: z.array(z.string()),
+    }),
+  }),
+  warningStack: z.strictObject({ parts: z.array(z.string()), parts2: z.array(z.string()) }),
+  reportMinLines: z.strictObject({
+    default: z.number().int().positive(),
+    byHeader: z.array(z.strictObject({ contains: z.string(), lines: z.number().int().positive() })),
+  }),
+  oopses: z.array(oopsSchema).min(1),
+  titleReplacements: z.array(z.strictObject({ match: z.string(), with: z.string() })),
+  maxTitleBytes: z.number().int().positive(),
+  titleTypes: z.array(z.strictObject({ prefix: z.string(), type: z.string() })),
+});
+
+/** The raw, validated rule file. */
+export type RuleFile = z.infer<typeof rulesSchema>;
+
+/** A stack part: a pattern to find (its captures become frames) or "parse a stack here". */
+export type StackPart = RegExp | 'stack';
+
+/** One compiled stack recipe of a format. */
+export type CompiledStack = { parts: StackPart[]; parts2: StackPart[]; skip: RegExp | undefined; extractor: 'stall' | 'hang' | undefined };
+
+/** One compiled title format of an oops. */
+export type CompiledFormat = {
+  title: RegExp; report: RegExp | undefined; fmt: string; alt: string[];
+  stack: CompiledStack | undefined; noStackTrace: boolean; corrupted: boolean;
+};
+
+/** One compiled oops family: its header substring, suppressions and formats. */
+export type CompiledOops = { header: string; suppressions: RegExp[]; formats: CompiledFormat[] };
+
+/** Everything the parser needs, compiled. */
+export type CompiledRules = {
+  consolePrefix: RegExp; taskContext: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
+  reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[];
+  stackStarts: RegExp[]; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
+  stallAnchors: RegExp[]; stallSelfNamed: string[];
+  hangAnchors: { contains: string; name: string }[]; hangSkip: string[];
+  reportMinLines: RuleFile['reportMinLines'];
+  oopses: CompiledOops[];
+  titleReplacements: { match: RegExp; with: string }[];
+  maxTitleBytes: number;
+  titleTypes: { prefix: string; type: string }[];
+};
+
+const RULES_URL = new URL('./linux-oopses.yaml', import.meta.url);
+
+function expand(src: string, templates: Record<string, string>): string {
+  // Templates may refer to other templates ({{RIP}} uses {{PC}}); a few rounds settle them.
+  let out = src;
+  for (let round = 0; round < 4 && out.includes('{{'); round++) {
+    out = out.replace(/\{\{([A-Z]+)\}\}/g, (whole, name: string) => templates[name] ?? whole);
+  }
+  return out;
+}
+
+/** Compiles rule text (YAML) into RegExps; throws SIGNATURES_KREPORT_BAD_RULES naming the bad entry. */
+export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): CompiledRules {
+  let raw: unknown;
+  try {
+    raw = parseYaml(yamlText);
+  } catch (e) {
+    throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: not valid YAML: ${(e as Error).message}`, { cause: e });
+  }
+  const parsed = rulesSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const r = parsed.data;
+  const re = (src: string, at: string, flags = ''): RegExp => {
+    try {
+      return new RegExp(expand(src, r.templates), flags);
+    } catch (e) {
+      throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: ${at}: bad pattern ${JSON.stringify(src)}: ${(e as Error).message}`);
+    }
+  };
+  const part = (src: string, at: string): StackPart => (src === STACK ? 'stack' : re(src, at));
+  const compileStack = (s: z.infer<typeof stackSchema>, at: string): CompiledStack => {
+    const parts = s.warning === true ? r.warningStack.parts : (s.parts ?? []);
+    const parts2 = s.warning === true ? r.warningStack.parts2 : (s.parts2 ?? []);
+    const skip = [...r.stack.skip, ...(s.skip ?? [])];
+    return {
+      parts: parts.map((p, i) => part(p, `${at}.parts[${i}]`)),
+      parts2: parts2.map((p, i) => part(p, `${at}.parts2[${i}]`)),
+      skip: skip.length === 0 ? undefined : re(skip.join('|'), `${at}.skip`),
+      extractor: s.extractor,
+    };
+  };
+  return {
+    consolePrefix: re(r.consolePrefix, 'consolePrefix'),
+    taskContext: re(r.taskContext, 'taskContext'),
+    cpuContext: re(r.cpuContext, 'cpuContext'),
+    questionableFrame: re(r.questionableFrame, 'questionableFrame'),
+    reportStartIgnores: r.reportStartIgnores.map((s, i) => re(s, `reportStartIgnores[${i}]`)),
+    infoMessagesWithStack: r.infoMessagesWithStack,
+    corruptedTitles: r.corruptedTitles.map((s, i) => re(s, `corruptedTitles[${i}]`)),
+    consoleHangups: r.consoleHangups,
+    stackStarts: r.stack.starts.map((s, i) => re(s, `stack.starts[${i}]`)),
+    frameRes: r.stack.frames.map((s, i) => re(s, `stack.frames[${i}]`)),
+    corruptedLines: r.stack.corruptedLines.map((s, i) => re(s, `stack.corruptedLines[${i}]`)),
+    stripFramePrefixes: r.stack.stripFramePrefixes,
+    stallAnchors: r.extractors.stall.anchors.map((s, i) => re(s, `extractors.stall.anchors[${i}]`)),
+    stallSelfNamed: r.extractors.stall.selfNamed,
+    hangAnchors: r.extractors.hang.anchors,
+    hangSkip: r.extractors.hang.skip,
+    reportMinLines: r.reportMinLines,
+    oopses: r.oopses.map((o, i) => ({
+      header: o.header,
+      suppressions: (o.suppressions ?? []).map((s, j) => re(s, `oopses[${i}].suppressions[${j}]`)),
+      formats: o.formats.map((f, j) => {
+        const at = `oopses[${i}].formats[${j}]`;
+        return {
+          title: re(f.title, `${at}.title`),
+          report: f.report === undefined ? undefined : re(f.report, `${at}.report`),
+          fmt: f.fmt,
+          alt: f.alt ?? [],
+          stack: f.stack === undefined ? undefined : compileStack(f.stack, `${at}.stack`),
+          noStackTrace: f.noStackTrace ?? false,
+          corrupted: f.corrupted ?? false,
+        };
+      }),
+    })),
+    titleReplacements: r.titleReplacements.map((t, i) => ({ match: re(t.match, `titleReplacements[${i}]`, 'g'), with: t.with })),
+    maxTitleBytes: r.maxTitleBytes,
+    titleTypes: r.titleTypes,
+  };
+}
+
+let cached: CompiledRules | undefined;
+
+/** The shipped rules, loaded and compiled on first use. */
+export function linuxRules(): CompiledRules {
+  if (cached === undefined) {
+    const path = fileURLToPath(RULES_URL);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${path}: cannot read the rule file: ${(e as Error).message}`, { cause: e });
+    }
+    cached = compileRules(text, path);
+  }
+  return cached;
+}
