@@ -1,0 +1,121 @@
+import * as zlib from 'node:zlib';
+import { imageErrors } from './errors.ts';
+
+// An initramfs is a series of cpio "newc" archives (Linux Documentation/driver-api/
+// early-userspace/buffer-format.rst), each optionally compressed, concatenated with
+// zero padding between them. initramfs-tools puts an uncompressed early cpio (microcode)
+// before the compressed main one.
+
+/** What a look inside an initrd found. */
+export type InitrdInfo = Readonly<{
+  /** One entry per archive segment, e.g. ["cpio", "zstd"]. */
+  segments: readonly string[];
+  files: number;
+  hasInit: boolean;
+  /** The unpacked size in bytes. */
+  unpackedBytes: number;
+}>;
+
+const MAX_UNPACKED = 1024 * 1024 * 1024;
+
+function bad(what: string, msg: string, cause?: unknown): never {
+  throw imageErrors.make('IMAGE_BAD_INITRD', `${what}: ${msg}`, cause === undefined ? {} : { cause });
+}
+
+function compression(b: Buffer, at: number): 'gzip' | 'zstd' | 'xz' | 'lz4' | 'bzip2' | 'lzma' | 'cpio' | undefined {
+  if (b.length - at < 6) return undefined;
+  if (b[at] === 0x1f && (b[at + 1] === 0x8b || b[at + 1] === 0x9e)) return 'gzip';
+  if (b.readUInt32LE(at) === 0xfd2fb528) return 'zstd';
+  if (b.toString('latin1', at, at + 6) === '\xfd7zXZ\0') return 'xz';
+  if (b.readUInt32LE(at) === 0x184c2102) return 'lz4';
+  if (b.toString('latin1', at, at + 3) === 'BZh') return 'bzip2';
+  if (b[at] === 0x5d && b[at + 1] === 0x00) return 'lzma';
+  if (b.toString('latin1', at, at + 6) === '070701' || b.toString('latin1', at, at + 6) === '070702') return 'cpio';
+  return undefined;
+}
+
+type CpioWalk = { end: number; names: string[] };
+
+/** Walks newc cpio headers from `at` up to and including TRAILER!!!; returns where it ended. */
+function walkCpio(b: Buffer, at: number, what: string, names: string[]): CpioWalk {
+  let p = at;
+  for (;;) {
+    if (p + 110 > b.length) bad(what, `cpio archive truncated at byte ${p}`);
+    const magic = b.toString('latin1', p, p + 6);
+    if (magic !== '070701' && magic !== '070702') bad(what, `bad cpio magic at byte ${p}`);
+    const hex = (i: number) => {
+      const s = b.toString('latin1', p + 6 + i * 8, p + 14 + i * 8);
+      if (!/^[0-9a-fA-F]{8}$/.test(s)) bad(what, `bad cpio header field at byte ${p}`);
+      return parseInt(s, 16);
+    };
+    const fileSize = hex(6);
+    const nameSize = hex(11);
+    if (nameSize === 0 || nameSize > 4096) bad(what, `bad cpio name size at byte ${p}`);
+    const nameEnd = p + 110 + nameSize;
+    if (nameEnd > b.length) bad(what, `cpio name runs past the end at byte ${p}`);
+    const name = b.toString('utf8', p + 110, nameEnd - 1);
+    const dataStart = Math.ceil(nameEnd / 4) * 4;
+    const dataEnd = dataStart + fileSize;
+    if (dataEnd > b.length) bad(what, `cpio member ${name} is truncated`);
+    p = Math.ceil(dataEnd / 4) * 4;
+    if (name === 'TRAILER!!!') return { end: Math.min(p, b.length), names };
+    names.push(name.replace(/^\.?\/?/, ''));
+  }
+}
+
+function decompress(kind: string, data: Buffer, what: string): Buffer {
+  const opts = { maxOutputLength: MAX_UNPACKED };
+  try {
+    switch (kind) {
+      case 'gzip': return zlib.gunzipSync(data, opts);
+      case 'zstd': {
+        const z = (zlib as unknown as { zstdDecompressSync?: (b: Buffer, o: object) => Buffer }).zstdDecompressSync;
+        if (z === undefined) bad(what, 'zstd initrd needs Node 24 (zlib.zstdDecompressSync)');
+        return z(data, opts);
+      }
+      default:
+        return bad(what, `${kind}-compressed initrd segments are not read by bootmedic`);
+    }
+  } catch (e) {
+    if (e instanceof Error && (e as { code?: string }).code?.startsWith('IMAGE_')) throw e;
+    return bad(what, `${kind} data does not decompress (${(e as Error).message})`, e);
+  }
+}
+
+/**
+ * Checks that an initrd unpacks: every segment decompresses and parses as cpio, and /init
+ * exists in one of them. Throws IMAGE_BAD_INITRD with the reason otherwise.
+ */
+export function inspectInitrd(data: Buffer, what = 'initrd'): InitrdInfo {
+  const segments: string[] = [];
+  const names: string[] = [];
+  let unpacked = 0;
+  let at = 0;
+  while (at < data.length) {
+    while (at < data.length && data[at] === 0) at++; // padding between segments
+    if (at >= data.length) break;
+    const kind = compression(data, at);
+    if (kind === undefined) bad(what, `unknown data at byte ${at} (neither cpio nor a known compression)`);
+    segments.push(kind);
+    if (segments.length > 64) bad(what, 'more than 64 archive segments');
+    if (kind === 'cpio') {
+      const w = walkCpio(data, at, what, names);
+      unpacked += w.end - at;
+      at = w.end;
+      continue;
+    }
+    // A compressed segment runs to the end of the file (the kernel unpacks the rest the same way).
+    const plain = decompress(kind, data.subarray(at), what);
+    unpacked += plain.length;
+    let p = 0;
+    while (p < plain.length) {
+      while (p < plain.length && plain[p] === 0) p++;
+      if (p >= plain.length) break;
+      p = walkCpio(plain, p, what, names).end;
+    }
+    break;
+  }
+  if (segments.length === 0) bad(what, 'is empty');
+  const hasInit = names.includes('init');
+  return { segments, files: names.length, hasInit, unpackedBytes: unpacked };
+}
