@@ -127,8 +127,10 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
   }
   const r = parsed.data;
   const re = (src: string, at: string, flags = ''): RegExp => {
+    // A leading "(?i)" (Go/RE2 syntax for case-insensitive) becomes the JavaScript 'i' flag.
+    const insensitive = src.startsWith('(?i)');
     try {
-      return new RegExp(expand(src, r.templates), flags);
+      return new RegExp(expand(insensitive ? src.slice(4) : src, r.templates), insensitive ? flags + 'i' : flags);
     } catch (e) {
       throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: ${at}: bad pattern ${JSON.stringify(src)}: ${(e as Error).message}`);
     }
