@@ -87,7 +87,7 @@ export function readGptHeader(disk: DiskReader, lba: number): GptHeader | undefi
   const entryCount = raw.readUInt32LE(80);
   const entrySize = raw.readUInt32LE(84);
   if (currentLba !== lba) problems.push(`header says it is at LBA ${currentLba}, found at ${lba}`);
-  let rawEntries = Buffer.alloc(0);
+  let rawEntries: Buffer = Buffer.alloc(0);
   let entriesCrcOk = false;
   const partitions: GptPartition[] = [];
   const bytes = entryCount * entrySize;

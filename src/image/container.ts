@@ -1,0 +1,90 @@
+import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { openReadOnly, preadZeroFill } from './disk-reader.ts';
+import { isQcow2, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
+import type { CheckList } from './report.ts';
+import { runTool } from './tools.ts';
+
+/** One image of the chain as read from headers alone, so a missing link can be reported. */
+export type ChainInfo = Readonly<{ path: string; format: 'raw' | 'qcow2'; header: Qcow2Header | undefined; missing: boolean }>;
+
+/** Walks the backing chain by headers (top first), stopping at a missing file or after 16 links. */
+export function describeChain(path: string): ChainInfo[] {
+  const out: ChainInfo[] = [];
+  let cur: string | undefined = path;
+  let hint: string | undefined;
+  while (cur !== undefined && out.length < 17) {
+    if (out.length > 0 && !existsSync(cur)) {
+      out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true });
+      break;
+    }
+    const fd = openReadOnly(cur);
+    try {
+      const size = fstatSync(fd).size;
+      const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(size, 4)));
+      if (hint === 'raw' || !isQcow2(head)) {
+        out.push({ path: cur, format: 'raw', header: undefined, missing: false });
+        break;
+      }
+      const header = parseQcow2Header(head, size, cur);
+      out.push({ path: cur, format: 'qcow2', header, missing: false });
+      hint = header.backingFormat;
+      cur = header.backingFile === undefined ? undefined : resolveBackingPath(cur, header.backingFile);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+const KiB = (n: number) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`);
+
+/** Adds the container checks: format, qcow2 header flags, backing chain; returns false when guest data is unreachable. */
+export function checkContainer(chain: readonly ChainInfo[], checks: CheckList): boolean {
+  const top = chain[0]!;
+  const h = top.header;
+  if (h === undefined) {
+    checks.ok('container.format', `raw image`);
+    return true;
+  }
+  checks.ok('container.format', `qcow2 version ${h.version}, cluster ${KiB(2 ** h.clusterBits)}, virtual size ${KiB(h.size)}, ${h.snapshots} internal snapshot(s)`);
+  const bad = h.incompatibleNames.filter((n) => n === 'dirty' || n === 'corrupt' || n.startsWith('unknown'));
+  if (bad.length > 0) {
+    checks.problem('container.qcow2-header', `incompatible feature bits set: ${bad.join(', ')}`, `run 'qemu-img check -r all ${top.path}' (after a copy), or restore the image`);
+  } else {
+    checks.ok('container.qcow2-header', `incompatible features: ${h.incompatibleNames.length === 0 ? 'none' : h.incompatibleNames.join(', ')}; refcount order ${h.refcountOrder}; L1 ${h.l1Size} entries`);
+  }
+  const missing = chain.find((c) => c.missing);
+  const names = chain.map((c) => `${c.path} (${c.format}${c.missing ? ', MISSING' : ''})`).join(' → ');
+  if (missing !== undefined) {
+    checks.problem('container.backing-chain', `depth ${chain.length}: ${names}`, `restore ${missing.path}, or point the overlay at the right base with 'qemu-img rebase -u -b <base> ${chain[chain.length - 2]!.path}'`);
+    return false;
+  }
+  if (chain.length > 16) {
+    checks.problem('container.backing-chain', `deeper than 16 images: ${names}`, `flatten the chain with 'qemu-img convert'`);
+    return false;
+  }
+  checks.ok('container.backing-chain', `depth ${chain.length}: ${names}`);
+  return true;
+}
+
+/** Runs `qemu-img check --output=json` on a qcow2 image and adds its verdict (corruptions, leaks). */
+export function checkQemuImg(path: string, checks: CheckList): void {
+  const r = runTool('qemu-img', ['check', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
+  let j: { corruptions?: number; leaks?: number; 'check-errors'?: number; 'image-end-offset'?: number } | undefined;
+  try {
+    j = JSON.parse(r.stdout) as typeof j;
+  } catch {
+    j = undefined;
+  }
+  if (j === undefined) {
+    checks.problem('container.qemu-img-check', `qemu-img check failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'the qcow2 metadata is unreadable; restore the image from a backup');
+    return;
+  }
+  const corrupt = j.corruptions ?? 0;
+  const leaks = j.leaks ?? 0;
+  const errs = j['check-errors'] ?? 0;
+  const ev = `corruptions ${corrupt}, leaked clusters ${leaks}, check errors ${errs} (exit ${r.status})`;
+  if (corrupt > 0 || errs > 0) checks.problem('container.qemu-img-check', ev, `copy the image, then run 'qemu-img check -r all ${path}'`);
+  else if (leaks > 0) checks.problem('container.qemu-img-check', ev, `leaks waste space only: 'qemu-img check -r leaks ${path}'`);
+  else checks.ok('container.qemu-img-check', ev);
+}

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runToolOk } from './tools.ts';
+
+/**
+ * A byte range of a disk image (usually a partition) as a raw file that e2fsprogs and
+ * mtools can open at `offset`. For a raw image that is the image itself, so writes land in
+ * place; for qcow2 the range is copied out with `qemu-img convert --image-opts` (the raw
+ * driver's offset/size options) and `commit()` writes it back with `convert -n`, which
+ * keeps the qcow2 file, its snapshots and its backing chain.
+ */
+export type Region = Readonly<{ path: string; offset: number; size: number; commit(): void; dispose(): void }>;
+
+/** Escapes a file name for QEMU's comma-separated option syntax. */
+const qemuOpt = (s: string) => s.replace(/,/g, ',,');
+
+/** The --image-opts string for a window of a qcow2 (or raw) image. */
+export function windowOpts(disk: string, format: 'raw' | 'qcow2', offset: number, size: number): string {
+  return `driver=raw,offset=${offset},size=${size},file.driver=${format},file.file.filename=${qemuOpt(disk)}`;
+}
+
+/** Opens a region of `disk`; call dispose() when done (and commit() first to keep writes). */
+export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number, size: number): Region {
+  if (format === 'raw') return { path: disk, offset, size, commit() {}, dispose() {} };
+  const dir = mkdtempSync(join(tmpdir(), 'bootmedic-region-'));
+  const path = join(dir, 'part.raw');
+  try {
+    runToolOk('qemu-img', ['convert', '-O', 'raw', '--image-opts', windowOpts(disk, format, offset, size), path], { timeoutMs: 300_000 });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    path, offset: 0, size,
+    commit() {
+      runToolOk('qemu-img', ['convert', '-n', '-f', 'raw', path, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
+    },
+    dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
