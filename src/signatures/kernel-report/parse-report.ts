@@ -104,7 +104,7 @@ function corruptedReason(title: string, report: string, format: CompiledFormat |
         break;
       }
     }
-    if (corrupted) return 'no frames in a stack trace';
+    if (corrupted && !rules.lenientStackStarts.has(key)) return 'no frames in a stack trace';
   }
   return hasStack ? '' : 'no stack trace in report';
 }

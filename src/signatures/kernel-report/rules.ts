@@ -46,6 +46,7 @@ const rulesSchema = z.strictObject({
   consoleHangups: z.array(z.string()),
   stack: z.strictObject({
     starts: z.array(z.string()),
+    lenientStarts: z.array(z.string()),
     frames: z.array(z.string()),
     skip: z.array(z.string()),
     corruptedLines: z.array(z.string()),
@@ -91,7 +92,7 @@ export type CompiledOops = { header: string; suppressions: RegExp[]; formats: Co
 export type CompiledRules = {
   consolePrefix: RegExp; taskContext: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
   reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[];
-  stackStarts: RegExp[]; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
+  stackStarts: RegExp[]; lenientStackStarts: ReadonlySet<RegExp>; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
   stallAnchors: RegExp[]; stallSelfNamed: string[];
   hangAnchors: { contains: string; name: string }[]; hangSkip: string[];
   reportMinLines: RuleFile['reportMinLines'];
@@ -147,6 +148,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
       extractor: s.extractor,
     };
   };
+  const lenient = r.stack.lenientStarts.map((s, i) => re(s, `stack.lenientStarts[${i}]`));
   return {
     consolePrefix: re(r.consolePrefix, 'consolePrefix'),
     taskContext: re(r.taskContext, 'taskContext'),
@@ -156,7 +158,8 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     infoMessagesWithStack: r.infoMessagesWithStack,
     corruptedTitles: r.corruptedTitles.map((s, i) => re(s, `corruptedTitles[${i}]`)),
     consoleHangups: r.consoleHangups,
-    stackStarts: r.stack.starts.map((s, i) => re(s, `stack.starts[${i}]`)),
+    stackStarts: [...r.stack.starts.map((s, i) => re(s, `stack.starts[${i}]`)), ...lenient],
+    lenientStackStarts: new Set(lenient),
     frameRes: r.stack.frames.map((s, i) => re(s, `stack.frames[${i}]`)),
     corruptedLines: r.stack.corruptedLines.map((s, i) => re(s, `stack.corruptedLines[${i}]`)),
     stripFramePrefixes: r.stack.stripFramePrefixes,

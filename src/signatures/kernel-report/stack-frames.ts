@@ -1,6 +1,7 @@
 // Finds the guilty frame of a report: walks the stack recipe of a format (find this line,
 // then parse the stack trace from there), drops frames on the skip list, and for stalls
 // and hangs picks a representative frame deeper in the stack.
+import { demangle } from './demangle.ts';
 import type { CompiledRules, CompiledStack, StackPart } from './rules.ts';
 
 /** Guilty frames found (one per parsed stack), and whether extraction went cleanly. */
@@ -16,8 +17,9 @@ function matchesAny(line: string, res: readonly RegExp[]): boolean {
 function appendFrames(frames: string[], match: RegExpExecArray | null, skip: RegExp | undefined): void {
   if (match === null) return;
   for (let i = 1; i < match.length; i++) {
-    const f = match[i];
-    if (f === undefined) continue;
+    const m = match[i];
+    if (m === undefined) continue;
+    const f = demangle(m);
     if (skip === undefined || !skip.test(f)) frames.push(f);
   }
 }
