@@ -10,7 +10,7 @@ import { parseSyzTestFile } from './syz-test-file.ts';
 /** One case where the parser disagreed with the expected label. */
 export type TitleMiss = {
   file: string;
-  kind: 'title' | 'false-crash' | 'missed-crash' | 'corrupted';
+  kind: 'title' | 'false-crash' | 'missed-crash' | 'corrupted' | 'type';
   expected: string; got: string;
 };
 
@@ -26,6 +26,8 @@ export type TitleEvaluation = {
   falseCrashes: number;
   missedCrashes: number;
   corruptedAgreement: number;
+  /** Crash-class (TYPE) agreement over the crash cases. */
+  typeAgreement: number;
   misses: TitleMiss[];
 };
 
@@ -50,7 +52,7 @@ function listCases(folder: string): string[] {
 /** Runs the parser over every case in `folder` and compares with the expected labels. */
 export function evaluateTitles(folder: string): TitleEvaluation {
   const misses: TitleMiss[] = [];
-  let exact = 0, crashAgree = 0, falseCrashes = 0, missedCrashes = 0, corruptedAgree = 0, crashCases = 0;
+  let exact = 0, crashAgree = 0, falseCrashes = 0, missedCrashes = 0, corruptedAgree = 0, crashCases = 0, typeAgree = 0;
   const names = listCases(folder);
   for (const name of names) {
     const tc = parseSyzTestFile(readFileSync(join(folder, name)));
@@ -76,6 +78,8 @@ export function evaluateTitles(folder: string): TitleEvaluation {
     crashAgree++;
     if (rep.title === tc.title) exact++;
     else misses.push({ file: name, kind: 'title', expected: tc.title, got: rep.title });
+    if (rep.type === tc.type) typeAgree++;
+    else misses.push({ file: name, kind: 'type', expected: tc.type ?? '(none)', got: rep.type ?? '(none)' });
     if (rep.corrupted === tc.corrupted) corruptedAgree++;
     else misses.push({ file: name, kind: 'corrupted', expected: tc.corrupted ? 'corrupted' : 'not corrupted', got: `${rep.corrupted ? 'corrupted' : 'not corrupted'} (${rep.corruptedReason ?? 'no reason'})` });
   }
@@ -86,6 +90,7 @@ export function evaluateTitles(folder: string): TitleEvaluation {
     crashAgreement: crashAgree / n,
     falseCrashes, missedCrashes,
     corruptedAgreement: corruptedAgree / n,
+    typeAgreement: crashCases === 0 ? 1 : typeAgree / crashCases,
     misses,
   };
 }

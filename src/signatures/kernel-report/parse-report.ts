@@ -112,7 +112,7 @@ function corruptedReason(title: string, report: string, format: CompiledFormat |
 const FRAME_IN_TITLE = /.* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)/;
 
 function titleType(title: string, rules: CompiledRules): string | undefined {
-  for (const t of rules.titleTypes) if (title.startsWith(t.prefix)) return t.type;
+  for (const t of rules.titleTypes) if (title.startsWith(t.prefix)) return t.type === '' ? undefined : t.type;
   return undefined;
 }
 
