@@ -1,0 +1,181 @@
+// Verification of a ledger in place (database, tiles folder, key files) and of an
+// exported folder alone (tiles, checkpoint, public key).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isBootmedicError } from '../core/index.ts';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { ledgerErrors, type LedgerErrorCode } from './errors.ts';
+import { parseSkey, parseVkey, SIG_TYPE, type Verifier } from './keys.ts';
+import { openNote } from './note.ts';
+import type { LedgerStore } from './store.ts';
+import { decodeBundle, entriesPath } from './tiles.ts';
+import { checkTree, ProblemList, type VerifyProblem } from './tree-check.ts';
+import { CHUNK_WIDTH } from './tree-builder.ts';
+
+export type { VerifyProblem } from './tree-check.ts';
+
+/** What verify reports; `ok` only when nothing at all is wrong. */
+export type VerifyResult = Readonly<{
+  ok: boolean;
+  /** Entries checked (the latest checkpoint's size). */
+  size: number;
+  /** Checkpoints whose signature and root verified. */
+  checkpoints: number;
+  /** The first entry index that is not vouched for by an intact chain, or null. */
+  firstBadIndex: number | null;
+  problems: VerifyProblem[];
+}>;
+
+function codeOf(e: unknown): LedgerErrorCode {
+  if (isBootmedicError(e) && e.code.startsWith('LEDGER_')) return e.code as LedgerErrorCode;
+  throw e;
+}
+
+/** Opens one checkpoint note: signature, body, origin. Throws typed errors. */
+function openCheckpoint(note: string, verifiers: readonly Verifier[], origin: string): { cp: Checkpoint; verifiedBy: Verifier[] } {
+  const opened = openNote(note, verifiers);
+  const cp = parseCheckpoint(opened.text);
+  if (cp.origin !== origin) throw ledgerErrors.make('LEDGER_WRONG_ORIGIN', `checkpoint is for origin ${cp.origin}, expected ${origin}`);
+  return { cp, verifiedBy: opened.verifiedBy };
+}
+
+/** Everything verifyLedgerFiles needs from an open ledger. */
+export type LedgerFiles = Readonly<{ store: LedgerStore; origin: string; verifier: Verifier; paths: { key: string; vkey: string; tiles: string } }>;
+
+/** Verifies a ledger in place: key files, every checkpoint, every hash, the tiles folder. */
+export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
+  const problems = new ProblemList();
+  // Key files: the public key others get must be the recorded one, and so must the signer.
+  try {
+    const pub = parseVkey(readFileSync(l.paths.vkey, 'utf8'));
+    if (pub.vkey !== l.verifier.vkey) problems.add('LEDGER_KEY_MISMATCH', `public key ${l.paths.vkey} is not the key recorded in the database`, 0);
+  } catch (e) {
+    problems.add(isBootmedicError(e) ? codeOf(e) : 'LEDGER_BAD_KEY', `public key ${l.paths.vkey}: ${(e as Error).message}`, 0);
+  }
+  try {
+    if ((statSync(l.paths.key).mode & 0o077) !== 0) problems.add('LEDGER_BAD_KEY', `signing key ${l.paths.key} is readable by other users`, null);
+    const signer = parseSkey(readFileSync(l.paths.key, 'utf8'));
+    if (signer.vkey !== l.verifier.vkey) problems.add('LEDGER_KEY_MISMATCH', `signing key ${l.paths.key} is not the key recorded in the database`, null);
+  } catch (e) {
+    problems.add(isBootmedicError(e) ? codeOf(e) : 'LEDGER_BAD_KEY', `signing key ${l.paths.key}: ${(e as Error).message}`, null);
+  }
+
+  // Checkpoints: each must verify; an entry is vouched for by the first good one covering it.
+  const rows = l.store.checkpoints();
+  const good: Array<{ size: number; root: Buffer; vouchFrom: number; what: string }> = [];
+  let lastGood = 0;
+  for (const row of rows) {
+    try {
+      const { cp } = openCheckpoint(row.note, [l.verifier], l.origin);
+      if (cp.size !== row.size) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `checkpoint stored as size ${row.size} says size ${cp.size}`);
+      good.push({ size: cp.size, root: cp.root, vouchFrom: lastGood, what: `checkpoint ${cp.size}` });
+      lastGood = cp.size;
+    } catch (e) {
+      problems.add(codeOf(e), `checkpoint ${row.size}: ${(e as Error).message}`, lastGood);
+    }
+  }
+  const latest = rows.at(-1)?.size ?? 0;
+  const stats = l.store.entryStats();
+  if (stats.count > latest) problems.add('LEDGER_DB_INCONSISTENT', `${stats.count - latest} entries lie past the latest checkpoint (size ${latest})`, latest);
+
+  // Tiles folder: its checkpoint must be the latest one (a stale one means tiles lag behind).
+  let tiles: string | undefined;
+  const cpPath = join(l.paths.tiles, 'checkpoint');
+  if (existsSync(cpPath)) {
+    tiles = l.paths.tiles;
+    const note = readFileSync(cpPath, 'utf8');
+    const latestNote = rows.at(-1)?.note;
+    if (note !== latestNote) {
+      try {
+        const { cp } = openCheckpoint(note, [l.verifier], l.origin);
+        problems.add('LEDGER_BAD_TILE', `tiles checkpoint is for size ${cp.size}, the log has ${latest} (stale tiles)`, Math.min(cp.size, latest));
+      } catch (e) {
+        problems.add(codeOf(e), `tiles checkpoint ${cpPath}: ${(e as Error).message}`, good.at(-2)?.size ?? 0);
+      }
+    }
+  } else if (latest > 0) {
+    problems.add('LEDGER_BAD_TILE', `tiles checkpoint ${cpPath} is missing`, null);
+  }
+
+  let expected = 0;
+  checkTree({
+    size: Math.min(latest, stats.count),
+    page: (start, end) => {
+      const rows = l.store.entries(start, end);
+      for (const r of rows) {
+        if (r.idx !== expected) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${expected} is missing`);
+        expected++;
+      }
+      if (rows.length !== end - start) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${start + rows.length} is missing`);
+      return rows.map((r) => r.data);
+    },
+    checkpoints: good,
+    stored: (level, chunk) => l.store.chunk(level, chunk),
+    ...(tiles === undefined ? {} : { tiles }),
+    bundles: true,
+    problems,
+  });
+  return { ok: problems.items.length === 0, size: latest, checkpoints: good.length, firstBadIndex: problems.firstBadIndex, problems: problems.items };
+}
+
+/** Options for verifying an exported folder. */
+export type ExportVerifyOptions = Readonly<{
+  /** The log's public key (vkey text); default: the folder's `vkey` file. */
+  vkey?: string;
+  /** The origin the checkpoint must carry; default: the key's name. */
+  origin?: string;
+  /** Witness vkeys (cosignature/v1) whose cosignature must be on the checkpoint. */
+  witnesses?: readonly string[];
+}>;
+
+function readRequired(dir: string, name: string): string {
+  try {
+    return readFileSync(join(dir, name), 'utf8');
+  } catch (cause) {
+    throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir}: ${name} is missing or unreadable (${(cause as Error).message})`, { cause });
+  }
+}
+
+/**
+ * Verifies an exported folder alone: the checkpoint's signature (and witness
+ * cosignatures), then every entry bundle and tile against the checkpoint's root.
+ * Missing or unreadable inputs throw; anything that fails to verify is a problem.
+ */
+export function verifyExport(dir: string, options: ExportVerifyOptions = {}): VerifyResult {
+  if (!existsSync(dir)) throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir} does not exist`);
+  const verifier = parseVkey(options.vkey ?? readRequired(dir, 'vkey'));
+  if (verifier.type !== SIG_TYPE.ed25519) throw ledgerErrors.make('LEDGER_BAD_VKEY', `key ${verifier.name} is not an Ed25519 log key`);
+  const witnesses = (options.witnesses ?? []).map((w) => parseVkey(w));
+  const note = readRequired(dir, 'checkpoint');
+  const problems = new ProblemList();
+  let cp: Checkpoint;
+  try {
+    const opened = openCheckpoint(note, [verifier, ...witnesses], options.origin ?? verifier.name);
+    cp = opened.cp;
+    if (!opened.verifiedBy.includes(verifier)) throw ledgerErrors.make('LEDGER_NO_SIGNATURE', `checkpoint carries no signature of the log key ${verifier.name}`);
+    for (const w of witnesses) if (!opened.verifiedBy.includes(w)) problems.add('LEDGER_BAD_COSIGNATURE', `checkpoint carries no cosignature of witness ${w.name}`, 0);
+  } catch (e) {
+    problems.add(codeOf(e), `checkpoint: ${(e as Error).message}`, 0);
+    return { ok: false, size: 0, checkpoints: 0, firstBadIndex: problems.firstBadIndex, problems: problems.items };
+  }
+  checkTree({
+    size: cp.size,
+    page: (start, end) => {
+      const rel = entriesPath(start / CHUNK_WIDTH, end - start);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(dir, rel));
+      } catch {
+        throw ledgerErrors.make('LEDGER_BAD_TILE', `entry bundle ${rel} is missing`);
+      }
+      const entries = decodeBundle(bytes, rel);
+      if (entries.length !== end - start) throw ledgerErrors.make('LEDGER_BAD_TILE', `entry bundle ${rel} holds ${entries.length} entries, not ${end - start}`);
+      return entries;
+    },
+    checkpoints: [{ size: cp.size, root: cp.root, vouchFrom: 0, what: 'the checkpoint' }],
+    tiles: dir,
+    bundles: false,
+    problems,
+  });
+  return { ok: problems.items.length === 0, size: cp.size, checkpoints: problems.items.length === 0 ? 1 : 0, firstBadIndex: problems.firstBadIndex, problems: problems.items };
+}
