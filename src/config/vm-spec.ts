@@ -46,6 +46,7 @@ export const VmSpecSchema = z
     /** A guest that bootmedic builds itself (`bootmedic guest build <name>`). */
     guest: z.enum(['tiny', 'debian']).optional(),
     kernel: z.string().min(1).optional(),
+    /** An initramfs; 'none' boots the kernel without one (even when the guest has one). */
     initrd: z.string().min(1).optional(),
     /** The whole kernel command line; when absent the guest's default is used. */
     cmdline: z.string().optional(),
@@ -53,6 +54,11 @@ export const VmSpecSchema = z
     append: z.string().optional(),
     disks: z.array(DiskSchema).default([]),
     firmware: z.enum(['bios', 'uefi']).default('bios'),
+    /** UEFI only: OVMF code and variable-store templates; default the Debian ovmf package's 4M files. */
+    firmwareCode: z.string().min(1).optional(),
+    firmwareVars: z.string().min(1).optional(),
+    /** QEMU machine type. */
+    machine: z.enum(['q35', 'pc']).default('q35'),
     memoryMiB: z.number().int().min(16).max(1048576).default(256),
     cpus: z.number().int().min(1).max(64).default(1),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
@@ -70,7 +76,7 @@ export const VmSpecSchema = z
     if (v.guest === undefined && v.kernel === undefined && v.disks.length === 0) {
       ctx.addIssue({ code: 'custom', message: 'a VM needs one of: guest (tiny | debian), kernel, or disks', path: ['guest'] });
     }
-    if (v.initrd !== undefined && v.kernel === undefined && v.guest === undefined) {
+    if (v.initrd !== undefined && v.initrd !== 'none' && v.kernel === undefined && v.guest === undefined) {
       ctx.addIssue({ code: 'custom', message: 'initrd needs kernel', path: ['initrd'] });
     }
   });
@@ -105,7 +111,9 @@ export function parseVmSpec(input: unknown, where: string, baseDir: string): VmS
   const out = {
     ...v,
     ...(v.kernel !== undefined ? { kernel: abs(v.kernel) } : {}),
-    ...(v.initrd !== undefined ? { initrd: abs(v.initrd) } : {}),
+    ...(v.initrd !== undefined ? { initrd: v.initrd === 'none' ? 'none' : abs(v.initrd) } : {}),
+    ...(v.firmwareCode !== undefined ? { firmwareCode: abs(v.firmwareCode) } : {}),
+    ...(v.firmwareVars !== undefined ? { firmwareVars: abs(v.firmwareVars) } : {}),
     disks: v.disks.map((d) => Object.freeze({ ...d, path: abs(d.path) })),
   };
   return Object.freeze(out);

@@ -1,0 +1,60 @@
+// The QEMU command line of one boot, as an argument array (never a shell string).
+import type { VmSpec } from '../../config/index.ts';
+import type { Accel } from '../types.ts';
+
+/** Everything launch resolved before QEMU starts. */
+export type BootPlan = {
+  accel: Accel;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  /** qcow2 overlays, one per VmSpec disk, in order. */
+  overlays: readonly { path: string; interface: 'virtio' | 'ide' }[];
+  qmpSocket: string;
+  /** UEFI: read-only code and this boot's writable copy of the variable store. */
+  pflash?: { code: string; vars: string };
+};
+
+/** QEMU option values escape a comma by doubling it (qemu-options "Commas"). */
+function esc(path: string): string {
+  return path.replace(/,/g, ',,');
+}
+
+/**
+ * Builds QEMU's argv. Choices, each for a reason:
+ * - `-S`: the CPUs start paused, so the QMP client is connected before the guest runs and
+ *   no event or console byte is missed; launch sends `cont`.
+ * - the serial console is QEMU's stdio (a pipe): bytes arrive in order from the first one,
+ *   and stdin lets us type at a shell prompt.
+ * - `-device pvpanic` + `-action panic=pause`: a guest panic raises GUEST_PANICKED and the VM
+ *   stays paused in state guest-panicked (QEMU 7.2, see docs/hypervisor.md) for the
+ *   supervisor to see and decide on; QEMU does not exit or loop silently.
+ * - no `-no-reboot`; `-action reboot=reset`: a guest reboot resets the VM and emits a RESET
+ *   event, so reboot loops are visible and countable, and `watch` follows every reboot.
+ * - `-action shutdown=poweroff`: a guest power-off emits SHUTDOWN and QEMU exits 0.
+ */
+export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
+  const a: string[] = ['-nodefaults', '-no-user-config', '-display', 'none', '-name', spec.name, '-S'];
+  a.push('-machine', `${spec.machine},accel=${plan.accel}`);
+  if (plan.accel === 'kvm') a.push('-cpu', 'host');
+  a.push('-m', String(spec.memoryMiB), '-smp', String(spec.cpus));
+  a.push('-qmp', `unix:${esc(plan.qmpSocket)},server=on,wait=off`);
+  a.push('-chardev', 'stdio,id=con0,signal=off', '-serial', 'chardev:con0');
+  a.push('-device', 'pvpanic');
+  a.push('-action', 'panic=pause', '-action', 'reboot=reset', '-action', 'shutdown=poweroff');
+  if (plan.pflash) {
+    a.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${esc(plan.pflash.code)}`);
+    a.push('-drive', `if=pflash,format=raw,unit=1,file=${esc(plan.pflash.vars)}`);
+  }
+  if (plan.kernel !== undefined) {
+    a.push('-kernel', plan.kernel);
+    if (plan.initrd !== undefined) a.push('-initrd', plan.initrd);
+    if (plan.cmdline !== undefined && plan.cmdline !== '') a.push('-append', plan.cmdline);
+  }
+  plan.overlays.forEach((d, i) => {
+    a.push('-drive', `file=${esc(d.path)},format=qcow2,if=${d.interface},index=${i},cache=writeback,discard=unmap`);
+  });
+  if (spec.network === 'user') a.push('-nic', 'user,model=virtio-net-pci');
+  a.push(...spec.qemuArgs);
+  return a;
+}

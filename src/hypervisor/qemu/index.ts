@@ -1,0 +1,10 @@
+export { createQemuHypervisor } from './qemu-hypervisor.ts';
+export type { QemuOptions } from './qemu-hypervisor.ts';
+export { connectQmp } from './qmp-client.ts';
+export type { QmpClient, QmpEvent, QmpGreeting } from './qmp-client.ts';
+export { createOverlay, createSnapshot, revertSnapshot, deleteSnapshot, listSnapshots, imageInfo, checkImage } from './qemu-img.ts';
+export type { Snapshot, CheckResult } from './qemu-img.ts';
+export { qemuExitReason } from './stderr-reason.ts';
+export { qemuArgv } from './argv.ts';
+export type { BootPlan } from './argv.ts';
+export { liveChildren } from './reaper.ts';

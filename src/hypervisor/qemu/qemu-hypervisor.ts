@@ -1,0 +1,98 @@
+// The QEMU backend of the Hypervisor interface: resolves a VmSpec into files, makes the
+// per-boot disk overlays and firmware variables, and starts QEMU.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppConfig, VmSpec } from '../../config/index.ts';
+import { resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
+import { hvErrors } from '../errors.ts';
+import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
+import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
+import { qemuArgv, type BootPlan } from './argv.ts';
+import { createOverlay } from './qemu-img.ts';
+import { spawnVm } from './vm-process.ts';
+
+/** Options of the QEMU backend (tests point it at another binary or a shorter probe). */
+export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
+
+const OVMF = { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' };
+/** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
+const SUN_PATH_MAX = 100;
+
+function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_MISSING' | 'HV_FIRMWARE_MISSING', what: string, vm: string): void {
+  if (path !== undefined && !existsSync(path)) throw hvErrors.make(code, `VM ${vm}: ${what} ${path}: no such file`);
+}
+
+/**
+ * Creates the QEMU hypervisor.
+ *
+ * @example
+ * const hv = createQemuHypervisor(app);
+ * const vm = await hv.launch(loadVmSpec('examples/tiny.yaml'), { runDir, signal });
+ * vm.onEvent((ev) => { if (ev.type === 'console') process.stdout.write(ev.chunk); });
+ * const exit = await vm.exited;
+ */
+export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hypervisor {
+  const hv: Hypervisor = {
+    probeAccel: (o = {}): Promise<AccelVerdict> => probeAccel(app, launch, { ...opts.probe, ...o }),
+    launch: (spec, o) => launch(spec, o),
+  };
+
+  async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
+    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app) : undefined;
+    const kernel = spec.kernel ?? guest?.kernel;
+    const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
+    const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
+    const cmdline = [base, spec.append].filter((x) => x !== undefined && x !== '').join(' ');
+    must(kernel, 'HV_KERNEL_MISSING', 'kernel', spec.name);
+    must(initrd, 'HV_INITRD_MISSING', 'initrd', spec.name);
+    const disks = [...(guest?.disks ?? []).map((d) => ({ ...d, interface: 'virtio' as const })), ...spec.disks];
+    for (const d of disks) if (!existsSync(d.path)) throw hvErrors.make('HV_DISK_MISSING', `VM ${spec.name}: disk image ${d.path}: no such file`);
+    if (kernel === undefined && disks.length === 0) throw hvErrors.make('HV_KERNEL_MISSING', `VM ${spec.name}: nothing to boot (no kernel and no disk)`);
+
+    const accel = await chooseAccel(spec, o.accel, () => hv.probeAccel(o.signal ? { signal: o.signal } : {}));
+    mkdirSync(o.runDir, { recursive: true });
+    let sockDir = o.runDir;
+    if (join(o.runDir, 'qmp.sock').length > SUN_PATH_MAX) sockDir = mkdtempSync(join(tmpdir(), 'bm-'));
+    const qmpSocket = join(sockDir, 'qmp.sock');
+    rmSync(qmpSocket, { force: true });
+
+    const overlays: BootPlan['overlays'][number][] = [];
+    for (const [i, d] of disks.entries()) {
+      const path = join(o.runDir, `disk${i}.qcow2`);
+      rmSync(path, { force: true });
+      await createOverlay(d.path, d.format, path, o.signal);
+      overlays.push({ path, interface: d.interface });
+    }
+    let pflash: BootPlan['pflash'];
+    if (spec.firmware === 'uefi') {
+      const code = spec.firmwareCode ?? OVMF.code;
+      const varsTemplate = spec.firmwareVars ?? OVMF.vars;
+      must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
+      must(varsTemplate, 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
+      const vars = join(o.runDir, 'efivars.fd');
+      copyFileSync(varsTemplate, vars);
+      pflash = { code, vars };
+    }
+    const plan: BootPlan = {
+      accel,
+      ...(kernel !== undefined ? { kernel, cmdline } : {}),
+      ...(initrd !== undefined ? { initrd } : {}),
+      overlays,
+      qmpSocket,
+      ...(pflash ? { pflash } : {}),
+    };
+    const vm = await spawnVm(qemuArgv(spec, plan), {
+      runDir: o.runDir,
+      qmpSocket,
+      accel,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.qmpTimeoutMs !== undefined ? { qmpTimeoutMs: o.qmpTimeoutMs } : {}),
+      ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
+    });
+    if (sockDir !== o.runDir) void vm.exited.then(() => rmSync(sockDir, { recursive: true, force: true }));
+    return vm;
+  }
+
+  return hv;
+}
