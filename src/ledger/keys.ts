@@ -63,9 +63,10 @@ function vkeyText(name: string, keyId: Buffer, material: Buffer): string {
 export function parseVkey(vkey: string): Verifier {
   const text = vkey.trim();
   const bad = (why: string) => ledgerErrors.make('LEDGER_BAD_VKEY', `verifier key ${JSON.stringify(text.slice(0, 80))}: ${why}`);
-  const parts = text.split('+');
-  if (parts.length !== 3) throw bad('expected <name>+<key id>+<key>');
-  const [name, idHex, b64] = parts as [string, string, string];
+  // The key name holds no '+', the key ID is 8 hex digits; base64 may hold '+'.
+  const m = /^([^+]+)\+([^+]*)\+(.*)$/s.exec(text);
+  if (m === null) throw bad('expected <name>+<key id>+<key>');
+  const [, name, idHex, b64] = m as unknown as [string, string, string, string];
   if (!isValidKeyName(name)) throw bad('bad key name');
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw bad('key id is not 8 lowercase hex digits');
   const material = decodeBase64Strict(b64);
@@ -128,9 +129,9 @@ export function parseVkey(vkey: string): Verifier {
 export function parseSkey(skey: string): Signer {
   const text = skey.trim();
   const bad = (why: string) => ledgerErrors.make('LEDGER_BAD_KEY', `signing key: ${why}`);
-  const parts = text.split('+');
-  if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw bad('expected PRIVATE+KEY+<name>+<key id>+<key>');
-  const [, , name, idHex, b64] = parts as [string, string, string, string, string];
+  const m = /^PRIVATE\+KEY\+([^+]+)\+([^+]*)\+(.*)$/s.exec(text);
+  if (m === null) throw bad('expected PRIVATE+KEY+<name>+<key id>+<key>');
+  const [, name, idHex, b64] = m as unknown as [string, string, string, string];
   if (!isValidKeyName(name)) throw bad('bad key name');
   const material = decodeBase64Strict(b64);
   if (material === undefined || material.length !== 33) throw bad('key is not base64 of 33 bytes');

@@ -52,12 +52,14 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
   if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0) return 'sizes must be non-negative integers';
   if (size2 < size1) return `size1 ${size1} is greater than size2 ${size2}`;
   if (size1 === 0) return 'a consistency proof from the empty tree is meaningless';
-  if (badHash(root1) || badHash(root2)) return 'a root is not 32 bytes';
-  if (proof.some(badHash)) return 'a proof hash is not 32 bytes';
   if (size1 === size2) {
+    // Equal sizes: nothing to prove; the tree heads must simply be identical (upstream
+    // compares the bytes as given, whatever their length).
     if (proof.length !== 0) return 'equal sizes need an empty proof';
     return Buffer.from(root1).equals(root2) ? null : 'equal sizes but different roots';
   }
+  if (badHash(root1) || badHash(root2)) return 'a root is not 32 bytes';
+  if (proof.some(badHash)) return 'a proof hash is not 32 bytes';
   if (proof.length === 0) return 'empty proof for different sizes';
   // Step 1: when size1 is a power of two the old root is the first node of the path.
   const path = isPow2(size1) ? [root1, ...proof] : [...proof];
