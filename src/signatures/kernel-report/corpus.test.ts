@@ -1,0 +1,20 @@
+// CI gate: the parser against syzkaller's own labelled crash logs (../shared/corpus).
+// The floors are the levels reached (rounded down to the percent); a drop fails CI, and
+// so does any crash-free log judged to hold a crash.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedPath, skipWithout } from '../../../testkit/shared.ts';
+import { evaluateTitles } from './index.ts';
+
+const folder = sharedPath('corpus', 'syzkaller-linux-report');
+const MIN_EXACT_TITLES = 1.0;
+const MIN_CORRUPTED_AGREEMENT = 1.0;
+
+test('syzkaller corpus: exact titles, no false crash, corrupted flags', { skip: skipWithout(folder, 'corpus/syzkaller-linux-report') }, () => {
+  const r = evaluateTitles(folder!);
+  const misses = r.misses.slice(0, 10).map((m) => `${m.file} ${m.kind}: expected ${m.expected} / got ${m.got}`).join('\n');
+  assert.ok(r.cases >= 500, `only ${r.cases} cases found`);
+  assert.equal(r.falseCrashes, 0, `crash-free logs judged to crash:\n${misses}`);
+  assert.ok(r.exactTitleAccuracy >= MIN_EXACT_TITLES, `exact-title accuracy ${r.exactTitleAccuracy} < ${MIN_EXACT_TITLES}:\n${misses}`);
+  assert.ok(r.corruptedAgreement >= MIN_CORRUPTED_AGREEMENT, `corrupted agreement ${r.corruptedAgreement} < ${MIN_CORRUPTED_AGREEMENT}:\n${misses}`);
+});

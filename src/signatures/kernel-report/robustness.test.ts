@@ -1,0 +1,42 @@
+// Adversarial input must neither throw nor hang: every pattern is either anchored, behind a
+// substring pre-filter, or runs on lines cut to a bounded length.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { splitLines } from '../../console/index.ts';
+import { isBootmedicError } from '../../core/index.ts';
+import { compileRules, containsKernelCrash, parseKernelReport } from './index.ts';
+
+const HEADERS = ['BUG: KASAN: ', 'WARNING: ', 'INFO: task ', 'general protection fault', 'Kernel panic - not syncing: ', 'kernel BUG at ', 'BUG: Dentry ', 'UBSAN: ', '[ 1.0] ', ' login: ', '0x', 'a', ' ', '9'];
+
+test('100 KB lines of repeated fragments finish and do not throw', () => {
+  for (const h of HEADERS) {
+    const line = h.repeat(Math.ceil(100_000 / h.length));
+    const log = `${line}\n${line}\nCall Trace:\n${line}\n`;
+    const lines = splitLines(log);
+    containsKernelCrash(lines);
+    const r = parseKernelReport(lines);
+    if (r !== undefined) assert.ok(r.title.length <= 120, `title too long for ${JSON.stringify(h)}`);
+  }
+});
+
+test('random bytes and randomly mutated reports do not throw', () => {
+  const base = new TextEncoder().encode('[ 1.0][ T1] BUG: KASAN: use-after-free in f+0x1/0x2\n[ 1.1][ T1] Read of size 8 at addr ffff888000001234\n[ 1.2][ T1] Call Trace:\n[ 1.3][ T1]  g+0x1/0x2\n');
+  for (let i = 0; i < 200; i++) {
+    const junk = randomBytes(2048);
+    parseKernelReport(splitLines(junk));
+    const m = Uint8Array.from(base);
+    for (let k = 0; k < 8; k++) m[(junk[k]! * 7 + k) % m.length] = junk[k + 8]!;
+    const r = parseKernelReport(splitLines(m));
+    if (r !== undefined) assert.equal(typeof r.title, 'string');
+  }
+});
+
+test('a rule file with a missing key or a broken pattern is refused, naming the entry', () => {
+  assert.throws(() => compileRules('version: 1\n'), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES'));
+  const good = readFileSync(new URL('./linux-oopses.yaml', import.meta.url), 'utf8');
+  const bad = good.replace("- title: 'BUG: KASAN:'", "- title: 'BUG: KASAN:('");
+  assert.notEqual(bad, good);
+  assert.throws(() => compileRules(bad), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('oopses[0].formats[0].title'));
+});
