@@ -145,18 +145,22 @@ export function readPartitionTable(disk: DiskReader): PartitionTable {
 }
 
 /**
- * Builds the primary GPT (header sector + entries) from a valid backup, as UEFI 2.10
- * §5.3.2 prescribes for recovery: swap current/backup LBA, point entries at LBA 2, redo CRCs.
+ * Re-addresses a valid GPT copy so it can be written at another place, as UEFI 2.10
+ * §5.3.2 describes for recovery: set its own and the other copy's LBA, point it at its
+ * entry array, recompute the header CRC32 (the entry array and its CRC stay the same).
  */
-export function primaryFromBackup(backup: GptHeader): { header: Buffer; entries: Buffer; entriesLba: number } {
-  const header = Buffer.from(backup.rawHeader);
-  header.writeBigUInt64LE(1n, 24);
-  header.writeBigUInt64LE(BigInt(backup.lba), 32);
-  header.writeBigUInt64LE(2n, 72);
+export function relocateGpt(from: GptHeader, at: 'primary' | 'backup', lastLba: number): { header: Buffer; headerLba: number; entries: Buffer; entriesLba: number } {
+  const header = Buffer.from(from.rawHeader);
+  const entrySectors = Math.ceil(from.rawEntries.length / SECTOR);
+  const headerLba = at === 'primary' ? 1 : lastLba;
+  const entriesLba = at === 'primary' ? 2 : lastLba - entrySectors;
+  header.writeBigUInt64LE(BigInt(headerLba), 24);
+  header.writeBigUInt64LE(BigInt(at === 'primary' ? lastLba : 1), 32);
+  header.writeBigUInt64LE(BigInt(entriesLba), 72);
   header.writeUInt32LE(0, 16);
   const size = header.readUInt32LE(12);
   header.writeUInt32LE(crc32(header.subarray(0, size)), 16);
-  return { header, entries: backup.rawEntries, entriesLba: 2 };
+  return { header, headerLba, entries: from.rawEntries, entriesLba };
 }
 
 /** A protective MBR for a disk of `totalLbas` sectors (UEFI 2.10 §5.2.3). */

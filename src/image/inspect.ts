@@ -43,6 +43,9 @@ export type InspectOptions = Readonly<{ qemuImgCheck?: boolean }>;
 const REPAIR = (p: string) => `bootmedic image repair ${p} --from <golden>`;
 const GRUB_CFG_CANDIDATES = ['EFI/debian/grub.cfg', 'EFI/BOOT/grub.cfg', 'boot/grub/grub.cfg', 'grub/grub.cfg'];
 
+/** An inspection whose reader stays open, so the FAT view in `facts` can still read files; close() it. */
+export type OpenInspection = { report: InspectReport; facts: ImageFacts; reader: DiskReader | undefined; close(): void };
+
 /**
  * Inspects a disk image with bootmedic's own parsers (plus debugfs for /etc/fstab and
  * qemu-img check for qcow2) and never writes to it.
@@ -52,6 +55,13 @@ const GRUB_CFG_CANDIDATES = ['EFI/debian/grub.cfg', 'EFI/BOOT/grub.cfg', 'boot/g
  * if (!report.ok) for (const c of report.checks) if (c.status === 'problem') console.error(c.name, c.evidence);
  */
 export function inspectImage(path: string, o: InspectOptions = {}): { report: InspectReport; facts: ImageFacts } {
+  const r = analyzeImage(path, o);
+  r.close();
+  return { report: r.report, facts: r.facts };
+}
+
+/** Like inspectImage, but keeps the image open for reading files out of it (repairs use this). */
+export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspection {
   const checks = new CheckList();
   const chain = describeChain(path);
   const facts: ImageFacts = {
@@ -59,16 +69,18 @@ export function inspectImage(path: string, o: InspectOptions = {}): { report: In
     grubCfgPath: undefined, grub: undefined, missingFiles: [], badInitrds: [], root: undefined, rootSb: undefined,
     fstabText: undefined, fstab: undefined, badFstabLines: [],
   };
-  if (!checkContainer(chain, checks)) return { report: checks.report(), facts };
+  if (!checkContainer(chain, checks)) return { report: checks.report(), facts, reader: undefined, close() {} };
   if (facts.format === 'qcow2' && o.qemuImgCheck !== false) checkQemuImg(path, checks);
   const { reader } = openDisk(path);
   try {
     facts.size = reader.size;
     inspectDisk(reader, facts, checks);
-  } finally {
+  } catch (e) {
     reader.close();
+    throw e;
   }
-  return { report: checks.report(), facts };
+  let closed = false;
+  return { report: checks.report(), facts, reader, close: () => { if (!closed) reader.close(); closed = true; } };
 }
 
 function inspectDisk(disk: DiskReader, f: ImageFacts, checks: CheckList): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToolOk } from './tools.ts';
@@ -40,4 +40,48 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes the whole of `src` (a raw file) into `disk` at `offset`: in place for raw, through
+ * `qemu-img convert -n` into a window of the image for qcow2.
+ */
+export function writeFileInto(disk: string, format: 'raw' | 'qcow2', offset: number, src: string): void {
+  const size = statSync(src).size;
+  if (format === 'qcow2') {
+    runToolOk('qemu-img', ['convert', '-n', '-f', 'raw', src, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
+    return;
+  }
+  const from = openSync(src, 'r');
+  const to = openSync(disk, 'r+');
+  try {
+    const buf = Buffer.alloc(4 * 1024 * 1024);
+    for (let at = 0; at < size; ) {
+      const n = readSync(from, buf, 0, Math.min(buf.length, size - at), at);
+      if (n === 0) break;
+      writeSync(to, buf, 0, n, offset + at);
+      at += n;
+    }
+    fsyncSync(to);
+  } finally {
+    closeSync(from);
+    closeSync(to);
+  }
+}
+
+/** Writes a buffer into `disk` at `offset` (see writeFileInto). */
+export function writeBytes(disk: string, format: 'raw' | 'qcow2', offset: number, data: Buffer): void {
+  withTempFile(data, (tmp) => writeFileInto(disk, format, offset, tmp));
+}
+
+/** Runs `fn` with a private temp file holding `data`, then removes it. */
+export function withTempFile<T>(data: Buffer | string, fn: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'bootmedic-tmp-'));
+  try {
+    const path = join(dir, 'data');
+    writeFileSync(path, data);
+    return fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

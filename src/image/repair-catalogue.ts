@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { imageErrors } from './errors.ts';
+
+/** The causes (diagnose/ vocabulary) an image repair can fix. */
+export const REPAIR_CAUSES = ['initramfs-corrupt', 'kernel-missing', 'bootloader-config', 'rootfs-corrupt', 'root-device-missing', 'guest-userspace', 'disk-image-corrupt'] as const;
+export type RepairCause = (typeof REPAIR_CAUSES)[number];
+
+export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab'] as const;
+/** The id of one targeted image repair. */
+export type RepairId = (typeof REPAIR_IDS)[number];
+
+const SpecSchema = z.object({
+  id: z.enum(REPAIR_IDS),
+  summary: z.string().min(1),
+  causes: z.array(z.enum(REPAIR_CAUSES)).min(1),
+  cost: z.number().positive(),
+  needsGolden: z.boolean(),
+  fixes: z.array(z.string().min(1)).min(1),
+}).strict();
+const FileSchema = z.object({ $comment: z.string().optional(), repairs: z.array(SpecSchema) }).strict();
+
+/** What the healing planner needs to know about a repair: the data in repairs.json. */
+export type RepairSpec = Readonly<z.infer<typeof SpecSchema>>;
+
+/** Loads and validates repairs.json (knowledge is data); every RepairId must appear once. */
+export function loadRepairSpecs(url: URL = new URL('./repairs.json', import.meta.url)): readonly RepairSpec[] {
+  let parsed: z.infer<typeof FileSchema>;
+  try {
+    parsed = FileSchema.parse(JSON.parse(readFileSync(url, 'utf8')));
+  } catch (cause) {
+    throw imageErrors.make('IMAGE_REPAIR_FAILED', `repair catalogue ${url.pathname} is invalid: ${(cause as Error).message}`, { cause, fix: 'Fix src/image/repairs.json.' });
+  }
+  const ids = parsed.repairs.map((r) => r.id);
+  const missing = REPAIR_IDS.filter((id) => !ids.includes(id));
+  if (missing.length > 0 || new Set(ids).size !== ids.length) {
+    throw imageErrors.make('IMAGE_REPAIR_FAILED', `repair catalogue must list each repair once (missing: ${missing.join(', ') || 'none'})`, { fix: 'Fix src/image/repairs.json.' });
+  }
+  return Object.freeze(parsed.repairs.map((r) => Object.freeze(r)));
+}

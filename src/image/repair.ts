@@ -1,0 +1,130 @@
+import { isBootmedicError } from '../core/index.ts';
+import { imageErrors } from './errors.ts';
+import { analyzeImage, type OpenInspection } from './inspect.ts';
+import { loadRepairSpecs, type RepairId, type RepairSpec } from './repair-catalogue.ts';
+import type { Precondition, RepairEnv, RepairImpl } from './repair-env.ts';
+import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
+import { rewriteGpt } from './repair-gpt.ts';
+import { fixFstab, fsckRoot } from './repair-root.ts';
+import type { InspectReport } from './report.ts';
+import { takeSnapshot, type ForensicSnapshot } from './snapshot.ts';
+
+const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
+  'rewrite-gpt': rewriteGpt,
+  'fsck-root': fsckRoot,
+  'restore-esp': restoreEsp,
+  'restore-boot-files': restoreBootFiles,
+  'fix-grub-cfg': fixGrubCfg,
+  'fix-fstab': fixFstab,
+};
+
+/** A targeted image repair: its data (causes, cost, the checks it fixes) and its code. */
+export type ImageRepair = RepairSpec & RepairImpl;
+
+/** Every image repair, in the order a run applies them (lower layers first). */
+export const IMAGE_REPAIRS: readonly ImageRepair[] = Object.freeze(loadRepairSpecs().map((s) => Object.freeze({ ...s, ...IMPLS[s.id] })));
+
+/** One repair carried out. */
+export type RepairAction = Readonly<{ id: RepairId; causes: readonly string[]; reason: string; did: readonly string[] }>;
+
+/** Events a run reports as it goes, so the lead can write them to the ledger. */
+export type RepairEvent =
+  | Readonly<{ type: 'snapshot'; snapshot: ForensicSnapshot }>
+  | Readonly<{ type: 'repair-start'; id: RepairId; reason: string }>
+  | Readonly<{ type: 'repair-done'; action: RepairAction }>
+  | Readonly<{ type: 'repair-skipped'; id: RepairId; reason: string }>;
+
+/** Options of a repair run. */
+export type RepairOptions = Readonly<{
+  /** A known-good image of the same guest to copy boot files, grub.cfg or the ESP from. */
+  from?: string | undefined;
+  /** Where raw-image snapshot copies go (default: beside the image). */
+  snapshotDir?: string | undefined;
+  /** Only these repairs may run (the healing planner picks one remedy at a time). */
+  only?: readonly RepairId[] | undefined;
+  /** Called for every step; ledger writes hang here. */
+  onEvent?: ((e: RepairEvent) => void) | undefined;
+}>;
+
+/** The outcome of a repair run; `ok` is the after-inspection's verdict. */
+export type RepairResult = Readonly<{
+  ok: boolean;
+  before: InspectReport;
+  after: InspectReport;
+  snapshots: readonly ForensicSnapshot[];
+  repairs: readonly RepairAction[];
+  /** Problems no repair could address, with the reason each applicable repair gave. */
+  unrepaired: readonly { check: string; reasons: readonly string[] }[];
+}>;
+
+const problemsOf = (r: InspectReport) => new Set(r.checks.filter((c) => c.status === 'problem').map((c) => c.name));
+
+/**
+ * Repairs what inspection finds broken in a disk image while keeping its data: each
+ * repair runs at most once, after a forensic snapshot, in layer order (GPT, root fsck,
+ * ESP, boot files, grub.cfg, fstab), re-inspecting between steps.
+ *
+ * @example
+ * const r = repairImage('vm.qcow2', { from: 'golden.qcow2' });
+ * for (const a of r.repairs) console.log(a.id, a.did.join('; '));
+ */
+export function repairImage(disk: string, o: RepairOptions = {}): RepairResult {
+  let golden: OpenInspection | undefined;
+  let target = analyzeImage(disk, { qemuImgCheck: false });
+  const before = target.report;
+  const snapshots: ForensicSnapshot[] = [];
+  const repairs: RepairAction[] = [];
+  const tried = new Set<RepairId>();
+  const reasons = new Map<string, string[]>();
+  try {
+    if (!before.ok && o.from !== undefined) golden = analyzeImage(o.from, { qemuImgCheck: false });
+    const format = target.facts.format;
+    const snapshot = (reason: string) => {
+      const s = takeSnapshot(disk, format, reason, { dir: o.snapshotDir });
+      snapshots.push(s);
+      o.onEvent?.({ type: 'snapshot', snapshot: s });
+      return s;
+    };
+    for (;;) {
+      const problems = problemsOf(target.report);
+      if (problems.size === 0) break;
+      const env: RepairEnv = { disk, format, target, problems, golden, snapshot };
+      let chosen: { repair: ImageRepair; pre: Precondition } | undefined;
+      for (const repair of IMAGE_REPAIRS) {
+        if (tried.has(repair.id) || (o.only !== undefined && !o.only.includes(repair.id))) continue;
+        if (!repair.fixes.some((c) => problems.has(c))) continue;
+        const pre = repair.precondition(env);
+        if (pre.ok) {
+          chosen = { repair, pre };
+          break;
+        }
+        for (const c of repair.fixes.filter((x) => problems.has(x))) reasons.set(c, [...(reasons.get(c) ?? []), `${repair.id}: ${pre.reason}`]);
+        o.onEvent?.({ type: 'repair-skipped', id: repair.id, reason: pre.reason });
+      }
+      if (chosen === undefined) break;
+      const { repair, pre } = chosen;
+      tried.add(repair.id);
+      if (snapshots.length === 0) snapshot('before-repair');
+      o.onEvent?.({ type: 'repair-start', id: repair.id, reason: pre.reason });
+      let did: string[];
+      try {
+        did = repair.run(env);
+      } catch (e) {
+        if (!isBootmedicError(e)) throw e;
+        throw imageErrors.make('IMAGE_REPAIR_FAILED', `repair ${repair.id} failed: ${e.message}`, { cause: e, fix: `${e.fix} (forensic snapshot: ${snapshots.map((s) => s.ref).join(', ')})` });
+      }
+      const action: RepairAction = { id: repair.id, causes: repair.causes, reason: pre.reason, did };
+      repairs.push(action);
+      o.onEvent?.({ type: 'repair-done', action });
+      target.close();
+      target = analyzeImage(disk, { qemuImgCheck: false });
+    }
+  } finally {
+    target.close();
+    golden?.close();
+  }
+  const after = target.report;
+  const left = problemsOf(after);
+  const unrepaired = [...left].map((check) => ({ check, reasons: reasons.get(check) ?? ['no repair addresses this check'] }));
+  return { ok: after.ok, before, after, snapshots, repairs, unrepaired };
+}
