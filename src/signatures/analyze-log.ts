@@ -1,0 +1,48 @@
+import { createLineSplitter } from '../console/index.ts';
+import { createSignatureEngine } from './engine.ts';
+import type { Kb } from './kb.ts';
+import type { BootPhase, EngineOptions, Finding } from './types.ts';
+
+/** Result of analysing one saved console log. */
+export type LogAnalysis = { findings: Finding[]; corrupted: boolean; lastPhase: BootPhase; lines: number };
+
+/**
+ * Analyses a whole saved console log offline (streamed through the same splitter and
+ * engine as a live boot), including the 'incomplete-boot' finding for logs that stop.
+ *
+ * @example
+ * const { findings } = analyzeLog(readFileSync('console.log'));
+ */
+export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { kb?: Kb } = {}): LogAnalysis {
+  const findings: Finding[] = [];
+  const engine = createSignatureEngine(opts);
+  let lines = 0;
+  const splitter = createLineSplitter({
+    onLine: (l) => {
+      lines = l.no;
+      for (const f of engine.push(l)) findings.push(f);
+    },
+    now: () => 0,
+  });
+  splitter.push(input);
+  splitter.end();
+  for (const f of engine.end()) findings.push(f);
+  return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+}
+
+/** The last phase a list of findings shows (progress markers and failures alike). */
+export function lastPhaseOf(findings: readonly Finding[]): BootPhase {
+  let p: BootPhase = 'firmware';
+  for (const f of findings) if (f.family === 'progress') p = f.phase;
+  return p;
+}
+
+/** True when a finding is a failure (not a progress marker, not a mere warning). */
+export function isFailure(f: Finding): boolean {
+  return f.severity === 'error' || f.severity === 'fatal';
+}
+
+/** True when a finding means the boot did not (or will not) reach ready. */
+export function stopsBoot(f: Finding): boolean {
+  return f.severity === 'fatal' || f.stopsBoot;
+}

@@ -1,0 +1,251 @@
+import type { ConsoleLine } from '../console/index.ts';
+import { createAnchorIndex } from './anchor-index.ts';
+import type { Hit } from './anchor-index.ts';
+import { defaultKb } from './kb.ts';
+import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
+import { kernelReport, panicTitle } from './kernel-title.ts';
+import { messageBody } from './message-body.ts';
+import { decodeStopCode } from './stop-codes.ts';
+import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
+
+/** A streaming matcher over one boot's console lines. */
+export interface SignatureEngine {
+  /** Findings completed by this line (streaming). */
+  push(line: ConsoleLine): Finding[];
+  /** Prompt detection on the unterminated tail (the same prompt is reported once). */
+  partial(text: string, atMs: number): Finding[];
+  /** Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'. */
+  end(): Finding[];
+}
+
+const RANK: Readonly<Record<BootPhase, number>> = { firmware: 0, bootloader: 1, kernel: 2, initramfs: 3, init: 4, ready: 5 };
+const PHASE_COMPONENT: Readonly<Record<BootPhase, Component>> = { firmware: 'firmware', bootloader: 'bootloader', kernel: 'kernel', initramfs: 'initramfs', init: 'init', ready: 'init' };
+const PHASE_LAYER: Readonly<Record<BootPhase, Layer>> = { firmware: 'image/bootloader', bootloader: 'image/bootloader', kernel: 'guest-kernel', initramfs: 'guest-userspace', init: 'guest-userspace', ready: 'guest-userspace' };
+// A rule that floods (a login loop, a repeated I/O error) is reported this many times per boot.
+const MAX_PER_RULE = 5;
+
+type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: ConsoleLine[]; endLine?: ConsoleLine };
+
+/** Compiled knowledge base, shared by every engine built from it. */
+type Compiled = ReturnType<typeof compile>;
+const compiledCache = new WeakMap<Kb, Compiled>();
+
+function compile(kb: Kb) {
+  const markers = kb.markers;
+  return {
+    kb,
+    rules: createAnchorIndex<Rule>(kb.rules),
+    markers: createAnchorIndex<Marker>(markers),
+    readyFree: createAnchorIndex<Marker>(markers.filter((m) => m.marks !== 'ready')),
+    headers: createAnchorIndex<CrashHeader & { at: 'start'; where: 'line' }>(kb.kernel.headers.map((h) => ({ ...h, at: 'start' as const, where: 'line' as const }))),
+  };
+}
+
+function fill(template: string, groups: string[], extra: Record<string, string> = {}): string {
+  return template.replace(/\{([a-z0-9]{1,10})\}/g, (_m, k: string) => {
+    const n = Number(k);
+    const v = Number.isInteger(n) ? groups[n - 1] : extra[k];
+    return (v ?? '').slice(0, 200);
+  });
+}
+
+function readyMatches(ready: readonly ReadyMatcher[], text: string): boolean {
+  for (const r of ready) {
+    if (typeof r === 'string' ? text.includes(r) : r.test(text.length > 2048 ? text.slice(0, 2048) : text)) return true;
+  }
+  return false;
+}
+
+/**
+ * Creates a streaming signature engine for one boot: push console lines as they arrive
+ * and get each finding as soon as its evidence is complete. Memory is bounded by the
+ * kernel-report window (kb/kernel-crash.json), never by the log's length.
+ *
+ * @example
+ * const engine = createSignatureEngine();
+ * const splitter = createLineSplitter({ onLine: (l) => report(engine.push(l)), onPartial: (t, at) => report(engine.partial(t, at)) });
+ */
+export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): SignatureEngine {
+  const kb = opts.kb ?? defaultKb();
+  let c = compiledCache.get(kb);
+  if (c === undefined) {
+    c = compile(kb);
+    compiledCache.set(kb, c);
+  }
+  const { rules, headers } = c;
+  // Custom ready matchers replace the KB's ready markers.
+  const markers = opts.ready === undefined ? c.markers : c.readyFree;
+  const customReady = opts.ready;
+  const endMarkers = kb.kernel.endMarkers;
+  const windowLines = kb.kernel.windowLines;
+  const before: ConsoleLine[] = []; // ring of the last lines, for the report window
+  const linesBefore = kb.kernel.linesBefore;
+
+  let phase: BootPhase = 'firmware';
+  let ready = false;
+  let failed = false; // a fatal or stopsBoot finding was seen
+  let lastNo = 0;
+  let lastLine: ConsoleLine | undefined;
+  let pending: Pending | undefined;
+  let sawPreKernel = false; // a firmware or bootloader marker was seen
+  let perRule = new Map<string, number>();
+  let prompts = new Set<string>();
+
+  function emit(out: Finding[], f: Finding): void {
+    if (f.severity !== 'info') {
+      const n = perRule.get(f.id) ?? 0;
+      if (n >= MAX_PER_RULE) return;
+      perRule.set(f.id, n + 1);
+    }
+    if (f.severity === 'fatal' || f.stopsBoot) failed = true;
+    out.push(f);
+  }
+
+  function setPhase(out: Finding[], to: BootPhase, id: string, ev: { line: number; text: string }, atMs: number, source?: string): void {
+    if (RANK[to] < RANK.kernel) sawPreKernel = true;
+    if (to === 'firmware' && RANK[phase] > RANK.firmware) {
+      // A firmware banner after a later phase: the VM rebooted; judge the new boot afresh.
+      ready = false;
+      failed = false;
+      perRule = new Map();
+      prompts = new Set();
+    } else if (RANK[to] <= RANK[phase]) {
+      return;
+    }
+    phase = to;
+    if (to === 'ready') ready = true;
+    const f: Finding = {
+      id: `phase.${to}`, family: 'progress', title: to === 'ready' ? 'boot reached ready' : `boot entered the ${to} phase`,
+      component: PHASE_COMPONENT[to], layer: PHASE_LAYER[to], severity: 'info', phase: to, stopsBoot: false,
+      evidence: [ev], atMs,
+    };
+    if (source !== undefined) f.source = `${id}: ${source}`;
+    emit(out, f);
+  }
+
+  function ruleFinding(out: Finding[], hit: Hit<Rule>, ev: { line: number; text: string }, atMs: number): void {
+    const r = hit.rule;
+    if (r.phase !== undefined && RANK[r.phase] > RANK[phase]) setPhase(out, r.phase, r.id, ev, atMs);
+    if (r.where !== 'line') {
+      if (prompts.has(r.id)) return;
+      prompts.add(r.id);
+    }
+    const f: Finding = {
+      id: r.id, family: r.family, title: '', component: r.component, layer: r.layer, severity: r.severity,
+      phase: r.phase ?? phase, stopsBoot: r.stopsBoot, evidence: [ev], atMs, source: r.source,
+    };
+    let extra: Record<string, string> = {};
+    if (r.stopCode !== undefined) {
+      const code = hit.groups[r.stopCode.code - 1] ?? '';
+      const stop = decodeStopCode(code, (r.stopCode.params ?? []).map((g) => hit.groups[g - 1] ?? '0'));
+      if (stop !== undefined) {
+        f.stopCode = stop;
+        extra = { code: stop.code, name: stop.name };
+      }
+    }
+    f.title = fill(r.title, hit.groups, extra);
+    emit(out, f);
+  }
+
+  function flushPending(out: Finding[]): void {
+    const p = pending;
+    if (p === undefined) return;
+    pending = undefined;
+    const t = kernelReport(p.window);
+    if (t === undefined) return; // the parser's rules say this header is not a crash
+    let header = p.header;
+    let headerLine = p.headerLine;
+    if (t.startLine > p.headerLine.no) {
+      // Our header was suppressed; the report the parser found starts later in the window.
+      const l = p.window.find((w) => w.no === t.startLine);
+      const h = l === undefined ? undefined : headers.match(l.text, l.text)[0]?.rule;
+      if (l === undefined || h?.kind === 'panic') return; // panics are reported as they arrive
+      headerLine = l;
+      if (h !== undefined) header = h;
+    }
+    const evidence = [{ line: headerLine.no, text: headerLine.raw }];
+    if (p.endLine !== undefined) evidence.push({ line: p.endLine.no, text: p.endLine.raw });
+    const last = p.endLine ?? p.window[p.window.length - 1] ?? headerLine;
+    const f: Finding = {
+      id: header.id, family: header.family, title: t.title, component: header.component, layer: header.layer,
+      severity: header.severity, phase, stopsBoot: header.stopsBoot, evidence, atMs: last.atMs, source: header.source,
+    };
+    if (t.corrupted) f.corrupted = true;
+    if (t.frame !== undefined) f.frame = t.frame;
+    emit(out, f);
+  }
+
+  function kernelLine(out: Finding[], line: ConsoleLine, text: string): void {
+    if (pending !== undefined) {
+      pending.window.push(line);
+      if (endMarkers.some((m) => text.startsWith(m))) {
+        pending.endLine = line;
+        flushPending(out);
+        return;
+      }
+      if (pending.window.length >= windowLines) flushPending(out);
+    }
+    // Firmware and bootloaders print their own "WARNING:" lines: before the kernel runs,
+    // only a timestamped line can start a kernel report.
+    if (line.kernelTs === undefined && RANK[phase] < RANK.kernel && sawPreKernel) return;
+    const h = headers.match(text, text)[0];
+    if (h === undefined) return;
+    if (h.rule.kind === 'panic') {
+      flushPending(out);
+      const t = panicTitle(line);
+      emit(out, {
+        id: h.rule.id, family: h.rule.family, title: t.title, component: h.rule.component, layer: h.rule.layer,
+        severity: h.rule.severity, phase, stopsBoot: h.rule.stopsBoot, evidence: [{ line: line.no, text: line.raw }],
+        atMs: line.atMs, source: h.rule.source, ...(t.corrupted ? { corrupted: true } : {}),
+      });
+    } else if (pending === undefined) {
+      pending = { header: h.rule, headerLine: line, window: [...before, line] };
+    }
+  }
+
+  return {
+    push(line) {
+      const out: Finding[] = [];
+      lastNo = line.no;
+      const text = line.text;
+      if (text.length === 0) return out;
+      lastLine = line;
+      const ev = { line: line.no, text: line.raw };
+      const body = messageBody(text);
+      for (const m of markers.match(text, body)) setPhase(out, m.rule.marks, m.rule.id, ev, line.atMs, m.rule.source);
+      // A kernel timestamp means the kernel is running, even if its banner was missed.
+      if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', ev, line.atMs);
+      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, line.atMs);
+      const hit = rules.match(text, body)[0];
+      if (hit !== undefined) ruleFinding(out, hit, ev, line.atMs);
+      kernelLine(out, line, text);
+      before.push(line);
+      if (before.length > linesBefore) before.shift();
+      return out;
+    },
+    partial(text, atMs) {
+      const out: Finding[] = [];
+      const ev = { line: lastNo + 1, text };
+      for (const m of markers.matchPartial(text)) if (m.rule.marks === 'ready') setPhase(out, 'ready', m.rule.id, ev, atMs, m.rule.source);
+      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, atMs);
+      const hit = rules.matchPartial(text)[0];
+      if (hit !== undefined) ruleFinding(out, hit, ev, atMs);
+      return out;
+    },
+    end() {
+      const out: Finding[] = [];
+      flushPending(out);
+      if (!failed && !ready) {
+        const last = lastLine;
+        const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;
+        emit(out, {
+          id: 'incomplete-boot', family: 'incomplete-boot', title: `boot stopped during ${phase}; ${shown}`,
+          component: PHASE_COMPONENT[phase], layer: PHASE_LAYER[phase], severity: 'error', phase, stopsBoot: true,
+          evidence: last === undefined ? [] : [{ line: last.no, text: last.raw }],
+          ...(last === undefined ? {} : { atMs: last.atMs }),
+        });
+      }
+      return out;
+    },
+  };
+}

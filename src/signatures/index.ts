@@ -1,0 +1,12 @@
+// signatures/: the boot-failure knowledge base (data under kb/) and the streaming
+// matcher that turns console lines into findings. Depends only on console/ and core/.
+export { createSignatureEngine } from './engine.ts';
+export type { SignatureEngine } from './engine.ts';
+export { analyzeLog, isFailure, stopsBoot, lastPhaseOf } from './analyze-log.ts';
+export type { LogAnalysis } from './analyze-log.ts';
+export { decodeStopCode, findingsFromQmpPanic } from './stop-codes.ts';
+export { loadKb, defaultKb } from './kb.ts';
+export type { Kb, Rule, Marker, CrashHeader } from './kb.ts';
+export { signaturesErrors } from './errors.ts';
+export { BOOT_PHASES, COMPONENTS, LAYERS, SEVERITIES } from './types.ts';
+export type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher, Severity } from './types.ts';

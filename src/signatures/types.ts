@@ -1,0 +1,51 @@
+// The vocabulary of findings, shared by the engine, the CLI and the boot supervisor.
+
+/** Which part of the boot chain printed or caused the message. */
+export type Component = 'firmware' | 'bootloader' | 'kernel' | 'initramfs' | 'init' | 'hypervisor' | 'storage';
+/** Which layer is most likely to blame. */
+export type Layer = 'hardware' | 'hypervisor' | 'image/bootloader' | 'guest-kernel' | 'guest-userspace' | 'storage' | 'network' | 'resources';
+/** 'info' is a progress marker, not a failure. */
+export type Severity = 'info' | 'warning' | 'error' | 'fatal';
+/** Boot phases in the order a boot goes through them. */
+export type BootPhase = 'firmware' | 'bootloader' | 'kernel' | 'initramfs' | 'init' | 'ready';
+
+export const COMPONENTS = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'hypervisor', 'storage'] as const;
+export const LAYERS = ['hardware', 'hypervisor', 'image/bootloader', 'guest-kernel', 'guest-userspace', 'storage', 'network', 'resources'] as const;
+export const SEVERITIES = ['info', 'warning', 'error', 'fatal'] as const;
+export const BOOT_PHASES = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'ready'] as const;
+
+/** One recognised message in a boot's output, with the lines that prove it. */
+export type Finding = {
+  /** Stable rule id, e.g. "kernel.panic.vfs-root", "grub.file-not-found", "phase.kernel". */
+  id: string;
+  /** e.g. "kernel-panic", "grub", "initramfs-shell", "systemd-emergency", "oom", "progress", "incomplete-boot". */
+  family: string;
+  title: string;
+  component: Component;
+  layer: Layer;
+  severity: Severity;
+  /** Phase the boot was in when this was seen (a progress marker: the phase it marks). */
+  phase: BootPhase;
+  /** True when this alone means the boot will not reach ready. */
+  stopsBoot: boolean;
+  /** line = ConsoleLine.no, text = raw line. */
+  evidence: { line: number; text: string }[];
+  /** Arrival time of the last evidence line. */
+  atMs?: number;
+  /** Kernel crash reports: the report looks corrupted (interleaved or cut). */
+  corrupted?: boolean;
+  /** Guilty frame when known. */
+  frame?: string;
+  /** Windows bugchecks. */
+  stopCode?: { code: string; name: string; params: string[] };
+  /** Where the pattern's wording was verified. */
+  source?: string;
+};
+
+/** A ready signal: a substring of the message text, or a regular expression tested on it. */
+export type ReadyMatcher = string | RegExp;
+
+export type EngineOptions = {
+  /** Replaces the default ready markers (login prompt, multi-user/graphical target, "bootmedic-ready"). */
+  ready?: ReadyMatcher[];
+};
