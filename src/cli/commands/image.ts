@@ -1,13 +1,70 @@
-import type { Command } from '../command.ts';
+import { existsSync } from 'node:fs';
+import { inspectImage, repairImage, type InspectReport, type RepairResult } from '../../image/index.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { parseCommandArgs } from '../parse.ts';
+import { usageError } from '../usage-error.ts';
 
-// Placeholder until the part behind this command lands; it says so rather than pretend.
+const USAGE = 'bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--snapshot-dir <dir>] [--json]';
+
+function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  for (const c of r.checks) {
+    out.write(`${c.status === 'ok' ? 'ok     ' : 'PROBLEM'}  ${c.name.padEnd(width)}  ${c.evidence}\n`);
+    if (c.status === 'problem' && c.fix !== '') out.write(`${' '.repeat(9 + width + 2)}fix: ${c.fix}\n`);
+  }
+  const n = r.checks.filter((c) => c.status === 'problem').length;
+  out.write(r.ok ? `\nimage ok: ${r.checks.length} checks passed\n` : `\n${n} problem(s) in ${r.checks.length} checks\n`);
+}
+
+function printRepair(r: RepairResult, out: NodeJS.WritableStream): void {
+  for (const s of r.snapshots) out.write(`snapshot  ${s.kind} ${s.ref} (${s.reason})\n`);
+  for (const a of r.repairs) for (const d of a.did) out.write(`repaired  ${a.id}: ${d}\n`);
+  for (const u of r.unrepaired) out.write(`LEFT      ${u.check}: ${u.reasons.join('; ')}\n`);
+  if (r.repairs.length === 0 && r.before.ok) out.write('nothing to repair: every check is ok\n');
+  out.write(r.ok ? 'image ok after repair\n' : 'image still has problems; see above\n');
+}
+
+async function inspect(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, 'no-qemu-img-check': { type: 'boolean' } }, USAGE);
+  const disk = positionals[0];
+  if (disk === undefined || positionals.length > 1) usageError('image inspect takes one disk image', USAGE);
+  const { report } = inspectImage(disk, { qemuImgCheck: values['no-qemu-img-check'] !== true });
+  if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: report.ok, checks: report.checks }) + '\n');
+  else printReport(report, ctx.stdout);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+async function repair(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, from: { type: 'string' }, 'snapshot-dir': { type: 'string' } }, USAGE);
+  const disk = positionals[0];
+  if (disk === undefined || positionals.length > 1) usageError('image repair takes one disk image', USAGE);
+  if (values.from !== undefined && !existsSync(values.from)) usageError(`golden image ${values.from} does not exist`, USAGE);
+  const r = repairImage(disk, { from: values.from, snapshotDir: values['snapshot-dir'] });
+  if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: r.ok, repairs: r.repairs, snapshots: r.snapshots, unrepaired: r.unrepaired, before: r.before, after: r.after }) + '\n');
+  else printRepair(r, ctx.stdout);
+  return r.ok ? EXIT.ok : EXIT.failed;
+}
+
 export const command: Command = {
   name: 'image',
-  summary: 'not built yet',
-  usage: 'bootmedic image',
-  async run(_argv, ctx) {
-    ctx.stderr.write("bootmedic: 'image' is not built yet\n");
-    return EXIT.unavailable;
+  summary: 'Inspect disk images and repair what is broken while keeping the data.',
+  usage: USAGE,
+  async run(argv, ctx) {
+    const [sub, ...rest] = argv;
+    switch (sub) {
+      case 'inspect':
+        return inspect(rest, ctx);
+      case 'repair':
+        return repair(rest, ctx);
+      case 'add':
+      case 'list':
+      case 'promote':
+      case 'retire':
+        ctx.stderr.write(`bootmedic: 'image ${sub}' (the image catalogue) is not built yet\n`);
+        return EXIT.unavailable;
+      default:
+        return usageError(sub === undefined ? 'image needs a subcommand' : `unknown image subcommand '${sub}'`, USAGE);
+    }
   },
 };

@@ -1,0 +1,31 @@
+// The image part's only door: inspection of disk images with our own parsers, and
+// targeted repairs that keep the guest's data (remedies for heal/).
+export { imageErrors } from './errors.ts';
+export type { ImageErrorCode } from './errors.ts';
+export { inspectImage, analyzeImage, matchSpec } from './inspect.ts';
+export type { ImageFacts, InspectOptions, OpenInspection, FoundFs } from './inspect.ts';
+export type { ImageCheck, CheckStatus, InspectReport } from './report.ts';
+export { repairImage, IMAGE_REPAIRS } from './repair.ts';
+export type { ImageRepair, RepairAction, RepairEvent, RepairOptions, RepairResult } from './repair.ts';
+export { REPAIR_CAUSES, REPAIR_IDS, loadRepairSpecs } from './repair-catalogue.ts';
+export type { RepairCause, RepairId, RepairSpec } from './repair-catalogue.ts';
+export type { RepairEnv, Precondition } from './repair-env.ts';
+export { takeSnapshot } from './snapshot.ts';
+export type { ForensicSnapshot } from './snapshot.ts';
+export { openDisk, parseQcow2Header } from './qcow2.ts';
+export type { Qcow2Header, ChainLink } from './qcow2.ts';
+export type { DiskReader } from './disk-reader.ts';
+export { sliceReader } from './disk-reader.ts';
+export { readPartitionTable, PART_TYPE } from './gpt.ts';
+export type { PartitionTable, GptPartition, GptHeader } from './gpt.ts';
+export { openFat } from './fat.ts';
+export type { FatFs, FatEntry } from './fat.ts';
+export { parseGrubCfg, renderGrubCfg } from './grub-cfg.ts';
+export type { GrubConfig, GrubMenuEntry } from './grub-cfg.ts';
+export { inspectInitrd } from './initrd.ts';
+export type { InitrdInfo } from './initrd.ts';
+export { readExt4Superblock, parseFstab } from './ext4.ts';
+export type { Ext4Superblock, FstabLine } from './ext4.ts';
+export { crc32 } from './crc32.ts';
+export { buildTestImage, cpioNewc } from './test-image.ts';
+export type { TestImage } from './test-image.ts';
