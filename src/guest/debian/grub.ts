@@ -1,0 +1,109 @@
+// GRUB for the image, from Debian's packages: fetched with `apt-get download`, unpacked
+// with dpkg-deb into the cache (never installed on the host), and run from there with
+// --directory pointing at the unpacked modules.
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from './exec.ts';
+import { grubKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
+import { removeTree, type Step } from './rootfs.ts';
+
+/** Where a firmware's GRUB packages are unpacked. */
+export type GrubTree = { root: string; packages: string[] };
+
+/** Returns the unpacked GRUB packages for `firmware`, downloading and unpacking them when absent. */
+export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmware: DebianFirmware, step: Step, signal?: AbortSignal): Promise<GrubTree> {
+  const dir = join(guestsDir, 'debian', `grub-${grubKey(recipe, firmware)}`);
+  const root = join(dir, 'root');
+  if (existsSync(join(dir, 'debs'))) {
+    step(`GRUB packages: cached (${dir})`);
+    return { root, packages: readdirSync(join(dir, 'debs')).sort() };
+  }
+  const sig = signal ? { signal } : {};
+  const tmp = `${dir}.tmp-${process.pid}`;
+  removeTree(tmp);
+  mkdirSync(join(tmp, 'debs'), { recursive: true });
+  try {
+    const pkgs = recipe.grubPackages[firmware];
+    step(`download ${pkgs.join(', ')} (apt-get download)`);
+    // As root, apt warns that the _apt user cannot write here and downloads anyway.
+    await exec('apt-get', ['download', '-q', ...pkgs], { ...sig, cwd: join(tmp, 'debs') });
+    const debs = readdirSync(join(tmp, 'debs')).filter((f) => f.endsWith('.deb')).sort();
+    step(`unpack ${debs.length} packages (dpkg-deb -x)`);
+    for (const d of debs) await exec('dpkg-deb', ['-x', join(tmp, 'debs', d), join(tmp, 'root')], sig);
+    renameSync(tmp, dir);
+    return { root, packages: debs };
+  } catch (e) {
+    removeTree(tmp);
+    throw e;
+  }
+}
+
+/** The stub config embedded in the EFI binary: find the ESP by its FAT id, then read the real grub.cfg. It never sets prefix. */
+export function stubConfig(espUuid: string): string {
+  // Setting prefix here would make GRUB look for modules on the ESP, where there are none;
+  // grub-mkstandalone's memdisk prefix must stay (INDEX.md: grub-wrong-prefix-module-not-found).
+  return `search --no-floppy --fs-uuid --set=root ${espUuid}\nconfigfile /EFI/debian/grub.cfg\n`;
+}
+
+/** The real grub.cfg on the ESP: one entry loading kernel and initrd from the ESP. */
+export function grubConfig(o: { kernelVersion: string; rootUuid: string; cmdline: string; timeout: number; firmware: DebianFirmware }): string {
+  // GRUB on BIOS draws on the VGA text screen; the serial console only sees it when told.
+  // OVMF already mirrors its console to the serial port, so UEFI needs no such lines.
+  const serial = o.firmware === 'bios' ? 'serial --unit=0 --speed=115200\nterminal_input serial\nterminal_output serial\n' : '';
+  const v = o.kernelVersion;
+  return [
+    `# Written by bootmedic for the Debian guest (${o.firmware}).`,
+    `${serial}set default=0`,
+    `set timeout=${o.timeout}`,
+    '',
+    `menuentry 'Debian GNU/Linux, with Linux ${v}' {`,
+    `\techo 'Loading Linux ${v} ...'`,
+    `\tlinux /EFI/debian/vmlinuz-${v} root=UUID=${o.rootUuid} ${o.cmdline}`,
+    `\techo 'Loading initial ramdisk ...'`,
+    `\tinitrd /EFI/debian/initrd.img-${v}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Builds EFI/BOOT/BOOTX64.EFI with grub-mkstandalone (modules in a memdisk, the stub as its grub.cfg). */
+export async function makeEfiBinary(grub: GrubTree, stubPath: string, out: string, signal?: AbortSignal): Promise<void> {
+  // grub-mkstandalone links libefivar/libefiboot, unpacked beside it; the dynamic loader's
+  // --library-path finds them without touching the environment or the host.
+  await exec(
+    '/lib64/ld-linux-x86-64.so.2',
+    [
+      '--library-path',
+      join(grub.root, 'usr/lib/x86_64-linux-gnu'),
+      join(grub.root, 'usr/bin/grub-mkstandalone'),
+      '-O',
+      'x86_64-efi',
+      `--directory=${join(grub.root, 'usr/lib/grub/x86_64-efi')}`,
+      '--locales=',
+      '--themes=',
+      '--fonts=',
+      '-o',
+      out,
+      `boot/grub/grub.cfg=${stubPath}`,
+    ],
+    signal ? { signal } : {},
+  );
+}
+
+// GRUB modules linked into the BIOS core.img: enough to find the ESP, read FAT on GPT,
+// talk on the serial port and boot Linux, so nothing is loaded from a prefix.
+const BIOS_MODULES = ['biosdisk', 'part_gpt', 'part_msdos', 'fat', 'ext2', 'search', 'search_fs_uuid', 'configfile', 'normal', 'linux', 'echo', 'test', 'serial', 'terminal', 'boot', 'minicmd'];
+
+/** Builds the i386-pc core.img (for the BIOS boot partition) and returns it with GRUB's boot.img. */
+export async function makeBiosImages(grub: GrubTree, stubPath: string, dir: string, signal?: AbortSignal): Promise<{ core: string; boot: string }> {
+  const mods = join(grub.root, 'usr/lib/grub/i386-pc');
+  const core = join(dir, 'core.img');
+  await exec(join(grub.root, 'usr/bin/grub-mkimage'), ['-O', 'i386-pc', '-d', mods, '-o', core, '-c', stubPath, '-p', '/EFI/debian', ...BIOS_MODULES], signal ? { signal } : {});
+  return { core, boot: join(mods, 'boot.img') };
+}
+
+/** Writes a file and returns its path (small helper for the configs). */
+export function writeText(path: string, text: string): string {
+  writeFileSync(path, text);
+  return path;
+}
