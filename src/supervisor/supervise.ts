@@ -54,8 +54,15 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   const vmDir = join(deps.home, 'vms', spec.name);
   mkdirSync(vmDir, { recursive: true });
 
+  // The accelerator's reason comes from the (cached) probe when the VM leaves it to us.
+  const accelReason =
+    spec.accel === 'auto' ? (await deps.hypervisor.probeAccel(opts.signal ? { signal: opts.signal } : {})).reason : `set by the VM file (accel: ${spec.accel})`;
   const proc: VmProcess = await deps.hypervisor.launch(spec, { runDir: vmDir, ...(opts.signal ? { signal: opts.signal } : {}) });
-  const accelReason = (proc as { accelReason?: string }).accelReason ?? '';
+  // Event times are ms since QEMU was spawned; the clock for stall ticks must share that
+  // origin. The earliest (now - atMs) over delivered events is the spawn instant, to
+  // within event-dispatch latency.
+  let t0 = performance.now();
+  const sinceSpawn = () => performance.now() - t0;
   const outcomes: BootOutcome[] = [];
   let session: BootSession | undefined;
   let stopping = false;
@@ -72,12 +79,12 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   };
 
   const startSession = (startAtMs: number) => {
-    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit);
+    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit, sinceSpawn);
     const s = session;
     s.tracker.onEvent((e) => {
       if (e.type !== 'verdict') return;
       const v = e.verdict;
-      emit({ type: 'verdict', vm: spec.name, bootId: s.bootId, status: v.status, reason: v.reason, atMs: v.atMs - s.startAtMs, detectedAt: performance.now() });
+      emit({ type: 'verdict', vm: spec.name, bootId: s.bootId, status: v.status, reason: v.reason, atMs: v.atMs, detectedAt: performance.now() });
       if (v.status === 'ready') {
         void s.close(exitInfo).then((o) => {
           outcomes.push(o);
@@ -101,6 +108,7 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
 
   startSession(0);
   const off = proc.onEvent((ev: VmEvent) => {
+    t0 = Math.min(t0, performance.now() - ev.atMs);
     if (ev.type === 'qmp' && ev.event === 'RESET' && ev.data['guest'] !== false && session?.tracker.verdict()?.status === 'ready') {
       // A reboot after a good boot is a new boot (watch mode follows it).
       if (opts.mode === 'watch') {
@@ -114,7 +122,7 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   });
   const onAbort = () => void stopVm();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setInterval(() => session?.tracker.tick(performance.now() - proc.startedAtPerf), TICK_MS);
+  const timer = setInterval(() => session?.tracker.tick(sinceSpawn() - (session?.startAtMs ?? 0)), TICK_MS);
 
   const exited = proc.exited.then((info) => {
     exitInfo = { code: info.code, signal: info.signal, stderr: info.stderr };
@@ -154,6 +162,7 @@ function openSession(
   startAtMs: number,
   accelReason: string,
   emit: (e: SupervisorEvent) => void,
+  sinceSpawn: () => number,
 ) {
   const bootId = bootIdFor(spec.name);
   const runDir = join(deps.home, 'boots', bootId);
@@ -229,7 +238,7 @@ function openSession(
       splitter.end();
       await recorder.close();
       const v = tracker.verdict();
-      const now = rel(performance.now() - proc.startedAtPerf);
+      const now = rel(sinceSpawn());
       const findings = tracker.findings();
       const outcome: BootOutcome = {
         bootId,
