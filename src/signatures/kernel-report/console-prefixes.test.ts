@@ -108,3 +108,23 @@ test('the first of two reports is the one reported', () => {
   assert.equal(r?.title, 'KASAN: use-after-free Write in first_fn');
   assert.equal(r?.startLine, 1);
 });
+
+test('firmware output before the kernel\'s first timestamped line is not a kernel oops', () => {
+  const firmware = [
+    'U-Boot 2024.04 (Apr 02 2024)',
+    'WARNING: Caches not enabled',
+    'Starting kernel ...',
+    '[    0.000000] Booting Linux on physical CPU 0x0',
+    '[    1.000000] Run /init as init process',
+  ].join('\n');
+  const lines = splitLines(firmware);
+  assert.equal(containsKernelCrash(lines), false);
+  assert.equal(parseKernelReport(lines), undefined);
+  // The same words after the kernel started are reported, as syzkaller does.
+  assert.equal(parse(`${firmware}\nWARNING: Caches not enabled\n`)?.title, 'WARNING: Caches not enabled');
+});
+
+test('the x86 decompressor banner before the kernel counts as a reboot', () => {
+  const log = ['SeaBIOS (version 1.16)', 'Decompressing Linux... Parsing ELF... done.', 'Booting the kernel.', '[    0.000000] Linux version 6.1'].join('\n');
+  assert.equal(parse(log)?.title, 'unexpected kernel reboot');
+});

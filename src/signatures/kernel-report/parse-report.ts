@@ -5,7 +5,7 @@
 import type { ConsoleLine } from '../../console/index.ts';
 import { describeReport, type Description } from './describe.ts';
 import { normalizeTitle } from './normalize-title.ts';
-import { CONSOLE_CONTEXT, NO_CONTEXT, toReportLines, type ReportLine } from './report-lines.ts';
+import { CONSOLE_CONTEXT, NO_CONTEXT, lineContext, toReportLines, type ReportLine } from './report-lines.ts';
 import { linuxRules, type CompiledFormat, type CompiledOops, type CompiledRules } from './rules.ts';
 
 /** A kernel crash report found in console output. */
@@ -21,9 +21,14 @@ function matchesAny(line: string, res: readonly RegExp[]): boolean {
   return false;
 }
 
-/** The oops family whose header this raw line carries, unless suppressed. */
-export function matchOops(raw: string, rules: CompiledRules): CompiledOops | undefined {
+/**
+ * The oops family whose header this raw line carries, unless suppressed. `preKernel` marks a
+ * line printed before the kernel's first timestamped line (firmware or bootloader output):
+ * only families marked allowBeforeKernel count there.
+ */
+export function matchOops(raw: string, rules: CompiledRules, preKernel = false): CompiledOops | undefined {
   for (const oops of rules.oopses) {
+    if (preKernel && !oops.allowBeforeKernel) continue;
     if (!raw.includes(oops.header)) continue;
     if (matchesAny(raw, oops.suppressions)) continue;
     return oops;
@@ -41,7 +46,7 @@ function minLines(oopsLine: string, rules: CompiledRules): number {
 // Collects the report: lines of the oops's context (all CPUs' lines once an NMI backtrace
 // of all CPUs starts), minus questionable frames; a later oops ends it unless the context
 // is a task tag (then interleaving is resolved by the tag itself).
-function gatherReport(lines: readonly ReportLine[], start: number, rules: CompiledRules): Gathered {
+function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: number, rules: CompiledRules): Gathered {
   const first = lines[start]!;
   const context = first.context;
   const parts: string[] = [];
@@ -56,7 +61,7 @@ function gatherReport(lines: readonly ReportLine[], start: number, rules: Compil
   for (let i = start; i < lines.length; i++) {
     const l = lines[i]!;
     const isOopsLine = i === start;
-    if (matchOops(l.raw, rules) !== undefined) {
+    if (matchOops(l.raw, rules, isPreKernel(l.context, i, kernelFrom)) !== undefined) {
       lastOopsIdx = i;
       if (!isOopsLine && !secondReport && !matchesAny(l.raw, rules.reportStartIgnores)) secondReport = true;
     } else if (!isOopsLine && !secondReport) {
@@ -116,16 +121,28 @@ function titleType(title: string, rules: CompiledRules): string | undefined {
   return undefined;
 }
 
+// Index of the first line with a kernel timestamp, or -1. Untimestamped lines before it are
+// firmware or bootloader output when the kernel prints timestamps (U-Boot's "WARNING: Caches
+// not enabled", coreboot's "WARNING: RO_VPD is uninitialized"): they are not kernel oopses.
+function firstKernelLine(contexts: readonly string[]): number {
+  return contexts.findIndex((c) => c !== NO_CONTEXT);
+}
+
+function isPreKernel(context: string, i: number, kernelFrom: number): boolean {
+  return context === NO_CONTEXT && i < kernelFrom;
+}
+
 /** Parses prepared lines; exported for tests and for callers that already hold ReportLines. */
 export function parseReportLines(lines: readonly ReportLine[], rules: CompiledRules = linuxRules()): KernelReport | undefined {
   let start = -1;
   let oops: CompiledOops | undefined;
+  const kernelFrom = firstKernelLine(lines.map((l) => l.context));
   for (let i = 0; i < lines.length; i++) {
-    oops = matchOops(lines[i]!.raw, rules);
+    oops = matchOops(lines[i]!.raw, rules, isPreKernel(lines[i]!.context, i, kernelFrom));
     if (oops !== undefined) { start = i; break; }
   }
   if (oops === undefined || start < 0) return undefined;
-  const g = gatherReport(lines, start, rules);
+  const g = gatherReport(lines, start, kernelFrom, rules);
   let report = g.fullText;
   let d: Description = describeReport(g.text, oops, rules);
   if (d.title === '') {
@@ -166,6 +183,10 @@ export function parseKernelReport(lines: readonly ConsoleLine[]): KernelReport |
 /** True when any line carries a kernel oops header that is not suppressed. */
 export function containsKernelCrash(lines: readonly ConsoleLine[]): boolean {
   const rules = linuxRules();
-  for (const l of lines) if (matchOops(l.raw, rules) !== undefined) return true;
+  const contexts = lines.map((l) => lineContext(l.raw, rules));
+  const kernelFrom = firstKernelLine(contexts);
+  for (let i = 0; i < lines.length; i++) {
+    if (matchOops(lines[i]!.raw, rules, isPreKernel(contexts[i]!, i, kernelFrom)) !== undefined) return true;
+  }
   return false;
 }

@@ -29,6 +29,7 @@ const formatSchema = z.strictObject({
 
 const oopsSchema = z.strictObject({
   header: z.string().min(1),
+  allowBeforeKernel: z.boolean().optional(),
   suppressions: z.array(z.string()).optional(),
   formats: z.array(formatSchema).min(1),
 });
@@ -86,7 +87,7 @@ export type CompiledFormat = {
 };
 
 /** One compiled oops family: its header substring, suppressions and formats. */
-export type CompiledOops = { header: string; suppressions: RegExp[]; formats: CompiledFormat[] };
+export type CompiledOops = { header: string; allowBeforeKernel: boolean; suppressions: RegExp[]; formats: CompiledFormat[] };
 
 /** Everything the parser needs, compiled. */
 export type CompiledRules = {
@@ -170,6 +171,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     reportMinLines: r.reportMinLines,
     oopses: r.oopses.map((o, i) => ({
       header: o.header,
+      allowBeforeKernel: o.allowBeforeKernel ?? false,
       suppressions: (o.suppressions ?? []).map((s, j) => re(s, `oopses[${i}].suppressions[${j}]`)),
       formats: o.formats.map((f, j) => {
         const at = `oopses[${i}].formats[${j}]`;
