@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeStopCode, findingsFromQmpPanic } from './index.ts';
+
+test('0x3B decodes to SYSTEM_SERVICE_EXCEPTION with its parameters', () => {
+  assert.deepEqual(decodeStopCode(0x3b, [0xc0000005, '0xfffff80123456789', 0, 0]), {
+    code: '0x0000003B', name: 'SYSTEM_SERVICE_EXCEPTION', params: ['0xC0000005', '0xFFFFF80123456789', '0x00000000', '0x00000000'],
+  });
+  assert.equal(decodeStopCode('0x7b')?.name, 'INACCESSIBLE_BOOT_DEVICE');
+  assert.equal(decodeStopCode('59')?.name, 'SYSTEM_SERVICE_EXCEPTION');
+});
+
+test('the _M variant (bit 28) and unknown or bad codes', () => {
+  assert.equal(decodeStopCode(0x1000007e)?.name, 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M');
+  assert.equal(decodeStopCode(0x0fffffff)?.name, 'UNKNOWN_BUGCHECK');
+  assert.equal(decodeStopCode('zz'), undefined);
+  assert.equal(decodeStopCode(-1), undefined);
+});
+
+test('QMP GUEST_PANICKED hyper-v info gives a windows-bugcheck finding', () => {
+  const [f] = findingsFromQmpPanic({ action: 'pause', info: { type: 'hyper-v', arg1: 59, arg2: 3221225477, arg3: 0, arg4: 0, arg5: 0 } });
+  assert.equal(f?.family, 'windows-bugcheck');
+  assert.equal(f?.stopCode?.name, 'SYSTEM_SERVICE_EXCEPTION');
+  assert.equal(f?.stopCode?.params[0], '0xC0000005');
+  assert.equal(f?.title, 'Windows stop SYSTEM_SERVICE_EXCEPTION (0x0000003B)');
+  assert.equal(f?.severity, 'fatal');
+});
+
+test('pvpanic GUEST_PANICKED without info is a guest panic', () => {
+  const [f] = findingsFromQmpPanic({ action: 'poweroff' });
+  assert.equal(f?.family, 'kernel-panic');
+  assert.match(f?.title ?? '', /action poweroff/);
+  assert.equal(f?.stopsBoot, true);
+});
