@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseVmSpec } from '../../config/index.ts';
+import { getFault, injectFault, loadCatalogue } from '../../faults/index.ts';
 import { buildGuest } from '../../guest/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -16,7 +20,23 @@ export const command: Command = {
     const [verb, name, ...rest] = positionals;
     if (verb !== 'build' || (name !== 'tiny' && name !== 'debian') || rest.length > 0) return usageError(verb === 'build' ? 'name one guest: tiny or debian' : "the only sub-command is 'build'", usage);
     const built = await buildGuest(name, ctx.app, { log: (line) => ctx.stderr.write(`[guest ${name}] ${line}\n`), signal: ctx.signal });
+    if (name === 'tiny') await writeFaultFiles(ctx.app, (line) => ctx.stderr.write(`[guest ${name}] ${line}\n`));
     for (const p of built.paths) ctx.stdout.write(p + '\n');
     return EXIT.ok;
   },
 };
+
+/**
+ * Writes the damaged copies that examples/faults/*.yaml for file faults point at (guest
+ * tooling may use faults/; boot paths may not). Only in a checkout that has examples/.
+ */
+async function writeFaultFiles(app: import('../../config/index.ts').AppConfig, log: (line: string) => void): Promise<void> {
+  const dir = fileURLToPath(new URL('../../../examples/faults/files/', import.meta.url));
+  if (!existsSync(dir)) return;
+  const spec = parseVmSpec({ name: 'tiny', guest: 'tiny' }, 'tiny guest', dir);
+  for (const f of loadCatalogue()) {
+    if (f.injection.kind !== 'file' || f.injection.action === 'delete' || !f.guests.includes('tiny')) continue;
+    const r = await injectFault(spec, getFault(f.name), dir, app);
+    log(`fault example ${f.name}: ${r.note}`);
+  }
+}

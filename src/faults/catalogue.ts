@@ -1,0 +1,95 @@
+// The fault catalogue: data (catalogue.yaml) validated once against this schema.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { faultErrors } from './errors.ts';
+
+/** Ground-truth causes a diagnosis can name. */
+export const CAUSES = [
+  'transient',
+  'insufficient-memory',
+  'wrong-cmdline',
+  'initramfs-corrupt',
+  'kernel-missing',
+  'bootloader-config',
+  'rootfs-corrupt',
+  'root-device-missing',
+  'guest-userspace',
+  'guest-kernel-bug',
+  'disk-image-corrupt',
+  'host-resources',
+  'accelerator-fault',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+const InjectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cmdline'), append: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('vm'), set: z.record(z.string(), z.unknown()).optional(), append: z.string().min(1).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('file'),
+      target: z.enum(['kernel', 'initrd', 'disk0']),
+      action: z.enum(['truncate', 'delete', 'zero-head']),
+      /** truncate: fraction of the file kept; zero-head: bytes zeroed from the start. */
+      keep: z.number().gt(0).lt(1).optional(),
+      bytes: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+
+const FaultSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    description: z.string().min(10),
+    guests: z.array(z.enum(['tiny', 'debian', 'any'])).min(1),
+    injection: InjectionSchema,
+    cause: z.enum(CAUSES),
+    recoverable: z.boolean(),
+    expected: z
+      .object({
+        outcome: z.enum(['failed', 'stalled']),
+        family: z.string().min(1),
+        finding: z.string().optional(),
+        qmpEvent: z.string().optional(),
+        error: z.string().regex(/^[A-Z]+_[A-Z_]+$/).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const CatalogueSchema = z.object({ faults: z.array(FaultSchema).min(1) }).strict();
+
+/** One fault: what breaks, how it is injected, and the truth a diagnosis is scored against. */
+export type Fault = Readonly<z.output<typeof FaultSchema>>;
+export type Injection = Fault['injection'];
+
+let cached: readonly Fault[] | undefined;
+
+/** Parses and validates catalogue text (names must be unique). */
+export function parseCatalogue(text: string, where = 'catalogue.yaml'): readonly Fault[] {
+  const r = CatalogueSchema.safeParse(parse(text));
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw faultErrors.make('FAULT_CATALOGUE_INVALID', `${where}: ${i.path.join('.')}: ${i.message}`);
+  }
+  const seen = new Set<string>();
+  for (const f of r.data.faults) {
+    if (seen.has(f.name)) throw faultErrors.make('FAULT_CATALOGUE_INVALID', `${where}: fault '${f.name}' is listed twice`);
+    seen.add(f.name);
+  }
+  return Object.freeze(r.data.faults.map((f) => Object.freeze(f)));
+}
+
+/** The built-in fault catalogue (src/faults/catalogue.yaml). */
+export function loadCatalogue(): readonly Fault[] {
+  cached ??= parseCatalogue(readFileSync(new URL('./catalogue.yaml', import.meta.url), 'utf8'));
+  return cached;
+}
+
+/** The named fault, or FAULT_UNKNOWN listing the names there are. */
+export function getFault(name: string): Fault {
+  const all = loadCatalogue();
+  const f = all.find((x) => x.name === name);
+  if (!f) throw faultErrors.make('FAULT_UNKNOWN', `no fault '${name}' (known: ${all.map((x) => x.name).join(', ')})`);
+  return f;
+}

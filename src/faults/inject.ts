@@ -1,0 +1,96 @@
+// Injectors turn a healthy VmSpec into a faulty one (plus damaged files in a work dir).
+// They never touch the original files: a file fault damages a copy.
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
+import { resolveGuest } from '../guest/index.ts';
+import type { Fault } from './catalogue.ts';
+import { faultErrors } from './errors.ts';
+
+/** A faulty VM and what was done to make it so. */
+export type Injected = { spec: VmSpec; files: string[]; note: string };
+
+function plain(spec: VmSpec): Record<string, unknown> {
+  const { sourcePath: _drop, ...rest } = spec;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+function appendWords(a: unknown, b: string): string {
+  return typeof a === 'string' && a.trim() !== '' ? `${a} ${b}` : b;
+}
+
+/**
+ * Injects `fault` into `spec`. File faults write the damaged copy under `workDir`.
+ *
+ * @example
+ * const { spec: bad } = await injectFault(spec, getFault('truncated-initrd'), workDir, app);
+ */
+export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, app: AppConfig): Promise<Injected> {
+  if (!fault.guests.includes('any') && (spec.guest === undefined || !fault.guests.includes(spec.guest))) {
+    throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${fault.name}' applies to guests ${fault.guests.join(', ')}, VM ${spec.name} is ${spec.guest ?? 'not a built-in guest'}`);
+  }
+  const obj = plain(spec);
+  const inj = fault.injection;
+  const files: string[] = [];
+  let note: string;
+  switch (inj.kind) {
+    case 'cmdline':
+      obj['append'] = appendWords(obj['append'], inj.append);
+      note = `appended '${inj.append}' to the kernel command line`;
+      break;
+    case 'vm':
+      Object.assign(obj, inj.set ?? {});
+      if (inj.append) obj['append'] = appendWords(obj['append'], inj.append);
+      note = [inj.set ? `set ${JSON.stringify(inj.set)}` : '', inj.append ? `appended '${inj.append}'` : ''].filter(Boolean).join('; ');
+      break;
+    case 'file': {
+      const own = inj.target === 'kernel' ? spec.kernel : inj.target === 'initrd' ? spec.initrd : spec.disks[0]?.path;
+      // The guest is consulted only when the VM does not name the file itself.
+      const guest = spec.guest && own === undefined ? await resolveGuest(spec.guest, app) : undefined;
+      const source =
+        inj.target === 'kernel' ? (spec.kernel ?? guest?.kernel) : inj.target === 'initrd' ? (spec.initrd !== 'none' ? (spec.initrd ?? guest?.initrd) : undefined) : (spec.disks[0]?.path ?? guest?.disks?.[0]?.path);
+      if (source === undefined || !existsSync(source)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${fault.name}': VM ${spec.name} has no ${inj.target} file to damage`);
+      mkdirSync(workDir, { recursive: true });
+      const copy = join(workDir, `${fault.name}-${basename(source)}`);
+      copyFileSync(source, copy);
+      files.push(copy);
+      note = damage(copy, inj);
+      if (inj.target === 'kernel') {
+        obj['kernel'] = copy;
+        // Keep the guest's initrd and command line with the damaged kernel copy.
+        if (guest?.initrd && obj['initrd'] === undefined) obj['initrd'] = guest.initrd;
+        if (guest?.cmdline && obj['cmdline'] === undefined) obj['cmdline'] = guest.cmdline;
+      } else if (inj.target === 'initrd') obj['initrd'] = copy;
+      else obj['disks'] = [{ ...(spec.disks[0] ?? { format: 'qcow2', interface: 'virtio' }), path: copy }, ...spec.disks.slice(1)];
+      break;
+    }
+  }
+  const faulty = parseVmSpec(obj, `VM ${spec.name} with fault ${fault.name}`, workDir);
+  return { spec: faulty, files, note };
+}
+
+function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>): string {
+  switch (inj.action) {
+    case 'truncate': {
+      const size = statSync(path).size;
+      const keep = Math.floor(size * (inj.keep ?? 0.5));
+      truncateSync(path, keep);
+      return `truncated ${path} from ${size} to ${keep} bytes`;
+    }
+    case 'delete': {
+      // The copy is what the VM points at; removing it leaves the original intact.
+      rmSync(path);
+      return `removed ${path}`;
+    }
+    case 'zero-head': {
+      const n = inj.bytes ?? 4096;
+      const fd = openSync(path, 'r+');
+      try {
+        writeSync(fd, new Uint8Array(n), 0, n, 0);
+      } finally {
+        closeSync(fd);
+      }
+      return `zeroed the first ${n} bytes of ${path}`;
+    }
+  }
+}
