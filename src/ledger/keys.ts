@@ -61,7 +61,8 @@ function vkeyText(name: string, keyId: Buffer, material: Buffer): string {
 
 /** Parses a C2SP vkey; a malformed key or a key ID that does not match throws LEDGER_BAD_VKEY. */
 export function parseVkey(vkey: string): Verifier {
-  const text = vkey.trim();
+  // Only the one newline a key file ends with is dropped: any other byte is significant.
+  const text = vkey.endsWith('\n') ? vkey.slice(0, -1) : vkey;
   const bad = (why: string) => ledgerErrors.make('LEDGER_BAD_VKEY', `verifier key ${JSON.stringify(text.slice(0, 80))}: ${why}`);
   // The key name holds no '+', the key ID is 8 hex digits; base64 may hold '+'.
   const m = /^([^+]+)\+([^+]*)\+(.*)$/s.exec(text);
@@ -127,7 +128,7 @@ export function parseVkey(vkey: string): Verifier {
 
 /** Parses a private key "PRIVATE+KEY+<name>+<id>+<base64(0x01 || seed)>" (Ed25519 or cosignature). */
 export function parseSkey(skey: string): Signer {
-  const text = skey.trim();
+  const text = skey.endsWith('\n') ? skey.slice(0, -1) : skey;
   const bad = (why: string) => ledgerErrors.make('LEDGER_BAD_KEY', `signing key: ${why}`);
   const m = /^PRIVATE\+KEY\+([^+]+)\+([^+]*)\+(.*)$/s.exec(text);
   if (m === null) throw bad('expected PRIVATE+KEY+<name>+<key id>+<key>');

@@ -123,7 +123,11 @@ export class Ledger {
         } else if (vkey !== signer.vkey) {
           throw ledgerErrors.make('LEDGER_KEY_MISMATCH', `ledger key ${paths.key} is not the key this log was created with (${vkey.split('+').slice(0, 2).join('+')})`);
         }
-        if (!existsSync(paths.vkey) || readFileSync(paths.vkey, 'utf8').trim() !== vkey) writeFileAtomic(paths.vkey, `${vkey}\n`);
+        // The public key file is written once; a changed one is evidence, never overwritten.
+        if (!existsSync(paths.vkey)) writeFileAtomic(paths.vkey, `${vkey}\n`);
+        else if (readFileSync(paths.vkey, 'utf8') !== `${vkey}\n`) {
+          throw ledgerErrors.make('LEDGER_KEY_MISMATCH', `public key ${paths.vkey} differs from the key recorded in the database`, { fix: "Run 'bootmedic ledger verify'; restore key.pub from a backup or an export (its vkey file)." });
+        }
       }
       if (vkey === undefined) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `ledger database ${paths.db} records no public key`);
       const ledger = new Ledger(store, origin, parseVkey(vkey), signer, options);
@@ -202,7 +206,7 @@ export class Ledger {
 
   readonly #tileSource: TileSource = {
     chunk: (level, chunk) => (chunk === this.#tree().currentChunk(level) ? this.#tree().partial(level) : this.#storedChunk(level, chunk)),
-    entries: (start, end) => this.#store.entries(start, end).map((r) => r.data),
+    entries: (start, end) => this.#store.entryData(start, end),
   };
 
   /** Rewrites the tiles that may be missing after a crash or a failed write, then the checkpoint file. */

@@ -8,10 +8,15 @@ import { ledgerErrors } from './errors.ts';
 /** Version of the database layout (meta key "layout"). */
 export const STORE_LAYOUT = '1';
 
+// Node chunks are keyed by one integer (a rowid table reads 8 KiB blobs much faster than a
+// WITHOUT ROWID table) and pages are 16 KiB so that a full chunk fits one page.
+const LEVEL_SHIFT = 2 ** 40;
+const nodeId = (level: number, chunk: number) => level * LEVEL_SHIFT + chunk;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, chunk INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (level, chunk)) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY, hashes BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS cosignatures (size INTEGER NOT NULL, vkey TEXT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, vkey)) STRICT;
 `;
@@ -38,7 +43,7 @@ function guard<T>(path: string, what: string, fn: () => T): T {
 export class LedgerStore {
   readonly path: string;
   readonly #db: DatabaseSync;
-  readonly #s: Record<'getMeta' | 'setMeta' | 'insertEntry' | 'upsertChunk' | 'insertCheckpoint' | 'getChunk' | 'getEntry' | 'entryRange' | 'lastCheckpoint' | 'maxIdx', StatementSync>;
+  readonly #s: Record<'getMeta' | 'setMeta' | 'insertEntry' | 'upsertChunk' | 'insertCheckpoint' | 'getChunk' | 'getEntry' | 'entryRange' | 'entryData' | 'lastCheckpoint' | 'maxIdx', StatementSync>;
 
   constructor(path: string, options: { create: boolean }) {
     this.path = path;
@@ -47,22 +52,27 @@ export class LedgerStore {
     }
     this.#db = guard(path, 'open', () => new DatabaseSync(path, { timeout: 10_000 }));
     this.#s = guard(path, 'set up', () => {
-      this.#db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;');
+      // page_size only takes effect on a new, empty file, before WAL is switched on.
+      if (options.create) this.#db.exec('PRAGMA page_size=16384');
+      this.#db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;');
       // Read the header before creating anything: a damaged file must not be "repaired".
       this.#db.prepare('SELECT count(*) FROM sqlite_master').get();
       if (options.create) this.#db.exec(SCHEMA);
-      return {
+      const s = {
         getMeta: this.#db.prepare('SELECT value FROM meta WHERE key = ?'),
         setMeta: this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
         insertEntry: this.#db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
-        upsertChunk: this.#db.prepare('INSERT INTO nodes (level, chunk, hashes) VALUES (?, ?, ?) ON CONFLICT(level, chunk) DO UPDATE SET hashes = excluded.hashes'),
+        upsertChunk: this.#db.prepare('INSERT OR REPLACE INTO nodes (id, hashes) VALUES (?, ?)'),
         insertCheckpoint: this.#db.prepare('INSERT INTO checkpoints (size, note) VALUES (?, ?)'),
-        getChunk: this.#db.prepare('SELECT hashes FROM nodes WHERE level = ? AND chunk = ?'),
+        getChunk: this.#db.prepare('SELECT hashes FROM nodes WHERE id = ?'),
         getEntry: this.#db.prepare('SELECT data FROM entries WHERE idx = ?'),
         entryRange: this.#db.prepare('SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
+        entryData: this.#db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
         lastCheckpoint: this.#db.prepare('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
         maxIdx: this.#db.prepare('SELECT max(idx) AS m, count(*) AS c FROM entries'),
       };
+      s.entryData.setReturnArrays(true);
+      return s;
     });
   }
 
@@ -109,19 +119,9 @@ export class LedgerStore {
   /** A stored node chunk, or undefined. */
   chunk(level: number, chunk: number): Buffer | undefined {
     return guard(this.path, 'read hashes', () => {
-      const r = this.#s.getChunk.get(level, chunk) as { hashes: Uint8Array } | undefined;
+      const r = this.#s.getChunk.get(nodeId(level, chunk)) as { hashes: Uint8Array } | undefined;
       return r === undefined ? undefined : Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.length);
     });
-  }
-
-  /** Every stored chunk key of a level above `chunk` (leftovers a verifier must flag). */
-  chunksFrom(level: number, chunk: number): number[] {
-    return guard(this.path, 'read hashes', () => (this.#db.prepare('SELECT chunk FROM nodes WHERE level = ? AND chunk >= ? ORDER BY chunk').all(level, chunk) as Array<{ chunk: number }>).map((r) => r.chunk));
-  }
-
-  /** Highest level that has stored chunks, or -1. */
-  maxLevel(): number {
-    return guard(this.path, 'read hashes', () => (this.#db.prepare('SELECT max(level) AS l FROM nodes').get() as { l: number | null }).l ?? -1);
   }
 
   /** One entry's bytes, or undefined. */
@@ -136,6 +136,16 @@ export class LedgerStore {
   entries(start: number, end: number): Array<{ idx: number; data: Buffer }> {
     return guard(this.path, 'read entries', () =>
       (this.#s.entryRange.all(start, end) as Array<{ idx: number; data: Uint8Array }>).map((r) => ({ idx: r.idx, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length) })),
+    );
+  }
+
+  /**
+   * The bytes of entries start <= idx < end, in order; fewer than end - start means some
+   * are missing (idx is the rowid, so the rows that exist come back in order).
+   */
+  entryData(start: number, end: number): Buffer[] {
+    return guard(this.path, 'read entries', () =>
+      (this.#s.entryData.all(start, end) as unknown as Array<[Uint8Array]>).map(([d]) => Buffer.from(d.buffer, d.byteOffset, d.length)),
     );
   }
 
@@ -163,7 +173,7 @@ export class LedgerStore {
   writeBatch(b: Batch): void {
     guard(this.path, 'write batch', () => {
       b.entries.forEach((data, i) => this.#s.insertEntry.run(b.first + i, data));
-      for (const c of b.chunks) this.#s.upsertChunk.run(c.level, c.chunk, c.hashes);
+      for (const c of b.chunks) this.#s.upsertChunk.run(nodeId(c.level, c.chunk), c.hashes);
       this.#s.insertCheckpoint.run(b.checkpoint.size, b.checkpoint.note);
     });
   }

@@ -97,17 +97,16 @@ export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
     problems.add('LEDGER_BAD_TILE', `tiles checkpoint ${cpPath} is missing`, null);
   }
 
-  let expected = 0;
   checkTree({
     size: Math.min(latest, stats.count),
     page: (start, end) => {
-      const rows = l.store.entries(start, end);
-      for (const r of rows) {
-        if (r.idx !== expected) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${expected} is missing`);
-        expected++;
+      const data = l.store.entryData(start, end);
+      if (data.length !== end - start) {
+        const rows = l.store.entries(start, end);
+        const gap = rows.findIndex((r, i) => r.idx !== start + i);
+        throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${gap < 0 ? start + rows.length : start + gap} is missing`);
       }
-      if (rows.length !== end - start) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${start + rows.length} is missing`);
-      return rows.map((r) => r.data);
+      return data;
     },
     checkpoints: good,
     stored: (level, chunk) => l.store.chunk(level, chunk),
