@@ -46,3 +46,24 @@ export function isFailure(f: Finding): boolean {
 export function stopsBoot(f: Finding): boolean {
   return f.severity === 'fatal' || f.stopsBoot;
 }
+
+/**
+ * Analyses a console log arriving as a stream of chunks (a file, stdin), in bounded
+ * memory: only the engine's window and the findings are kept.
+ */
+export async function analyzeStream(chunks: AsyncIterable<Uint8Array | string>, opts: EngineOptions & { kb?: Kb } = {}): Promise<LogAnalysis> {
+  const findings: Finding[] = [];
+  const engine = createSignatureEngine(opts);
+  let lines = 0;
+  const splitter = createLineSplitter({
+    onLine: (l) => {
+      lines = l.no;
+      for (const f of engine.push(l)) findings.push(f);
+    },
+    now: () => 0,
+  });
+  for await (const c of chunks) splitter.push(c);
+  splitter.end();
+  for (const f of engine.end()) findings.push(f);
+  return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+}

@@ -192,11 +192,13 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (h === undefined) return;
     if (h.rule.kind === 'panic') {
       flushPending(out);
+      // Reported at once (the guest may hang or reset right after); the parser sees only
+      // this line, so its corrupted flag would mean nothing here and is not passed on.
       const t = panicTitle(line);
       emit(out, {
         id: h.rule.id, family: h.rule.family, title: t.title, component: h.rule.component, layer: h.rule.layer,
         severity: h.rule.severity, phase, stopsBoot: h.rule.stopsBoot, evidence: [{ line: line.no, text: line.raw }],
-        atMs: line.atMs, source: h.rule.source, ...(t.corrupted ? { corrupted: true } : {}),
+        atMs: line.atMs, source: h.rule.source,
       });
     } else if (pending === undefined) {
       pending = { header: h.rule, headerLine: line, window: [...before, line] };
