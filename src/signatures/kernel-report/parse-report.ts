@@ -58,10 +58,11 @@ function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: n
   let lastOopsIdx = start;
   let lastIncluded = start;
   const min = minLines(first.raw, rules);
-  for (let i = start; i < lines.length; i++) {
+  const end = Math.min(lines.length, start + 1 + rules.limits.reportLines);
+  for (let i = start; i < end; i++) {
     const l = lines[i]!;
     const isOopsLine = i === start;
-    if (matchOops(l.raw, rules, isPreKernel(l.context, i, kernelFrom)) !== undefined) {
+    if (rules.headerFilter.test(l.raw) && matchOops(l.raw, rules, l.context === NO_CONTEXT && i < kernelFrom) !== undefined) {
       lastOopsIdx = i;
       if (!isOopsLine && !secondReport && !matchesAny(l.raw, rules.reportStartIgnores)) secondReport = true;
     } else if (!isOopsLine && !secondReport) {
@@ -121,47 +122,81 @@ function titleType(title: string, rules: CompiledRules): string | undefined {
   return undefined;
 }
 
-// Index of the first line with a kernel timestamp, or -1. Untimestamped lines before it are
-// firmware or bootloader output when the kernel prints timestamps (U-Boot's "WARNING: Caches
-// not enabled", coreboot's "WARNING: RO_VPD is uninitialized"): they are not kernel oopses.
-function firstKernelLine(contexts: readonly string[]): number {
-  return contexts.findIndex((c) => c !== NO_CONTEXT);
-}
+// Untimestamped lines before the kernel's first timestamped line are firmware or bootloader
+// output when the kernel prints timestamps (U-Boot's "WARNING: Caches not enabled",
+// coreboot's "WARNING: RO_VPD is uninitialized"): they are not kernel oopses.
+type LineLike = { readonly raw: string };
 
-function isPreKernel(context: string, i: number, kernelFrom: number): boolean {
-  return context === NO_CONTEXT && i < kernelFrom;
-}
-
-/** Parses prepared lines; exported for tests and for callers that already hold ReportLines. */
-export function parseReportLines(lines: readonly ReportLine[], rules: CompiledRules = linuxRules()): KernelReport | undefined {
-  let start = -1;
-  let oops: CompiledOops | undefined;
-  const kernelFrom = firstKernelLine(lines.map((l) => l.context));
-  for (let i = 0; i < lines.length; i++) {
-    oops = matchOops(lines[i]!.raw, rules, isPreKernel(lines[i]!.context, i, kernelFrom));
-    if (oops !== undefined) { start = i; break; }
+class KernelStart {
+  private found = -2; // -2: not looked yet; -1: no timestamped line at all
+  private readonly lines: readonly LineLike[];
+  private readonly rules: CompiledRules;
+  constructor(lines: readonly LineLike[], rules: CompiledRules) {
+    this.lines = lines;
+    this.rules = rules;
   }
-  if (oops === undefined || start < 0) return undefined;
-  const g = gatherReport(lines, start, kernelFrom, rules);
+  /** Index of the first timestamped line, or -1; found lazily, scanning stops there. */
+  index(): number {
+    if (this.found === -2) {
+      this.found = -1;
+      for (let i = 0; i < this.lines.length; i++) {
+        if (lineContext(this.lines[i]!.raw, this.rules) !== NO_CONTEXT) { this.found = i; break; }
+      }
+    }
+    return this.found;
+  }
+  /** True when line i is untimestamped firmware output before the kernel started. */
+  preKernel(i: number): boolean {
+    const k = this.index();
+    return i < k && lineContext(this.lines[i]!.raw, this.rules) === NO_CONTEXT;
+  }
+}
+
+// First line with an oops header, with the header test done once per line on a combined
+// literal pattern before the per-family checks.
+function findFirstOops(lines: readonly LineLike[], ks: KernelStart, rules: CompiledRules): { start: number; oops: CompiledOops } | undefined {
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.raw;
+    if (!rules.headerFilter.test(raw)) continue;
+    const any = matchOops(raw, rules);
+    if (any === undefined) continue;
+    // Only a candidate line pays for the firmware check (usually a scan of a few lines).
+    const oops = any.allowBeforeKernel || !ks.preKernel(i) ? any : matchOops(raw, rules, true);
+    if (oops !== undefined) return { start: i, oops };
+  }
+  return undefined;
+}
+
+/** Finds the FIRST kernel crash report in console lines, as syzkaller's Linux reporter does. */
+export function parseKernelReport(input: readonly ConsoleLine[]): KernelReport | undefined {
+  const rules = linuxRules();
+  const ks = new KernelStart(input, rules);
+  const found = findFirstOops(input, ks, rules);
+  if (found === undefined) return undefined;
+  const { start, oops } = found;
+  // Only the report's own window is prepared: its first line and the bounded tail after it.
+  const lines = toReportLines(input.slice(start, start + 1 + rules.limits.reportLines), rules);
+  const k = ks.index();
+  const g = gatherReport(lines, 0, k < 0 ? -1 : k - start, rules);
   let report = g.fullText;
   let d: Description = describeReport(g.text, oops, rules);
   if (d.title === '') {
     // Nothing matched inside the context-filtered text: fall back to the raw lines.
-    report = lines.slice(start, g.lastOopsIdx + 1).map((l) => l.raw).join('\n');
+    report = lines.slice(0, g.lastOopsIdx + 1).map((l) => l.raw).join('\n');
     d = describeReport(report, oops, rules);
   }
   let reason = d.corrupted;
   if (reason === '') reason = corruptedReason(d.title, report, d.format, rules);
   if (reason === '') {
     for (const h of rules.consoleHangups) {
-      if (lines.some((l) => l.raw.includes(h))) { reason = 'console connection was lost'; break; }
+      if (input.some((l) => l.raw.includes(h))) { reason = 'console connection was lost'; break; }
     }
   }
   const title = normalizeTitle(d.title, rules);
   const out: KernelReport = {
     title,
     corrupted: reason !== '',
-    startLine: lines[start]!.no,
+    startLine: lines[0]!.no,
     endLine: lines[g.endIdx]!.no,
   };
   if (reason !== '') out.corruptedReason = reason;
@@ -174,19 +209,8 @@ export function parseReportLines(lines: readonly ReportLine[], rules: CompiledRu
   return out;
 }
 
-/** Finds the FIRST kernel crash report in console lines, as syzkaller's Linux reporter does. */
-export function parseKernelReport(lines: readonly ConsoleLine[]): KernelReport | undefined {
-  const rules = linuxRules();
-  return parseReportLines(toReportLines(lines, rules), rules);
-}
-
 /** True when any line carries a kernel oops header that is not suppressed. */
 export function containsKernelCrash(lines: readonly ConsoleLine[]): boolean {
   const rules = linuxRules();
-  const contexts = lines.map((l) => lineContext(l.raw, rules));
-  const kernelFrom = firstKernelLine(contexts);
-  for (let i = 0; i < lines.length; i++) {
-    if (matchOops(lines[i]!.raw, rules, isPreKernel(contexts[i]!, i, kernelFrom)) !== undefined) return true;
-  }
-  return false;
+  return findFirstOops(lines, new KernelStart(lines, rules), rules) !== undefined;
 }

@@ -12,10 +12,6 @@ export const NO_CONTEXT = '';
 /** A kernel timestamp without a CONFIG_PRINTK_CALLER tag. */
 export const CONSOLE_CONTEXT = 'console';
 
-// Lines longer than this are cut before matching: a title is at most 120 bytes and the
-// patterns are per-line, so the tail of a huge line adds nothing but matching cost.
-const MAX_MATCH_CHARS = 2048;
-
 /** Context of one raw console line: "T123"/"C1", "console", or "" (syzkaller's rules). */
 export function lineContext(raw: string, rules: CompiledRules): string {
   const c0 = raw.charCodeAt(0);
@@ -34,7 +30,8 @@ export function toReportLines(lines: readonly ConsoleLine[], rules: CompiledRule
   const out: ReportLine[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    let raw = l.raw.length > MAX_MATCH_CHARS ? l.raw.slice(0, MAX_MATCH_CHARS) : l.raw;
+    const max = rules.limits.lineChars;
+    let raw = l.raw.length > max ? l.raw.slice(0, max) : l.raw;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     const context = lineContext(raw, rules);
     let stripped = raw;

@@ -61,6 +61,7 @@ const rulesSchema = z.strictObject({
     }),
   }),
   warningStack: z.strictObject({ parts: z.array(z.string()), parts2: z.array(z.string()) }),
+  limits: z.strictObject({ reportLines: z.number().int().positive(), lineChars: z.number().int().positive() }),
   reportMinLines: z.strictObject({
     default: z.number().int().positive(),
     byHeader: z.array(z.strictObject({ contains: z.string(), lines: z.number().int().positive() })),
@@ -97,7 +98,10 @@ export type CompiledRules = {
   stallAnchors: RegExp[]; stallSelfNamed: string[];
   hangAnchors: { contains: string; name: string }[]; hangSkip: string[];
   reportMinLines: RuleFile['reportMinLines'];
+  limits: RuleFile['limits'];
   oopses: CompiledOops[];
+  /** Matches a line holding any oops header (a cheap pre-filter before the per-family checks). */
+  headerFilter: RegExp;
   titleReplacements: { match: RegExp; with: string }[];
   maxTitleBytes: number;
   titleTypes: { prefix: string; type: string }[];
@@ -169,6 +173,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     hangAnchors: r.extractors.hang.anchors,
     hangSkip: r.extractors.hang.skip,
     reportMinLines: r.reportMinLines,
+    limits: r.limits,
     oopses: r.oopses.map((o, i) => ({
       header: o.header,
       allowBeforeKernel: o.allowBeforeKernel ?? false,
@@ -186,6 +191,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
         };
       }),
     })),
+    headerFilter: new RegExp(r.oopses.map((o) => o.header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')),
     titleReplacements: r.titleReplacements.map((t, i) => ({ match: re(t.match, `titleReplacements[${i}]`, 'g'), with: t.with })),
     maxTitleBytes: r.maxTitleBytes,
     titleTypes: r.titleTypes,
