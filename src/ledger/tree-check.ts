@@ -11,13 +11,27 @@ import { CHUNK_WIDTH, TreeBuilder } from './tree-builder.ts';
 /** One thing verify found wrong; `index` is the first entry it puts in doubt. */
 export type VerifyProblem = Readonly<{ code: LedgerErrorCode; message: string; index: number | null }>;
 
-/** Collects problems, keeping the lowest index, with a cap so a wiped folder stays readable. */
+/**
+ * Collects problems and works out the first bad index. A problem either names an entry
+ * (a leaf that does not match) or a range (an upper hash or a root over many leaves); a
+ * range only counts when no named entry inside it already explains it.
+ */
 export class ProblemList {
   readonly items: VerifyProblem[] = [];
-  firstBadIndex: number | null = null;
-  add(code: LedgerErrorCode, message: string, index: number | null): void {
-    if (index !== null && (this.firstBadIndex === null || index < this.firstBadIndex)) this.firstBadIndex = index;
+  readonly #points: number[] = [];
+  readonly #ranges: Array<[number, number]> = [];
+  /** Records a problem; `end` makes `index` the start of a range [index, end). */
+  add(code: LedgerErrorCode, message: string, index: number | null, end?: number): void {
+    if (index !== null) {
+      if (end === undefined || end <= index + 1) this.#points.push(index);
+      else this.#ranges.push([index, end]);
+    }
+    // The cap keeps a wiped folder's report readable; the index bookkeeping is complete.
     if (this.items.length < 50) this.items.push({ code, message, index });
+  }
+  get firstBadIndex(): number | null {
+    const candidates = [...this.#points, ...this.#ranges.filter(([lo, hi]) => !this.#points.some((p) => p >= lo && p < hi)).map(([lo]) => lo)];
+    return candidates.length === 0 ? null : Math.min(...candidates);
   }
 }
 
@@ -56,25 +70,27 @@ export function checkTree(c: TreeCheck): Buffer {
   const tree = new TreeBuilder();
   const compare = (level: number, chunk: number, derived: Buffer) => {
     const base = chunk * CHUNK_WIDTH;
-    const leafIndex = (pos: number) => (base + pos) * 2 ** level;
+    const span = 2 ** level;
+    // A differing hash at `pos` puts in doubt the leaves below it: [start, start + span).
+    const report = (code: LedgerErrorCode, message: string, pos: number, count = 1) => c.problems.add(code, message, (base + pos) * span, (base + pos + count) * span);
+    const width = derived.length / HASH_SIZE;
     if (c.stored !== undefined) {
       const s = c.stored(level, chunk);
-      if (s === undefined) c.problems.add('LEDGER_DB_INCONSISTENT', `stored hashes ${level}/${chunk} are missing`, leafIndex(0));
-      else if (!s.equals(derived)) c.problems.add('LEDGER_DB_INCONSISTENT', `stored hashes ${level}/${chunk} disagree with the entries`, leafIndex(firstDiff(s, derived)));
+      if (s === undefined) report('LEDGER_DB_INCONSISTENT', `stored hashes ${level}/${chunk} are missing`, 0, width);
+      else if (!s.equals(derived)) report('LEDGER_DB_INCONSISTENT', `stored hashes ${level}/${chunk} disagree with the entries`, firstDiff(s, derived));
     }
     if (c.tiles !== undefined && level % TILE_HEIGHT === 0) {
-      const width = derived.length / HASH_SIZE;
       const rel = tilePath(level / TILE_HEIGHT, chunk, width);
       const f = readOrUndefined(join(c.tiles, rel));
-      if (f === undefined) c.problems.add('LEDGER_BAD_TILE', `tile ${rel} is missing`, leafIndex(0));
-      else if (!f.equals(derived)) c.problems.add('LEDGER_BAD_TILE', `tile ${rel} disagrees with the entries`, leafIndex(firstDiff(f, derived)));
+      if (f === undefined) report('LEDGER_BAD_TILE', `tile ${rel} is missing`, 0, width);
+      else if (!f.equals(derived)) report('LEDGER_BAD_TILE', `tile ${rel} disagrees with the entries`, firstDiff(f, derived));
     }
   };
   let cp = 0;
   const checkRoot = () => {
     while (cp < c.checkpoints.length && c.checkpoints[cp]!.size === tree.size) {
       const k = c.checkpoints[cp]!;
-      if (!tree.root().equals(k.root)) c.problems.add('LEDGER_INCONSISTENT', `${k.what} (size ${k.size}) has a root the entries do not give`, k.vouchFrom);
+      if (!tree.root().equals(k.root)) c.problems.add('LEDGER_INCONSISTENT', `${k.what} (size ${k.size}) has a root the entries do not give`, k.vouchFrom, k.size);
       cp++;
     }
   };
