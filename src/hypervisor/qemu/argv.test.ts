@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseVmSpec } from '../../config/index.ts';
+import { qemuArgv } from './argv.ts';
+
+test('argv starts paused, reports panics, keeps reboots visible and escapes commas', () => {
+  const spec = parseVmSpec({ name: 'vm', kernel: '/k', qemuArgs: ['-rtc', 'base=utc'] }, 't', '/');
+  const a = qemuArgv(spec, { accel: 'tcg', kernel: '/k', cmdline: 'console=ttyS0', overlays: [{ path: '/run/a,b.qcow2', interface: 'virtio' }], qmpSocket: '/run/q.sock' });
+  for (const want of ['-nodefaults', '-no-user-config', '-S']) assert.ok(a.includes(want), want);
+  assert.equal(a.includes('-no-reboot'), false);
+  const actions = a.flatMap((x, i) => (a[i - 1] === '-action' ? [x] : []));
+  assert.deepEqual(actions, ['panic=pause', 'reboot=reset', 'shutdown=poweroff']);
+  assert.ok(a.includes('pvpanic'));
+  assert.ok(a.some((x) => x.startsWith('file=/run/a,,b.qcow2,format=qcow2')));
+  assert.deepEqual(a.slice(-2), ['-rtc', 'base=utc']);
+  assert.equal(a[a.indexOf('-append') + 1], 'console=ttyS0');
+});
