@@ -86,6 +86,10 @@ export const ledgerErrors = defineErrors('ledger', {
     cause: 'The export target exists and is not empty.',
     fix: 'Export into a new or empty folder.',
   },
+  LEDGER_READ_ONLY: {
+    cause: 'An append or cosignature was asked of a ledger opened read-only.',
+    fix: 'Open the ledger without readOnly to write (a bug in the caller otherwise).',
+  },
   LEDGER_CLOSED: {
     cause: 'The ledger was used after close().',
     fix: 'Open the ledger again (a bug in the caller otherwise).',

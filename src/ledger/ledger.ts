@@ -239,7 +239,7 @@ export class Ledger {
   append(entry: LedgerEntryInput): Promise<{ index: number }> {
     try {
       if (this.#closed) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger is closed');
-      if (this.#signer === undefined) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger was opened read-only', { fix: 'Open it without readOnly to append.' });
+      if (this.#signer === undefined) throw ledgerErrors.make('LEDGER_READ_ONLY', 'the ledger was opened read-only');
       const bytes = encodeEntry(entry, this.#now);
       return new Promise((resolve, reject) => {
         this.#pending.push({ bytes, resolve, reject });
@@ -374,7 +374,7 @@ export class Ledger {
    * checking the checkpoint verifies; returns the cosigned checkpoint.
    */
   cosign(witnessSkey: string, time: number = Math.floor(this.#now().getTime() / 1000)): string {
-    if (this.#signer === undefined) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger was opened read-only', { fix: 'Open it without readOnly to cosign.' });
+    if (this.#signer === undefined) throw ledgerErrors.make('LEDGER_READ_ONLY', 'the ledger was opened read-only');
     const witness = parseSkey(witnessSkey);
     if (witness.type !== SIG_TYPE.cosignatureV1) throw ledgerErrors.make('LEDGER_BAD_COSIGNATURE', `witness key ${witness.name}: not a cosignature/v1 key (type 0x04)`);
     const cp = this.#openCheckpoint(this.#note);
