@@ -21,6 +21,7 @@ function human(r: TitleEvaluation): string {
     `crash agreement      ${pct(r.crashAgreement)}  (false crashes ${r.falseCrashes}, missed crashes ${r.missedCrashes})`,
     `corrupted agreement  ${pct(r.corruptedAgreement)}`,
     `type agreement       ${pct(r.typeAgreement)} of crash cases`,
+    `alt-title agreement  ${pct(r.altAgreement)} of crash cases`,
   ];
   if (r.misses.length === 0) {
     out.push('misses               none');

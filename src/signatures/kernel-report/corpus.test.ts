@@ -9,12 +9,16 @@ import { evaluateTitles } from './index.ts';
 const folder = sharedPath('corpus', 'syzkaller-linux-report');
 const MIN_EXACT_TITLES = 1.0;
 const MIN_CORRUPTED_AGREEMENT = 1.0;
+const MIN_TYPE_AGREEMENT = 1.0;
+const MIN_ALT_AGREEMENT = 1.0;
 
-test('syzkaller corpus: exact titles, no false crash, corrupted flags', { skip: skipWithout(folder, 'corpus/syzkaller-linux-report') }, () => {
+test('syzkaller corpus: exact titles, no false crash, corrupted flags, classes, alt titles', { skip: skipWithout(folder, 'corpus/syzkaller-linux-report') }, () => {
   const r = evaluateTitles(folder!);
   const misses = r.misses.slice(0, 10).map((m) => `${m.file} ${m.kind}: expected ${m.expected} / got ${m.got}`).join('\n');
   assert.ok(r.cases >= 500, `only ${r.cases} cases found`);
   assert.equal(r.falseCrashes, 0, `crash-free logs judged to crash:\n${misses}`);
   assert.ok(r.exactTitleAccuracy >= MIN_EXACT_TITLES, `exact-title accuracy ${r.exactTitleAccuracy} < ${MIN_EXACT_TITLES}:\n${misses}`);
   assert.ok(r.corruptedAgreement >= MIN_CORRUPTED_AGREEMENT, `corrupted agreement ${r.corruptedAgreement} < ${MIN_CORRUPTED_AGREEMENT}:\n${misses}`);
+  assert.ok(r.typeAgreement >= MIN_TYPE_AGREEMENT, `type agreement ${r.typeAgreement} < ${MIN_TYPE_AGREEMENT}:\n${misses}`);
+  assert.ok(r.altAgreement >= MIN_ALT_AGREEMENT, `alt-title agreement ${r.altAgreement} < ${MIN_ALT_AGREEMENT}:\n${misses}`);
 });

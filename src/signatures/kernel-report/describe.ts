@@ -39,18 +39,34 @@ export function describeReport(text: string, oops: CompiledOops, rules: Compiled
       m = execAt(f.report, text);
       if (m === null) continue;
     }
-    const args: string[] = [];
-    for (let i = 1; i < m.length; i++) args.push(m[i] ?? '');
+    const prefix: string[] = [];
+    for (let i = 1; i < m.length; i++) prefix.push(m[i] ?? '');
     corrupted = '';
     frame = undefined;
+    let frames: string[] = [];
+    let rawFrames: string[] = [];
     if (f.stack !== undefined) {
       const got = extractStackFrames(text.slice(m.index), f.stack, rules);
       if (!got.ok) corrupted = 'extracted no frames';
-      args.push(...got.frames);
-      frame = got.frames[got.frames.length - 1];
+      frames = got.frames;
+      rawFrames = got.rawFrames;
+      frame = frames[frames.length - 1];
     }
+    const args = [...prefix, ...frames];
     title = fillTemplate(f.fmt, args);
     alt = f.alt.map((a) => fillTemplate(a, args));
+    // Alternative titles also name the frames as printed and with each syscall prefix
+    // stripped on its own, so that one bug seen through different entry points dedups.
+    for (let i = 0; i <= rules.stripFramePrefixes.length; i++) {
+      const p = i === 0 ? '' : rules.stripFramePrefixes[i - 1]!;
+      const list = rawFrames.map((r) => (p !== '' && r.startsWith(p) ? r.slice(p.length) : r));
+      if (i > 0 && list.every((x, j) => x === rawFrames[j])) continue;
+      const a = [...prefix, ...list];
+      const t = fillTemplate(f.fmt, a);
+      if (t !== title) alt.push(t);
+      for (const extra of f.alt) alt.push(fillTemplate(extra, a));
+    }
+    alt = [...new Set(alt)];
     format = f;
   }
   if (title === '') {

@@ -10,7 +10,7 @@ import { parseSyzTestFile } from './syz-test-file.ts';
 /** One case where the parser disagreed with the expected label. */
 export type TitleMiss = {
   file: string;
-  kind: 'title' | 'false-crash' | 'missed-crash' | 'corrupted' | 'type';
+  kind: 'title' | 'false-crash' | 'missed-crash' | 'corrupted' | 'type' | 'alt';
   expected: string; got: string;
 };
 
@@ -28,6 +28,8 @@ export type TitleEvaluation = {
   corruptedAgreement: number;
   /** Crash-class (TYPE) agreement over the crash cases. */
   typeAgreement: number;
+  /** Alternative-title (ALT set) agreement over the crash cases. */
+  altAgreement: number;
   misses: TitleMiss[];
 };
 
@@ -52,7 +54,7 @@ function listCases(folder: string): string[] {
 /** Runs the parser over every case in `folder` and compares with the expected labels. */
 export function evaluateTitles(folder: string): TitleEvaluation {
   const misses: TitleMiss[] = [];
-  let exact = 0, crashAgree = 0, falseCrashes = 0, missedCrashes = 0, corruptedAgree = 0, crashCases = 0, typeAgree = 0;
+  let exact = 0, crashAgree = 0, falseCrashes = 0, missedCrashes = 0, corruptedAgree = 0, crashCases = 0, typeAgree = 0, altAgree = 0;
   const names = listCases(folder);
   for (const name of names) {
     const tc = parseSyzTestFile(readFileSync(join(folder, name)));
@@ -78,6 +80,9 @@ export function evaluateTitles(folder: string): TitleEvaluation {
     crashAgree++;
     if (rep.title === tc.title) exact++;
     else misses.push({ file: name, kind: 'title', expected: tc.title, got: rep.title });
+    const alt = [...(rep.alt ?? [])].sort();
+    if (alt.join('\n') === tc.alt.join('\n')) altAgree++;
+    else misses.push({ file: name, kind: 'alt', expected: tc.alt.join(' | ') || '(none)', got: alt.join(' | ') || '(none)' });
     if (rep.type === tc.type) typeAgree++;
     else misses.push({ file: name, kind: 'type', expected: tc.type ?? '(none)', got: rep.type ?? '(none)' });
     if (rep.corrupted === tc.corrupted) corruptedAgree++;
@@ -91,6 +96,7 @@ export function evaluateTitles(folder: string): TitleEvaluation {
     falseCrashes, missedCrashes,
     corruptedAgreement: corruptedAgree / n,
     typeAgreement: crashCases === 0 ? 1 : typeAgree / crashCases,
+    altAgreement: crashCases === 0 ? 1 : altAgree / crashCases,
     misses,
   };
 }

@@ -4,8 +4,11 @@
 import { demangle } from './demangle.ts';
 import type { CompiledRules, CompiledStack, StackPart } from './rules.ts';
 
-/** Guilty frames found (one per parsed stack), and whether extraction went cleanly. */
-export type ExtractedFrames = { frames: string[]; ok: boolean };
+/** Guilty frames found (one per parsed stack): canonical (prefix-stripped) and as printed. */
+export type ExtractedFrames = { frames: string[]; rawFrames: string[]; ok: boolean };
+
+type Key = { canonical: string; raw: string };
+const NO_KEY: Key = { canonical: '', raw: '' };
 
 const CORRUPTED_FRAME = 'corrupted';
 
@@ -33,37 +36,43 @@ export function stripFrame(frame: string, prefixes: readonly string[]): string {
   return best;
 }
 
-function stallFrame(frames: readonly string[], rules: CompiledRules): string {
+// Stalls: the frame just above the first dispatcher/entry anchor (the anchor itself for the
+// self-named ones). Returns the chosen name and the index of its frame.
+function stallFrame(frames: readonly string[], rules: CompiledRules): [string, number] {
   let prev = frames[0] ?? '';
-  for (const frame of frames) {
+  let prevIdx = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
     if (matchesAny(frame, rules.stallAnchors)) {
-      for (const self of rules.stallSelfNamed) if (frame.includes(self)) prev = self;
-      return prev;
+      for (const self of rules.stallSelfNamed) if (frame.includes(self)) { prev = self; prevIdx = i; }
+      return [prev, prevIdx];
     }
     prev = frame;
+    prevIdx = i;
   }
-  return '';
+  return ['', -1];
 }
 
-function hangFrame(frames: readonly string[], rules: CompiledRules): string {
-  for (const frame of frames) {
-    for (const a of rules.hangAnchors) if (frame.includes(a.contains)) return a.name === '' ? frame : a.name;
+// Hangs: group by a known anchor (rtnl_lock, synchronize_*), else the first frame that is
+// not scheduler/locking/waiting plumbing.
+function hangFrame(frames: readonly string[], rules: CompiledRules): [string, number] {
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    for (const a of rules.hangAnchors) if (frame.includes(a.contains)) return [a.name === '' ? frame : a.name, i];
   }
-  next: for (const frame of frames) {
-    for (const s of rules.hangSkip) if (frame.includes(s)) continue next;
-    return frame;
+  next: for (let i = 0; i < frames.length; i++) {
+    for (const s of rules.hangSkip) if (frames[i]!.includes(s)) continue next;
+    return [frames[i]!, i];
   }
-  return '';
+  return ['', -1];
 }
 
-function keyFrame(raw: readonly string[], stack: CompiledStack, rules: CompiledRules): string {
-  if (raw.length === 0) return '';
+function keyFrame(raw: readonly string[], stack: CompiledStack, rules: CompiledRules): Key {
+  if (raw.length === 0) return NO_KEY;
   const stripped = raw.map((f) => stripFrame(f, rules.stripFramePrefixes));
-  switch (stack.extractor) {
-    case undefined: return stripped[0]!;
-    case 'stall': return stallFrame(stripped, rules);
-    case 'hang': return hangFrame(stripped, rules);
-  }
+  if (stack.extractor === undefined) return { canonical: stripped[0]!, raw: raw[0]! };
+  const [name, idx] = stack.extractor === 'stall' ? stallFrame(stripped, rules) : hangFrame(stripped, rules);
+  return name === '' ? NO_KEY : { canonical: name, raw: raw[idx]! };
 }
 
 function extractWith(parts: readonly StackPart[], text: string, stack: CompiledStack, rules: CompiledRules): ExtractedFrames {
@@ -71,16 +80,19 @@ function extractWith(parts: readonly StackPart[], text: string, stack: CompiledS
   let li = 0;
   let raw: string[] = [];
   const frames: string[] = [];
+  const rawFrames: string[] = [];
   let ok = true;
   let stacks = 0;
   for (let pi = 0; ; pi++) {
     if (pi === parts.length || (parts[pi] === 'stack' && stacks > 0)) {
       const key = keyFrame(raw, stack, rules);
-      if (key === '') {
+      if (key.canonical === '') {
         frames.push(CORRUPTED_FRAME);
+        rawFrames.push(CORRUPTED_FRAME);
         ok = false;
       } else {
-        frames.push(key);
+        frames.push(key.canonical);
+        rawFrames.push(key.raw);
       }
       raw = [];
     }
@@ -125,7 +137,7 @@ function extractWith(parts: readonly StackPart[], text: string, stack: CompiledS
       }
     }
   }
-  return { frames, ok };
+  return { frames, rawFrames, ok };
 }
 
 /** Extracts the guilty frame(s) of `text` (report text from the title match on). */
