@@ -72,7 +72,7 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   writeFileSync(esp, '');
   runToolOk('truncate', ['-s', `${espMiB}M`, esp]);
   const fat = o.fat ?? 32;
-  runToolOk('mkfs.fat', ['-F', String(fat), ...(fat === 32 ? ['-s', '1'] : []), '-i', espVolumeId.replace('-', ''), '-n', 'ESP', esp]);
+  runToolOk('mkfs.fat', ['-F', String(fat), ...(fat === 12 ? [] : ['-s', '1']), '-i', espVolumeId.replace('-', ''), '-n', 'ESP', esp]);
   runToolOk('mmd', ['-i', esp, '::EFI', '::EFI/BOOT', '::EFI/debian']);
   runToolOk('mcopy', ['-i', esp, join(files, 'BOOTX64.EFI'), '::EFI/BOOT/BOOTX64.EFI']);
   runToolOk('mcopy', ['-i', esp, join(files, 'grub.cfg'), `::${grubCfgPath}`]);
