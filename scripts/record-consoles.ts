@@ -18,7 +18,7 @@ const verdict = await hv.probeAccel();
 process.stderr.write(`accel ${verdict.accel}: ${verdict.reason}\n`);
 
 /** How long a boot may run before we stop recording it; enough for the fault to show under TCG. */
-const CAP_MS: Record<string, number> = { hang: 25_000, slow: 110_000, default: 45_000 };
+const CAP_MS: Record<string, number> = { hang: 40_000, slow: 180_000, default: 150_000 };
 const wanted = process.argv.slice(2);
 const names = ['good', ...loadCatalogue().filter((f) => f.guests.includes('tiny')).map((f) => f.name)].filter((n) => wanted.length === 0 || wanted.includes(n));
 const base = parseVmSpec({ name: 'tiny', guest: 'tiny', memoryMiB: 256, accel: verdict.accel }, 'record', out);
