@@ -128,3 +128,15 @@ test('the x86 decompressor banner before the kernel counts as a reboot', () => {
   const log = ['SeaBIOS (version 1.16)', 'Decompressing Linux... Parsing ELF... done.', 'Booting the kernel.', '[    0.000000] Linux version 6.1'].join('\n');
   assert.equal(parse(log)?.title, 'unexpected kernel reboot');
 });
+
+test('the caller may say whether the kernel already runs', () => {
+  const lines = splitLines('WARNING: Caches not enabled\n');
+  // Alone, an untimestamped line is taken as kernel output (syzkaller's logs may lack timestamps).
+  assert.equal(parseKernelReport(lines)?.title, 'WARNING: Caches not enabled');
+  // A caller that knows the boot is still in firmware gates it; one that knows the kernel runs does not.
+  assert.equal(parseKernelReport(lines, { kernelStarted: false }), undefined);
+  assert.equal(containsKernelCrash(lines, { kernelStarted: false }), false);
+  const fw = splitLines('WARNING: Caches not enabled\n[    0.000000] Booting Linux\n');
+  assert.equal(parseKernelReport(fw), undefined);
+  assert.equal(parseKernelReport(fw, { kernelStarted: true })?.title, 'WARNING: Caches not enabled');
+});

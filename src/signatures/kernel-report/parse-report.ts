@@ -8,6 +8,17 @@ import { normalizeTitle } from './normalize-title.ts';
 import { CONSOLE_CONTEXT, NO_CONTEXT, lineContext, toReportLines, type ReportLine } from './report-lines.ts';
 import { linuxRules, type CompiledFormat, type CompiledOops, type CompiledRules } from './rules.ts';
 
+/** Options of the parser. */
+export type KernelReportOptions = {
+  /**
+   * What the caller knows about the boot phase at the first line: true when the kernel is
+   * already running (the firmware gate is off: every line may start a report), false when
+   * the lines are firmware/bootloader output up to the first timestamped line (the gate
+   * applies even if no timestamped line follows). Default: decided from the lines.
+   */
+  kernelStarted?: boolean;
+};
+
 /** A kernel crash report found in console output. */
 export type KernelReport = {
   title: string; corrupted: boolean; frame?: string; type?: string;
@@ -128,19 +139,26 @@ function titleType(title: string, rules: CompiledRules): string | undefined {
 type LineLike = { readonly raw: string };
 
 class KernelStart {
-  private found = -2; // -2: not looked yet; -1: no timestamped line at all
+  private found: number | undefined; // undefined until looked up
   private readonly lines: readonly LineLike[];
   private readonly rules: CompiledRules;
-  constructor(lines: readonly LineLike[], rules: CompiledRules) {
+  private readonly kernelStarted: boolean | undefined;
+  constructor(lines: readonly LineLike[], rules: CompiledRules, kernelStarted: boolean | undefined) {
     this.lines = lines;
     this.rules = rules;
+    this.kernelStarted = kernelStarted;
   }
-  /** Index of the first timestamped line, or -1; found lazily, scanning stops there. */
+  /**
+   * Index of the first timestamped line; found lazily once, the scan stops there. With no
+   * such line: -1 (no gate), or the line count when the caller said the kernel has not started.
+   */
   index(): number {
-    if (this.found === -2) {
-      this.found = -1;
-      for (let i = 0; i < this.lines.length; i++) {
-        if (lineContext(this.lines[i]!.raw, this.rules) !== NO_CONTEXT) { this.found = i; break; }
+    if (this.found === undefined) {
+      this.found = this.kernelStarted === false ? this.lines.length : -1;
+      if (this.kernelStarted !== true) {
+        for (let i = 0; i < this.lines.length; i++) {
+          if (lineContext(this.lines[i]!.raw, this.rules) !== NO_CONTEXT) { this.found = i; break; }
+        }
       }
     }
     return this.found;
@@ -168,9 +186,9 @@ function findFirstOops(lines: readonly LineLike[], ks: KernelStart, rules: Compi
 }
 
 /** Finds the FIRST kernel crash report in console lines, as syzkaller's Linux reporter does. */
-export function parseKernelReport(input: readonly ConsoleLine[]): KernelReport | undefined {
+export function parseKernelReport(input: readonly ConsoleLine[], opts: KernelReportOptions = {}): KernelReport | undefined {
   const rules = linuxRules();
-  const ks = new KernelStart(input, rules);
+  const ks = new KernelStart(input, rules, opts.kernelStarted);
   const found = findFirstOops(input, ks, rules);
   if (found === undefined) return undefined;
   const { start, oops } = found;
@@ -210,7 +228,7 @@ export function parseKernelReport(input: readonly ConsoleLine[]): KernelReport |
 }
 
 /** True when any line carries a kernel oops header that is not suppressed. */
-export function containsKernelCrash(lines: readonly ConsoleLine[]): boolean {
+export function containsKernelCrash(lines: readonly ConsoleLine[], opts: KernelReportOptions = {}): boolean {
   const rules = linuxRules();
-  return findFirstOops(lines, new KernelStart(lines, rules), rules) !== undefined;
+  return findFirstOops(lines, new KernelStart(lines, rules, opts.kernelStarted), rules) !== undefined;
 }
