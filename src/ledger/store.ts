@@ -109,6 +109,11 @@ export class LedgerStore {
     return guard(this.path, 'read cosignatures', () => this.#db.prepare('SELECT vkey, line FROM cosignatures WHERE size = ? ORDER BY vkey').all(size) as Array<{ vkey: string; line: string }>);
   }
 
+  /** Every cosignature row, by size. */
+  allCosignatures(): Array<{ size: number; vkey: string; line: string }> {
+    return guard(this.path, 'read cosignatures', () => this.#db.prepare('SELECT size, vkey, line FROM cosignatures ORDER BY size, vkey').all() as Array<{ size: number; vkey: string; line: string }>);
+  }
+
   /** Records a witness cosignature line for a checkpoint size. */
   addCosignature(size: number, vkey: string, line: string): void {
     guard(this.path, 'write cosignature', () =>

@@ -74,6 +74,19 @@ export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
       problems.add(codeOf(e), `checkpoint ${row.size}: ${(e as Error).message}`, lastGood);
     }
   }
+  // Witness cosignatures (C2SP tlog-cosignature/v1) recorded with their keys must verify.
+  for (const c of l.store.allCosignatures()) {
+    const row = rows.find((r) => r.size === c.size);
+    try {
+      const witness = parseVkey(c.vkey);
+      if (row === undefined) throw ledgerErrors.make('LEDGER_BAD_COSIGNATURE', 'no checkpoint of that size');
+      const opened = openNote(row.note + c.line, [l.verifier, witness]);
+      if (!opened.verifiedBy.includes(witness)) throw ledgerErrors.make('LEDGER_BAD_COSIGNATURE', `the line is not by ${witness.name}`);
+    } catch (e) {
+      // A bad cosignature says nothing against the entries: the log's own chain may be intact.
+      problems.add('LEDGER_BAD_COSIGNATURE', `cosignature on checkpoint ${c.size}: ${(e as Error).message}`, null);
+    }
+  }
   const latest = rows.at(-1)?.size ?? 0;
   const stats = l.store.entryStats();
   if (stats.count > latest) problems.add('LEDGER_DB_INCONSISTENT', `${stats.count - latest} entries lie past the latest checkpoint (size ${latest})`, latest);
