@@ -173,8 +173,10 @@ class KernelStart {
 // First line with an oops header, with the header test done once per line on a combined
 // literal pattern before the per-family checks.
 function findFirstOops(lines: readonly LineLike[], ks: KernelStart, rules: CompiledRules): { start: number; oops: CompiledOops } | undefined {
+  const max = rules.limits.lineChars;
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.raw;
+    const full = lines[i]!.raw;
+    const raw = full.length > max ? full.slice(0, max) : full;
     if (!rules.headerFilter.test(raw)) continue;
     const any = matchOops(raw, rules);
     if (any === undefined) continue;
