@@ -18,6 +18,7 @@ export const FindingLikeSchema = z.object({
   severity: z.enum(['info', 'warning', 'error', 'fatal']),
   phase: z.string().optional(),
   stopsBoot: z.boolean().optional(),
+  evidence: z.array(z.object({ line: z.number(), text: z.string() })).optional(),
 });
 
 /** Host state at detection time (see readHostState). */

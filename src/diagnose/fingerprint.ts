@@ -39,9 +39,11 @@ export type FingerprintInput = Readonly<{
 }>;
 
 const ChangeSchemas = {
-  kernel: z.enum(['same', 'changed', 'missing']),
-  initrd: z.enum(['same', 'changed', 'missing']),
-  cmdline: z.enum(['same', 'changed']),
+  /** changed: other bytes or another path; missing: the file is gone; removed: the configuration no longer names one. */
+  kernel: z.enum(['same', 'changed', 'missing', 'removed']),
+  initrd: z.enum(['same', 'changed', 'missing', 'removed']),
+  /** changed-root: a parameter that decides what the kernel mounts or runs (root=, init=, ...); changed-other: anything else. */
+  cmdline: z.enum(['same', 'changed-root', 'changed-other']),
   memory: z.enum(['same', 'decreased', 'increased']),
   cpus: z.enum(['same', 'changed']),
   disks: z.enum(['same', 'content-changed', 'removed', 'missing', 'added']),
@@ -103,10 +105,11 @@ export async function computeFingerprint(input: FingerprintInput, opts: { hashDi
 type Art = Fingerprint['kernel'];
 const showArt = (a: Art) => (a === undefined ? '(none)' : `${a.path}${a.sha256 === null ? ' (missing)' : `@${a.sha256.slice(0, 12)}`}`);
 
-function artefactChange(before: Art, after: Art): 'same' | 'changed' | 'missing' {
+function artefactChange(before: Art, after: Art): 'same' | 'changed' | 'missing' | 'removed' {
   if (after !== undefined && after.sha256 === null) return 'missing';
   if (before === undefined && after === undefined) return 'same';
-  if (before === undefined || after === undefined) return 'changed';
+  if (after === undefined) return 'removed';
+  if (before === undefined) return 'changed';
   return before.path === after.path && before.sha256 === after.sha256 ? 'same' : 'changed';
 }
 
@@ -125,6 +128,33 @@ function diskChange(before: Fingerprint['disks'], after: Fingerprint['disks']): 
   }
   if (after.some((d) => !then.has(d.path))) return 'added';
   return 'same';
+}
+
+// Parameters that decide which root the kernel mounts and which init it runs
+// (Documentation/admin-guide/kernel-parameters.txt; dracut.cmdline(7); initramfs-tools(7)).
+// A change to one of them is a prime suspect; a change to anything else (console=,
+// quiet, a debugging switch) says little about why a boot failed.
+const ROOT_PARAMS = new Set(['root', 'init', 'rdinit', 'rootfstype', 'rootflags', 'rootwait', 'rootdelay', 'nfsroot', 'ro', 'rw', 'resume', 'break', 'rd.break', 'rd.shell', 'rd.root', 'systemd.unit', 'modprobe.blacklist']);
+
+/** Parameters of a kernel command line as name → value (the last occurrence wins, as in the kernel). */
+function cmdlineParams(cmdline: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const w of cmdline.split(/\s+/).filter((x) => x !== '')) {
+    const i = w.indexOf('=');
+    m.set(i < 0 ? w : w.slice(0, i), i < 0 ? '' : w.slice(i + 1));
+  }
+  return m;
+}
+
+/** How a command line changed: not at all, in a root/init parameter, or only elsewhere. */
+export function cmdlineChange(before: string, after: string): FingerprintDiff['cmdline'] {
+  if (before === after) return 'same';
+  const a = cmdlineParams(before);
+  const b = cmdlineParams(after);
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    if (ROOT_PARAMS.has(k) && a.get(k) !== b.get(k)) return 'changed-root';
+  }
+  return 'changed-other';
 }
 
 /** Compares the last good boot's fingerprint with the failed boot's. */
@@ -147,7 +177,7 @@ export function diffFingerprints(lastGood: Fingerprint, current: Fingerprint): F
   return {
     kernel,
     initrd,
-    cmdline: lastGood.cmdline === current.cmdline ? 'same' : 'changed',
+    cmdline: cmdlineChange(lastGood.cmdline, current.cmdline),
     memory: current.memoryMiB < lastGood.memoryMiB ? 'decreased' : current.memoryMiB > lastGood.memoryMiB ? 'increased' : 'same',
     cpus: lastGood.cpus === current.cpus ? 'same' : 'changed',
     disks,

@@ -25,9 +25,13 @@ const VariableSchema = z
 
 const MatchSchema = z
   .object({
-    /** Regular expression (case-insensitive) on the finding title or the stderr line. */
-    text: z.string().optional(),
+    /** Selectors (any may hit): a regular expression on the finding id; finding families; */
+    id: z.string().optional(),
     family: z.array(z.string()).optional(),
+    /** a case-insensitive regular expression on the title and evidence lines (or the stderr line). */
+    text: z.string().optional(),
+    /** Constraints (all must hold). */
+    severity: z.array(z.enum(['info', 'warning', 'error', 'fatal'])).optional(),
     component: z.array(z.string()).optional(),
   })
   .strict();
@@ -69,10 +73,12 @@ type RawModel = z.infer<typeof ModelSchema>;
 
 /** A compiled evidence class: a matcher and P(present | cause) per cause index. */
 export type CompiledClass = Readonly<{
-  id: string;
+  name: string;
   title: string;
+  id: RegExp | undefined;
   text: RegExp | undefined;
   family: readonly string[] | undefined;
+  severity: readonly string[] | undefined;
   component: readonly string[] | undefined;
   present: readonly number[];
 }>;
@@ -96,20 +102,24 @@ const bad = (where: string, msg: string) => diagnoseErrors.make('DIAGNOSE_BAD_MO
 function compileClass(c: RawModel['findingClasses'][number], where: string): CompiledClass {
   const { default: def, ...given } = c.present;
   for (const k of Object.keys(given)) if (!(CAUSE_IDS as readonly string[]).includes(k)) throw bad(where, `class ${c.id}: unknown cause "${k}" (known: ${CAUSE_IDS.join(', ')})`);
-  let text: RegExp | undefined;
-  if (c.match.text !== undefined) {
+  const re = (src: string | undefined, flags: string) => {
+    if (src === undefined) return undefined;
     try {
-      text = new RegExp(c.match.text, 'i');
+      return new RegExp(src, flags);
     } catch (e) {
       throw bad(where, `class ${c.id}: bad regular expression: ${(e as Error).message}`);
     }
-  }
-  if (text === undefined && c.match.family === undefined && c.match.component === undefined) throw bad(where, `class ${c.id}: match needs text, family or component`);
+  };
+  const text = re(c.match.text, 'i');
+  const id = re(c.match.id, '');
+  if (text === undefined && id === undefined && c.match.family === undefined) throw bad(where, `class ${c.id}: match needs id, family or text`);
   return Object.freeze({
-    id: c.id,
+    name: c.id,
     title: c.title,
+    id,
     text,
     family: c.match.family,
+    severity: c.match.severity,
     component: c.match.component,
     present: CAUSE_IDS.map((id) => (given as Record<string, number>)[id] ?? def),
   });

@@ -24,9 +24,9 @@ export const REQUIRED_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   guestPanicked: ['yes', 'no'],
   blockIoError: ['yes', 'no'],
   watchdog: ['yes', 'no'],
-  'change.kernel': ['same', 'changed', 'missing'],
-  'change.initrd': ['same', 'changed', 'missing'],
-  'change.cmdline': ['same', 'changed'],
+  'change.kernel': ['same', 'changed', 'missing', 'removed'],
+  'change.initrd': ['same', 'changed', 'missing', 'removed'],
+  'change.cmdline': ['same', 'changed-root', 'changed-other'],
   'change.memory': ['same', 'decreased', 'increased'],
   'change.cpus': ['same', 'changed'],
   'change.disks': ['same', 'content-changed', 'removed', 'missing', 'added'],
@@ -55,11 +55,19 @@ export function checkModelVariables(model: Model): void {
 /** Progress markers and "stopped here" summaries carry no cause of their own; phase and status say it. */
 const isFailureFinding = (f: FindingLike) => f.severity !== 'info' && f.family !== 'progress' && f.family !== 'incomplete-boot';
 
-function classMatches(c: CompiledClass, text: string, family?: string, component?: string): boolean {
-  if (c.family !== undefined && (family === undefined || !c.family.includes(family))) return false;
-  if (c.component !== undefined && (component === undefined || !c.component.includes(component))) return false;
-  return c.text === undefined || c.text.test(text);
+// A class matches when any selector hits (id, family, or text on the title or the
+// evidence lines, which hold the raw message) and every constraint holds.
+function findingMatches(c: CompiledClass, f: FindingLike): boolean {
+  if (c.severity !== undefined && !c.severity.includes(f.severity)) return false;
+  if (c.component !== undefined && (f.component === undefined || !c.component.includes(f.component))) return false;
+  if (c.id !== undefined && f.id !== undefined && c.id.test(f.id)) return true;
+  if (c.family !== undefined && c.family.includes(f.family)) return true;
+  if (c.text === undefined) return false;
+  const text = c.text;
+  return text.test(f.title) || (f.evidence ?? []).slice(0, 8).some((e) => text.test(e.text));
 }
+
+const lineMatches = (c: CompiledClass, line: string) => c.text !== undefined && c.text.test(line);
 
 /** Turns evidence into observations of the model's variables (see docs/diagnose.md). */
 export function observe(ev: Evidence, model: Model): Observation[] {
@@ -75,18 +83,21 @@ export function observe(ev: Evidence, model: Model): Observation[] {
   // panic and its "end Kernel panic" trailer are not double-counted. First match wins.
   const seen = new Set<string>();
   for (const f of ev.findings.filter(isFailureFinding)) {
-    const c = model.findingClasses.find((k) => classMatches(k, f.title, f.family, f.component));
-    if (c === undefined || seen.has(c.id)) continue;
-    seen.add(c.id);
-    out.push({ evidence: `finding:${c.id}`, detail: f.title, likelihood: c.present });
+    const c = model.findingClasses.find((k) => findingMatches(k, f));
+    if (c === undefined || seen.has(c.name)) continue;
+    seen.add(c.name);
+    out.push({ evidence: `finding:${c.name}`, detail: f.title, likelihood: c.present });
   }
   const stderrLines = (ev.qemu?.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
   for (const c of model.stderrClasses) {
-    const line = stderrLines.find((l) => classMatches(c, l));
-    if (line !== undefined) out.push({ evidence: `stderr:${c.id}`, detail: line, likelihood: c.present });
+    const line = stderrLines.find((l) => lineMatches(c, l));
+    if (line !== undefined) out.push({ evidence: `stderr:${c.name}`, detail: line, likelihood: c.present });
   }
 
-  if (ev.phase !== 'ready') add('phase', ev.phase, `the boot got as far as ${ev.phase === 'none' ? 'nothing (no console output)' : `the ${ev.phase} phase`}`);
+  // The phase is evidence only when no message class explains the failure: a message
+  // already implies where the boot was, and naive Bayes would count that twice.
+  const explained = out.length > 0;
+  if (!explained && ev.phase !== 'ready') add('phase', ev.phase, `the boot got as far as ${ev.phase === 'none' ? 'nothing (no console output)' : `the ${ev.phase} phase`}`);
   add('status', ev.status, ev.status === 'stalled' ? 'the boot stopped making progress' : 'the boot failed');
   if (ev.accel !== undefined) add('accel', ev.accel, `accelerator ${ev.accel}`);
 
