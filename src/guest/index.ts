@@ -25,7 +25,7 @@ export type GuestArtifacts = Readonly<{
 
 type DebianModule = {
   buildDebianGuest?: (app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal }) => Promise<unknown>;
-  resolveDebianGuest?: (app: AppConfig) => unknown;
+  resolveDebianGuest?: (app: AppConfig, firmware?: 'bios' | 'uefi') => unknown;
 };
 
 async function debianModule(): Promise<DebianModule> {
@@ -71,15 +71,17 @@ export async function buildGuest(name: string, app: AppConfig, opts: { log?: (li
   }
 }
 
-/** Locates an already built guest without building (GUEST_NOT_BUILT when absent). */
-export async function resolveGuest(name: GuestName, app: AppConfig): Promise<GuestArtifacts> {
+/** Locates an already built guest without building (GUEST_NOT_BUILT when absent); `firmware` picks the debian image variant. */
+export async function resolveGuest(name: GuestName, app: AppConfig, opts: { firmware?: 'bios' | 'uefi' } = {}): Promise<GuestArtifacts> {
   switch (name) {
     case 'tiny':
       return tinyArtifacts(resolveTinyGuest(app));
     case 'debian': {
       const m = await debianModule();
       if (!m.resolveDebianGuest) throw guestErrors.make('GUEST_UNAVAILABLE', 'the debian guest builder exports no resolveDebianGuest');
-      return debianArtifacts(await m.resolveDebianGuest(app));
+      const g = await m.resolveDebianGuest(app, opts.firmware ?? 'uefi');
+      if (g === undefined || g === null) throw guestErrors.make('GUEST_NOT_BUILT', `the debian guest (${opts.firmware ?? 'uefi'}) is not built in ${app.cache}`, { fix: `Run 'bootmedic guest build debian${opts.firmware === 'bios' ? ' --firmware bios' : ''}' first.` });
+      return debianArtifacts(g);
     }
   }
 }

@@ -39,7 +39,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
-    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app) : undefined;
+    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware }) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
     const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
