@@ -1,7 +1,7 @@
 import type { CauseId } from './causes.ts';
 import type { Evidence } from './evidence.ts';
 import { defaultModel, type Model } from './model.ts';
-import { checkModelVariables, observe, type Observation } from './observe.ts';
+import { observe, type Observation } from './observe.ts';
 
 // Exact inference in a naive-Bayes network: the cause is the single parent of every
 // evidence variable, so P(cause | E) ∝ P(cause) · Π P(e | cause). We sum logs and
@@ -103,7 +103,6 @@ function explain(model: Model, obs: readonly Observation[], post: readonly numbe
  * d.causes[0]; // { cause: 'insufficient-memory', probability: 0.93 }
  */
 export function diagnose(evidence: Evidence, model: Model = defaultModel()): Diagnosis {
-  checkModelVariables(model);
   const obs = observe(evidence, model);
   const post = posterior(model.prior, obs);
   const order = post.map((_, i) => i).sort((a, b) => post[b]! - post[a]! || a - b);

@@ -4,7 +4,7 @@ export { CAUSE_IDS, isCauseId } from './causes.ts';
 export type { CauseId } from './causes.ts';
 export { EvidenceSchema, parseEvidence } from './evidence.ts';
 export type { Evidence, FindingLike, HostState, EvidencePhase } from './evidence.ts';
-export { computeFingerprint, diffFingerprints, fingerprintOf, hashFile, FingerprintSchema } from './fingerprint.ts';
+export { computeFingerprint, diffFingerprints, fingerprintOf, hashFile, cmdlineChange, FingerprintSchema } from './fingerprint.ts';
 export type { Fingerprint, FingerprintDiff, FingerprintInput } from './fingerprint.ts';
 export { readHostState, parseMeminfo } from './host-state.ts';
 export { compileModel, loadModel, defaultModel, DEFAULT_MODEL_PATH } from './model.ts';

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CAUSE_IDS, type CauseId } from './causes.ts';
 import { diagnoseErrors } from './errors.ts';
+import { checkModelVariables } from './observe.ts';
 
 // The model is data (src/diagnose/data/model.yaml): priors over causes, one conditional
 // probability table per discretised evidence variable, and "classes" of findings and
@@ -152,7 +153,7 @@ export function compileModel(input: unknown, where: string): Model {
   const priorRaw = CAUSE_IDS.map((c) => m.causes[c]!.prior);
   const total = priorRaw.reduce((a, b) => a + b, 0);
   const variables = new Map(Object.entries(m.variables).map(([id, v]) => [id, compileVariable(id, v, m.floor, where)] as const));
-  return Object.freeze({
+  const model: Model = Object.freeze({
     causes: CAUSE_IDS.map((id) => ({ id, title: m.causes[id]!.title })),
     prior: priorRaw.map((p) => p / total),
     thresholds: m.thresholds,
@@ -161,6 +162,8 @@ export function compileModel(input: unknown, where: string): Model {
     stderrClasses: m.stderrClasses.map((c) => compileClass(c, where)),
     source: where,
   });
+  checkModelVariables(model);
+  return model;
 }
 
 /** Loads a model YAML/JSON file; throws DIAGNOSE_BAD_MODEL with the file name and the bad field. */
