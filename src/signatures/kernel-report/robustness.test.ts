@@ -40,3 +40,11 @@ test('a rule file with a missing key or a broken pattern is refused, naming the 
   assert.notEqual(bad, good);
   assert.throws(() => compileRules(bad), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('oopses[0].formats[0].title'));
 });
+
+test('a thousand lines of repeated headers in one context finish and do not throw', () => {
+  for (const h of ['BUG: ', 'WARNING: ', 'BUG: KASAN: x in f+', 'Kernel panic - not syncing: ']) {
+    const line = `[ 1.0][ T1] ${h.repeat(Math.ceil(2048 / h.length))}`;
+    const r = parseKernelReport(splitLines(Array.from({ length: 1200 }, () => line).join('\n')));
+    assert.ok(r !== undefined && r.title.length <= 120);
+  }
+});
