@@ -61,7 +61,9 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let discarding = false; // after a cut line, drop text until the next newline
 
   function emit(rawText: string, atMs: number, truncated: boolean): void {
-    const raw = cleanLine(rawText);
+    // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
+    // check for control characters, so such lines stay on the fast path.
+    const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
     const p = parsePrefix(raw);
     const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
     if (p.kernelTs !== undefined) line.kernelTs = p.kernelTs;

@@ -5,7 +5,7 @@
 // rule's own (line-anchored, bounded) pattern run, on a bounded slice of the line.
 
 /** What the index needs from a rule. */
-export type Anchored = { anchor: string; at: 'start' | 'any' | 'end'; pattern?: string | undefined; where: 'line' | 'partial' | 'both' };
+export type Anchored = { anchor: string; at: 'start' | 'any' | 'end'; pattern?: string | undefined; where: 'line' | 'partial' | 'both'; kernelMessage?: boolean };
 
 /** A confirmed match: the rule and its pattern groups (empty without a pattern). */
 export type Hit<R> = { rule: R; order: number; groups: string[] };
@@ -17,13 +17,18 @@ const KEY = 4;
 // bounded by this constant however long (or hostile) the line is.
 const SLICE = 2048;
 
+/** The first four characters folded into a number: a Map key without allocating a string. */
+function keyOf(s: string): number {
+  return (((s.charCodeAt(0) & 0xff) << 24) | ((s.charCodeAt(1) & 0xff) << 16) | ((s.charCodeAt(2) & 0xff) << 8) | (s.charCodeAt(3) & 0xff)) >>> 0;
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Builds the pre-filter for a list of rules, keeping their order (first = most specific). */
 export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
-  const start = new Map<string, Entry<R>[]>();
+  const start = new Map<number, Entry<R>[]>();
   const any: Entry<R>[] = [];
   const end: Entry<R>[] = [];
   const partial: Entry<R>[] = [];
@@ -32,14 +37,19 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     if (rule.where !== 'line') partial.push(e);
     if (rule.where === 'partial') return;
     if (rule.at === 'start') {
-      const k = rule.anchor.slice(0, KEY);
+      const k = keyOf(rule.anchor);
       const list = start.get(k);
       if (list === undefined) start.set(k, [e]);
       else list.push(e);
     } else if (rule.at === 'any') any.push(e);
     else end.push(e);
   });
-  const anyRe = any.length === 0 ? undefined : new RegExp([...new Set(any.map((e) => e.anchor))].map(escapeRe).join('|'));
+  const alternation = (es: Entry<R>[]) => (es.length === 0 ? undefined : new RegExp([...new Set(es.map((e) => e.anchor))].map(escapeRe).join('|')));
+  const anyRe = alternation(any);
+  // Most console lines are plain kernel messages; only the few anchors the kernel itself
+  // prints are looked for in them, which keeps the alternation short on the hot path.
+  const anyKernel = any.filter((e) => e.rule.kernelMessage === true);
+  const anyKernelRe = alternation(anyKernel);
 
   function confirm(e: Entry<R>, s: string, from: number, out: Hit<R>[]): void {
     if (e.re === undefined) {
@@ -53,7 +63,8 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
   }
 
   function matchStart(s: string, out: Hit<R>[]): void {
-    const list = start.get(s.slice(0, KEY));
+    if (s.length < KEY) return;
+    const list = start.get(keyOf(s));
     if (list === undefined) return;
     for (const e of list) if (s.startsWith(e.anchor)) confirm(e, s, 0, out);
   }
@@ -62,13 +73,16 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     /**
      * All rules matching a message, in rule order. `text` is the message without console
      * prefixes; `body` is the same without status/ident prefixes ("[FAILED] ", "systemd[1]: ").
+     * `kernelMessage`: the line is a plain kernel message (timestamped, no ident), so only
+     * anywhere-anchors marked kernelMessage are looked for.
      */
-    match(text: string, body: string): Hit<R>[] {
+    match(text: string, body: string, kernelMessage = false): Hit<R>[] {
       const out: Hit<R>[] = [];
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
-      if (anyRe !== undefined && anyRe.test(text)) {
-        for (const e of any) {
+      const re = kernelMessage ? anyKernelRe : anyRe;
+      if (re !== undefined && re.test(text)) {
+        for (const e of kernelMessage ? anyKernel : any) {
           const i = text.indexOf(e.anchor);
           if (i === -1) continue;
           if (e.re !== undefined && e.re.source.startsWith('^')) {

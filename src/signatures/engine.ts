@@ -1,12 +1,17 @@
 import type { ConsoleLine } from '../console/index.ts';
 import { createAnchorIndex } from './anchor-index.ts';
-import type { Hit } from './anchor-index.ts';
+import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
 import { kernelReport, panicTitle } from './kernel-title.ts';
 import { messageBody } from './message-body.ts';
 import { decodeStopCode } from './stop-codes.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
+
+function firstHeader(hits: Hit<Entry>[]): Hit<CrashHeader> | undefined {
+  for (const h of hits) if (h.rule.tag === 'header') return { rule: h.rule, order: h.order, groups: h.groups };
+  return undefined;
+}
 
 /** A streaming matcher over one boot's console lines. */
 export interface SignatureEngine {
@@ -26,19 +31,27 @@ const MAX_PER_RULE = 5;
 
 type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: ConsoleLine[]; endLine?: ConsoleLine };
 
-/** Compiled knowledge base, shared by every engine built from it. */
-type Compiled = ReturnType<typeof compile>;
-const compiledCache = new WeakMap<Kb, Compiled>();
+/** Every KB entry in one pre-filter, tagged by what it is (one lookup per line). */
+type Entry = (Rule & { tag: 'rule' }) | (Marker & { tag: 'marker' }) | (CrashHeader & { tag: 'header'; at: 'start'; where: 'line' });
+type Index = AnchorIndex<Entry>;
+const compiledCache = new WeakMap<Kb, { withReady: Index; withoutReady: Index }>();
 
-function compile(kb: Kb) {
-  const markers = kb.markers;
-  return {
-    kb,
-    rules: createAnchorIndex<Rule>(kb.rules),
-    markers: createAnchorIndex<Marker>(markers),
-    readyFree: createAnchorIndex<Marker>(markers.filter((m) => m.marks !== 'ready')),
-    headers: createAnchorIndex<CrashHeader & { at: 'start'; where: 'line' }>(kb.kernel.headers.map((h) => ({ ...h, at: 'start' as const, where: 'line' as const }))),
-  };
+function compile(kb: Kb, withReady: boolean): Index {
+  const entries: Entry[] = [
+    ...kb.markers.filter((m) => withReady || m.marks !== 'ready').map((m) => ({ ...m, tag: 'marker' as const })),
+    ...kb.rules.map((r) => ({ ...r, tag: 'rule' as const })),
+    ...kb.kernel.headers.map((h) => ({ ...h, tag: 'header' as const, at: 'start' as const, where: 'line' as const })),
+  ];
+  return createAnchorIndex<Entry>(entries);
+}
+
+function indexFor(kb: Kb, withReady: boolean): Index {
+  let c = compiledCache.get(kb);
+  if (c === undefined) {
+    c = { withReady: compile(kb, true), withoutReady: compile(kb, false) };
+    compiledCache.set(kb, c);
+  }
+  return withReady ? c.withReady : c.withoutReady;
 }
 
 function fill(template: string, groups: string[], extra: Record<string, string> = {}): string {
@@ -67,14 +80,8 @@ function readyMatches(ready: readonly ReadyMatcher[], text: string): boolean {
  */
 export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): SignatureEngine {
   const kb = opts.kb ?? defaultKb();
-  let c = compiledCache.get(kb);
-  if (c === undefined) {
-    c = compile(kb);
-    compiledCache.set(kb, c);
-  }
-  const { rules, headers } = c;
   // Custom ready matchers replace the KB's ready markers.
-  const markers = opts.ready === undefined ? c.markers : c.readyFree;
+  const index = indexFor(kb, opts.ready === undefined);
   const customReady = opts.ready;
   const endMarkers = kb.kernel.endMarkers;
   const windowLines = kb.kernel.windowLines;
@@ -123,7 +130,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     emit(out, f);
   }
 
-  function ruleFinding(out: Finding[], hit: Hit<Rule>, ev: { line: number; text: string }, atMs: number): void {
+  function ruleFinding(out: Finding[], hit: Hit<Entry & { tag: 'rule' }>, ev: { line: number; text: string }, atMs: number): void {
     const r = hit.rule;
     if (r.phase !== undefined && RANK[r.phase] > RANK[phase]) setPhase(out, r.phase, r.id, ev, atMs);
     if (r.where !== 'line') {
@@ -158,7 +165,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (t.startLine > p.headerLine.no) {
       // Our header was suppressed; the report the parser found starts later in the window.
       const l = p.window.find((w) => w.no === t.startLine);
-      const h = l === undefined ? undefined : headers.match(l.text, l.text)[0]?.rule;
+      const h = l === undefined ? undefined : firstHeader(index.match(l.text, l.text))?.rule;
       if (l === undefined || h?.kind === 'panic') return; // panics are reported as they arrive
       headerLine = l;
       if (h !== undefined) header = h;
@@ -175,7 +182,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     emit(out, f);
   }
 
-  function kernelLine(out: Finding[], line: ConsoleLine, text: string): void {
+  function kernelLine(out: Finding[], line: ConsoleLine, text: string, h: Hit<CrashHeader> | undefined): void {
     if (pending !== undefined) {
       pending.window.push(line);
       if (endMarkers.some((m) => text.startsWith(m))) {
@@ -187,9 +194,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     }
     // Firmware and bootloaders print their own "WARNING:" lines: before the kernel runs,
     // only a timestamped line can start a kernel report.
-    if (line.kernelTs === undefined && RANK[phase] < RANK.kernel && sawPreKernel) return;
-    const h = headers.match(text, text)[0];
-    if (h === undefined) return;
+    if (h === undefined || (line.kernelTs === undefined && RANK[phase] < RANK.kernel && sawPreKernel)) return;
     if (h.rule.kind === 'panic') {
       flushPending(out);
       // Reported at once (the guest may hang or reset right after); the parser sees only
@@ -212,15 +217,23 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       const text = line.text;
       if (text.length === 0) return out;
       lastLine = line;
-      const ev = { line: line.no, text: line.raw };
       const body = messageBody(text);
-      for (const m of markers.match(text, body)) setPhase(out, m.rule.marks, m.rule.id, ev, line.atMs, m.rule.source);
+      // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
+      const hits = index.match(text, body, line.kernelTs !== undefined && body === text);
+      let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
+      let headerHit: Hit<CrashHeader> | undefined;
+      let ev: { line: number; text: string } | undefined;
+      for (const h of hits) {
+        const e = h.rule;
+        if (e.tag === 'marker') setPhase(out, e.marks, e.id, (ev ??= { line: line.no, text: line.raw }), line.atMs, e.source);
+        else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
+        else headerHit ??= { rule: e, order: h.order, groups: h.groups };
+      }
       // A kernel timestamp means the kernel is running, even if its banner was missed.
-      if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', ev, line.atMs);
-      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, line.atMs);
-      const hit = rules.match(text, body)[0];
-      if (hit !== undefined) ruleFinding(out, hit, ev, line.atMs);
-      kernelLine(out, line, text);
+      if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', (ev ??= { line: line.no, text: line.raw }), line.atMs);
+      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
+      if (ruleHit !== undefined) ruleFinding(out, ruleHit, (ev ??= { line: line.no, text: line.raw }), line.atMs);
+      kernelLine(out, line, text, headerHit);
       before.push(line);
       if (before.length > linesBefore) before.shift();
       return out;
@@ -228,10 +241,14 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     partial(text, atMs) {
       const out: Finding[] = [];
       const ev = { line: lastNo + 1, text };
-      for (const m of markers.matchPartial(text)) if (m.rule.marks === 'ready') setPhase(out, 'ready', m.rule.id, ev, atMs, m.rule.source);
+      let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
+      for (const h of index.matchPartial(text)) {
+        const e = h.rule;
+        if (e.tag === 'marker' && e.marks === 'ready') setPhase(out, 'ready', e.id, ev, atMs, e.source);
+        else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
+      }
       if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, atMs);
-      const hit = rules.matchPartial(text)[0];
-      if (hit !== undefined) ruleFinding(out, hit, ev, atMs);
+      if (ruleHit !== undefined) ruleFinding(out, ruleHit, ev, atMs);
       return out;
     },
     end() {

@@ -30,6 +30,7 @@ const ruleSchema = z.strictObject({
   family: z.string().min(1),
   anchor: z.string().min(4),
   at,
+  kernelMessage: z.boolean().default(false),
   pattern: patternSchema.optional(),
   where,
   title: z.string().min(1),
