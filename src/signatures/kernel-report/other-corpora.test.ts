@@ -49,3 +49,17 @@ test('lava-kernel-messages: crash iff LAVA\'s kernel-message checker flags one',
     assert.equal(r !== undefined, flagged, `${c.name}: got ${r?.title ?? 'no crash'}`);
   }
 });
+
+const real = sharedPath('corpus', 'real-boot-failures');
+test('real-boot-failures: only the kernel panics are crash reports (firmware, GRUB, systemd are not)', { skip: skipWithout(real, 'corpus/real-boot-failures') }, () => {
+  const logs = readdirSync(real!).filter((f) => f.endsWith('.log')).sort();
+  assert.ok(logs.length > 10);
+  for (const f of logs) {
+    const bytes = readFileSync(join(real!, f));
+    // Every fault injected there that reaches the kernel's crash path ends in a panic line.
+    const panics = bytes.includes('Kernel panic - not syncing');
+    const r = parseKernelReport(splitLines(bytes));
+    assert.equal(r !== undefined, panics, `${f}: got ${r?.title ?? 'no crash'}`);
+    if (r !== undefined) assert.match(r.title, /^kernel panic: /, f);
+  }
+});
