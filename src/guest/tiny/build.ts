@@ -101,8 +101,9 @@ export async function buildTinyGuest(app: AppConfig, opts: { log?: Log; signal?:
       throw guestErrors.make('GUEST_UNPACK_FAILED', `unpacked package lacks ${p}`, { cause });
     }
   };
-  // Order matters for the truncated-initrd fault: big binaries first and /init last, so
-  // a cut archive loses /init and the kernel reports that no init was found.
+  // Order matters for the truncated-initrd fault: big binaries first and /init last, so a
+  // cut archive loses /init ("Initramfs unpacking failed", then the kernel falls back to
+  // mounting root= and panics) instead of running a half-unpacked busybox.
   const names = modules.map((m) => basename(m, '.ko'));
   const entries: CpioEntry[] = [
     ...['bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'root'].map((p): CpioEntry => ({ type: 'dir', path: p })),
