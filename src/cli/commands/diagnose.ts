@@ -1,13 +1,104 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultModel, diagnose, diagnoseErrors, diffFingerprints, evidenceFromAnalysis, evidenceFromBootRecord, FingerprintSchema, loadModel, parseEvidence } from '../../diagnose/index.ts';
+import type { Diagnosis, Evidence, Model } from '../../diagnose/index.ts';
+import { analyzeLog } from '../../signatures/index.ts';
+import { openStore } from '../../store/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { parseCommandArgs } from '../parse.ts';
+import { usageError } from '../usage-error.ts';
 
-// Placeholder until the part behind this command lands; it says so rather than pretend.
+const USAGE = 'bootmedic diagnose <boot-id | console.log | -> [--json] [--evidence] [--model <model.yaml>]';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
+}
+
+/** Evidence from a stored boot: its outcome, plus what changed since the VM's last good boot when both carry a fingerprint. */
+function evidenceFromStore(home: string, id: string): Evidence | undefined {
+  // Do not create a store just to find that it holds nothing.
+  if (!existsSync(join(home, 'bootmedic.db'))) return undefined;
+  const store = openStore({ home });
+  try {
+    const boot = store.boots.get(id);
+    if (boot === undefined) return undefined;
+    const fpOf = (record: unknown) => FingerprintSchema.safeParse((record as { fingerprint?: unknown } | null)?.fingerprint);
+    const now = fpOf(boot.record);
+    const good = store.boots.goodBoots({ vm: boot.vm }, 1)[0];
+    const then = good === undefined ? undefined : fpOf(good.record);
+    const extra = now.success && then?.success === true ? { changes: diffFingerprints(then.data, now.data) } : {};
+    return evidenceFromBootRecord(boot.record, `boot ${id}`, extra);
+  } finally {
+    store.close();
+  }
+}
+
+function printHuman(d: Diagnosis, model: Model, what: string, ev: Evidence, out: NodeJS.WritableStream, color: boolean): void {
+  const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const title = (id: string) => model.causes.find((c) => c.id === id)?.title ?? '';
+  out.write(`Diagnosis of ${what}: ${ev.status} in ${ev.phase === 'none' ? 'no phase (nothing printed)' : `the ${ev.phase} phase`}, ${ev.findings.filter((f) => f.severity !== 'info').length} finding(s)\n\n`);
+  const shown = d.causes.filter((c, i) => i < 3 || c.probability >= 0.01);
+  shown.forEach((c, i) => {
+    const pct = `${(c.probability * 100).toFixed(1)}%`.padStart(6);
+    const line = `${String(i + 1).padStart(3)}. ${c.cause.padEnd(20)} ${pct}  ${title(c.cause)}`;
+    out.write(`${i === 0 ? paint('1', line) : line}\n`);
+  });
+  const rest = d.causes.length - shown.length;
+  if (rest > 0) out.write(`     (${rest} more below 1%)\n`);
+  out.write(`\nWhy: ${d.explanation.summary}\n`);
+  const moved = d.explanation.evidence.filter((e) => Math.abs(e.forTop) >= 0.1);
+  if (moved.length > 0) {
+    out.write(`\nEvidence, as weight for ${d.causes[0]!.cause} (bits; + raises it, - lowers it):\n`);
+    for (const e of moved) {
+      const w = `${e.forTop >= 0 ? '+' : ''}${e.forTop.toFixed(1)}`.padStart(6);
+      const also = e.raised.filter((r) => r.cause !== d.causes[0]!.cause).map((r) => `${r.cause} +${r.bits.toFixed(1)}`);
+      out.write(`  ${paint(e.forTop >= 0 ? '32' : '31', w)}  ${e.evidence.padEnd(28)} ${e.detail}${also.length > 0 ? paint('2', `  (also raises ${also.join(', ')})`) : ''}\n`);
+    }
+  }
+  const v = d.explanation.versus;
+  const terms = v.items.slice(0, 6).map((i) => `${i.evidence} ${i.bits >= 0 ? '+' : ''}${i.bits.toFixed(1)}`);
+  out.write(`\n${v.top} against ${v.runnerUp}: prior ${v.priorBits.toFixed(1)}${terms.length > 0 ? `, ${terms.join(', ')}` : ''} → ${v.posteriorBits.toFixed(1)} bits\n`);
+}
+
 export const command: Command = {
   name: 'diagnose',
-  summary: 'not built yet',
-  usage: 'bootmedic diagnose',
-  async run(_argv, ctx) {
-    ctx.stderr.write("bootmedic: 'diagnose' is not built yet\n");
-    return EXIT.unavailable;
+  summary: 'Rank the likely causes of a failed boot.',
+  usage: USAGE,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, evidence: { type: 'boolean' }, model: { type: 'string' } }, USAGE);
+    const arg = positionals[0];
+    if (arg === undefined || positionals.length > 1) usageError('diagnose takes one boot id, console log, or - for stdin', USAGE);
+    const model = values.model !== undefined ? loadModel(values.model) : defaultModel();
+
+    let ev: Evidence | undefined;
+    let what = arg;
+    const isFile = arg !== '-' && existsSync(arg) && statSync(arg).isFile();
+    if (arg === '-' || isFile) {
+      const bytes = arg === '-' ? await readAll(ctx.stdin) : readFileSync(arg);
+      if (arg === '-') what = 'standard input';
+      if (values.evidence === true) {
+        let json: unknown;
+        try {
+          json = JSON.parse(bytes.toString('utf8'));
+        } catch (e) {
+          throw diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', `${what}: not JSON: ${(e as Error).message}`);
+        }
+        ev = parseEvidence(json, what);
+      } else {
+        ev = evidenceFromAnalysis(analyzeLog(bytes));
+      }
+    } else {
+      ev = evidenceFromStore(ctx.app.home, arg);
+      what = `boot ${arg}`;
+    }
+    if (ev === undefined) throw diagnoseErrors.make('DIAGNOSE_NOT_FOUND', `${arg}: no such file, and no boot with that id in ${ctx.app.home}`);
+
+    const d = diagnose(ev, model);
+    if (values.json === true) ctx.stdout.write(`${JSON.stringify({ causes: d.causes, explanation: d.explanation })}\n`);
+    else printHuman(d, model, what, ev, ctx.stdout, ctx.app.color);
+    return EXIT.ok;
   },
 };
