@@ -76,7 +76,6 @@ export class Ledger {
   #pending: Pending[] = [];
   #scheduled = false;
   #closed = false;
-  #chunkCache = new Map<string, Buffer>();
   #tilesStale = false;
 
   private constructor(store: LedgerStore, origin: string, verifier: Verifier, signer: Signer | undefined, options: LedgerOptions) {
@@ -186,22 +185,16 @@ export class Ledger {
     return this.#builder;
   }
 
-  /** Reads any stored node: the current edge from memory, full chunks from the store (cached). */
+  /** Reads any stored node: the current edge from memory, older (full) chunks from the store. */
   readonly #read: NodeReader = (level, index) => {
     const tree = this.#tree();
     const mem = tree.current(level, index);
     if (mem !== undefined) return mem;
     const chunk = Math.floor(index / CHUNK_WIDTH);
-    const key = `${level}/${chunk}`;
-    let c = this.#chunkCache.get(key);
-    if (c === undefined && chunk < tree.currentChunk(level)) {
-      c = this.#storedChunk(level, chunk);
-      if (this.#chunkCache.size >= 256) this.#chunkCache.delete(this.#chunkCache.keys().next().value!);
-      this.#chunkCache.set(key, c);
-    }
-    const pos = (index % CHUNK_WIDTH) * 32;
-    if (c === undefined || c.length < pos + 32) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `ledger database ${this.#store.path}: node ${level}/${index} is missing`);
-    return c.subarray(pos, pos + 32);
+    // Only the 32 bytes asked for are read: a proof touches ~log2(n) chunks, one hash each.
+    const h = chunk < tree.currentChunk(level) ? this.#store.node(level, chunk, index % CHUNK_WIDTH) : undefined;
+    if (h === undefined) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `ledger database ${this.#store.path}: node ${level}/${index} is missing`);
+    return h;
   };
 
   readonly #tileSource: TileSource = {
@@ -308,7 +301,6 @@ export class Ledger {
   #reload(): void {
     const last = this.#store.lastCheckpoint();
     const size = last?.size ?? 0;
-    this.#chunkCache.clear();
     this.#builder = TreeBuilder.restore(size, (level, chunk) => this.#storedChunk(level, chunk));
     this.#note = last?.note ?? '';
   }

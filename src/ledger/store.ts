@@ -43,7 +43,7 @@ function guard<T>(path: string, what: string, fn: () => T): T {
 export class LedgerStore {
   readonly path: string;
   readonly #db: DatabaseSync;
-  readonly #s: Record<'getMeta' | 'setMeta' | 'insertEntry' | 'upsertChunk' | 'insertCheckpoint' | 'getChunk' | 'getEntry' | 'entryRange' | 'entryData' | 'lastCheckpoint' | 'maxIdx', StatementSync>;
+  readonly #s: Record<'getMeta' | 'setMeta' | 'insertEntry' | 'upsertChunk' | 'insertCheckpoint' | 'getChunk' | 'getNode' | 'getEntry' | 'entryRange' | 'entryData' | 'lastCheckpoint' | 'maxIdx', StatementSync>;
 
   constructor(path: string, options: { create: boolean }) {
     this.path = path;
@@ -65,6 +65,7 @@ export class LedgerStore {
         upsertChunk: this.#db.prepare('INSERT OR REPLACE INTO nodes (id, hashes) VALUES (?, ?)'),
         insertCheckpoint: this.#db.prepare('INSERT INTO checkpoints (size, note) VALUES (?, ?)'),
         getChunk: this.#db.prepare('SELECT hashes FROM nodes WHERE id = ?'),
+        getNode: this.#db.prepare('SELECT substr(hashes, ?, 32) AS h FROM nodes WHERE id = ?'),
         getEntry: this.#db.prepare('SELECT data FROM entries WHERE idx = ?'),
         entryRange: this.#db.prepare('SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
         entryData: this.#db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
@@ -126,6 +127,14 @@ export class LedgerStore {
     return guard(this.path, 'read hashes', () => {
       const r = this.#s.getChunk.get(nodeId(level, chunk)) as { hashes: Uint8Array } | undefined;
       return r === undefined ? undefined : Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.length);
+    });
+  }
+
+  /** One 32-byte node hash at position `pos` of a stored chunk, or undefined (reads 32 bytes, not the chunk). */
+  node(level: number, chunk: number, pos: number): Buffer | undefined {
+    return guard(this.path, 'read hashes', () => {
+      const r = this.#s.getNode.get(pos * 32 + 1, nodeId(level, chunk)) as { h: Uint8Array } | undefined;
+      return r === undefined || r.h.length !== 32 ? undefined : Buffer.from(r.h.buffer, r.h.byteOffset, r.h.length);
     });
   }
 

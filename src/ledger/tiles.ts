@@ -44,14 +44,19 @@ export function tileSet(size: number): Array<{ level: number; fullTiles: number;
 
 /** Encodes entries as one entry bundle. */
 export function encodeBundle(entries: readonly Uint8Array[]): Buffer {
-  const parts: Buffer[] = [];
+  let total = 0;
   for (const e of entries) {
     if (e.length > MAX_ENTRY_BYTES) throw ledgerErrors.make('LEDGER_ENTRY_TOO_LARGE', `entry of ${e.length} bytes does not fit a tile bundle`);
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(e.length);
-    parts.push(len, Buffer.from(e.buffer, e.byteOffset, e.length));
+    total += 2 + e.length;
   }
-  return Buffer.concat(parts);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const e of entries) {
+    out.writeUInt16BE(e.length, at);
+    out.set(e, at + 2);
+    at += 2 + e.length;
+  }
+  return out;
 }
 
 /** Decodes an entry bundle; a truncated bundle throws LEDGER_BAD_TILE naming `what`. */
