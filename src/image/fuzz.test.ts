@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isBootmedicError } from '../core/index.ts';
 import { checkRange, sliceReader, type DiskReader } from './disk-reader.ts';
+import { readExt4File } from './ext4-files.ts';
 import { looksLikeExt4, readExt4Superblock } from './ext4.ts';
 import { openFat } from './fat.ts';
 import { readPartitionTable } from './gpt.ts';
@@ -46,7 +47,11 @@ function parseAll(disk: DiskReader): number {
   let issues = (t.primary?.problems.length ?? 1) + (t.backup?.problems.length ?? 1) + (t.mbr.protective ? 0 : 1);
   for (const p of t.partitions) {
     const part = sliceReader(disk, p.offset, p.size);
-    if (looksLikeExt4(part)) readExt4Superblock(part);
+    if (looksLikeExt4(part)) {
+      readExt4Superblock(part);
+      if (readExt4File(part, '/etc/fstab') === undefined) issues++;
+      continue;
+    }
     try {
       const fat = openFat(part);
       for (const e of fat.list()) {

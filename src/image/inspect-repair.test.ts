@@ -5,7 +5,10 @@ import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isBootmedicError } from '../core/index.ts';
+import { sliceReader } from './disk-reader.ts';
+import { readExt4File } from './ext4-files.ts';
 import { inspectImage } from './inspect.ts';
+import { openDisk } from './qcow2.ts';
 import { writeBytes } from './region.ts';
 import { repairImage } from './repair.ts';
 import { buildTestImage, type TestImage } from './test-image.ts';
@@ -67,6 +70,18 @@ describe('image inspect on a good image', () => {
     assert.equal(report.ok, true);
     const names = report.checks.map((c) => c.name);
     for (const want of ['partition-table.gpt-primary', 'esp.fallback-loader', 'boot.initrd', 'boot.root-uuid', 'rootfs.state', 'fstab.devices']) assert.ok(names.includes(want), want);
+  });
+  it('reads files from ext4 with its own reader exactly as debugfs does, symlinks included', () => {
+    const { reader } = openDisk(base.path);
+    try {
+      const part = sliceReader(reader, base.rootOffset, base.rootSize);
+      assert.equal(readExt4File(part, '/etc/fstab')?.toString('utf8'), debugfsCat(base.path, base.rootOffset, '/etc/fstab'));
+      assert.equal(readExt4File(part, '/home/user/../user/data.txt')?.toString('utf8'), 'precious user data\n');
+      assert.equal(readExt4File(part, '/etc/nonexistent'), undefined);
+      assert.equal(readExt4File(part, '/etc/link-to-data')?.toString('utf8'), 'precious user data\n');
+    } finally {
+      reader.close();
+    }
   });
   it('never modifies the image', () => {
     const p = copy();

@@ -7,7 +7,7 @@ import { PART_TYPE, readPartitionTable, type GptPartition, type PartitionTable }
 import { parseGrubCfg, type GrubConfig } from './grub-cfg.ts';
 import { inspectInitrd } from './initrd.ts';
 import { openDisk } from './qcow2.ts';
-import { openRegion } from './region.ts';
+import { readExt4File } from './ext4-files.ts';
 import { CheckList, type InspectReport } from './report.ts';
 import { debugfsCat } from './tools.ts';
 
@@ -188,7 +188,7 @@ function checkBootFiles(f: ImageFacts, fat: FatFs, entries: GrubConfig['entries'
     }
     try {
       const info = inspectInitrd(fat.readFile(i), i);
-      if (info.hasInit) good.push(`${i}: ${info.segments.join('+')}, ${info.files} files, /init present`);
+      if (info.hasInit) good.push(`${i}: ${info.segments.join('+')} ${info.listedAll ? 'unpacks' : 'passes zstd -t'}, ${info.listedAll ? '' : '≥'}${info.files} files, /init present`);
       else {
         bad.push(`${i}: no /init among ${info.files} files`);
         f.badInitrds.push(i);
@@ -250,15 +250,14 @@ function inspectRoot(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   } else {
     checks.ok('rootfs.state', `${sb.clean ? 'clean' : 'journal replay pending (normal after a hard stop)'}, error count 0, mounted ${sb.mountCount} time(s)`);
   }
-  const region = openRegion(f.path, f.format, root.offset, root.size);
   try {
-    f.fstabText = debugfsCat(region.path, region.offset, '/etc/fstab');
+    // Raw images: debugfs reads the file in place. qcow2: our own ext4 reader, because
+    // debugfs would need the whole partition copied out of the container first.
+    f.fstabText = f.format === 'raw' ? debugfsCat(f.path, root.offset, '/etc/fstab') : readExt4File(sliceReader(disk, root.offset, root.size, 'root'), '/etc/fstab')?.toString('utf8');
   } catch (e) {
     if (!isBootmedicError(e)) throw e;
     checks.problem('rootfs.fstab', e.message, `bootmedic image repair ${f.path} (runs e2fsck)`);
     return;
-  } finally {
-    region.dispose();
   }
   if (f.fstabText === undefined) {
     checks.ok('rootfs.fstab', '/etc/fstab is absent (nothing to mount besides the root)');

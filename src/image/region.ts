@@ -1,7 +1,9 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runToolOk } from './tools.ts';
+import { imageErrors } from './errors.ts';
+import { openDisk } from './qcow2.ts';
+import { runTool, runToolOk } from './tools.ts';
 
 /**
  * A byte range of a disk image (usually a partition) as a raw file that e2fsprogs and
@@ -20,6 +22,61 @@ export function windowOpts(disk: string, format: 'raw' | 'qcow2', offset: number
   return `driver=raw,offset=${offset},size=${size},file.driver=${format},file.file.filename=${qemuOpt(disk)}`;
 }
 
+const CHUNK = 64 * 1024;
+const BATCH = 200;
+
+/**
+ * Writes back only the 64 KiB chunks of a region copy that differ from the image, with
+ * `qemu-io -c 'write -s <file> <offset> <len>'` (QEMU's own I/O path: allocation, backing
+ * files and snapshots stay right). Copying the whole window back instead would allocate
+ * every cluster of the partition in a thin overlay.
+ */
+function writeBackChanges(disk: string, offset: number, copy: string, size: number, dir: string): void {
+  const runs: Array<[number, number]> = [];
+  const { reader } = openDisk(disk);
+  const fd = openSync(copy, 'r');
+  try {
+    const block = 4 * 1024 * 1024;
+    const mine = Buffer.alloc(block);
+    for (let at = 0; at < size; at += block) {
+      const len = Math.min(block, size - at);
+      readSync(fd, mine, 0, len, at);
+      const theirs = reader.read(offset + at, len);
+      for (let c = 0; c < len; c += CHUNK) {
+        const n = Math.min(CHUNK, len - c);
+        if (mine.compare(theirs, c, c + n, c, c + n) === 0) continue;
+        const last = runs[runs.length - 1];
+        if (last !== undefined && last[0] + last[1] === at + c) last[1] += n;
+        else runs.push([at + c, n]);
+      }
+    }
+  } finally {
+    closeSync(fd);
+    reader.close();
+  }
+  for (let i = 0; i < runs.length; i += BATCH) {
+    const args = ['-f', 'qcow2'];
+    runs.slice(i, i + BATCH).forEach(([at, len], k) => {
+      const file = join(dir, `run-${i + k}.bin`);
+      const buf = Buffer.alloc(len);
+      const f = openSync(copy, 'r');
+      try {
+        readSync(f, buf, 0, len, at);
+      } finally {
+        closeSync(f);
+      }
+      writeFileSync(file, buf);
+      args.push('-c', `write -q -s ${file} ${offset + at} ${len}`);
+    });
+    args.push(disk);
+    const r = runTool('qemu-io', args, { timeoutMs: 300_000 });
+    if (r.status !== 0 || /error|failed/i.test(r.stderr + r.stdout)) {
+      throw imageErrors.make('IMAGE_TOOL_FAILED', `qemu-io could not write the repaired bytes into ${disk}: ${(r.stderr + r.stdout).trim().split('\n').slice(-2).join(' / ')}`);
+    }
+    runs.slice(i, i + BATCH).forEach((_, k) => rmSync(join(dir, `run-${i + k}.bin`), { force: true }));
+  }
+}
+
 /** Opens a region of `disk`; call dispose() when done (and commit() first to keep writes). */
 export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number, size: number): Region {
   if (format === 'raw') return { path: disk, offset, size, commit() {}, dispose() {} };
@@ -34,7 +91,7 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
   return {
     path, offset: 0, size,
     commit() {
-      runToolOk('qemu-img', ['convert', '-n', '-f', 'raw', path, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
+      writeBackChanges(disk, offset, path, size, dir);
     },
     dispose() {
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Builds small, real GPT + FAT ESP + ext4 root disk images for the image part's tests
 // (and for fault injectors): the same layout as the Debian guest, a few MB in size.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -61,6 +61,7 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   mkdirSync(join(stage, 'home', 'user'), { recursive: true });
   writeFileSync(join(stage, 'etc', 'fstab'), `# /etc/fstab\nUUID=${rootUuid} / ext4 errors=remount-ro 0 1\nUUID=${espVolumeId} /boot/efi vfat umask=0077 0 1\n`);
   writeFileSync(join(stage, 'home', 'user', 'data.txt'), 'precious user data\n');
+  symlinkSync('../home/user/data.txt', join(stage, 'etc', 'link-to-data'));
   const files = join(dir, 'files');
   mkdirSync(files, { recursive: true });
   writeFileSync(join(files, 'BOOTX64.EFI'), Buffer.concat([Buffer.from('MZ fake grub '), randomBytes(20_000)]));
