@@ -45,6 +45,7 @@ async function record(name: string, spec: VmSpec, work: string): Promise<void> {
   const raw: Buffer[] = [];
   let text = '';
   let resets = 0;
+  let all = '';
   let stopAt: number | undefined;
   const cap = CAP_MS[name] ?? CAP_MS['default']!;
   const soon = (atMs: number, ms: number) => (stopAt = Math.min(stopAt ?? Infinity, atMs + ms));
@@ -63,13 +64,17 @@ async function record(name: string, spec: VmSpec, work: string): Promise<void> {
         pending ??= { atMs: Math.round(ev.atMs), bufs: [] };
         pending.bufs.push(Buffer.from(ev.chunk));
         text = (text + Buffer.from(ev.chunk).toString('latin1')).slice(-8192);
+        all += Buffer.from(ev.chunk).toString('latin1');
+        // One reboot can raise several RESET events (the kernel tries more than one reset
+        // method), so a boot loop is recorded until the kernel has started four times.
+        if (resets > 0 && (all.match(/Linux version/g) ?? []).length >= 4) soon(ev.atMs, 500);
         if (/---\[ end Kernel panic/.test(text) || /\(initramfs\) $/.test(text)) soon(ev.atMs, 1500);
         break;
       }
       case 'qmp':
-        lines.push(JSON.stringify({ type: 'qmp', atMs: Math.round(ev.atMs), event: ev.event, data: ev.data }));
+        lines.push(JSON.stringify({ type: 'qmp', atMs: Math.round(ev.atMs), event: ev.event, data: ev.data, ...(ev.repeat ? { repeat: true } : {}) }));
         if (ev.event === 'GUEST_PANICKED') soon(ev.atMs, 2000);
-        if (ev.event === 'RESET' && ++resets >= 3) soon(ev.atMs, 0);
+        if (ev.event === 'RESET') resets++;
         break;
       case 'exit':
         lines.push(JSON.stringify({ type: 'exit', atMs: Math.round(ev.atMs), code: ev.code, signal: ev.signal, error: ev.error?.code ?? null }));

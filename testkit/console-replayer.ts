@@ -45,7 +45,7 @@ export function parseRecording(text: string): Recording {
         events.push({ type: 'console', chunk: new Uint8Array(Buffer.from(String(r['b64']), 'base64')), atMs });
         break;
       case 'qmp':
-        events.push({ type: 'qmp', event: String(r['event']), data: (r['data'] as Record<string, unknown>) ?? {}, atMs });
+        events.push({ type: 'qmp', event: String(r['event']), data: (r['data'] as Record<string, unknown>) ?? {}, atMs, ...(r['repeat'] === true ? { repeat: true as const } : {}) });
         break;
       case 'exit':
         events.push({ type: 'exit', code: (r['code'] as number | null) ?? null, signal: (r['signal'] as string | null) ?? null, stderr: '', atMs });

@@ -17,7 +17,13 @@ export type ExitInfo = Readonly<{
 /** One thing a running VM did, in arrival order; atMs is ms since the QEMU process was spawned. */
 export type VmEvent =
   | { type: 'console'; chunk: Uint8Array; atMs: number }
-  | { type: 'qmp'; event: string; data: Record<string, unknown>; atMs: number }
+  /**
+   * A QMP event. `repeat` marks a RESET that follows the previous RESET within 1 s with no
+   * console byte in between: one guest reboot raises a burst of 2-8 RESET events (the
+   * kernel tries several reset methods before the first takes effect; seen with QEMU 7.2
+   * TCG, testkit/consoles/bootloop.jsonl), and a boot-loop counter must count the burst once.
+   */
+  | { type: 'qmp'; event: string; data: Record<string, unknown>; atMs: number; repeat?: true }
   | ({ type: 'exit' } & ExitInfo);
 
 /** A running QEMU process with its console, QMP connection and exit. */

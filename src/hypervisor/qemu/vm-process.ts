@@ -14,6 +14,7 @@ import { qemuExitReason } from './stderr-reason.ts';
 /** QEMU's stderr kept per boot; the tail is what explains an exit. */
 const STDERR_MAX = 64 * 1024;
 const BACKLOG_MAX = 10_000;
+const RESET_BURST_MS = 1000;
 
 export type SpawnOptions = { runDir: string; qmpSocket: string; accel: Accel; signal?: AbortSignal; qmpTimeoutMs?: number; qemuBinary?: string };
 
@@ -44,7 +45,13 @@ export async function spawnVm(args: readonly string[], opts: SpawnOptions): Prom
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     stderr = (stderr + s).slice(-STDERR_MAX);
   });
-  child.stdout!.on('data', (b: Buffer) => emit({ type: 'console', chunk: new Uint8Array(b), atMs: now() }));
+  // RESET bursts: see VmEvent 'repeat' in ../types.ts.
+  let lastReset = -Infinity;
+  let consoleSinceReset = true;
+  child.stdout!.on('data', (b: Buffer) => {
+    consoleSinceReset = true;
+    emit({ type: 'console', chunk: new Uint8Array(b), atMs: now() });
+  });
   // Writing to a QEMU that is gone must not crash us.
   child.stdin!.on('error', () => {});
 
@@ -96,7 +103,16 @@ export async function spawnVm(args: readonly string[], opts: SpawnOptions): Prom
       throw info.error ?? hvErrors.make('HV_QEMU_EXITED', `QEMU exited (status ${info.code}) before the guest started`);
     }
     qmp = await connectQmp(opts.qmpSocket, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-    qmp.onEvent((ev) => emit({ type: 'qmp', event: ev.event, data: ev.data, atMs: now() }));
+    qmp.onEvent((ev) => {
+      const atMs = now();
+      let repeat = false;
+      if (ev.event === 'RESET') {
+        repeat = !consoleSinceReset && atMs - lastReset < RESET_BURST_MS;
+        lastReset = atMs;
+        consoleSinceReset = false;
+      }
+      emit({ type: 'qmp', event: ev.event, data: ev.data, atMs, ...(repeat ? { repeat: true as const } : {}) });
+    });
     await qmp.execute('cont');
   } catch (e) {
     opts.signal?.removeEventListener('abort', onAbort);
