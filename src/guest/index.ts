@@ -24,7 +24,7 @@ export type GuestArtifacts = Readonly<{
 }>;
 
 type DebianModule = {
-  buildDebianGuest?: (app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal }) => Promise<unknown>;
+  buildDebianGuest?: (app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi' }) => Promise<unknown>;
   resolveDebianGuest?: (app: AppConfig, firmware?: 'bios' | 'uefi') => unknown;
 };
 
@@ -57,10 +57,12 @@ function tinyArtifacts(g: { kernel: string; initrd: string; cmdline: string }): 
 }
 
 /** Builds a guest into the cache (idempotent), logging progress lines. */
-export async function buildGuest(name: string, app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GuestArtifacts> {
+export async function buildGuest(name: string, app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi' } = {}): Promise<GuestArtifacts> {
   switch (name) {
-    case 'tiny':
-      return tinyArtifacts(await buildTinyGuest(app, opts));
+    case 'tiny': {
+      const { firmware: _unused, ...rest } = opts;
+      return tinyArtifacts(await buildTinyGuest(app, rest));
+    }
     case 'debian': {
       const m = await debianModule();
       if (!m.buildDebianGuest) throw guestErrors.make('GUEST_UNAVAILABLE', 'the debian guest builder exports no buildDebianGuest');
