@@ -42,7 +42,9 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
 export function stubConfig(espUuid: string): string {
   // Setting prefix here would make GRUB look for modules on the ESP, where there are none;
   // grub-mkstandalone's memdisk prefix must stay (INDEX.md: grub-wrong-prefix-module-not-found).
-  return `search --no-floppy --fs-uuid --set=root ${espUuid}\nconfigfile /EFI/debian/grub.cfg\n`;
+  // GRUB autoloads commands and filesystems from its memdisk, but not partition maps: without
+  // part_gpt the ESP is invisible and search fails with "no such device".
+  return `insmod part_gpt\ninsmod fat\nsearch --no-floppy --fs-uuid --set=root ${espUuid}\nconfigfile /EFI/debian/grub.cfg\n`;
 }
 
 /** The real grub.cfg on the ESP: one entry loading kernel and initrd from the ESP. */

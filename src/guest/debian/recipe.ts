@@ -39,7 +39,7 @@ export type DebianFirmware = 'uefi' | 'bios';
  * Bumped when the assembly code changes what it writes (same recipe, different image),
  * so that old cached images are not mistaken for new ones.
  */
-export const ASSEMBLY_VERSION = 1;
+export const ASSEMBLY_VERSION = 2;
 
 /** Loads and validates recipe.json beside this file (or another path, for tests). */
 export function loadRecipe(path: string | URL = new URL('./recipe.json', import.meta.url)): DebianRecipe {

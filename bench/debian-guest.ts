@@ -1,0 +1,31 @@
+// Measures the Debian guest: build time (cold when the cache is empty, else cached),
+// image size, and one boot to the login prompt under QEMU with the time each phase first
+// showed on the console. `--firmware bios` for the SeaBIOS variant; `--save <file>` keeps
+// the raw console (how testkit/consoles/debian-*.log were recorded).
+// Run: node bench/debian-guest.ts [--firmware uefi|bios] [--save path]
+import { statSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { resolveAppConfig } from '../src/config/index.ts';
+import { buildDebianGuest, createProgressPrinter, probeBoot } from '../src/guest/debian/index.ts';
+
+const { values } = parseArgs({ options: { firmware: { type: 'string', default: 'uefi' }, save: { type: 'string' }, 'no-boot': { type: 'boolean', default: false } } });
+const firmware = values.firmware === 'bios' ? 'bios' : 'uefi';
+const app = resolveAppConfig();
+const progress = createProgressPrinter(process.stderr, { ci: app.ci });
+const t0 = Date.now();
+const g = await buildDebianGuest({ app, firmware, onProgress: progress.step });
+progress.close(true);
+const buildS = (Date.now() - t0) / 1000;
+const st = statSync(g.image);
+process.stdout.write(`image            ${g.image}\n`);
+process.stdout.write(`build (this run) ${buildS.toFixed(1)} s${buildS < 5 ? ' (cached)' : ''}; recorded build ${g.buildSeconds} s\n`);
+process.stdout.write(`image size       ${(st.size / 2 ** 20).toFixed(0)} MiB apparent, ${((st.blocks * 512) / 2 ** 20).toFixed(0)} MiB allocated\n`);
+if (!values['no-boot']) {
+  const r = await probeBoot({ image: g.image, firmware, timeoutMs: 10 * 60_000 });
+  process.stdout.write(`boot (${firmware}, TCG, 2 vCPU, 1024 MiB): ${r.reachedLogin ? 'login prompt' : 'NO login prompt'} at ${r.seconds.toFixed(1)} s\n`);
+  for (const m of r.marks) process.stdout.write(`  ${m.phase.padEnd(10)} ${m.seconds.toFixed(1)} s\n`);
+  if (values.save) {
+    writeFileSync(values.save, r.console);
+    process.stdout.write(`console saved: ${values.save} (${r.console.length} bytes)\n`);
+  }
+}
