@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { renderGrubCfg } from './grub-cfg.ts';
 import { runToolOk } from './tools.ts';
@@ -43,7 +44,7 @@ export function cpioNewc(files: Readonly<Record<string, Buffer | string>>): Buff
 }
 
 /** Builds a test disk in a fresh temp directory: GPT, a FAT32 ESP with GRUB files, an ext4 root with /etc/fstab. */
-export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 | 16 | 32; dir?: string } = {}): TestImage {
+export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 | 16 | 32; dir?: string; initrdPayloadMiB?: number; initrdCompression?: 'gzip' | 'zstd' } = {}): TestImage {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'bootmedic-img-'));
   const espMiB = o.espMiB ?? 34;
   const rootMiB = o.rootMiB ?? 12;
@@ -54,7 +55,12 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   const grubCfgPath = '/EFI/debian/grub.cfg';
   const kernel = Buffer.concat([Buffer.from('MZ fake kernel '), randomBytes(150_000)]);
   // initramfs-tools style: an uncompressed early cpio, then a compressed main cpio.
-  const initrd = Buffer.concat([cpioNewc({ 'kernel/x86/microcode/GenuineIntel.bin': 'ucode' }), gzipSync(cpioNewc({ init: '#!/bin/sh\necho hello\n', 'bin/sh': randomBytes(4000) }))]);
+  const payload: Record<string, Buffer | string> = { init: '#!/bin/sh\necho hello\n', 'bin/sh': randomBytes(4000) };
+  // Modules-like filler: half random, half zeros, so it compresses about 2:1 like a real initrd.
+  for (let i = 0; i < (o.initrdPayloadMiB ?? 0); i++) payload[`lib/modules/m${i}.ko`] = Buffer.concat([randomBytes(512 * 1024), Buffer.alloc(512 * 1024)]);
+  const main = cpioNewc(payload);
+  const zstd = (zlib as unknown as { zstdCompressSync: (b: Buffer) => Buffer }).zstdCompressSync;
+  const initrd = Buffer.concat([cpioNewc({ 'kernel/x86/microcode/GenuineIntel.bin': 'ucode' }), o.initrdCompression === 'zstd' ? zstd(main) : gzipSync(main)]);
 
   const stage = join(dir, 'stage');
   mkdirSync(join(stage, 'etc'), { recursive: true });
