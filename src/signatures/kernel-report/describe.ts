@@ -11,9 +11,25 @@ export function fillTemplate(fmt: string, args: readonly string[]): string {
   return fmt.replace(/\{(\d+)\}/g, (_w, n: string) => args[Number(n) - 1] ?? '');
 }
 
-function execAt(re: RegExp, text: string): RegExpExecArray | null {
-  re.lastIndex = 0;
-  return re.exec(text);
+// Every title and report pattern starts with its family's header (checked when the rules
+// load), so a match can only start where the header occurs. Trying the (sticky) patterns at
+// those places only, and at no more than maxCandidates of them, gives the same earliest match
+// as a free search on real reports while keeping crafted input from making the search
+// quadratic (JavaScript regular expressions backtrack; syzkaller's Go ones do not).
+function candidates(text: string, header: string, max: number): number[] {
+  const out: number[] = [];
+  for (let at = text.indexOf(header); at !== -1 && out.length < max; at = text.indexOf(header, at + 1)) out.push(at);
+  return out;
+}
+
+function firstMatch(re: RegExp, text: string, starts: readonly number[], from = 0): RegExpExecArray | null {
+  for (const p of starts) {
+    if (p < from) continue;
+    re.lastIndex = p;
+    const m = re.exec(text);
+    if (m !== null) return m;
+  }
+  return null;
 }
 
 /** Describes `text` (report lines joined by "\n") as oops `oops` does. */
@@ -25,8 +41,9 @@ export function describeReport(text: string, oops: CompiledOops, rules: Compiled
   let format: CompiledFormat | undefined;
   let frame: string | undefined;
   let matchedTitle = false;
+  const starts = candidates(text, oops.header, rules.limits.titleCandidates);
   for (const f of oops.formats) {
-    let m = execAt(f.title, text);
+    let m = firstMatch(f.title, text, starts);
     if (m === null || m.index > startPos) continue;
     if (m.index === startPos && title !== '') continue;
     if (m.index < startPos) {
@@ -36,7 +53,7 @@ export function describeReport(text: string, oops: CompiledOops, rules: Compiled
     }
     matchedTitle = true;
     if (f.report !== undefined) {
-      m = execAt(f.report, text);
+      m = firstMatch(f.report, text, starts, startPos);
       if (m === null) continue;
     }
     const prefix: string[] = [];

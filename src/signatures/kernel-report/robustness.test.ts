@@ -39,6 +39,9 @@ test('a rule file with a missing key or a broken pattern is refused, naming the 
   const bad = good.replace("- title: 'BUG: KASAN:'", "- title: 'BUG: KASAN:('");
   assert.notEqual(bad, good);
   assert.throws(() => compileRules(bad), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('oopses[0].formats[0].title'));
+  // A title that does not begin with its family's header could never be tried: refused.
+  const unheaded = good.replace("- title: 'BUG: KASAN:'", "- title: 'KASAN:'");
+  assert.throws(() => compileRules(unheaded), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('must start with its header'));
 });
 
 test('a thousand lines of repeated headers in one context finish and do not throw', () => {

@@ -61,7 +61,7 @@ const rulesSchema = z.strictObject({
     }),
   }),
   warningStack: z.strictObject({ parts: z.array(z.string()), parts2: z.array(z.string()) }),
-  limits: z.strictObject({ reportLines: z.number().int().positive(), lineChars: z.number().int().positive() }),
+  limits: z.strictObject({ reportLines: z.number().int().positive(), lineChars: z.number().int().positive(), titleCandidates: z.number().int().positive() }),
   reportMinLines: z.strictObject({
     default: z.number().int().positive(),
     byHeader: z.array(z.strictObject({ contains: z.string(), lines: z.number().int().positive() })),
@@ -141,6 +141,15 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
       throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: ${at}: bad pattern ${JSON.stringify(src)}: ${(e as Error).message}`);
     }
   };
+  // Title and report patterns are tried only where the family header occurs (describe.ts),
+  // so each must begin with that header, literally; they are compiled sticky for that.
+  const headed = (src: string, header: string, at: string): RegExp => {
+    const body = src.startsWith('^') ? src.slice(1) : src;
+    if (!body.startsWith(header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) && !body.startsWith(header)) {
+      throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: ${at}: pattern ${JSON.stringify(src)} must start with its header ${JSON.stringify(header)}`);
+    }
+    return re(src, at, 'y');
+  };
   const part = (src: string, at: string): StackPart => (src === STACK ? 'stack' : re(src, at));
   const compileStack = (s: z.infer<typeof stackSchema>, at: string): CompiledStack => {
     const parts = s.warning === true ? r.warningStack.parts : (s.parts ?? []);
@@ -181,8 +190,8 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
       formats: o.formats.map((f, j) => {
         const at = `oopses[${i}].formats[${j}]`;
         return {
-          title: re(f.title, `${at}.title`),
-          report: f.report === undefined ? undefined : re(f.report, `${at}.report`),
+          title: headed(f.title, o.header, `${at}.title`),
+          report: f.report === undefined ? undefined : headed(f.report, o.header, `${at}.report`),
           fmt: f.fmt,
           alt: f.alt ?? [],
           stack: f.stack === undefined ? undefined : compileStack(f.stack, `${at}.stack`),
