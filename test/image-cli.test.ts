@@ -1,0 +1,69 @@
+// `bootmedic image inspect|repair` through the CLI entry point, on a small built image.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { main, EXIT } from '../src/cli/index.ts';
+import { buildTestImage, type TestImage } from '../src/image/index.ts';
+
+let img: TestImage;
+before(() => {
+  img = buildTestImage({ espMiB: 34, rootMiB: 8 });
+});
+after(() => {
+  if (img !== undefined) rmSync(img.dir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d));
+  err.on('data', (d) => (stderr += d));
+  const code = await main(['--home', join(img.dir, 'home'), ...argv], { stdout: out, stderr: err, stdin: new PassThrough() });
+  return { code, stdout, stderr };
+}
+
+test('image inspect --json prints exactly {ok, checks} and exits 0 on a good image', async () => {
+  const r = await run(['image', 'inspect', img.path, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const j = JSON.parse(r.stdout) as { ok: boolean; checks: Array<Record<string, unknown>> };
+  assert.deepEqual(Object.keys(j), ['ok', 'checks']);
+  assert.equal(j.ok, true);
+  for (const c of j.checks) assert.deepEqual(Object.keys(c).sort(), ['evidence', 'fix', 'name', 'status']);
+});
+
+test('a broken image: inspect exits 1 naming the check; repair --from fixes it and prints its repairs as JSON', async () => {
+  const broken = join(img.dir, 'broken.img');
+  copyFileSync(img.path, broken);
+  assert.equal(spawnSync('mdel', ['-i', `${broken}@@${img.espOffset}`, `::${img.kernelPath}`]).status, 0);
+  const r1 = await run(['image', 'inspect', broken]);
+  assert.equal(r1.code, EXIT.failed);
+  assert.match(r1.stdout, /PROBLEM\s+boot\.kernel/);
+  assert.match(r1.stdout, /fix: bootmedic image repair/);
+  const r2 = await run(['image', 'repair', broken, '--from', img.path, '--json', '--snapshot-dir', join(img.dir, 'snaps')]);
+  assert.equal(r2.code, EXIT.ok, r2.stderr);
+  const j = JSON.parse(r2.stdout) as { ok: boolean; repairs: Array<{ id: string; did: string[] }>; snapshots: Array<{ ref: string }> };
+  assert.equal(j.ok, true);
+  assert.deepEqual(j.repairs.map((a) => a.id), ['restore-boot-files']);
+  assert.match(j.snapshots[0]!.ref, /snaps/);
+  const r3 = await run(['image', 'inspect', broken, '--json']);
+  assert.equal(r3.code, EXIT.ok);
+});
+
+test('a missing disk is a data error with one line and a fix, no stack', async () => {
+  const r = await run(['image', 'inspect', join(img.dir, 'nope.img')]);
+  assert.equal(r.code, EXIT.dataError);
+  assert.match(r.stderr, /nope\.img: ENOENT/);
+  assert.match(r.stderr, /fix: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('the catalogue subcommands say they are not built yet; a wrong subcommand is a usage error', async () => {
+  assert.equal((await run(['image', 'list'])).code, EXIT.unavailable);
+  assert.equal((await run(['image', 'frob'])).code, EXIT.usage);
+  assert.equal((await run(['image', 'inspect'])).code, EXIT.usage);
+});
