@@ -64,3 +64,13 @@ test('a replay VM delivers events through onEvent and ends with an exit when sto
   assert.deepEqual(await vm.qmp('query-status'), {});
   assert.deepEqual(vm.qmpCalls, [{ command: 'query-status' }]);
 });
+
+test('bootloop recording: RESET bursts carry repeat, so counting the rest counts reboots', { skip: existsSync(recordingPath('bootloop')) ? false : 'testkit/consoles/bootloop.jsonl not recorded' }, () => {
+  const rec = loadRecording('bootloop');
+  const resets = rec.events.filter((e) => e.type === 'qmp' && e.event === 'RESET');
+  const reboots = resets.filter((e) => e.type === 'qmp' && !e.repeat);
+  const text = Buffer.concat(rec.events.flatMap((e) => (e.type === 'console' ? [Buffer.from(e.chunk)] : []))).toString('latin1');
+  const kernelStarts = text.match(/Linux version/g)?.length ?? 0;
+  assert.ok(resets.length > reboots.length, 'the recording holds a burst');
+  assert.equal(reboots.length, kernelStarts - 1);
+});
