@@ -1,18 +1,20 @@
 // The ledger: an append-only RFC 9162 Merkle log of canonical JSON entries, stored in
 // SQLite, signed as C2SP checkpoints after each batch, and mirrored as C2SP tlog-tiles.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBootmedicError } from '../core/index.ts';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { encodeEntry, type LedgerEntryInput } from './entry.ts';
 import { ledgerErrors } from './errors.ts';
 import { leafHash } from './hash.ts';
-import { generateSkey, isValidKeyName, parseSkey, parseVkey, SIG_TYPE, type Signer, type Verifier } from './keys.ts';
+import { isValidKeyName, parseSkey, parseVkey, SIG_TYPE, type Signer, type Verifier } from './keys.ts';
+import { defaultOrigin, ledgerPaths, loadOrCreateKey } from './ledger-files.ts';
+
+export { ledgerPaths } from './ledger-files.ts';
 import { openNote, signatureLine, signNote } from './note.ts';
 import { buildConsistencyProof, buildInclusionProof, rangeHash } from './proofs.ts';
 import { LedgerStore } from './store.ts';
-import { writeFileAtomic, writeTiles, type TileSource } from './tile-writer.ts';
+import { exportTo, writeFileAtomic, writeTiles, type TileSource } from './tile-writer.ts';
 import { CHUNK_WIDTH, nodesAt, TreeBuilder, type NodeReader } from './tree-builder.ts';
 import { verifyLedgerFiles, type VerifyResult } from './verify.ts';
 
@@ -38,17 +40,6 @@ export type InclusionProof = Readonly<{ index: number; size: number; leafHash: B
 export type ConsistencyProof = Readonly<{ size1: number; size2: number; proof: Buffer[]; root1: Buffer; root2: Buffer }>;
 
 type Pending = { bytes: Buffer; resolve: (r: { index: number }) => void; reject: (e: unknown) => void };
-
-/** Files of a ledger under a home. */
-export function ledgerPaths(home: string) {
-  const dir = join(home, 'ledger');
-  return { dir, db: join(dir, 'ledger.db'), key: join(dir, 'key'), vkey: join(dir, 'key.pub'), tiles: join(dir, 'tiles') };
-}
-
-function defaultOrigin(): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'localhost';
-  return `bootmedic.local/${host}`;
-}
 
 /**
  * Opens (creating on first use) the ledger under `<home>/ledger/`.
@@ -140,12 +131,20 @@ export class Ledger {
 
   /** Loads the right edge of the tree and the latest checkpoint; a writer also checks them and syncs the tiles. */
   #load(readOnly: boolean): void {
-    let last = this.#store.lastCheckpoint();
-    if (last === undefined && !readOnly) {
-      const note = signNote(formatCheckpoint(this.origin, 0, new TreeBuilder().root()), [this.#signer!]);
-      this.#store.transaction(() => this.#store.writeBatch({ first: 0, entries: [], chunks: [], checkpoint: { size: 0, note } }));
-      last = { size: 0, note };
+    if (!readOnly) {
+      // A new log starts with a signed checkpoint of the empty tree.
+      this.#store.transaction(() => {
+        if (this.#store.lastCheckpoint() !== undefined) return;
+        const note = signNote(formatCheckpoint(this.origin, 0, new TreeBuilder().root()), [this.#signer!]);
+        this.#store.writeBatch({ first: 0, entries: [], chunks: [], checkpoint: { size: 0, note } });
+      });
     }
+    this.#store.snapshot(() => this.#loadSnapshot(readOnly));
+    if (!readOnly && this.#builder !== undefined) this.#syncTiles();
+  }
+
+  #loadSnapshot(readOnly: boolean): void {
+    const last = this.#store.lastCheckpoint();
     this.#note = last?.note ?? '';
     try {
       const size = last?.size ?? 0;
@@ -162,9 +161,7 @@ export class Ledger {
       // A reader still opens a damaged log so that verify() can say where it is damaged.
       if (!readOnly || !isBootmedicError(e)) throw e;
       this.#builder = undefined;
-      return;
     }
-    if (!readOnly) this.#syncTiles();
   }
 
   #storedChunk(level: number, chunk: number): Buffer {
@@ -214,9 +211,9 @@ export class Ledger {
       from = 0;
     }
     const current = existsSync(cpPath) ? readFileSync(cpPath, 'utf8') : '';
-    if (from === this.size && current === this.checkpoint()) return;
+    if (from === this.size && current === this.#note) return;
     writeTiles(tiles, this.#tileSource, from, this.size);
-    writeFileAtomic(cpPath, this.checkpoint());
+    writeFileAtomic(cpPath, this.#note);
     this.#tilesStale = false;
   }
 
@@ -381,16 +378,7 @@ export class Ledger {
    */
   export(dir: string): { size: number; dir: string } {
     const tree = this.#tree();
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw ledgerErrors.make('LEDGER_EXPORT_EXISTS', `export target ${dir} is not empty`);
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeTiles(dir, this.#tileSource, 0, tree.size);
-      writeFileAtomic(join(dir, 'checkpoint'), this.checkpoint());
-      writeFileAtomic(join(dir, 'vkey'), `${this.verifier.vkey}\n`);
-    } catch (cause) {
-      if (isBootmedicError(cause)) throw cause;
-      throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir}: ${(cause as Error).message}`, { cause, fix: 'Export into a writable folder with free space.' });
-    }
+    exportTo(dir, this.#tileSource, tree.size, this.checkpoint(), this.verifier.vkey);
     return { size: tree.size, dir };
   }
 
@@ -409,27 +397,4 @@ export class Ledger {
     }
     return Promise.resolve();
   }
-}
-
-function loadOrCreateKey(paths: ReturnType<typeof ledgerPaths>, origin: string, mayCreate: boolean): Signer {
-  if (!existsSync(paths.key)) {
-    if (!mayCreate) throw ledgerErrors.make('LEDGER_BAD_KEY', `signing key ${paths.key} is missing`);
-    // 'wx' refuses to overwrite a key another process just made; 0600 per the issue.
-    writeFileSync(paths.key, `${generateSkey(origin)}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(paths.key, 0o600);
-  }
-  let text: string;
-  try {
-    if ((statSync(paths.key).mode & 0o077) !== 0) {
-      throw ledgerErrors.make('LEDGER_BAD_KEY', `signing key ${paths.key} is readable by other users`, { fix: `chmod 600 ${paths.key}` });
-    }
-    text = readFileSync(paths.key, 'utf8');
-  } catch (cause) {
-    if (isBootmedicError(cause)) throw cause;
-    throw ledgerErrors.make('LEDGER_BAD_KEY', `signing key ${paths.key}: ${(cause as Error).message}`, { cause });
-  }
-  const signer = parseSkey(text);
-  if (signer.type !== SIG_TYPE.ed25519) throw ledgerErrors.make('LEDGER_BAD_KEY', `signing key ${paths.key}: not an Ed25519 log key`);
-  if (signer.name !== origin) throw ledgerErrors.make('LEDGER_KEY_MISMATCH', `signing key ${paths.key} is named ${signer.name}, the log's origin is ${origin}`);
-  return signer;
 }

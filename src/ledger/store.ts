@@ -163,6 +163,20 @@ export class LedgerStore {
     );
   }
 
+  /** Runs `fn` in one read transaction, so every read sees the same snapshot (WAL). */
+  snapshot<T>(fn: () => T): T {
+    guard(this.path, 'begin', () => this.#db.exec('BEGIN'));
+    try {
+      return fn();
+    } finally {
+      try {
+        this.#db.exec('COMMIT');
+      } catch {
+        // nothing was written; a failed end of a read transaction loses nothing
+      }
+    }
+  }
+
   /**
    * Runs `fn` inside BEGIN IMMEDIATE (other writers wait), committing when it returns and
    * rolling back when it throws.

@@ -2,7 +2,9 @@
 // so any tlog client can read it from files. Each file is written to a temporary name and
 // renamed, so a crash never leaves half a tile; the checkpoint is written last, and its
 // size tells the next open which tiles may still be missing.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isBootmedicError } from '../core/index.ts';
+import { ledgerErrors } from './errors.ts';
 import { dirname, join } from 'node:path';
 import { HASH_SIZE } from './hash.ts';
 import { encodeBundle, entriesPath, TILE_HEIGHT, tilePath } from './tiles.ts';
@@ -46,5 +48,19 @@ export function writeTiles(dir: string, src: TileSource, fromSize: number, toSiz
       writeTile(dir, width, tilePath(tileLevel, t, width), src.chunk(level, t).subarray(0, width * HASH_SIZE));
       if (tileLevel === 0) writeTile(dir, width, entriesPath(t, width), encodeBundle(src.entries(t * CHUNK_WIDTH, t * CHUNK_WIDTH + width)));
     }
+  }
+}
+
+/** Writes a self-contained export: every tile and bundle of `size` entries, `checkpoint` and `vkey`. */
+export function exportTo(dir: string, src: TileSource, size: number, checkpoint: string, vkey: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw ledgerErrors.make('LEDGER_EXPORT_EXISTS', `export target ${dir} is not empty`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeTiles(dir, src, 0, size);
+    writeFileAtomic(join(dir, 'checkpoint'), checkpoint);
+    writeFileAtomic(join(dir, 'vkey'), `${vkey}\n`);
+  } catch (cause) {
+    if (isBootmedicError(cause)) throw cause;
+    throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir}: ${(cause as Error).message}`, { cause, fix: 'Export into a writable folder with free space.' });
   }
 }

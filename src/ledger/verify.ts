@@ -44,6 +44,14 @@ export type LedgerFiles = Readonly<{ store: LedgerStore; origin: string; verifie
 
 /** Verifies a ledger in place: key files, every checkpoint, every hash, the tiles folder. */
 export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
+  // The tiles checkpoint is read before the database snapshot: a writer commits before it
+  // writes tiles, so the snapshot is never older than the tiles it is compared with.
+  const cpPath = join(l.paths.tiles, 'checkpoint');
+  const tilesNote = existsSync(cpPath) ? readFileSync(cpPath, 'utf8') : undefined;
+  return l.store.snapshot(() => verifySnapshot(l, tilesNote, cpPath));
+}
+
+function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: string): VerifyResult {
   const problems = new ProblemList();
   // Key files: the public key others get must be the recorded one, and so must the signer.
   try {
@@ -93,10 +101,9 @@ export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
 
   // Tiles folder: its checkpoint must be the latest one (a stale one means tiles lag behind).
   let tiles: string | undefined;
-  const cpPath = join(l.paths.tiles, 'checkpoint');
-  if (existsSync(cpPath)) {
+  if (tilesNote !== undefined) {
     tiles = l.paths.tiles;
-    const note = readFileSync(cpPath, 'utf8');
+    const note = tilesNote;
     const latestNote = rows.at(-1)?.note;
     if (note !== latestNote) {
       try {
