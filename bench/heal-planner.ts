@@ -79,6 +79,7 @@ function sampleContext(cause: CauseId): RemedyContext {
     hasPreviousKernel: rand() < 0.4,
     imageRepairs: hasDisk ? ['fsck-root', 'fstab-nofail'] : [],
     cleanBootSeconds: 4 + rand() * 21,
+    lastVerdict: rand() < (cause === 'accelerator-fault' || cause === 'transient' || cause === 'host-resources' ? 0.6 : 0.2) ? 'stalled' : 'failed',
   };
 }
 

@@ -97,3 +97,11 @@ test('fixesWhen rows apply only when their fact holds', () => {
   assert.equal(fixVector(revert, ctx({ changed: ['memory'] }))[idx('insufficient-memory')], 0.95);
   assert.equal(fixVector(revert, ctx({ changed: ['cmdline'] }))[idx('insufficient-memory')], 0);
 });
+
+test('a likely transient stall gets a longer stall budget first; a failure a plain retry', () => {
+  const book = defaultRemedies();
+  const ids = planRemedies(peaked('transient', 0.8), book, ctx({ lastVerdict: 'stalled' })).steps.map((s) => s.remedy);
+  assert.equal(ids[0], 'wait-longer');
+  assert.equal(planRemedies(peaked('transient', 0.8), book, ctx({ lastVerdict: 'failed' })).steps[0]?.remedy, 'retry');
+  assert.ok(!planRemedies(peaked('transient', 0.8), book, ctx({ lastVerdict: 'failed' })).steps.some((s) => s.remedy === 'wait-longer'));
+});

@@ -30,10 +30,14 @@ export type RemedyContext = Readonly<{
   imageRepairs: readonly string[];
   /** A clean boot of this VM, in seconds (learned from good boots). */
   cleanBootSeconds: number;
+  /** How the latest boot of this VM ended (the failure, or the last verification boot). */
+  lastVerdict?: 'failed' | 'stalled';
 }>;
 
 const FACTS: Readonly<Record<string, (c: RemedyContext) => boolean>> = {
   kvm: (c) => c.accel === 'kvm',
+  stalled: (c) => c.lastVerdict === 'stalled',
+  'not-stalled': (c) => c.lastVerdict !== 'stalled',
   'memory-below-max': (c) => c.memoryMiB < c.maxMemoryMiB,
   'last-good': (c) => c.hasLastGood,
   'config-differs': (c) => c.changed.some((f) => f !== 'accel'),
@@ -73,6 +77,7 @@ const ActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('image-repair'), repair: z.string().min(1) }).strict(),
   z.object({ kind: z.literal('previous-kernel') }).strict(),
   z.object({ kind: z.literal('switch-accel'), to: z.enum(['kvm', 'tcg']) }).strict(),
+  z.object({ kind: z.literal('extend-stall-budget'), factor: z.number().gt(1) }).strict(),
 ]);
 
 const RemedySchema = z
