@@ -6,6 +6,6 @@ export type { ConsoleLine, LineSplitter, LineSplitterOptions } from './line-spli
 export { createConsoleRecorder } from './console-recorder.ts';
 export type { ConsoleRecorder } from './console-recorder.ts';
 export { cleanLine } from './clean-line.ts';
-export { parsePrefix } from './prefix.ts';
-export type { Prefix } from './prefix.ts';
+export { parsePrefix, parsePrefixInto } from './prefix.ts';
+export type { Prefix, PrefixScratch } from './prefix.ts';
 export { consoleErrors } from './errors.ts';

@@ -1,5 +1,6 @@
 import { cleanLine } from './clean-line.ts';
-import { parsePrefix } from './prefix.ts';
+import { parsePrefixInto } from './prefix.ts';
+import type { PrefixScratch } from './prefix.ts';
 import { consoleErrors } from './errors.ts';
 
 /** One console line, cleaned of terminal control, with its kernel/syslog prefixes parsed. */
@@ -59,16 +60,17 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let no = 0;
   let tail = ''; // the unterminated rest, uncleaned
   let discarding = false; // after a cut line, drop text until the next newline
+  const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
 
   function emit(rawText: string, atMs: number, truncated: boolean): void {
     // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
     // check for control characters, so such lines stay on the fast path.
     const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
-    const p = parsePrefix(raw);
+    parsePrefixInto(raw, p);
     const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
-    if (p.kernelTs !== undefined) line.kernelTs = p.kernelTs;
-    if (p.caller !== undefined) line.caller = p.caller;
-    if (p.level !== undefined) line.level = p.level;
+    if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
+    if (p.caller !== '') line.caller = p.caller;
+    if (p.level >= 0) line.level = p.level;
     if (truncated) line.truncated = true;
     onLine(line);
   }

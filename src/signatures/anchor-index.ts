@@ -26,6 +26,18 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** One regex for a set of literals, factored by first character (measurably faster in V8). */
+function literalAlternation(words: string[]): RegExp {
+  const byFirst = new Map<string, string[]>();
+  for (const w of new Set(words)) {
+    const list = byFirst.get(w[0]!);
+    if (list === undefined) byFirst.set(w[0]!, [w.slice(1)]);
+    else list.push(w.slice(1));
+  }
+  const alts = [...byFirst].map(([first, rests]) => escapeRe(first) + (rests.length === 1 ? escapeRe(rests[0]!) : `(?:${rests.map(escapeRe).join('|')})`));
+  return new RegExp(alts.join('|'));
+}
+
 /** Builds the pre-filter for a list of rules, keeping their order (first = most specific). */
 export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
   const start = new Map<number, Entry<R>[]>();
@@ -44,12 +56,14 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     } else if (rule.at === 'any') any.push(e);
     else end.push(e);
   });
-  const alternation = (es: Entry<R>[]) => (es.length === 0 ? undefined : new RegExp([...new Set(es.map((e) => e.anchor))].map(escapeRe).join('|')));
+  const alternation = (es: Entry<R>[]) => (es.length === 0 ? undefined : literalAlternation(es.map((e) => e.anchor)));
   const anyRe = alternation(any);
   // Most console lines are plain kernel messages; only the few anchors the kernel itself
   // prints are looked for in them, which keeps the alternation short on the hot path.
   const anyKernel = any.filter((e) => e.rule.kernelMessage === true);
   const anyKernelRe = alternation(anyKernel);
+
+  const scratch: Hit<R>[] = [];
 
   function confirm(e: Entry<R>, s: string, from: number, out: Hit<R>[]): void {
     if (e.re === undefined) {
@@ -74,10 +88,14 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
      * All rules matching a message, in rule order. `text` is the message without console
      * prefixes; `body` is the same without status/ident prefixes ("[FAILED] ", "systemd[1]: ").
      * `kernelMessage`: the line is a plain kernel message (timestamped, no ident), so only
-     * anywhere-anchors marked kernelMessage are looked for.
+     * anywhere-anchors marked kernelMessage are looked for. The returned array is reused
+     * by the next call.
      */
     match(text: string, body: string, kernelMessage = false): Hit<R>[] {
-      const out: Hit<R>[] = [];
+      // Reused between calls: most lines match nothing, and allocating per line shows up
+      // in profiles. Callers consume the hits before the next call.
+      const out = scratch;
+      out.length = 0;
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
       const re = kernelMessage ? anyKernelRe : anyRe;

@@ -86,6 +86,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   const endMarkers = kb.kernel.endMarkers;
   const windowLines = kb.kernel.windowLines;
   const before: ConsoleLine[] = []; // ring of the last lines, for the report window
+  let beforeAt = 0;
   const linesBefore = kb.kernel.linesBefore;
 
   let phase: BootPhase = 'firmware';
@@ -206,7 +207,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
         atMs: line.atMs, source: h.rule.source,
       });
     } else if (pending === undefined) {
-      pending = { header: h.rule, headerLine: line, window: [...before, line] };
+      // The ring holds the last lines oldest-first from beforeAt once it is full.
+      const prior = before.length < linesBefore ? before.slice() : [...before.slice(beforeAt), ...before.slice(0, beforeAt)];
+      pending = { header: h.rule, headerLine: line, window: [...prior, line] };
     }
   }
 
@@ -234,8 +237,11 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
       if (ruleHit !== undefined) ruleFinding(out, ruleHit, (ev ??= { line: line.no, text: line.raw }), line.atMs);
       kernelLine(out, line, text, headerHit);
-      before.push(line);
-      if (before.length > linesBefore) before.shift();
+      if (linesBefore > 0) {
+        if (before.length < linesBefore) before.push(line);
+        else before[beforeAt] = line;
+        beforeAt = (beforeAt + 1) % linesBefore;
+      }
       return out;
     },
     partial(text, atMs) {
