@@ -10,7 +10,7 @@ import { readExt4File } from './ext4-files.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { writeBytes } from './region.ts';
-import { repairImage } from './repair.ts';
+import { offeredRepairs, repairImage, resolveRepairNames } from './repair.ts';
 import { buildTestImage, type TestImage } from './test-image.ts';
 import { debugfsCat } from './tools.ts';
 
@@ -219,6 +219,21 @@ describe('faults in the root filesystem', () => {
     assert.match(after, new RegExp(`UUID=${base.rootUuid} / ext4`), 'good lines are kept as they were');
     assert.equal(debugfsCat(p, base.rootOffset, '/home/user/data.txt'), 'precious user data\n');
     assert.equal(espHash(p), espBefore);
+    cleanupSnapshots(r);
+  });
+  it('offeredRepairs names the repair and its heal alias; only= keeps other repairs out', () => {
+    const p = copy();
+    const fstab = debugfsCat(p, base.rootOffset, '/etc/fstab')! + 'UUID=11111111-2222-3333-4444-555555555555 /srv/data ext4 defaults 0 2\n';
+    const tmp = join(base.dir, 'fstab.tmp');
+    writeFileSync(tmp, fstab);
+    tool('debugfs', ['-w', '-f', '-', rootDev(p)], `rm /etc/fstab\nwrite ${tmp} /etc/fstab\n`);
+    tool('mdel', ['-i', esp(p), `::${base.kernelPath}`]);
+    assert.deepEqual(offeredRepairs(p), ['fix-fstab', 'fstab-nofail']);
+    assert.deepEqual(offeredRepairs(p, { from: base.path }), ['restore-boot-files', 'fix-fstab', 'restore-boot-artefacts', 'fstab-nofail']);
+    const r = repairImage(p, { from: base.path, only: resolveRepairNames(['fstab-nofail']) });
+    assert.deepEqual(r.repairs.map((a) => a.id), ['fix-fstab']);
+    assert.deepEqual(problems(p), ['boot.kernel']);
+    assert.throws(() => resolveRepairNames(['frobnicate']), (e) => isBootmedicError(e, 'IMAGE_REPAIR_FAILED'));
     cleanupSnapshots(r);
   });
   it('a wrong UUID on the / line is pointed at the real root', () => {

@@ -18,13 +18,16 @@ const SpecSchema = z.object({
   needsGolden: z.boolean(),
   fixes: z.array(z.string().min(1)).min(1),
 }).strict();
-const FileSchema = z.object({ $comment: z.string().optional(), repairs: z.array(SpecSchema) }).strict();
+const FileSchema = z.object({ $comment: z.string().optional(), repairs: z.array(SpecSchema), aliases: z.record(z.string(), z.union([z.string(), z.array(z.enum(REPAIR_IDS)).min(1)])) }).strict();
 
 /** What the healing planner needs to know about a repair: the data in repairs.json. */
 export type RepairSpec = Readonly<z.infer<typeof SpecSchema>>;
 
+/** The catalogue file: repair specs and the aliases other parts use for groups of them. */
+export type RepairCatalogue = Readonly<{ repairs: readonly RepairSpec[]; aliases: Readonly<Record<string, readonly RepairId[]>> }>;
+
 /** Loads and validates repairs.json (knowledge is data); every RepairId must appear once. */
-export function loadRepairSpecs(url: URL = new URL('./repairs.json', import.meta.url)): readonly RepairSpec[] {
+export function loadRepairCatalogue(url: URL = new URL('./repairs.json', import.meta.url)): RepairCatalogue {
   let parsed: z.infer<typeof FileSchema>;
   try {
     parsed = FileSchema.parse(JSON.parse(readFileSync(url, 'utf8')));
@@ -36,5 +39,12 @@ export function loadRepairSpecs(url: URL = new URL('./repairs.json', import.meta
   if (missing.length > 0 || new Set(ids).size !== ids.length) {
     throw imageErrors.make('IMAGE_REPAIR_FAILED', `repair catalogue must list each repair once (missing: ${missing.join(', ') || 'none'})`, { fix: 'Fix src/image/repairs.json.' });
   }
-  return Object.freeze(parsed.repairs.map((r) => Object.freeze(r)));
+  const aliases: Record<string, readonly RepairId[]> = {};
+  for (const [k, v] of Object.entries(parsed.aliases)) if (k !== '$comment' && Array.isArray(v)) aliases[k] = Object.freeze([...v]);
+  return Object.freeze({ repairs: Object.freeze(parsed.repairs.map((r) => Object.freeze(r))), aliases: Object.freeze(aliases) });
+}
+
+/** The repair specs alone (see loadRepairCatalogue). */
+export function loadRepairSpecs(url?: URL): readonly RepairSpec[] {
+  return loadRepairCatalogue(url).repairs;
 }

@@ -1,7 +1,7 @@
 import { isBootmedicError } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 import { analyzeImage, type OpenInspection } from './inspect.ts';
-import { loadRepairSpecs, type RepairId, type RepairSpec } from './repair-catalogue.ts';
+import { loadRepairCatalogue, REPAIR_IDS, type RepairId, type RepairSpec } from './repair-catalogue.ts';
 import type { Precondition, RepairEnv, RepairImpl } from './repair-env.ts';
 import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
 import { rewriteGpt } from './repair-gpt.ts';
@@ -22,7 +22,43 @@ const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
 export type ImageRepair = RepairSpec & RepairImpl;
 
 /** Every image repair, in the order a run applies them (lower layers first). */
-export const IMAGE_REPAIRS: readonly ImageRepair[] = Object.freeze(loadRepairSpecs().map((s) => Object.freeze({ ...s, ...IMPLS[s.id] })));
+const CATALOGUE = loadRepairCatalogue();
+export const IMAGE_REPAIRS: readonly ImageRepair[] = Object.freeze(CATALOGUE.repairs.map((s) => Object.freeze({ ...s, ...IMPLS[s.id] })));
+
+/** Group names other parts use (heal's `restore-boot-artefacts`, `fstab-nofail`), mapped to repair ids. */
+export const REPAIR_ALIASES = CATALOGUE.aliases;
+
+/** Turns repair ids or alias names into repair ids; an unknown name is IMAGE_REPAIR_FAILED. */
+export function resolveRepairNames(names: readonly string[]): RepairId[] {
+  const out = new Set<RepairId>();
+  for (const n of names) {
+    if ((REPAIR_IDS as readonly string[]).includes(n)) out.add(n as RepairId);
+    else if (REPAIR_ALIASES[n] !== undefined) for (const id of REPAIR_ALIASES[n]) out.add(id);
+    else throw imageErrors.make('IMAGE_REPAIR_FAILED', `unknown image repair '${n}'`, { fix: `use one of ${[...REPAIR_IDS, ...Object.keys(REPAIR_ALIASES)].join(', ')}` });
+  }
+  return [...out];
+}
+
+/**
+ * The repairs (ids and aliases) whose preconditions hold for this disk now: what heal's
+ * RemedyContext.imageRepairs should list. Reads only.
+ */
+export function offeredRepairs(disk: string, o: { from?: string | undefined } = {}): string[] {
+  const target = analyzeImage(disk, { qemuImgCheck: false });
+  let golden: OpenInspection | undefined;
+  try {
+    const problems = problemsOf(target.report);
+    if (problems.size === 0) return [];
+    if (o.from !== undefined) golden = analyzeImage(o.from, { qemuImgCheck: false });
+    const env: RepairEnv = { disk, format: target.facts.format, target, problems, golden, snapshot: () => { throw imageErrors.make('IMAGE_REPAIR_FAILED', 'offeredRepairs does not write'); } };
+    const ids = IMAGE_REPAIRS.filter((r) => r.fixes.some((c) => problems.has(c)) && r.precondition(env).ok).map((r) => r.id);
+    const aliases = Object.entries(REPAIR_ALIASES).filter(([, v]) => v.some((id) => ids.includes(id))).map(([k]) => k);
+    return [...ids, ...aliases];
+  } finally {
+    target.close();
+    golden?.close();
+  }
+}
 
 /** One repair carried out. */
 export type RepairAction = Readonly<{ id: RepairId; causes: readonly string[]; reason: string; did: readonly string[] }>;

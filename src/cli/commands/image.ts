@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { inspectImage, repairImage, type InspectReport, type RepairResult } from '../../image/index.ts';
+import { inspectImage, repairImage, resolveRepairNames, type InspectReport, type RepairResult } from '../../image/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { usageError } from '../usage-error.ts';
 
-const USAGE = 'bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--snapshot-dir <dir>] [--json]';
+const USAGE = 'bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--json]';
 
 function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
   const width = Math.max(...r.checks.map((c) => c.name.length));
@@ -36,11 +36,12 @@ async function inspect(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function repair(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, from: { type: 'string' }, 'snapshot-dir': { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, from: { type: 'string' }, only: { type: 'string' }, 'snapshot-dir': { type: 'string' } }, USAGE);
   const disk = positionals[0];
   if (disk === undefined || positionals.length > 1) usageError('image repair takes one disk image', USAGE);
   if (values.from !== undefined && !existsSync(values.from)) usageError(`golden image ${values.from} does not exist`, USAGE);
-  const r = repairImage(disk, { from: values.from, snapshotDir: values['snapshot-dir'] });
+  const only = values.only === undefined ? undefined : resolveRepairNames(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+  const r = repairImage(disk, { from: values.from, snapshotDir: values['snapshot-dir'], only });
   if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: r.ok, repairs: r.repairs, snapshots: r.snapshots, unrepaired: r.unrepaired, before: r.before, after: r.after }) + '\n');
   else printRepair(r, ctx.stdout);
   return r.ok ? EXIT.ok : EXIT.failed;
