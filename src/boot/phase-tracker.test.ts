@@ -59,6 +59,8 @@ test('three guest resets inside the window are a boot loop', () => {
   assert.equal(t.verdict(), undefined);
   t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 3000);
   assert.equal(t.verdict()?.cause, 'boot-loop');
+  assert.equal(t.findings()[0]?.family, 'boot-loop');
+  assert.equal(t.findings()[0]?.phase, 'firmware', 'each reset restarts at the firmware');
   assert.equal(events.filter((e) => e.type === 'reset').length, 3);
 });
 

@@ -32,6 +32,21 @@ export type TrackerOptions = Readonly<{
   bootLoop: { resets: number; windowSeconds: number };
 }>;
 
+/** Where a reset happened says which layer most likely asked for it. */
+const RESET_BLAME: Record<BootPhase, { component: Finding['component']; layer: Finding['layer'] }> = {
+  firmware: { component: 'firmware', layer: 'image/bootloader' },
+  bootloader: { component: 'bootloader', layer: 'image/bootloader' },
+  kernel: { component: 'kernel', layer: 'guest-kernel' },
+  initramfs: { component: 'initramfs', layer: 'guest-userspace' },
+  init: { component: 'init', layer: 'guest-userspace' },
+  ready: { component: 'init', layer: 'guest-userspace' },
+};
+
+/** A boot loop is seen in QMP events, not in one console line, so the tracker writes its finding. */
+function bootLoopFinding(title: string, phase: BootPhase, atMs: number): Finding {
+  return { id: 'boot.boot-loop', family: 'boot-loop', title, ...RESET_BLAME[phase], severity: 'fatal', phase, stopsBoot: true, evidence: [], atMs };
+}
+
 /**
  * The boot's phase state machine. It is fed console lines, findings, QMP events, the
  * QEMU exit and clock ticks, and reaches one verdict per boot: ready, failed or stalled.
@@ -106,7 +121,11 @@ export function createPhaseTracker(opts: TrackerOptions) {
           emit({ type: 'reset', atMs, count });
           if (verdict !== undefined) return;
           if (loops.looping()) {
-            decide({ status: 'failed', reason: `boot loop: ${count} guest resets within ${opts.bootLoop.windowSeconds} s, never ready`, cause: 'boot-loop', phase, atMs });
+            const reason = `boot loop: ${count} guest resets within ${opts.bootLoop.windowSeconds} s, never ready`;
+            const f = bootLoopFinding(reason, phase, atMs);
+            findings.push(f);
+            emit({ type: 'finding', finding: f });
+            decide({ status: 'failed', reason, cause: 'boot-loop', phase, atMs, finding: f });
             return;
           }
           // A new attempt starts from the firmware; the stall clock restarts with it.

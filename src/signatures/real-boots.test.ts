@@ -35,7 +35,7 @@ const FAULTS: Record<string, Expect> = {
   'root-ext4-fsck-failure.log': { family: 'fsck', component: 'storage', phase: 'initramfs', id: 'fsck.unexpected-inconsistency' },
   'sysrq-crash-late-unit.log': { family: 'kernel-panic', component: 'kernel', phase: 'ready', id: 'kernel.panic.sysrq' },
   'sysrq-crash-late-unit-pvpanic.log': { family: 'kernel-panic', component: 'kernel', phase: 'ready', id: 'kernel.panic.sysrq' },
-  'tiny-sysrq-crash-pvpanic.log': { family: 'kernel-panic', component: 'kernel', phase: 'ready', id: 'kernel.panic.sysrq' },
+  'tiny-sysrq-crash-pvpanic.log': { family: 'kernel-panic', component: 'kernel', phase: 'init', id: 'kernel.panic.sysrq' },
   'tiny-vfs-unable-to-mount-root.log': { family: 'kernel-panic', component: 'kernel', phase: 'kernel', id: 'kernel.panic.vfs-root' },
   'tiny-vfs-unable-to-mount-root-hang.log': { family: 'kernel-panic', component: 'kernel', phase: 'kernel', id: 'kernel.panic.vfs-root' },
   'init-sleep-hang.log': { family: 'incomplete-boot', component: 'initramfs', phase: 'initramfs', id: 'incomplete-boot', title: /init-bottom/ },

@@ -239,7 +239,8 @@ function openSession(
       await recorder.close();
       const v = tracker.verdict();
       const now = rel(sinceSpawn());
-      const findings = tracker.findings();
+      // A stalled boot has no failure line; the engine says where it stopped, as offline.
+      const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? engine.end() : [])];
       const outcome: BootOutcome = {
         bootId,
         vm: spec.name,
