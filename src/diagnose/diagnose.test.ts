@@ -125,3 +125,13 @@ test('retry results move transient: a retry that reached ready points at it, fai
   assert.ok(p({ ...base, retries: ['ready'] }) > 0.5);
   assert.ok(p({ ...base, retries: ['failed-same', 'failed-same'] }) < p(base) / 10);
 });
+
+test('a busy host and an empty history do not overturn the diagnosis of a guest fault', () => {
+  for (const load1 of [0.5, 12]) {
+    const host = { memAvailableMiB: 3000, memTotalMiB: 4000, load1, cpus: 2, diskFreeMiB: 50000, diskTotalMiB: 100000 };
+    for (const cause of CAUSE_IDS.filter((c) => c !== 'host-resources')) {
+      const d = diagnose({ ...REPRESENTATIVE[cause], host, history: { sameImageFailingVms: 0, hostFailingVms: 0 } });
+      assert.equal(d.causes[0]?.cause, cause, `load ${load1}, ${cause}: ${d.causes.slice(0, 3).map((c) => `${c.cause} ${c.probability.toFixed(3)}`).join(', ')}`);
+    }
+  }
+});
