@@ -27,6 +27,11 @@ export type KernelReport = {
   corruptedReason?: string;
 };
 
+function includesAny(line: string, needles: readonly string[]): boolean {
+  for (const n of needles) if (line.includes(n)) return true;
+  return false;
+}
+
 function matchesAny(line: string, res: readonly RegExp[]): boolean {
   for (const re of res) if (re.test(line)) return true;
   return false;
@@ -82,11 +87,12 @@ function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: n
     if (!isOopsLine && (l.questionable || (l.context !== context && (!cpuTraceback || !rules.cpuContext.test(`[${l.context}]`))))) continue;
     textLines++;
     let skipLine = skipText;
-    if (l.raw.includes('Disabling lock debugging due to kernel taint')) {
+    const rt = rules.reportText;
+    if (includesAny(l.raw, rt.dropLines)) {
       skipLine = true;
-    } else if (l.raw.includes('Sending NMI from CPU')) {
+    } else if (includesAny(l.raw, rt.allCpusFrom)) {
       cpuTraceback = true;
-    } else if ((l.raw.includes('Kernel panic - not syncing') || l.raw.includes('WARNING: possible circular locking dependency detected')) && textLines > min) {
+    } else if (textLines > min && includesAny(l.raw, rt.cutAt)) {
       // With panic_on_warn the panic repeats the stack of the report: cut it off.
       skipText = true;
       skipLine = true;
@@ -115,7 +121,7 @@ function corruptedReason(title: string, report: string, format: CompiledFormat |
     outer: for (let i = 1; i < 16 && i < frames.length; i++) {
       const fl = frames[i]!;
       for (const k of rules.stackStarts) if (k.test(fl)) break outer;
-      if (fl.includes('(stack is not available)') || matchesAny(fl, rules.frameRes)) {
+      if (fl.includes(rules.reportText.stackNotAvailable) || matchesAny(fl, rules.frameRes)) {
         hasStack = true;
         corrupted = false;
         break;

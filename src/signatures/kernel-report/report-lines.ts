@@ -39,12 +39,14 @@ export function toReportLines(lines: readonly ConsoleLine[], rules: CompiledRule
     if (context !== NO_CONTEXT) {
       const at = raw.indexOf('] ');
       stripped = raw.slice(at + 2);
-      if (!stripped.includes('<EOI>')) {
-        if (rules.questionableFrame.test(stripped)) {
-          stripped = stripped.slice(stripped.indexOf(' ? ') + 2);
+      if (!stripped.includes(rules.questionableExempt)) {
+        const q = rules.questionableFrame.exec(stripped);
+        if (q !== null) {
+          // Keep " func+0x.." after the "?", as syzkaller does (such lines are left out anyway).
+          stripped = stripped.slice(q.index + q[0].length - 1);
           questionable = true;
-        } else if (stripped.endsWith(' (unreliable)')) {
-          stripped = stripped.slice(0, -13);
+        } else if (stripped.endsWith(rules.questionableSuffix)) {
+          stripped = stripped.slice(0, -rules.questionableSuffix.length);
           questionable = true;
         }
       }

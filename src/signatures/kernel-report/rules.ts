@@ -40,6 +40,8 @@ const rulesSchema = z.strictObject({
   taskContext: z.string(),
   cpuContext: z.string(),
   questionableFrame: z.string(),
+  questionableSuffix: z.string(),
+  questionableExempt: z.string(),
   templates: z.record(z.string(), z.string()),
   reportStartIgnores: z.array(z.string()),
   infoMessagesWithStack: z.array(z.string()),
@@ -61,6 +63,9 @@ const rulesSchema = z.strictObject({
     }),
   }),
   warningStack: z.strictObject({ parts: z.array(z.string()), parts2: z.array(z.string()) }),
+  reportText: z.strictObject({
+    dropLines: z.array(z.string()), allCpusFrom: z.array(z.string()), cutAt: z.array(z.string()), stackNotAvailable: z.string(),
+  }),
   limits: z.strictObject({ reportLines: z.number().int().positive(), lineChars: z.number().int().positive(), titleCandidates: z.number().int().positive() }),
   reportMinLines: z.strictObject({
     default: z.number().int().positive(),
@@ -93,12 +98,14 @@ export type CompiledOops = { header: string; allowBeforeKernel: boolean; suppres
 /** Everything the parser needs, compiled. */
 export type CompiledRules = {
   consolePrefix: RegExp; taskContext: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
+  questionableSuffix: string; questionableExempt: string;
   reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[];
   stackStarts: RegExp[]; lenientStackStarts: ReadonlySet<RegExp>; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
   stallAnchors: RegExp[]; stallSelfNamed: string[];
   hangAnchors: { contains: string; name: string }[]; hangSkip: string[];
   reportMinLines: RuleFile['reportMinLines'];
   limits: RuleFile['limits'];
+  reportText: RuleFile['reportText'];
   oopses: CompiledOops[];
   /** Matches a line holding any oops header (a cheap pre-filter before the per-family checks). */
   headerFilter: RegExp;
@@ -168,6 +175,8 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     taskContext: re(r.taskContext, 'taskContext'),
     cpuContext: re(r.cpuContext, 'cpuContext'),
     questionableFrame: re(r.questionableFrame, 'questionableFrame'),
+    questionableSuffix: r.questionableSuffix,
+    questionableExempt: r.questionableExempt,
     reportStartIgnores: r.reportStartIgnores.map((s, i) => re(s, `reportStartIgnores[${i}]`)),
     infoMessagesWithStack: r.infoMessagesWithStack,
     corruptedTitles: r.corruptedTitles.map((s, i) => re(s, `corruptedTitles[${i}]`)),
@@ -183,6 +192,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     hangSkip: r.extractors.hang.skip,
     reportMinLines: r.reportMinLines,
     limits: r.limits,
+    reportText: r.reportText,
     oopses: r.oopses.map((o, i) => ({
       header: o.header,
       allowBeforeKernel: o.allowBeforeKernel ?? false,
