@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAUSE_IDS, diagnose, type CauseId, type Evidence, type FindingLike, type FingerprintDiff } from './index.ts';
+import type { Finding } from '../signatures/index.ts';
+import type { BootOutcome } from '../supervisor/index.ts';
+import { evidenceFromBootRecord } from './index.ts';
+
+// diagnose/ reads findings structurally; the compiler checks that a signatures/ Finding fits.
+const _fits: (f: Finding) => FindingLike = (f) => f;
+void _fits;
 
 // Representative evidence per cause, shaped as the supervisor reports a boot: findings
 // (signatures/ rule ids and titles), verdict, QEMU, QMP and what changed since the last
@@ -134,4 +141,19 @@ test('a busy host and an empty history do not overturn the diagnosis of a guest 
       assert.equal(d.causes[0]?.cause, cause, `load ${load1}, ${cause}: ${d.causes.slice(0, 3).map((c) => `${c.cause} ${c.probability.toFixed(3)}`).join(', ')}`);
     }
   }
+});
+
+test('evidence from a supervisor BootOutcome: QEMU still running at a finding verdict, QMP events counted', () => {
+  const outcome = {
+    bootId: 'b1', vm: 'tiny', status: 'failed', phase: 'init', reason: 'kernel panic', cause: 'finding',
+    findings: [{ id: 'kernel.panic.sysrq', family: 'kernel-panic', title: 'kernel panic: sysrq triggered crash', component: 'kernel', layer: 'guest-kernel', severity: 'fatal', phase: 'init', stopsBoot: true, evidence: [{ line: 9, text: 'Kernel panic - not syncing: sysrq triggered crash' }] }],
+    timeline: [], accel: 'tcg', accelReason: 'no kvm', durationMs: 4000, startedAt: '2026-01-01T00:00:00Z', evidence: [],
+    qmpEvents: [{ event: 'GUEST_PANICKED', atMs: 4000, data: {} }, { event: 'STOP', atMs: 4001, data: {} }],
+    qemu: { pid: 1, exitCode: null, signal: null, stderr: '' }, resets: 0, stallBudget: { learnedFrom: 0, currentPhaseMs: 0 }, runDir: '/tmp', consoleLog: '/tmp/c', imageKey: 'k',
+  } satisfies BootOutcome;
+  const ev = evidenceFromBootRecord(outcome, 'boot b1', { memoryMiB: 256 });
+  assert.deepEqual(ev.qmp, { GUEST_PANICKED: 1, STOP: 1, RESET: 0 });
+  assert.equal(ev.qemu?.running, true);
+  assert.equal(ev.memoryMiB, 256);
+  assert.equal(diagnose(ev).causes[0]?.cause, 'guest-kernel-bug');
 });
