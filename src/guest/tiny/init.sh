@@ -2,7 +2,7 @@
 # /init of bootmedic's tiny guest (busybox ash). It mounts the pseudo filesystems, loads
 # the modules listed in /etc/tiny-modules, prints "tiny-init:" progress lines and the
 # ready marker, then powers off or idles. Kernel command-line switches:
-#   bootmedic.after=poweroff|idle   what to do once ready (default poweroff)
+#   bootmedic.after=poweroff|idle|reboot   what to do once ready (default poweroff)
 #   bootmedic.fault=<name>          misbehave on purpose: panic hang kill-init shell oom bootloop slow
 #   bootmedic.slow=<seconds>        pause between phases for the slow fault (default 5)
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin /root
@@ -91,6 +91,7 @@ phase "services started"
 echo "bootmedic-ready"
 case "$after" in
   idle) say "idling"; idle ;;
+  reboot) say "rebooting in 2 s"; sleep 2; reboot -f ;;
   *) say "powering off"; poweroff -f ;;
 esac
 idle
