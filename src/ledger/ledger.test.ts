@@ -100,8 +100,11 @@ test('export verifies offline; a witness cosignature is required when asked for'
   const { home, cleanup } = tempHome();
   t.after(cleanup);
   const ledger = await openLedger({ home, origin, now: fixedNow });
-  await fill(ledger, 700, 350);
   const witness = generateSkey('witness.example/w1', SIG_TYPE.cosignatureV1);
+  await ledger.append({ type: 'drill', data: 'before the first cosignature' });
+  ledger.cosign(witness, 1_699_999_999);
+  await fill(ledger, 699, 350);
+  // The second cosignature checks consistency with the first (sizes 1 and 700).
   const cosigned = ledger.cosign(witness, 1_700_000_000);
   assert.equal(ledger.checkpoint(), cosigned);
   assert.equal(cosigned.split('\n— ').length, 3, 'log signature and witness cosignature');

@@ -13,6 +13,7 @@ import { defaultOrigin, ledgerPaths, loadOrCreateKey } from './ledger-files.ts';
 export { ledgerPaths } from './ledger-files.ts';
 import { openNote, signatureLine, signNote } from './note.ts';
 import { buildConsistencyProof, buildInclusionProof, rangeHash } from './proofs.ts';
+import { verifyConsistency } from './proof-verify.ts';
 import { LedgerStore } from './store.ts';
 import { exportTo, writeFileAtomic, writeTiles, type TileSource } from './tile-writer.ts';
 import { CHUNK_WIDTH, nodesAt, TreeBuilder, type NodeReader } from './tree-builder.ts';
@@ -367,6 +368,17 @@ export class Ledger {
     const witness = parseSkey(witnessSkey);
     if (witness.type !== SIG_TYPE.cosignatureV1) throw ledgerErrors.make('LEDGER_BAD_COSIGNATURE', `witness key ${witness.name}: not a cosignature/v1 key (type 0x04)`);
     const cp = this.#openCheckpoint(this.#note);
+    // As a C2SP tlog-witness does: only cosign a tree consistent with the last one this
+    // witness cosigned (RFC 9162 consistency proof between the two signed roots).
+    const prev = this.#store.allCosignatures().filter((c) => c.vkey === witness.vkey && c.size <= cp.size).at(-1);
+    if (prev !== undefined && prev.size > 0) {
+      const row = this.#store.checkpoints().find((r) => r.size === prev.size);
+      const old = row === undefined ? undefined : this.#openCheckpoint(row.note);
+      const proof = buildConsistencyProof(this.#read, prev.size, cp.size);
+      if (old === undefined || verifyConsistency(prev.size, cp.size, proof, old.root, cp.root) !== null) {
+        throw ledgerErrors.make('LEDGER_INCONSISTENT', `checkpoint ${cp.size} is not consistent with checkpoint ${prev.size} that ${witness.name} cosigned`);
+      }
+    }
     const body = this.#note.slice(0, this.#note.lastIndexOf('\n\n') + 1);
     this.#store.addCosignature(cp.size, witness.vkey, signatureLine(body, witness, time));
     return this.checkpoint();
