@@ -13,6 +13,7 @@ export type Hit<R> = { rule: R; order: number; groups: string[] };
 type Entry<R> = { rule: R; order: number; anchor: string; re: RegExp | undefined };
 
 const KEY = 4;
+const NONE: readonly never[] = Object.freeze([]);
 // Longest slice a pattern ever sees: patterns use bounded repeats, so work per line is
 // bounded by this constant however long (or hostile) the line is.
 const SLICE = 2048;
@@ -58,12 +59,12 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
   });
   const alternation = (es: Entry<R>[]) => (es.length === 0 ? undefined : literalAlternation(es.map((e) => e.anchor)));
   const anyRe = alternation(any);
+  // Last characters of the end anchors: endsWith runs only when the line ends in one.
+  const endChars = new Set(end.map((e) => e.anchor.charCodeAt(e.anchor.length - 1)));
   // Most console lines are plain kernel messages; only the few anchors the kernel itself
   // prints are looked for in them, which keeps the alternation short on the hot path.
   const anyKernel = any.filter((e) => e.rule.kernelMessage === true);
   const anyKernelRe = alternation(anyKernel);
-
-  const scratch: Hit<R>[] = [];
 
   function confirm(e: Entry<R>, s: string, from: number, out: Hit<R>[]): void {
     if (e.re === undefined) {
@@ -88,14 +89,12 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
      * All rules matching a message, in rule order. `text` is the message without console
      * prefixes; `body` is the same without status/ident prefixes ("[FAILED] ", "systemd[1]: ").
      * `kernelMessage`: the line is a plain kernel message (timestamped, no ident), so only
-     * anywhere-anchors marked kernelMessage are looked for. The returned array is reused
-     * by the next call.
+     * anywhere-anchors marked kernelMessage are looked for. An empty result is a shared
+     * frozen array: read the result, do not modify it.
      */
     match(text: string, body: string, kernelMessage = false): Hit<R>[] {
-      // Reused between calls: most lines match nothing, and allocating per line shows up
-      // in profiles. Callers consume the hits before the next call.
-      const out = scratch;
-      out.length = 0;
+      // Most lines match nothing: the result is allocated only on a hit (NONE otherwise).
+      const out: Hit<R>[] = [];
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
       const re = kernelMessage ? anyKernelRe : anyRe;
@@ -114,9 +113,14 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
         }
       }
       if (end.length > 0) {
-        const t = text.charCodeAt(text.length - 1) === 0x20 ? text.trimEnd() : text;
-        for (const e of end) if (t.endsWith(e.anchor)) confirm(e, t.length > SLICE ? t.slice(-SLICE) : t, 0, out);
+        let last = text.length - 1;
+        while (last >= 0 && text.charCodeAt(last) === 0x20) last--;
+        if (endChars.has(text.charCodeAt(last))) {
+          const t = last === text.length - 1 ? text : text.slice(0, last + 1);
+          for (const e of end) if (t.endsWith(e.anchor)) confirm(e, t.length > SLICE ? t.slice(-SLICE) : t, 0, out);
+        }
       }
+      if (out.length === 0) return NONE as unknown as Hit<R>[];
       if (out.length > 1) out.sort((a, b) => a.order - b.order);
       return out;
     },
