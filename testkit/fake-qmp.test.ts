@@ -42,6 +42,7 @@ test('a socket that never greets times out; a non-QMP greeting is a protocol err
   try {
     await assert.rejects(connectQmp(silent.path, { timeoutMs: 300 }), (e) => isBootmedicError(e, 'HV_QMP_TIMEOUT'));
     await assert.rejects(connectQmp(garbage.path, { timeoutMs: 3000 }), (e) => isBootmedicError(e, 'HV_QMP_PROTOCOL'));
+    await assert.rejects(connectQmp(`${silent.path}.absent`, { timeoutMs: 3000 }), (e) => isBootmedicError(e, 'HV_QMP_CONNECT'));
   } finally {
     await silent.close();
     await garbage.close();

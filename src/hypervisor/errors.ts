@@ -14,6 +14,7 @@ export const hvErrors = defineErrors('hypervisor', {
   HV_QEMU_CRASHED: { cause: 'QEMU was killed by a signal that bootmedic did not send.', fix: 'Check the host (OOM killer, dmesg) and boot again.' },
   HV_QMP_TIMEOUT: { cause: "QEMU's QMP socket did not greet or answer in time.", fix: 'The host may be overloaded; boot again, or raise the QMP timeout.' },
   HV_QMP_ERROR: { cause: 'QEMU answered a QMP command with an error.', fix: 'Check the command and its arguments against the QMP reference for this QEMU version.' },
+  HV_QMP_CONNECT: { cause: 'The QMP socket could not be connected to (no such socket, or nobody listening).', fix: 'Check that QEMU is running with -qmp on that socket.' },
   HV_QMP_CLOSED: { cause: 'The QMP connection closed (QEMU exited) before the command was answered.', fix: 'See the exit reason of the boot.' },
   HV_QMP_PROTOCOL: { cause: 'The QMP peer sent something that is not QMP (bad greeting, not JSON, or an endless line).', fix: 'Make sure the socket belongs to a QEMU QMP monitor.' },
   HV_QEMU_IMG_FAILED: { cause: 'qemu-img failed (overlay, snapshot or check).', fix: "Read qemu-img's message; check the image with 'qemu-img check'." },

@@ -126,8 +126,8 @@ export function connectQmp(path: string, opts: { timeoutMs?: number; signal?: Ab
       }
       if (buf.length > MAX_LINE) fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: line longer than ${MAX_LINE} bytes`));
     });
-    sock.on('error', (e) => {
-      if (!connected) fail(e);
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (!connected) fail(hvErrors.make('HV_QMP_CONNECT', `QMP socket ${path}: ${e.code ?? e.message}`, { cause: e, details: { errno: e.code } }));
     });
     sock.on('close', () => {
       clearTimeout(greetTimer);

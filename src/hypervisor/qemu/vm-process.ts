@@ -102,7 +102,16 @@ export async function spawnVm(args: readonly string[], opts: SpawnOptions): Prom
       const info = await exited;
       throw info.error ?? hvErrors.make('HV_QEMU_EXITED', `QEMU exited (status ${info.code}) before the guest started`);
     }
-    qmp = await connectQmp(opts.qmpSocket, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    // QEMU creates the socket file (bind) a moment before it listens: retry a refused connect.
+    for (;;) {
+      try {
+        qmp = await connectQmp(opts.qmpSocket, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+        break;
+      } catch (e) {
+        if (!isBootmedicError(e, 'HV_QMP_CONNECT') || !alive || performance.now() > deadline) throw e;
+        await sleep(20);
+      }
+    }
     qmp.onEvent((ev) => {
       const atMs = now();
       let repeat = false;
