@@ -9,7 +9,7 @@ import { sliceReader } from './disk-reader.ts';
 import { readExt4File } from './ext4-files.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
-import { writeBytes } from './region.ts';
+import { openRegion, writeBytes } from './region.ts';
 import { offeredRepairs, repairImage, resolveRepairNames } from './repair.ts';
 import { buildTestImage, type TestImage } from './test-image.ts';
 import { debugfsCat } from './tools.ts';
@@ -159,6 +159,15 @@ describe('faults on the ESP', () => {
     assert.equal(espHash(p), espHash(base.path));
     cleanupSnapshots(r);
   });
+  it('a deleted grub.cfg → esp.grub-cfg; repair writes a fresh one for the kernel and initrd on the ESP', () => {
+    const p = copy();
+    tool('mdel', ['-i', esp(p), `::${base.grubCfgPath}`]);
+    assert.deepEqual(problems(p), ['esp.grub-cfg']);
+    const r = repairImage(p);
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.match(r.repairs[0]!.did.join(), /regenerated EFI\/debian\/grub.cfg: linux \/EFI\/debian\/vmlinuz-6.1.0-test-amd64/);
+    cleanupSnapshots(r);
+  });
   it('a missing fallback loader → esp.fallback-loader', () => {
     const p = copy();
     tool('mdel', ['-i', esp(p), '::EFI/BOOT/BOOTX64.EFI']);
@@ -189,6 +198,16 @@ describe('faults in the partition table', () => {
     const c = report.checks.find((x) => x.name === 'partition-table.gpt-primary')!;
     assert.equal(c.status, 'problem');
     assert.match(c.evidence, /entry array CRC32/);
+  });
+  it('a wiped backup GPT → gpt-backup; repair rewrites it from the primary', () => {
+    const p = copy();
+    const size = base.rootOffset + base.rootSize + 1024 * 1024;
+    poke(p, size - 512, Buffer.alloc(512));
+    assert.deepEqual(problems(p), ['partition-table.gpt-backup']);
+    const r = repairImage(p);
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.match(r.repairs[0]!.did.join(), /wrote the backup GPT/);
+    cleanupSnapshots(r);
   });
   it('both GPT copies wiped → problems that no repair can fix, said so', () => {
     const p = copy();
@@ -312,6 +331,47 @@ describe('qcow2', () => {
     const list = spawnSync('qemu-img', ['snapshot', '-l', ov], { encoding: 'utf8' }).stdout;
     assert.ok(list.includes(r.snapshots[0]!.ref), list);
     assert.equal(hash(b, 0, base.rootOffset + base.rootSize), baseHash, 'the backing file is untouched');
+  });
+  it('fixes fstab inside a thin overlay: only changed chunks are written, the base is untouched', () => {
+    const b = copy();
+    const ov = join(base.dir, `ov-${++n}.qcow2`);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', b, '-F', 'raw', ov]);
+    // Break fstab through the overlay with the same region machinery, as a fault injector would.
+    const region = openRegion(ov, 'qcow2', base.rootOffset, base.rootSize);
+    try {
+      const tmp = join(base.dir, 'fstab.tmp');
+      writeFileSync(tmp, debugfsCat(region.path, 0, '/etc/fstab')! + 'UUID=11111111-2222-3333-4444-555555555555 /srv/data ext4 defaults 0 2\n');
+      tool('debugfs', ['-w', '-f', '-', region.path], `rm /etc/fstab\nwrite ${tmp} /etc/fstab\n`);
+      region.commit();
+    } finally {
+      region.dispose();
+    }
+    const baseHash = hash(b, 0, base.rootOffset + base.rootSize);
+    assert.deepEqual(problems(ov), ['fstab.devices']);
+    const r = repairImage(ov);
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['fix-fstab']);
+    assert.equal(hash(b, 0, base.rootOffset + base.rootSize), baseHash);
+    const info = JSON.parse(spawnSync('qemu-img', ['info', '--output=json', ov], { encoding: 'utf8' }).stdout) as { 'actual-size': number };
+    assert.ok(info['actual-size'] < base.rootSize / 2, `overlay grew to ${info['actual-size']} bytes for a one-file fix`);
+  });
+  it('reads a qcow2 → qcow2 → raw chain', () => {
+    const mid = join(base.dir, `mid-${++n}.qcow2`);
+    const top = join(base.dir, `top-${n}.qcow2`);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', 'raw', mid]);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', mid, '-F', 'qcow2', top]);
+    const { report } = inspectImage(top);
+    assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => c.status === 'problem')));
+    assert.match(report.checks.find((c) => c.name === 'container.backing-chain')!.evidence, /depth 3/);
+  });
+  it('a dirty qcow2 header bit is a container.qcow2-header problem', () => {
+    const ov = join(base.dir, `ov-${++n}.qcow2`);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', 'raw', ov]);
+    poke(ov, 79, Buffer.from([1])); // incompatible_features bit 0 (dirty), big-endian u64 at 72
+    const { report } = inspectImage(ov, { qemuImgCheck: false });
+    const c = report.checks.find((x) => x.name === 'container.qcow2-header')!;
+    assert.equal(c.status, 'problem');
+    assert.match(c.evidence, /dirty/);
   });
   it('a corrupt qcow2 header is IMAGE_BAD_QCOW2, not a crash', () => {
     const ov = join(base.dir, `ov-${++n}.qcow2`);
