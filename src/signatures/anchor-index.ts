@@ -1,11 +1,11 @@
 // The cheap pre-filter: every rule has a literal anchor. Anchors at the start of a
-// message are found with one Map lookup on the message's first four characters;
+// message (or of its second word) are found with one Map lookup on four characters;
 // anchors that may sit anywhere share one alternation regex that only says "look
 // closer"; anchors at the end are few and checked with endsWith. Only then does a
 // rule's own (line-anchored, bounded) pattern run, on a bounded slice of the line.
 
 /** What the index needs from a rule. */
-export type Anchored = { anchor: string; at: 'start' | 'any' | 'end'; pattern?: string | undefined; where: 'line' | 'partial' | 'both'; kernelMessage?: boolean };
+export type Anchored = { anchor: string; at: 'start' | 'token' | 'any' | 'end'; pattern?: string | undefined; where: 'line' | 'partial' | 'both'; kernelMessage?: boolean };
 
 /** A confirmed match: the rule and its pattern groups (empty without a pattern). */
 export type Hit<R> = { rule: R; order: number; groups: string[] };
@@ -18,9 +18,9 @@ const NONE: readonly never[] = Object.freeze([]);
 // bounded by this constant however long (or hostile) the line is.
 const SLICE = 2048;
 
-/** The first four characters folded into a number: a Map key without allocating a string. */
-function keyOf(s: string): number {
-  return (((s.charCodeAt(0) & 0xff) << 24) | ((s.charCodeAt(1) & 0xff) << 16) | ((s.charCodeAt(2) & 0xff) << 8) | (s.charCodeAt(3) & 0xff)) >>> 0;
+/** Four characters from `i` folded into a number: a Map key without allocating a string. */
+function keyOf(s: string, i = 0): number {
+  return (((s.charCodeAt(i) & 0xff) << 24) | ((s.charCodeAt(i + 1) & 0xff) << 16) | ((s.charCodeAt(i + 2) & 0xff) << 8) | (s.charCodeAt(i + 3) & 0xff)) >>> 0;
 }
 
 function escapeRe(s: string): string {
@@ -42,6 +42,7 @@ function literalAlternation(words: string[]): RegExp {
 /** Builds the pre-filter for a list of rules, keeping their order (first = most specific). */
 export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
   const start = new Map<number, Entry<R>[]>();
+  const token = new Map<number, Entry<R>[]>();
   const any: Entry<R>[] = [];
   const end: Entry<R>[] = [];
   const partial: Entry<R>[] = [];
@@ -49,10 +50,11 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     const e: Entry<R> = { rule, order, anchor: rule.anchor, re: rule.pattern === undefined ? undefined : new RegExp(rule.pattern) };
     if (rule.where !== 'line') partial.push(e);
     if (rule.where === 'partial') return;
-    if (rule.at === 'start') {
+    if (rule.at === 'start' || rule.at === 'token') {
+      const map = rule.at === 'start' ? start : token;
       const k = keyOf(rule.anchor);
-      const list = start.get(k);
-      if (list === undefined) start.set(k, [e]);
+      const list = map.get(k);
+      if (list === undefined) map.set(k, [e]);
       else list.push(e);
     } else if (rule.at === 'any') any.push(e);
     else end.push(e);
@@ -97,6 +99,12 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
       const out: Hit<R>[] = [];
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
+      // Second word: "<device>: UNEXPECTED INCONSISTENCY", "Warning: dracut-initqueue: ...".
+      const sp = body.indexOf(' ');
+      if (sp > 0 && sp < 128 && body.length - sp > KEY) {
+        const list = token.get(keyOf(body, sp + 1));
+        if (list !== undefined) for (const e of list) if (body.startsWith(e.anchor, sp + 1)) confirm(e, body, 0, out);
+      }
       const re = kernelMessage ? anyKernelRe : anyRe;
       if (re !== undefined && re.test(text)) {
         for (const e of kernelMessage ? anyKernel : any) {
@@ -131,6 +139,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
       const trimmed = t.trimEnd();
       for (const e of partial) {
         const ok = e.rule.at === 'start' ? t.startsWith(e.anchor) : e.rule.at === 'end' ? trimmed.endsWith(e.anchor) : t.includes(e.anchor);
+        // ('token' rules also pass through includes(): prompts are never token rules.)
         if (ok) confirm(e, t, 0, out);
       }
       return out;

@@ -22,7 +22,7 @@ const patternSchema = z.string().min(1).superRefine((src, ctx) => {
   if (UNBOUNDED.test(src.replace(/\[(?:[^\]\\]|\\.)*\]/g, ''))) ctx.addIssue({ code: 'custom', message: 'unbounded repeat (+ or *); use {m,n}' });
 });
 
-const at = z.enum(['start', 'any', 'end']).default('start');
+const at = z.enum(['start', 'token', 'any', 'end']).default('start');
 const where = z.enum(['line', 'partial', 'both']).default('line');
 
 const ruleSchema = z.strictObject({
@@ -70,7 +70,7 @@ const headerSchema = z.strictObject({
 });
 
 // The start-of-message lookup keys on an anchor's first four characters.
-const startNeedsFour = (r: { anchor: string; at: string }) => r.at !== 'start' || r.anchor.length >= 4;
+const startNeedsFour = (r: { anchor: string; at: string }) => (r.at !== 'start' && r.at !== 'token') || r.anchor.length >= 4;
 const bootChainFile = z.object({ _meta: z.unknown(), rules: z.array(ruleSchema.refine(startNeedsFour, 'a start anchor needs at least 4 characters')).min(1) });
 const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchema.refine(startNeedsFour, 'a start anchor needs at least 4 characters')).min(1) });
 const kernelCrashFile = z.object({
