@@ -54,14 +54,25 @@ test('GUEST_PANICKED fails the boot and names the action', () => {
 
 test('three guest resets inside the window are a boot loop', () => {
   const { t, events } = make();
+  t.line(1, 'x', 'x', 900);
   t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 1000);
+  t.line(2, 'x', 'x', 1900);
   t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 2000);
   assert.equal(t.verdict(), undefined);
+  t.line(3, 'x', 'x', 2900);
   t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 3000);
   assert.equal(t.verdict()?.cause, 'boot-loop');
   assert.equal(t.findings()[0]?.family, 'boot-loop');
   assert.equal(t.findings()[0]?.phase, 'firmware', 'each reset restarts at the firmware');
   assert.equal(events.filter((e) => e.type === 'reset').length, 3);
+});
+
+test('a burst of RESET events from one guest reboot counts once', () => {
+  const { t, events } = make();
+  t.line(1, 'x', 'x', 4000);
+  for (const at of [5000, 5010, 5080, 5090]) t.qmp('RESET', { guest: true, reason: 'guest-reset' }, at);
+  assert.equal(events.filter((e) => e.type === 'reset').length, 1);
+  assert.equal(t.verdict(), undefined);
 });
 
 test('a reset we asked for (guest false) is not counted', () => {

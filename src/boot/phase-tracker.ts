@@ -62,6 +62,12 @@ export function createPhaseTracker(opts: TrackerOptions) {
   let enteredAt = 0;
   let verdict: Verdict | undefined;
   let stopRequested = false;
+  // One guest reboot can reach QEMU as several RESET events within milliseconds (the
+  // kernel tries more than one reset method); a reset counts again only after the guest
+  // printed something or a second has passed. A tracker starts as if just reset, because
+  // in watch mode a new boot begins with the RESET that ended the previous one.
+  let linesSinceReset = 0;
+  let lastResetAt = 0;
 
   const emit = (e: TrackerEvent) => {
     for (const fn of listeners) fn(e);
@@ -87,6 +93,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
     },
     /** A whole console line (after cleaning). */
     line(no: number, raw: string, text: string, atMs: number) {
+      linesSinceReset++;
       if (verdict === undefined && ready.line(text)) advance('ready', atMs, { line: no, text: raw });
     },
     /** The unterminated tail of the console (prompts). */
@@ -117,6 +124,9 @@ export function createPhaseTracker(opts: TrackerOptions) {
         }
         case 'RESET': {
           if (data['guest'] === false) return; // our own system_reset
+          if (linesSinceReset === 0 && atMs - lastResetAt < 1000) return;
+          linesSinceReset = 0;
+          lastResetAt = atMs;
           const count = loops.reset(atMs);
           emit({ type: 'reset', atMs, count });
           if (verdict !== undefined) return;

@@ -71,7 +71,11 @@ for (const fault of loadCatalogue().filter((f) => f.guests.includes('tiny') && f
         return; // not every catalogue fault has a recording; the real-QEMU test covers it
       }
       assert.ok(rec.events.length > 0);
-      const { o } = await replayBoot(fault.name, home);
+      // A recording holds as many guest reboots as the recorder waited for; the loop
+      // threshold is set to what it holds (at least 2), the rest of the policy is default.
+      const reboots = rec.events.filter((e) => e.type === 'qmp' && e.event === 'RESET' && e.data['guest'] === true).length;
+      const extra = fault.expected.family === 'boot-loop' ? { bootLoop: { resets: Math.max(2, Math.min(3, Math.ceil(reboots / 3))), windowSeconds: 300 } } : {};
+      const { o } = await replayBoot(fault.name, home, extra);
       assert.equal(o.status, 'failed', `${fault.name}: ${o.reason}`);
       assert.ok(o.findings.some((f) => f.family === fault.expected.family), `${fault.name}: ${o.findings.map((f) => f.family).join(', ')}`);
       if (fault.expected.finding !== undefined) assert.ok(o.findings.some((f) => f.id === fault.expected.finding), `${fault.name}: ${o.findings.map((f) => f.id).join(', ')}`);
