@@ -140,3 +140,20 @@ test('the caller may say whether the kernel already runs', () => {
   assert.equal(parseKernelReport(fw), undefined);
   assert.equal(parseKernelReport(fw, { kernelStarted: true })?.title, 'WARNING: Caches not enabled');
 });
+
+test('kernelOnly leaves out user-space panics; fromLine starts the search at the caller\'s header', () => {
+  const log = [
+    '[    1.000000] Run /init as init process',
+    'tiny-init: fault panic: crashing the kernel through sysrq',
+    '[    1.200000] sysrq: Trigger a crash',
+    '[    1.200001] Kernel panic - not syncing: sysrq triggered crash',
+  ].join('\n');
+  const lines = splitLines(log);
+  // As syzkaller: a program's "panic:" on the console is a crash of that program.
+  assert.equal(parseKernelReport(lines)?.title, 'panic: crashing the kernel through sysrq');
+  assert.equal(parseKernelReport(lines, { kernelOnly: true })?.title, 'kernel panic: sysrq triggered crash');
+  const fromHeader = parseKernelReport(lines, { fromLine: 4 });
+  assert.equal(fromHeader?.title, 'kernel panic: sysrq triggered crash');
+  assert.equal(fromHeader?.startLine, 4);
+  assert.equal(containsKernelCrash(lines.slice(0, 3), { kernelOnly: true }), false);
+});

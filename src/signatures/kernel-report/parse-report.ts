@@ -17,6 +17,10 @@ export type KernelReportOptions = {
    * applies even if no timestamped line follows). Default: decided from the lines.
    */
   kernelStarted?: boolean;
+  /** Only reports starting at or after this line number (ConsoleLine.no); earlier lines still give context. */
+  fromLine?: number;
+  /** Leave out the families of user-space programs (Go panics, syzkaller's SYZFAIL/SYZFATAL). */
+  kernelOnly?: boolean;
 };
 
 /** A kernel crash report found in console output. */
@@ -42,9 +46,10 @@ function matchesAny(line: string, res: readonly RegExp[]): boolean {
  * line printed before the kernel's first timestamped line (firmware or bootloader output):
  * only families marked allowBeforeKernel count there.
  */
-export function matchOops(raw: string, rules: CompiledRules, preKernel = false): CompiledOops | undefined {
+export function matchOops(raw: string, rules: CompiledRules, preKernel = false, kernelOnly = false): CompiledOops | undefined {
   for (const oops of rules.oopses) {
     if (preKernel && !oops.allowBeforeKernel) continue;
+    if (kernelOnly && oops.userspace) continue;
     if (!raw.includes(oops.header)) continue;
     if (matchesAny(raw, oops.suppressions)) continue;
     return oops;
@@ -62,7 +67,7 @@ function minLines(oopsLine: string, rules: CompiledRules): number {
 // Collects the report: lines of the oops's context (all CPUs' lines once an NMI backtrace
 // of all CPUs starts), minus questionable frames; a later oops ends it unless the context
 // is a task tag (then interleaving is resolved by the tag itself).
-function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: number, rules: CompiledRules): Gathered {
+function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: number, kernelOnly: boolean, rules: CompiledRules): Gathered {
   const first = lines[start]!;
   const context = first.context;
   const parts: string[] = [];
@@ -78,7 +83,7 @@ function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: n
   for (let i = start; i < end; i++) {
     const l = lines[i]!;
     const isOopsLine = i === start;
-    if (rules.headerFilter.test(l.raw) && matchOops(l.raw, rules, l.context === NO_CONTEXT && i < kernelFrom) !== undefined) {
+    if (rules.headerFilter.test(l.raw) && matchOops(l.raw, rules, l.context === NO_CONTEXT && i < kernelFrom, kernelOnly) !== undefined) {
       lastOopsIdx = i;
       if (!isOopsLine && !secondReport && !matchesAny(l.raw, rules.reportStartIgnores)) secondReport = true;
     } else if (!isOopsLine && !secondReport) {
@@ -178,16 +183,18 @@ class KernelStart {
 
 // First line with an oops header, with the header test done once per line on a combined
 // literal pattern before the per-family checks.
-function findFirstOops(lines: readonly LineLike[], ks: KernelStart, rules: CompiledRules): { start: number; oops: CompiledOops } | undefined {
+function findFirstOops(lines: readonly (LineLike & { readonly no: number })[], ks: KernelStart, rules: CompiledRules, opts: KernelReportOptions): { start: number; oops: CompiledOops } | undefined {
   const max = rules.limits.lineChars;
+  const kernelOnly = opts.kernelOnly === true;
   for (let i = 0; i < lines.length; i++) {
+    if (opts.fromLine !== undefined && lines[i]!.no < opts.fromLine) continue;
     const full = lines[i]!.raw;
     const raw = full.length > max ? full.slice(0, max) : full;
     if (!rules.headerFilter.test(raw)) continue;
-    const any = matchOops(raw, rules);
+    const any = matchOops(raw, rules, false, kernelOnly);
     if (any === undefined) continue;
     // Only a candidate line pays for the firmware check (usually a scan of a few lines).
-    const oops = any.allowBeforeKernel || !ks.preKernel(i) ? any : matchOops(raw, rules, true);
+    const oops = any.allowBeforeKernel || !ks.preKernel(i) ? any : matchOops(raw, rules, true, kernelOnly);
     if (oops !== undefined) return { start: i, oops };
   }
   return undefined;
@@ -197,13 +204,13 @@ function findFirstOops(lines: readonly LineLike[], ks: KernelStart, rules: Compi
 export function parseKernelReport(input: readonly ConsoleLine[], opts: KernelReportOptions = {}): KernelReport | undefined {
   const rules = linuxRules();
   const ks = new KernelStart(input, rules, opts.kernelStarted);
-  const found = findFirstOops(input, ks, rules);
+  const found = findFirstOops(input, ks, rules, opts);
   if (found === undefined) return undefined;
   const { start, oops } = found;
   // Only the report's own window is prepared: its first line and the bounded tail after it.
   const lines = toReportLines(input.slice(start, start + 1 + rules.limits.reportLines), rules);
   const k = ks.index();
-  const g = gatherReport(lines, 0, k < 0 ? -1 : k - start, rules);
+  const g = gatherReport(lines, 0, k < 0 ? -1 : k - start, opts.kernelOnly === true, rules);
   let report = g.fullText;
   let d: Description = describeReport(g.text, oops, rules);
   if (d.title === '') {
@@ -238,5 +245,5 @@ export function parseKernelReport(input: readonly ConsoleLine[], opts: KernelRep
 /** True when any line carries a kernel oops header that is not suppressed. */
 export function containsKernelCrash(lines: readonly ConsoleLine[], opts: KernelReportOptions = {}): boolean {
   const rules = linuxRules();
-  return findFirstOops(lines, new KernelStart(lines, rules, opts.kernelStarted), rules) !== undefined;
+  return findFirstOops(lines, new KernelStart(lines, rules, opts.kernelStarted), rules, opts) !== undefined;
 }

@@ -30,6 +30,7 @@ const formatSchema = z.strictObject({
 const oopsSchema = z.strictObject({
   header: z.string().min(1),
   allowBeforeKernel: z.boolean().optional(),
+  userspace: z.boolean().optional(),
   suppressions: z.array(z.string()).optional(),
   formats: z.array(formatSchema).min(1),
 });
@@ -93,7 +94,7 @@ export type CompiledFormat = {
 };
 
 /** One compiled oops family: its header substring, suppressions and formats. */
-export type CompiledOops = { header: string; allowBeforeKernel: boolean; suppressions: RegExp[]; formats: CompiledFormat[] };
+export type CompiledOops = { header: string; allowBeforeKernel: boolean; userspace: boolean; suppressions: RegExp[]; formats: CompiledFormat[] };
 
 /** Everything the parser needs, compiled. */
 export type CompiledRules = {
@@ -196,6 +197,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
     oopses: r.oopses.map((o, i) => ({
       header: o.header,
       allowBeforeKernel: o.allowBeforeKernel ?? false,
+      userspace: o.userspace ?? false,
       suppressions: (o.suppressions ?? []).map((s, j) => re(s, `oopses[${i}].suppressions[${j}]`)),
       formats: o.formats.map((f, j) => {
         const at = `oopses[${i}].formats[${j}]`;
