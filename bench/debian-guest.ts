@@ -26,6 +26,14 @@ if (!values['no-boot']) {
   for (const m of r.marks) process.stdout.write(`  ${m.phase.padEnd(10)} ${m.seconds.toFixed(1)} s\n`);
   if (values.save) {
     writeFileSync(values.save, r.console);
-    process.stdout.write(`console saved: ${values.save} (${r.console.length} bytes)\n`);
+    // The same boot as a timed recording for testkit/console-replayer.ts (meta, console chunks, exit).
+    const jsonl = values.save.replace(/\.log$/, '') + '.jsonl';
+    const lines = [
+      JSON.stringify({ type: 'meta', name: `debian-good-boot-${firmware}`, fault: null, accel: 'tcg', argv: r.argv.map((a) => a.replace(/file=[^,]*overlay\.qcow2/, 'file=<work>/overlay.qcow2')), ready: 'login', note: 'stopped by the recorder once the login prompt showed' }),
+      ...r.chunks.map((c) => JSON.stringify({ type: 'console', atMs: c.atMs, b64: c.bytes.toString('base64') })),
+      JSON.stringify({ type: 'exit', atMs: Math.round(r.seconds * 1000) + 300, code: null, signal: 'SIGKILL', error: null }),
+    ];
+    writeFileSync(jsonl, `${lines.join('\n')}\n`);
+    process.stdout.write(`console saved: ${values.save} (${r.console.length} bytes) and ${jsonl}\n`);
   }
 }

@@ -27,7 +27,7 @@ const MARKERS: Readonly<Record<DebianPhase, RegExp>> = {
 };
 
 /** The outcome of a probe boot. */
-export type ProbeResult = { reachedLogin: boolean; seconds: number; marks: { phase: DebianPhase; seconds: number }[]; console: Buffer; exit: number | string | null; stderr: string };
+export type ProbeResult = { reachedLogin: boolean; seconds: number; marks: { phase: DebianPhase; seconds: number }[]; console: Buffer; chunks: { atMs: number; bytes: Buffer }[]; argv: string[]; exit: number | string | null; stderr: string };
 
 /** Where each phase's marker first appears in a whole console (cleaned), for order checks. */
 export function phaseOffsets(consoleBytes: Buffer): Partial<Record<DebianPhase, number>> {
@@ -53,8 +53,9 @@ export async function probeBoot(o: { image: string; firmware: DebianFirmware; ti
     await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', o.image, '-F', 'raw', overlay], o.signal ? { signal: o.signal } : {});
     return await new Promise<ProbeResult>((resolvePromise, reject) => {
       const t0 = Date.now();
-      const q = spawn('qemu-system-x86_64', debianQemuArgs({ disk: overlay, firmware: o.firmware, ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}) }), { stdio: ['pipe', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
+      const argv = debianQemuArgs({ disk: overlay, firmware: o.firmware, ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}) });
+      const q = spawn('qemu-system-x86_64', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: { atMs: number; bytes: Buffer }[] = [];
       let text = '';
       const marks: ProbeResult['marks'] = [];
       let reached = false;
@@ -64,7 +65,7 @@ export async function probeBoot(o: { image: string; firmware: DebianFirmware; ti
       const timer = setTimeout(stop, o.timeoutMs ?? 180_000);
       o.signal?.addEventListener('abort', stop, { once: true });
       q.stdout.on('data', (b: Buffer) => {
-        chunks.push(b);
+        chunks.push({ atMs: Date.now() - t0, bytes: b });
         // latin1 keeps GRUB's CP437 box bytes one char each; only ASCII markers are matched.
         text = clean(text.slice(-4096) + b.toString('latin1'));
         for (const ph of DEBIAN_PHASES) {
@@ -87,7 +88,7 @@ export async function probeBoot(o: { image: string; firmware: DebianFirmware; ti
         clearTimeout(timer);
         o.signal?.removeEventListener('abort', stop);
         const loginAt = marks.find((m) => m.phase === 'login')?.seconds;
-        resolvePromise({ reachedLogin: reached, seconds: loginAt ?? (Date.now() - t0) / 1000, marks, console: Buffer.concat(chunks), exit: code ?? sig, stderr: err.trim() });
+        resolvePromise({ reachedLogin: reached, seconds: loginAt ?? (Date.now() - t0) / 1000, marks, console: Buffer.concat(chunks.map((c) => c.bytes)), chunks, argv: ['qemu-system-x86_64', ...argv], exit: code ?? sig, stderr: err.trim() });
       });
     });
   } finally {

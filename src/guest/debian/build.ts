@@ -165,6 +165,7 @@ export async function buildDebianGuest(opts: DebianBuildOptions): Promise<Debian
     try {
       return await assemble({ recipe, firmware, key: p.key, rootfsDir: rootfs.dir, mirror: rootfs.mirror, grub, work, out: p.image, manifest: p.manifest, step, started, ...(signal ? { signal } : {}) });
     } finally {
+      step('remove the work directory');
       removeTree(work);
     }
   });
