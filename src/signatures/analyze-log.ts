@@ -67,3 +67,17 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array | string>, 
   for (const f of engine.end()) findings.push(f);
   return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
 }
+
+/**
+ * Findings in a hypervisor's own output (QEMU's stderr, a vmware.log excerpt): the same
+ * rules, without progress markers and without the 'incomplete-boot' verdict, which only
+ * makes sense for a guest console.
+ */
+export function findingsFromHypervisorLog(text: string | Uint8Array, opts: { kb?: Kb } = {}): Finding[] {
+  const out: Finding[] = [];
+  const engine = createSignatureEngine({ ...opts, ready: [] });
+  const splitter = createLineSplitter({ onLine: (l) => out.push(...engine.push(l)), now: () => 0 });
+  splitter.push(text);
+  splitter.end();
+  return out.filter((f) => f.family !== 'progress');
+}

@@ -32,3 +32,13 @@ test('pvpanic GUEST_PANICKED without info is a guest panic', () => {
   assert.match(f?.title ?? '', /action poweroff/);
   assert.equal(f?.stopsBoot, true);
 });
+
+test('hypervisor logs: QEMU stderr and vmware.log lines give hypervisor findings, no incomplete-boot', async () => {
+  const { findingsFromHypervisorLog } = await import('./index.ts');
+  const q = findingsFromHypervisorLog('qemu-system-x86_64: -drive file=/x.qcow2: Failed to get "write" lock\nIs another process using the image [/x.qcow2]?\n');
+  assert.deepEqual(q.map((f) => f.id), ['hypervisor.image-locked']);
+  const v = findingsFromHypervisorLog('2024-05-01T10:00:00.000Z| vcpu-0| I005: WinBSOD: Synthetic MSR[0x40000100] 0x0000007E\n2024-05-01T10:00:00.001Z| vmx| I005: Guest operating system crash detected.\n');
+  assert.deepEqual(v.map((f) => f.id), ['hypervisor.vmware.winbsod', 'hypervisor.vmware.guest-crash']);
+  assert.equal(v[0]?.stopCode?.name, 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED');
+  assert.deepEqual(findingsFromHypervisorLog('qemu-system-x86_64: terminating on signal 15 from pid 1\n'), []);
+});
