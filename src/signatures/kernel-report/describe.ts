@@ -13,7 +13,7 @@ export function fillTemplate(fmt: string, args: readonly string[]): string {
 
 // Every title and report pattern starts with its family's header (checked when the rules
 // load), so a match can only start where the header occurs. Trying the (sticky) patterns at
-// those places only, and at no more than maxCandidates of them, gives the same earliest match
+// those places only, and at no more than limits.titleCandidates of them, gives the same earliest match
 // as a free search on real reports while keeping crafted input from making the search
 // quadratic (JavaScript regular expressions backtrack; syzkaller's Go ones do not).
 function candidates(text: string, header: string, max: number): number[] {

@@ -38,7 +38,6 @@ const oopsSchema = z.strictObject({
 const rulesSchema = z.strictObject({
   version: z.literal(1),
   consolePrefix: z.string(),
-  taskContext: z.string(),
   cpuContext: z.string(),
   questionableFrame: z.string(),
   questionableSuffix: z.string(),
@@ -98,7 +97,7 @@ export type CompiledOops = { header: string; allowBeforeKernel: boolean; userspa
 
 /** Everything the parser needs, compiled. */
 export type CompiledRules = {
-  consolePrefix: RegExp; taskContext: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
+  consolePrefix: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
   questionableSuffix: string; questionableExempt: string;
   reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[];
   stackStarts: RegExp[]; lenientStackStarts: ReadonlySet<RegExp>; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
@@ -173,7 +172,6 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
   const lenient = r.stack.lenientStarts.map((s, i) => re(s, `stack.lenientStarts[${i}]`));
   return {
     consolePrefix: re(r.consolePrefix, 'consolePrefix'),
-    taskContext: re(r.taskContext, 'taskContext'),
     cpuContext: re(r.cpuContext, 'cpuContext'),
     questionableFrame: re(r.questionableFrame, 'questionableFrame'),
     questionableSuffix: r.questionableSuffix,
