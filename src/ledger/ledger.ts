@@ -40,6 +40,9 @@ export type InclusionProof = Readonly<{ index: number; size: number; leafHash: B
 /** A consistency proof between two sizes of this log. */
 export type ConsistencyProof = Readonly<{ size1: number; size2: number; proof: Buffer[]; root1: Buffer; root2: Buffer }>;
 
+/** Levels from which whole node chunks are cached (at most 1024 chunks, 8 MiB). */
+const CACHED_LEVELS_FROM = 6;
+
 type Pending = { bytes: Buffer; resolve: (r: { index: number }) => void; reject: (e: unknown) => void };
 
 /**
@@ -69,6 +72,7 @@ export class Ledger {
   #scheduled = false;
   #closed = false;
   #tilesStale = false;
+  readonly #upper = new Map<number, Buffer>();
 
   private constructor(store: LedgerStore, origin: string, verifier: Verifier, signer: Signer | undefined, options: LedgerOptions) {
     this.#store = store;
@@ -189,8 +193,21 @@ export class Ledger {
     const mem = tree.current(level, index);
     if (mem !== undefined) return mem;
     const chunk = Math.floor(index / CHUNK_WIDTH);
-    // Only the 32 bytes asked for are read: a proof touches ~log2(n) chunks, one hash each.
-    const h = chunk < tree.currentChunk(level) ? this.#store.node(level, chunk, index % CHUNK_WIDTH) : undefined;
+    const pos = index % CHUNK_WIDTH;
+    if (chunk >= tree.currentChunk(level)) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `ledger database ${this.#store.path}: node ${level}/${index} is missing`);
+    // Upper levels have few chunks and every proof passes through them: keep those whole
+    // in memory (full chunks never change). Low levels are many: read the 32 bytes asked for.
+    if (level >= CACHED_LEVELS_FROM) {
+      const key = level * 2 ** 40 + chunk;
+      let c = this.#upper.get(key);
+      if (c === undefined) {
+        c = this.#storedChunk(level, chunk);
+        if (this.#upper.size >= 1024) this.#upper.delete(this.#upper.keys().next().value!);
+        this.#upper.set(key, c);
+      }
+      if (c.length >= (pos + 1) * 32) return c.subarray(pos * 32, (pos + 1) * 32);
+    }
+    const h = this.#store.node(level, chunk, pos);
     if (h === undefined) throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `ledger database ${this.#store.path}: node ${level}/${index} is missing`);
     return h;
   };
@@ -299,6 +316,7 @@ export class Ledger {
   #reload(): void {
     const last = this.#store.lastCheckpoint();
     const size = last?.size ?? 0;
+    this.#upper.clear();
     this.#builder = TreeBuilder.restore(size, (level, chunk) => this.#storedChunk(level, chunk));
     this.#note = last?.note ?? '';
   }
