@@ -2,6 +2,7 @@
 // The real target (QEMU, qemu-img snapshots, image repairs) is the composition root's;
 // tests under test/ prove it on real VMs.
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../src/heal/index.ts';
+import type { Evidence } from '../src/diagnose/index.ts';
 
 export type FakeHealTargetOptions = {
   context: RemedyContext;
@@ -9,6 +10,8 @@ export type FakeHealTargetOptions = {
   outcomes?: Record<string, BootResult['status'][]>;
   /** When given, the verification boots' results in order, whatever the remedy (the last repeats); overrides `outcomes`. */
   boots?: BootResult['status'][];
+  /** Evidence returned with a failed verification boot after the given remedy. */
+  evidence?: Record<string, Evidence>;
   /** Remedies whose apply throws. */
   failApply?: string[];
   /** When true, snapshotForForensics throws. */
@@ -52,7 +55,8 @@ export function createFakeHealTarget(opts: FakeHealTargetOptions) {
       bootCount += 1;
       const script = opts.outcomes?.[id] ?? ['failed'];
       const status = (opts.boots !== undefined ? opts.boots[Math.min(bootCount - 1, opts.boots.length - 1)] : script[Math.min(n, script.length - 1)]) ?? 'failed';
-      return { status, bootId: `boot-${calls.length}`, reason: `scripted ${status}` };
+      const ev = status === 'ready' ? undefined : opts.evidence?.[id];
+      return { status, bootId: `boot-${calls.length}`, reason: `scripted ${status}`, ...(ev !== undefined ? { evidence: ev } : {}) };
     },
     async snapshotForForensics() {
       calls.push('snapshot');

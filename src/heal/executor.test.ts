@@ -213,3 +213,33 @@ test('a resumed incident keeps its learning: the posterior replays the failed st
     s.done();
   }
 });
+
+test('a failure that changes after a remedy is diagnosed afresh (two faults at once); the same failure again is not', async () => {
+  const s = setup();
+  try {
+    const truncatedInitrd = {
+      phase: 'initramfs' as const, status: 'failed' as const,
+      findings: [{ id: 'kernel.panic.no-init', family: 'kernel-panic', title: 'kernel panic: No working init found.', severity: 'fatal' as const }],
+    };
+    const oom = { phase: 'initramfs' as const, status: 'failed' as const, memoryMiB: 80, findings: [{ id: 'kernel.panic.oom', family: 'kernel-panic', title: 'kernel panic: System is deadlocked on memory', severity: 'fatal' as const }] };
+    const fake = createFakeHealTarget({ context: ctx({ hasDisk: false, bootFromDisk: false }), evidence: { 'more-memory': truncatedInitrd }, outcomes: { 'restore-boot-artefacts': ['ready'] } });
+    const r = await s.healerOn(s.openRepo()).heal({ vm: 'tiny', target: fake.target, evidence: oom });
+    assert.equal(r.outcome, 'recovered');
+    assert.deepEqual(fake.applied, ['more-memory', 'restore-boot-artefacts']);
+    const diagnoses = s.events.filter((e) => e.type === 'diagnosis');
+    assert.equal(diagnoses.length, 2);
+    assert.equal(diagnoses[1]?.type === 'diagnosis' ? diagnoses[1].causes[0]?.cause : '', 'initramfs-corrupt');
+
+    // The same failure after the remedy: no new diagnosis, the failure lowers what more-memory fixes.
+    const s2 = setup();
+    try {
+      const same = createFakeHealTarget({ context: ctx({ accel: 'kvm' }), evidence: { 'more-memory': oom }, outcomes: { 'switch-accel': ['ready'] } });
+      await s2.healerOn(s2.openRepo()).heal({ vm: 'tiny', target: same.target, evidence: oom });
+      assert.equal(s2.events.filter((e) => e.type === 'diagnosis').length, 1);
+    } finally {
+      s2.done();
+    }
+  } finally {
+    s.done();
+  }
+});

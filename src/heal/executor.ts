@@ -47,7 +47,19 @@ export type HealInput = Readonly<{
   signal?: AbortSignal;
 }>;
 
-type StepDetail = { fix?: number[]; attempt?: number; forensic?: string; error?: string; status?: string; reason?: string; bootId?: string };
+type StepDetail = { fix?: number[]; attempt?: number; forensic?: string; error?: string; status?: string; reason?: string; bootId?: string; rediagnosis?: Diagnosis };
+
+/**
+ * What a failure looked like: its message classes, or where it stopped when none. Two
+ * boots with the same signature failed the same way.
+ */
+export function failureSignature(d: Diagnosis): string {
+  return d.explanation.evidence
+    .map((e) => e.evidence)
+    .filter((e) => /^(finding:|stderr:|phase=|status=)/.test(e))
+    .sort()
+    .join(' ');
+}
 const detailOf = (s: StepView): StepDetail => (typeof s.detail === 'object' && s.detail !== null ? (s.detail as StepDetail) : {});
 
 /**
@@ -96,10 +108,15 @@ export function createHealer(deps: HealerDeps) {
 
     // Replay what is already known: each failed step lowered the causes it should have fixed.
     let post = posteriorOf(diagnosis.causes);
+    let signature = failureSignature(diagnosis);
     for (const s of store.steps(incidentId)) {
       const d = detailOf(s);
       if (d.forensic !== undefined) forensics.push(d.forensic);
-      if (s.state === 'done' && s.outcome === 'failed' && d.fix !== undefined) post = afterFailure(post, d.fix);
+      if (s.state !== 'done' || s.outcome !== 'failed') continue;
+      if (d.rediagnosis !== undefined) {
+        post = posteriorOf(d.rediagnosis.causes);
+        signature = failureSignature(d.rediagnosis);
+      } else if (d.fix !== undefined) post = afterFailure(post, d.fix);
     }
 
     const result = (outcome: HealResult['outcome'], extra: { mttrMs?: number; fixedBy?: string } = {}): HealResult => ({
@@ -138,9 +155,21 @@ export function createHealer(deps: HealerDeps) {
         await emit({ type: 'incident-closed', incidentId, status: 'shutdown' });
         return result('shutdown');
       }
-      store.finishStep(incidentId, seq, 'failed', now(), { fix, ...info, ...(boot.evidence !== undefined ? { evidence: boot.evidence } : {}) });
-      post = afterFailure(post, fix);
+      // The same failure again: the remedy did not help, so Bayes lowers the causes it
+      // fixes. A different failure (the boot got further, or broke elsewhere: a second
+      // fault, or a side effect) is new evidence, diagnosed afresh.
+      let rediagnosis: Diagnosis | undefined;
+      if (boot.evidence !== undefined) {
+        const d = diagnose(boot.evidence, deps.model);
+        if (failureSignature(d) !== signature) rediagnosis = d;
+      }
+      store.finishStep(incidentId, seq, 'failed', now(), { fix, ...info, ...(boot.evidence !== undefined ? { evidence: boot.evidence } : {}), ...(rediagnosis !== undefined ? { rediagnosis } : {}) });
       await emit({ type: 'result', incidentId, seq, remedy: remedy.id, status: boot.status, fixed: false, ...(boot.reason !== undefined ? { reason: boot.reason } : {}) });
+      if (rediagnosis !== undefined) {
+        post = posteriorOf(rediagnosis.causes);
+        signature = failureSignature(rediagnosis);
+        await emit({ type: 'diagnosis', incidentId, causes: rediagnosis.causes, summary: `after ${remedy.id} the boot failed differently: ${rediagnosis.explanation.summary}` });
+      } else post = afterFailure(post, fix);
       return undefined;
     };
 

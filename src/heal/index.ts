@@ -4,7 +4,7 @@ export { compileRemedies, loadRemedies, defaultRemedies, isApplicable, costSecon
 export type { Remedy, RemedyAction, RemedyBook, RemedyContext } from './remedies.ts';
 export { planRemedies, evaluateOrder, posteriorOf, afterFailure, pFixOf, candidates } from './planner.ts';
 export type { Plan, PlanStep, Posterior, Tried } from './planner.ts';
-export { createHealer, DEFAULT_BUDGET } from './executor.ts';
+export { createHealer, failureSignature, DEFAULT_BUDGET } from './executor.ts';
 export type { HealBudget, HealerDeps, HealInput } from './executor.ts';
 export type { BootResult, HandOverReport, HealTarget, HealEvent, HealResult, IncidentStore, IncidentView, StepView } from './types.ts';
 export { healErrors } from './errors.ts';
