@@ -136,3 +136,13 @@ test('an escape sequence split across chunks is removed', () => {
 test('a too-small maxLineBytes is refused with a console error', () => {
   assert.throws(() => createLineSplitter({ onLine: () => {}, maxLineBytes: 0 }), { code: 'CONSOLE_BAD_OPTION' });
 });
+
+test('CRLF split across chunks, and a dirty line among clean ones', () => {
+  const lines: ConsoleLine[] = [];
+  const s = createLineSplitter({ onLine: (l) => lines.push(l), now: () => 0 });
+  s.push('one\r');
+  s.push('\ntwo\r\nthr\x1b[1mee\r\nfour\r');
+  s.push('\n');
+  s.end();
+  assert.deepEqual(lines.map((l) => l.raw), ['one', 'two', 'three', 'four']);
+});
