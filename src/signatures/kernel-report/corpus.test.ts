@@ -3,8 +3,11 @@
 // so does any crash-free log judged to hold a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { splitLines } from '../../console/index.ts';
 import { sharedPath, skipWithout } from '../../../testkit/shared.ts';
-import { evaluateTitles } from './index.ts';
+import { evaluateTitles, parseKernelReport, parseSyzTestFile } from './index.ts';
 
 const folder = sharedPath('corpus', 'syzkaller-linux-report');
 const MIN_EXACT_TITLES = 1.0;
@@ -21,4 +24,19 @@ test('syzkaller corpus: exact titles, no false crash, corrupted flags, classes, 
   assert.ok(r.corruptedAgreement >= MIN_CORRUPTED_AGREEMENT, `corrupted agreement ${r.corruptedAgreement} < ${MIN_CORRUPTED_AGREEMENT}:\n${misses}`);
   assert.ok(r.typeAgreement >= MIN_TYPE_AGREEMENT, `type agreement ${r.typeAgreement} < ${MIN_TYPE_AGREEMENT}:\n${misses}`);
   assert.ok(r.altAgreement >= MIN_ALT_AGREEMENT, `alt-title agreement ${r.altAgreement} < ${MIN_ALT_AGREEMENT}:\n${misses}`);
+});
+
+test('syzkaller corpus: CRLF line ends and ANSI colour resets change no title or flag', { skip: skipWithout(folder, 'corpus/syzkaller-linux-report') }, () => {
+  let checked = 0;
+  for (const name of readdirSync(folder!).filter((f) => /^[0-9]+$/.test(f))) {
+    const log = Buffer.from(parseSyzTestFile(readFileSync(join(folder!, name))).log).toString('latin1');
+    const plain = parseKernelReport(splitLines(Buffer.from(log, 'latin1')));
+    for (const variant of [log.replace(/\n/g, '\r\n'), log.replace(/\n/g, '\x1b[0m\n')]) {
+      const r = parseKernelReport(splitLines(Buffer.from(variant, 'latin1')));
+      assert.equal(r?.title, plain?.title, name);
+      assert.equal(r?.corrupted, plain?.corrupted, name);
+    }
+    checked++;
+  }
+  assert.ok(checked >= 500);
 });
