@@ -121,3 +121,25 @@ test('the login ready signal matches the unterminated prompt', () => {
   t.partial('imgprobe login: ', 20);
   assert.equal(t.verdict()?.status, 'ready');
 });
+
+test('a long phase that keeps printing novel lines stretches its budget; a repeating line does not', () => {
+  const a = make();
+  a.t.finding(progress('kernel', 0, 1));
+  for (let i = 0; i < 25; i++) a.t.line(i + 2, `probe device ${'abcdefghijklmnopqrstuvwxyz'[i]}`, `probe device ${'abcdefghijklmnopqrstuvwxyz'[i]}`, 10_000 + i * 500);
+  a.t.tick(22_000);
+  assert.equal(a.t.verdict(), undefined, 'novel lines until 22 s: slow, not stalled');
+  a.t.tick(26_000);
+  assert.equal(a.t.verdict()?.status, 'stalled', 'quiet for 3.5 s past the budget');
+
+  const b = make();
+  b.t.finding(progress('kernel', 0, 1));
+  for (let i = 0; i < 25; i++) b.t.line(i + 2, `Begin: Running /scripts/local-block ... done. ${i}`, `Begin: Running /scripts/local-block ... done. ${i}`, 10_000 + i * 500);
+  b.t.tick(13_100);
+  assert.equal(b.t.verdict()?.status, 'stalled', 'a line repeating with new numbers is no progress');
+
+  const c = make();
+  c.t.finding(progress('kernel', 0, 1));
+  for (let i = 0; i < 100; i++) c.t.line(i + 2, `novel ${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}`, `novel ${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}`, i * 400);
+  c.t.tick(30_100);
+  assert.equal(c.t.verdict()?.status, 'stalled', 'the stretch ends at 3× the budget');
+});

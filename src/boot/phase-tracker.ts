@@ -32,6 +32,11 @@ export type TrackerOptions = Readonly<{
   bootLoop: { resets: number; windowSeconds: number };
 }>;
 
+/** How far a phase's budget stretches while the guest keeps printing novel lines. */
+const STRETCH = 3;
+/** Silence (no novel line) that ends the stretch. */
+const QUIET_MS = 3000;
+
 /** Where a reset happened says which layer most likely asked for it. */
 const RESET_BLAME: Record<BootPhase, { component: Finding['component']; layer: Finding['layer'] }> = {
   firmware: { component: 'firmware', layer: 'image/bootloader' },
@@ -68,6 +73,12 @@ export function createPhaseTracker(opts: TrackerOptions) {
   // in watch mode a new boot begins with the RESET that ended the previous one.
   let linesSinceReset = 0;
   let lastResetAt = 0;
+  // A phase that runs long while the guest keeps printing new lines (a kernel probing
+  // hardware on a loaded host) is slow, not stalled: the budget stretches up to
+  // STRETCH× while novel lines keep coming. Repeated lines (a retry loop, systemd's
+  // animated "A start job is running") do not count, so a spinning boot still stalls.
+  let lastNovelAt = 0;
+  const recent = new Set<string>();
 
   const emit = (e: TrackerEvent) => {
     for (const fn of listeners) fn(e);
@@ -94,6 +105,12 @@ export function createPhaseTracker(opts: TrackerOptions) {
     /** A whole console line (after cleaning). */
     line(no: number, raw: string, text: string, atMs: number) {
       linesSinceReset++;
+      const shape = text.replace(/[0-9]+/g, '#').trim();
+      if (shape !== '' && !recent.has(shape)) {
+        lastNovelAt = atMs;
+        recent.add(shape);
+        if (recent.size > 256) recent.delete(recent.values().next().value!);
+      }
       if (verdict === undefined && ready.line(text)) advance('ready', atMs, { line: no, text: raw });
     },
     /** The unterminated tail of the console (prompts). */
@@ -167,7 +184,9 @@ export function createPhaseTracker(opts: TrackerOptions) {
     tick(atMs: number) {
       if (verdict !== undefined) return;
       const budget = budgetFor(opts.budget, phase);
-      if (atMs - enteredAt > budget) {
+      const quiet = atMs - Math.max(lastNovelAt, enteredAt);
+      const stretched = atMs - enteredAt < STRETCH * budget && quiet < Math.min(budget, QUIET_MS);
+      if (atMs - enteredAt > budget && !stretched) {
         const learned = opts.budget.learnedFrom > 0 ? `learned from ${opts.budget.learnedFrom} good boot(s)` : 'default, no good boot known yet';
         decide({
           status: 'stalled',
