@@ -70,9 +70,9 @@ const headerSchema = z.strictObject({
 });
 
 // The start-of-message lookup keys on an anchor's first four characters.
-const startNeedsFour = (r: { anchor: string; at: string }) => (r.at !== 'start' && r.at !== 'token') || r.anchor.length >= 4;
-const bootChainFile = z.object({ _meta: z.unknown(), rules: z.array(ruleSchema.refine(startNeedsFour, 'a start anchor needs at least 4 characters')).min(1) });
-const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchema.refine(startNeedsFour, 'a start anchor needs at least 4 characters')).min(1) });
+const startNeedsFour = (r: { anchor: string; at: string }) => (r.at !== 'start' && r.at !== 'token') || (r.anchor.length >= 4 && !/^\s/.test(r.anchor));
+const bootChainFile = z.object({ _meta: z.unknown(), rules: z.array(ruleSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
+const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
 const kernelCrashFile = z.object({
   _meta: z.unknown(),
   headers: z.array(headerSchema).min(1),
