@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, readdirSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../core/index.ts';
 import { generateSkey, openLedger, openNote, parseCheckpoint, parseSkey, SIG_TYPE, verifyConsistency, verifyExport, verifyInclusion, ENTRY_SCHEMA, ledgerPaths } from './index.ts';
@@ -144,4 +144,22 @@ test('two writers on one home interleave without forking the tree', async (t) =>
   assert.equal(a.verify().ok, true);
   await a.close();
   await b.close();
+});
+
+test('a writer rebuilds tiles that are missing (the view lags after a crash); a reader reports them', async (t) => {
+  const { home, cleanup } = tempHome();
+  t.after(cleanup);
+  const a = await openLedger({ home, origin, now: fixedNow });
+  await fill(a, 520, 260);
+  await a.close();
+  const tiles = ledgerPaths(home).tiles;
+  rmSync(tiles, { recursive: true });
+  const reader = await openLedger({ home, readOnly: true });
+  const r = reader.verify();
+  assert.equal(r.ok, false);
+  assert.ok(r.problems.some((p) => p.code === 'LEDGER_BAD_TILE'));
+  await reader.close();
+  const writer = await openLedger({ home });
+  assert.equal(writer.verify().ok, true);
+  await writer.close();
 });

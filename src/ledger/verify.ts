@@ -108,7 +108,11 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
     if (note !== latestNote) {
       try {
         const { cp } = openCheckpoint(note, [l.verifier], l.origin);
-        problems.add('LEDGER_BAD_TILE', `tiles checkpoint is for size ${cp.size}, the log has ${latest} (stale tiles)`, Math.min(cp.size, latest));
+        const same = rows.find((r) => r.size === cp.size);
+        if (same !== undefined && same.note !== note) {
+          // Validly signed yet different from the log's own checkpoint of that size: a fork.
+          problems.add('LEDGER_INCONSISTENT', `tiles checkpoint of size ${cp.size} differs from the log's checkpoint of that size`, Math.min(cp.size, good.findLast((g) => g.size < cp.size)?.size ?? 0));
+        } else problems.add('LEDGER_BAD_TILE', `tiles checkpoint is for size ${cp.size}, the log has ${latest} (stale tiles)`, Math.min(cp.size, latest));
       } catch (e) {
         problems.add(codeOf(e), `tiles checkpoint ${cpPath}: ${(e as Error).message}`, good.at(-2)?.size ?? 0);
       }
