@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { computeFingerprint, diffFingerprints, fingerprintOf, parseMeminfo, readHostState, type Fingerprint } from './index.ts';
 import { cmdlineChange } from './fingerprint.ts';
+import { historyFrom } from './index.ts';
 
 const base = (over: Partial<Omit<Fingerprint, 'id'>> = {}) =>
   fingerprintOf({ kernel: { path: '/k', sha256: 'aa' }, initrd: { path: '/i', sha256: 'bb' }, cmdline: 'console=ttyS0 root=/dev/vda1', memoryMiB: 256, cpus: 1, accel: 'tcg', disks: [{ path: '/d.qcow2', format: 'qcow2', sha256: 'cc' }], ...over });
@@ -77,4 +78,17 @@ test('host state: /proc/meminfo is parsed, and the live reading is sane', () => 
   assert.ok(h.memTotalMiB > 0 && h.memAvailableMiB <= h.memTotalMiB);
   assert.ok(h.cpus >= 1 && h.load1 >= 0);
   assert.ok(h.diskTotalMiB >= h.diskFreeMiB);
+});
+
+test('history counts other VMs by their latest boot in the window', () => {
+  const b = (vm: string, imageKey: string, status: string, startedAt: string) => ({ vm, imageKey, status, startedAt });
+  const boots = [
+    b('me', 'img', 'failed', '2026-01-01T10:00:00Z'),
+    b('a', 'img', 'failed', '2026-01-01T09:00:00Z'),
+    b('a', 'img', 'ready', '2026-01-01T09:30:00Z'), // recovered since: not failing
+    b('b', 'img', 'failed', '2026-01-01T09:40:00Z'),
+    b('c', 'other', 'stalled', '2026-01-01T09:50:00Z'),
+    b('d', 'img', 'failed', '2025-12-01T00:00:00Z'), // before the window
+  ];
+  assert.deepEqual(historyFrom(boots, { vm: 'me', imageKey: 'img', since: '2026-01-01T00:00:00Z' }), { sameImageFailingVms: 1, hostFailingVms: 2 });
 });

@@ -7,6 +7,8 @@ export type { Evidence, FindingLike, HostState, EvidencePhase } from './evidence
 export { computeFingerprint, diffFingerprints, fingerprintOf, hashFile, cmdlineChange, FingerprintSchema } from './fingerprint.ts';
 export type { Fingerprint, FingerprintDiff, FingerprintInput } from './fingerprint.ts';
 export { readHostState, parseMeminfo } from './host-state.ts';
+export { historyFrom } from './history.ts';
+export type { BootSummary } from './history.ts';
 export { compileModel, loadModel, defaultModel, DEFAULT_MODEL_PATH } from './model.ts';
 export type { Model } from './model.ts';
 export { observe } from './observe.ts';
