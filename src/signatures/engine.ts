@@ -113,6 +113,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (RANK[to] < RANK.kernel) sawPreKernel = true;
     if (to === 'firmware' && RANK[phase] > RANK.firmware) {
       // A firmware banner after a later phase: the VM rebooted; judge the new boot afresh.
+      flushPending(out);
       ready = false;
       failed = false;
       perRule = new Map();
