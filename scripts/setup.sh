@@ -18,9 +18,14 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The guest packages are fetched with apt-get download, which needs current package lists.
+lists_fresh() { find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | grep -q .; }
+if [ ${#missing[@]} -gt 0 ] || ! lists_fresh; then
+  log "apt-get update"
+  as_root apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing host packages: ${missing[*]}"
-  as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   log "host packages present"
