@@ -50,6 +50,17 @@ test('vmware WinBSOD decodes the stop code 0x3B to SYSTEM_SERVICE_EXCEPTION', ()
   assert.equal(f?.title, 'Windows stop SYSTEM_SERVICE_EXCEPTION (0x0000003B)');
 });
 
+test('vmware WinBSOD parameter lines complete the stop code', () => {
+  const log = ['I125: x', '0x3b', '0x00000000c0000005', '0xfffff80312345678', '0xffffd000aabbcc00', '0x0']
+    .map((v, i) => (i === 0 ? '' : `2024-01-01T10:00:00.00${i}Z| vcpu-1| I125: WinBSOD: Synthetic MSR[0x4000010${i - 1}] ${v}`)).slice(1).join('\n');
+  const f = analyzeLog(`${log}\n2024-01-01T10:00:01.000Z| vmx| I125: Guest operating system crash detected.\n`).findings;
+  const b = f.find((x) => x.family === 'windows-bugcheck');
+  assert.equal(b?.stopCode?.name, 'SYSTEM_SERVICE_EXCEPTION');
+  assert.deepEqual(b?.stopCode?.params, ['0xC0000005', '0xFFFFF80312345678', '0xFFFFD000AABBCC00', '0x00000000']);
+  assert.equal(b?.evidence.length, 5);
+  assert.ok(f.some((x) => x.id === 'hypervisor.vmware.guest-crash'));
+});
+
 test('a Windows STOP screen line decodes code and parameters', () => {
   const f = analyzeLog('*** STOP: 0x0000007B (0xF78D2524,0xC0000034,0x00000000,0x00000000)\n').findings.find((x) => x.family === 'windows-bugcheck');
   assert.equal(f?.stopCode?.name, 'INACCESSIBLE_BOOT_DEVICE');

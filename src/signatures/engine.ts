@@ -95,6 +95,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let lastNo = 0;
   let lastLine: ConsoleLine | undefined;
   let pending: Pending | undefined;
+  // A stop-code finding waiting for its parameter lines (vmware.log prints one MSR per line).
+  let held: { f: Finding; re: RegExp; left: number; params: string[]; code: string } | undefined;
   let sawPreKernel = false; // a firmware or bootloader marker was seen
   let perRule = new Map<string, number>();
   let prompts = new Set<string>();
@@ -150,10 +152,44 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       if (stop !== undefined) {
         f.stopCode = stop;
         extra = { code: stop.code, name: stop.name };
+        const pl = r.stopCode.paramLines;
+        if (pl !== undefined) {
+          f.title = fill(r.title, hit.groups, extra);
+          releaseHeld(out);
+          held = { f, re: new RegExp(pl.pattern), left: pl.lines, params: ['', '', '', ''], code };
+          return;
+        }
       }
     }
     f.title = fill(r.title, hit.groups, extra);
     emit(out, f);
+  }
+
+  /** Emits the held stop-code finding with the parameters gathered so far. */
+  function releaseHeld(out: Finding[]): void {
+    const h = held;
+    if (h === undefined) return;
+    held = undefined;
+    if (h.params.some((p) => p !== '')) {
+      const stop = decodeStopCode(h.code, h.params.map((p) => (p === '' ? '0' : p)));
+      if (stop !== undefined) h.f.stopCode = stop;
+    }
+    emit(out, h.f);
+  }
+
+  /** Feeds a line to the held finding; true when the line was one of its parameters. */
+  function feedHeld(out: Finding[], line: ConsoleLine): boolean {
+    const h = held!;
+    const m = h.re.exec(line.text.length > 2048 ? line.text.slice(0, 2048) : line.text);
+    if (m === null) {
+      releaseHeld(out);
+      return false;
+    }
+    h.params[Number(m[1]) - 1] = m[2] ?? '';
+    h.f.evidence.push({ line: line.no, text: line.raw });
+    h.f.atMs = line.atMs;
+    if (--h.left === 0) releaseHeld(out);
+    return true;
   }
 
   function flushPending(out: Finding[]): void {
@@ -221,6 +257,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       const text = line.text;
       if (text.length === 0) return out;
       lastLine = line;
+      if (held !== undefined && feedHeld(out, line)) return out;
       const body = messageBody(text);
       // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
       const hits = index.match(text, body, line.kernelTs !== undefined && body === text);
@@ -260,6 +297,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     },
     end() {
       const out: Finding[] = [];
+      releaseHeld(out);
       flushPending(out);
       if (!failed && !ready) {
         const last = lastLine;

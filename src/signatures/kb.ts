@@ -39,7 +39,13 @@ const ruleSchema = z.strictObject({
   severity: z.enum(SEVERITIES),
   stopsBoot: z.boolean(),
   phase: z.enum(BOOT_PHASES).optional(),
-  stopCode: z.strictObject({ code: z.number().int().min(1), params: z.array(z.number().int().min(1)).max(4).optional() }).optional(),
+  stopCode: z.strictObject({
+    code: z.number().int().min(1),
+    params: z.array(z.number().int().min(1)).max(4).optional(),
+    // Parameters printed on the following lines (vmware.log: one MSR per line): group 1 of
+    // `pattern` is the parameter's position (1-4), group 2 its value.
+    paramLines: z.strictObject({ pattern: patternSchema, lines: z.number().int().min(1).max(8) }).optional(),
+  }).optional(),
   description: z.string().min(10),
   source: z.string().min(3),
 });
