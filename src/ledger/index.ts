@@ -16,3 +16,4 @@ export type { Checkpoint } from './checkpoint.ts';
 export { openNote, parseNote, signNote } from './note.ts';
 export { parseVkey, parseSkey, generateSkey, SIG_TYPE } from './keys.ts';
 export type { Verifier, Signer } from './keys.ts';
+export { formatTlogProof, parseTlogProof, verifyTlogProof } from './tlog-proof.ts';

@@ -13,6 +13,7 @@ import { buildConsistencyProof, buildInclusionProof, rangeHash } from './proofs.
 import { verifyConsistency, verifyInclusion } from './proof-verify.ts';
 import { encodeBundle, encodeTileIndex, tilePath, tileSet } from './tiles.ts';
 import { TreeBuilder, type NodeReader } from './tree-builder.ts';
+import { formatTlogProof, verifyTlogProof } from './tlog-proof.ts';
 
 const dir = sharedPath('vectors', 'merkle');
 const skip = skipWithout(dir, 'vectors/merkle');
@@ -208,6 +209,7 @@ type CheckpointVectors = {
     checkpoints: Record<string, { note_text: string; signed_note: string }>;
     cosignature_on_checkpoint_8: { timestamp: number; signature_line: string; cosigned_checkpoint: string };
     negative: Record<string, { signed_note: string; expect: string }>;
+    tlog_proof_leaf5_in_8: { leaf_data_hex: string; text: string };
   };
 };
 
@@ -246,6 +248,13 @@ test('checkpoint bodies, the derived signed test log, its cosignature and negati
   const ext = parseCheckpoint(openNote(t.negative['extension_line_signed']!.signed_note, verifiers).text);
   assert.equal(ext.extensions, 'ext\n');
   assert.equal(decodeBase64Strict('YQ='), undefined);
+  // c2sp.org/tlog-proof: leaf 5 of the reference tree with the cosigned checkpoint.
+  const tp = t.tlog_proof_leaf5_in_8;
+  const refProof = ref.inclusion_proofs.find((p) => p.leaf_index === 5 && p.tree_size === 8)!;
+  assert.equal(formatTlogProof(5, refProof.proof_hex.map(hex), cos.cosigned_checkpoint), tp.text);
+  assert.deepEqual(verifyTlogProof(tp.text, hex(tp.leaf_data_hex), parseVkey(t.log.vkey), [parseVkey(t.witness.vkey)]), { index: 5, size: 8 });
+  assert.throws(() => verifyTlogProof(tp.text, hex('40414244'), parseVkey(t.log.vkey)), { code: 'LEDGER_BAD_PROOF' });
+  assert.throws(() => verifyTlogProof(tp.text.replace('index 5', 'index 4'), hex(tp.leaf_data_hex), parseVkey(t.log.vkey)), { code: 'LEDGER_BAD_PROOF' });
 });
 
 type TileVectors = {

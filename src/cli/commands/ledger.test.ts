@@ -35,6 +35,7 @@ test('ledger CLI: append, show, verify --json, proof, checkpoint, export and off
   assert.equal(p.rc, 0);
   assert.equal(JSON.parse(p.out).verified, true);
   assert.equal((await run(home, 'proof', '9')).rc, 65);
+  assert.match((await run(home, 'proof', '2', '--tlog-proof')).out, /^c2sp\.org\/tlog-proof@v1\nindex 2\n/);
   assert.equal((await run(home, 'proof', '--consistency', '1')).rc, 0);
   const cp = JSON.parse((await run(home, 'checkpoint', '--json')).out) as { size: number; note: string };
   assert.equal(cp.size, 3);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   decodeEntry,
+  formatTlogProof,
   generateSkey,
   ledgerErrors,
   openLedger,
@@ -23,7 +24,8 @@ const USAGE = `bootmedic ledger <subcommand> [options]
   show [--from N] [--limit N] [--json]        entries (default: the last 20)
   verify [--json]                             re-derive every hash, check every checkpoint
   verify --offline DIR [--key FILE] [--origin O] [--witness FILE]... [--json]
-  proof <index> [--size N] [--json]           inclusion proof of one entry
+  proof <index> [--json | --tlog-proof]       inclusion proof of one entry (c2sp.org/tlog-proof@v1 text)
+  proof <index> --size N [--json]             ... in an earlier tree size
   proof --consistency OLD [--size N] [--json] consistency proof between two sizes
   checkpoint [--json] [--cosign WITNESS_KEY]  the latest signed checkpoint
   export <dir>                                tiles, checkpoint and public key for offline verify
@@ -104,7 +106,7 @@ async function verify(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function proof(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { size: { type: 'string' }, consistency: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { size: { type: 'string' }, consistency: { type: 'string' }, json: { type: 'boolean' }, 'tlog-proof': { type: 'boolean' } }, USAGE);
   const old = intArg(values.consistency, '--consistency');
   if ((old === undefined) === (positionals.length !== 1)) usageError('proof takes one entry index, or --consistency OLD', USAGE);
   return withLedger(ctx, true, (l) => {
@@ -121,7 +123,10 @@ async function proof(argv: string[], ctx: CommandContext): Promise<number> {
     const index = intArg(positionals[0], 'index')!;
     const p = l.inclusionProof(index, size);
     const ok = verifyInclusion(p.index, p.size, p.leafHash, p.proof, latest.size === size ? latest.root : p.root) === null;
-    if (values.json === true) {
+    if (values['tlog-proof'] === true) {
+      if (latest.size !== size) usageError('--tlog-proof needs the latest size (a proof travels with its signed checkpoint)', USAGE);
+      ctx.stdout.write(formatTlogProof(index, p.proof, l.checkpoint()));
+    } else if (values.json === true) {
       ctx.stdout.write(`${JSON.stringify({ index, size: p.size, leafHash: b64(p.leafHash), root: b64(p.root), proof: p.proof.map(b64), entry: l.entry(index).toString('utf8'), checkpoint: latest.size === size ? l.checkpoint() : null, verified: ok })}\n`);
     } else {
       ctx.stdout.write(`inclusion proof of entry ${index} in tree size ${p.size} (${p.proof.length} hashes)\nentry     ${l.entry(index).toString('utf8')}\nleaf hash ${b64(p.leafHash)}\nroot      ${b64(p.root)}\n${p.proof.map((h) => `  ${b64(h)}\n`).join('')}checked against ${signed}: ${ok ? 'ok' : 'FAILED'}\n`);
