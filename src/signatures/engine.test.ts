@@ -167,3 +167,8 @@ test('a flooding rule is capped per boot', () => {
   const log = 'Linux version 6.1\n' + '[ 1.0] Out of memory: Killed process 1 (a) total-vm:1kB\n'.repeat(50) + 'vm login: ';
   assert.equal(analyzeLog(log).findings.filter((f) => f.id === 'oom.killed-process').length, 5);
 });
+
+test('a kernel panic glued to a login prompt is still found', () => {
+  const r = analyzeLog('Linux version 6.1\nvm login: [   25.100000] Kernel panic - not syncing: sysrq triggered crash\n');
+  assert.equal(r.findings.find((f) => f.family === 'kernel-panic')?.id, 'kernel.panic.sysrq');
+});

@@ -6,6 +6,7 @@
 const STATUS = /^\[[ A-Z*]{4,8}\] /;
 const IDENT = /^[A-Za-z0-9_.@/-]{1,48}\[\d{1,10}\]: /;
 const QEMU = /^qemu-(?:system-[a-z0-9_]{1,16}|kvm|img): /;
+const GLUED = /^(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\](?:\[ {0,12}[TC]\d{1,10}\])? ?/;
 const VMWARE = /^\d{4}-\d\d-\d\dT[0-9:.]{1,20}(?:Z|[+-][0-9:]{1,6})?\| [^|]{1,40}\| (?:[A-Z]\d{3}: )?/;
 
 /** The message without status, ident, QEMU or vmware.log prefixes. */
@@ -22,6 +23,13 @@ export function messageBody(text: string): string {
   if (s.charCodeAt(0) === 0x5b) {
     const m = STATUS.exec(s.slice(0, 16));
     if (m !== null) s = s.slice(m[0].length);
+  }
+  // A kernel message glued to a login prompt ("vm login: [   25.1] Kernel panic ..."):
+  // the prompt had no newline, so the kernel's line continues it.
+  const g = s.indexOf(' login: ');
+  if (g > 0 && g < 64) {
+    const m = GLUED.exec(s.slice(g + 8, g + 48));
+    if (m !== null) s = s.slice(g + 8 + m[0].length);
   }
   const b = s.indexOf(']: ');
   if (b > 1 && b < 64) {
