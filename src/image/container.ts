@@ -69,7 +69,11 @@ export function checkContainer(chain: readonly ChainInfo[], checks: CheckList): 
 
 /** Runs `qemu-img check --output=json` on a qcow2 image and adds its verdict (corruptions, leaks). */
 export function checkQemuImg(path: string, checks: CheckList): void {
-  const r = runTool('qemu-img', ['check', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
+  let r = runTool('qemu-img', ['check', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
+  // A running QEMU holds the image's write lock; read it shared instead (its counts may then
+  // include the VM's in-flight allocations, which the evidence says).
+  const inUse = /lock/i.test(r.stderr) && r.stdout.trim() === '';
+  if (inUse) r = runTool('qemu-img', ['check', '-U', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
   let j: { corruptions?: number; leaks?: number; 'check-errors'?: number; 'image-end-offset'?: number } | undefined;
   try {
     j = JSON.parse(r.stdout) as typeof j;
@@ -83,7 +87,7 @@ export function checkQemuImg(path: string, checks: CheckList): void {
   const corrupt = j.corruptions ?? 0;
   const leaks = j.leaks ?? 0;
   const errs = j['check-errors'] ?? 0;
-  const ev = `corruptions ${corrupt}, leaked clusters ${leaks}, check errors ${errs} (exit ${r.status})`;
+  const ev = `corruptions ${corrupt}, leaked clusters ${leaks}, check errors ${errs} (exit ${r.status})${inUse ? '; image in use by a running VM, checked with --force-share' : ''}`;
   if (corrupt > 0 || errs > 0) checks.problem('container.qemu-img-check', ev, `copy the image, then run 'qemu-img check -r all ${path}'`);
   else if (leaks > 0) checks.problem('container.qemu-img-check', ev, `leaks waste space only: 'qemu-img check -r leaks ${path}'`);
   else checks.ok('container.qemu-img-check', ev);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -294,6 +294,28 @@ describe('faults in the root filesystem', () => {
     assert.equal(r.ok, true, JSON.stringify(r.after.checks.filter((c) => c.status === 'problem')));
     assert.equal(debugfsCat(p, base.rootOffset, '/home/user/data.txt'), 'precious user data\n');
     cleanupSnapshots(r);
+  });
+});
+
+describe('an image in use', () => {
+  it('is not repaired while a QEMU has it open (its lock is held); nothing is written', async () => {
+    const p = copy();
+    poke(p, 0, Buffer.alloc(34 * 512));
+    const before = hash(p, 0, base.rootOffset + base.rootSize);
+    // A paused QEMU (-S) opens the disk and takes its locks without booting anything.
+    const q = spawn('qemu-system-x86_64', ['-machine', 'q35', '-m', '64', '-S', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-drive', `file=${p},format=raw,if=virtio`], { stdio: 'ignore' });
+    try {
+      let locked = false;
+      for (let i = 0; i < 100 && !locked; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        locked = spawnSync('qemu-io', ['-f', 'raw', '-c', 'quit', p]).status !== 0;
+      }
+      assert.ok(locked, 'QEMU took the lock');
+      assert.throws(() => repairImage(p), (e) => isBootmedicError(e, 'IMAGE_REPAIR_FAILED') && /in use by a running VM/.test(e.message));
+      assert.equal(hash(p, 0, base.rootOffset + base.rootSize), before);
+    } finally {
+      q.kill('SIGKILL');
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
 import { rewriteGpt } from './repair-gpt.ts';
 import { fixFstab, fsckRoot } from './repair-root.ts';
 import type { InspectReport } from './report.ts';
+import { assertNotInUse } from './tools.ts';
 import { takeSnapshot, type ForensicSnapshot } from './snapshot.ts';
 
 const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
@@ -140,7 +141,10 @@ export function repairImage(disk: string, o: RepairOptions = {}): RepairResult {
       if (chosen === undefined) break;
       const { repair, pre } = chosen;
       tried.add(repair.id);
-      if (snapshots.length === 0) snapshot('before-repair');
+      if (snapshots.length === 0) {
+        assertNotInUse(disk, format);
+        snapshot('before-repair');
+      }
       o.onEvent?.({ type: 'repair-start', id: repair.id, reason: pre.reason });
       let did: string[];
       try {

@@ -22,10 +22,26 @@ export function runTool(cmd: string, args: readonly string[], o: { timeoutMs?: n
   return { status: r.status ?? 128, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
 
+const LOCKED = /Failed to get "?\w+"? lock|Is another process using the image/i;
+const IN_USE_FIX = 'The image is in use by a running VM: stop the VM (or repair a copy) and run again.';
+
+/**
+ * Refuses to write an image a running QEMU has open: QEMU holds OFD locks on raw and qcow2
+ * files, and opening the image read-write with qemu-io (which takes the "write" lock, then
+ * quits without writing) fails while another writer holds them.
+ */
+export function assertNotInUse(disk: string, format: 'raw' | 'qcow2'): void {
+  const r = runTool('qemu-io', ['-f', format, '-c', 'quit', disk], { timeoutMs: 30_000 });
+  if (r.status !== 0 && LOCKED.test(r.stderr)) throw imageErrors.make('IMAGE_REPAIR_FAILED', `${disk} is in use by a running VM; nothing was changed`, { fix: IN_USE_FIX });
+}
+
 /** Like runTool, but a non-zero exit is IMAGE_TOOL_FAILED with the tool's stderr. */
 export function runToolOk(cmd: string, args: readonly string[], o: { timeoutMs?: number; input?: string | Buffer } = {}): ToolResult {
   const r = runTool(cmd, args, o);
-  if (r.status !== 0) throw imageErrors.make('IMAGE_TOOL_FAILED', `${cmd} ${args[0] ?? ''} failed (exit ${r.status}): ${lastLines(r.stderr || r.stdout)}`);
+  if (r.status !== 0) {
+    const locked = LOCKED.test(r.stderr + r.stdout);
+    throw imageErrors.make('IMAGE_TOOL_FAILED', `${cmd} ${args[0] ?? ''} failed (exit ${r.status}): ${lastLines(r.stderr || r.stdout)}`, locked ? { fix: IN_USE_FIX } : {});
+  }
   return r;
 }
 
