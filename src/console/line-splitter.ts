@@ -41,16 +41,6 @@ const DEFAULT_MAX_LINE = 64 * 1024;
 // A prompt is short; the partial callback sees at most this much of a long tail, so a
 // byte-at-a-time stream into a long unterminated line stays linear.
 const PARTIAL_WINDOW = 4096;
-const CRLF = /\r\n/g;
-// Everything cleanLine would act on except TAB and LF (the line separator).
-const DIRTY = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-
-/** Index of the next control character at or after `from`, or Infinity. */
-function nextDirty(s: string, from: number): number {
-  DIRTY.lastIndex = from;
-  const m = DIRTY.exec(s);
-  return m === null ? Infinity : m.index;
-}
 
 /**
  * Creates a streaming line splitter: bytes in (UTF-8, invalid bytes become U+FFFD and
@@ -72,9 +62,10 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let discarding = false; // after a cut line, drop text until the next newline
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
 
-  /** `clean`: the chunk scan found no control character in this line (skip cleanLine). */
-  function emit(rawText: string, atMs: number, truncated: boolean, clean = false): void {
-    const raw = clean ? rawText : cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
+  function emit(rawText: string, atMs: number, truncated: boolean): void {
+    // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
+    // check for control characters, so such lines stay on the fast path.
+    const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
     parsePrefixInto(raw, p);
     const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
     if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
@@ -96,23 +87,15 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     discarding = true;
   }
 
-  function feed(chunk: string): void {
-    if (chunk.length === 0) return;
+  function feed(s: string): void {
+    if (s.length === 0) return;
     const atMs = now();
-    // Per chunk, not per line: CRLF becomes LF in one native pass (a CR held back at the
-    // end of the previous chunk pairs with this chunk's LF), and one global scan finds the
-    // control characters, so lines without any skip cleanLine entirely.
-    const s = chunk.indexOf('\r\n') === -1 ? chunk : chunk.replace(CRLF, '\n');
-    if (s.charCodeAt(0) === 0x0a && tail.charCodeAt(tail.length - 1) === 0x0d) tail = tail.slice(0, -1);
-    let dirty = nextDirty(s, 0);
     let start = 0;
     let nl = s.indexOf('\n');
     let hadTail = false;
     while (nl !== -1) {
       if (discarding) {
         discarding = false;
-      } else if (tail.length === 0 && nl - start <= max) {
-        emit(s.slice(start, nl), atMs, false, dirty >= nl);
       } else {
         let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);
         tail = '';
@@ -127,7 +110,6 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         }
       }
       start = nl + 1;
-      if (dirty < start) dirty = nextDirty(s, start);
       nl = s.indexOf('\n', start);
     }
     if (start < s.length) {
