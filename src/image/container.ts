@@ -5,7 +5,7 @@ import type { CheckList } from './report.ts';
 import { runTool } from './tools.ts';
 
 /** One image of the chain as read from headers alone, so a missing link can be reported. */
-export type ChainInfo = Readonly<{ path: string; format: 'raw' | 'qcow2'; header: Qcow2Header | undefined; missing: boolean }>;
+export type ChainInfo = Readonly<{ path: string; format: 'raw' | 'qcow2'; header: Qcow2Header | undefined; missing: boolean; fileSize: number }>;
 
 /** Walks the backing chain by headers (top first), stopping at a missing file or after 16 links. */
 export function describeChain(path: string): ChainInfo[] {
@@ -14,7 +14,7 @@ export function describeChain(path: string): ChainInfo[] {
   let hint: string | undefined;
   while (cur !== undefined && out.length < 17) {
     if (out.length > 0 && !existsSync(cur)) {
-      out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true });
+      out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true, fileSize: 0 });
       break;
     }
     const fd = openReadOnly(cur);
@@ -22,11 +22,11 @@ export function describeChain(path: string): ChainInfo[] {
       const size = fstatSync(fd).size;
       const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(size, 4)));
       if (hint === 'raw' || !isQcow2(head)) {
-        out.push({ path: cur, format: 'raw', header: undefined, missing: false });
+        out.push({ path: cur, format: 'raw', header: undefined, missing: false, fileSize: size });
         break;
       }
       const header = parseQcow2Header(head, size, cur);
-      out.push({ path: cur, format: 'qcow2', header, missing: false });
+      out.push({ path: cur, format: 'qcow2', header, missing: false, fileSize: size });
       hint = header.backingFormat;
       cur = header.backingFile === undefined ? undefined : resolveBackingPath(cur, header.backingFile);
     } finally {
@@ -48,7 +48,18 @@ export function checkContainer(chain: readonly ChainInfo[], checks: CheckList): 
   }
   checks.ok('container.format', `qcow2 version ${h.version}, cluster ${KiB(2 ** h.clusterBits)}, virtual size ${KiB(h.size)}, ${h.snapshots} internal snapshot(s)`);
   const bad = h.incompatibleNames.filter((n) => n === 'dirty' || n === 'corrupt' || n.startsWith('unknown'));
-  if (bad.length > 0) {
+  const cluster = 2 ** h.clusterBits;
+  const tables: string[] = [];
+  const inFile = (what: string, off: number, bytes: number) => {
+    if (off % cluster !== 0 || off + bytes > top.fileSize) tables.push(`${what} at ${off} (${bytes} bytes) is unaligned or past the end of the ${top.fileSize}-byte file`);
+  };
+  inFile('L1 table', h.l1TableOffset, h.l1Size * 8);
+  inFile('refcount table', h.refcountTableOffset, h.refcountTableClusters * cluster);
+  if (h.refcountOrder > 6) tables.push(`refcount order ${h.refcountOrder} is above 6`);
+  if (tables.length > 0) {
+    checks.problem('container.qcow2-header', tables.join('; '), `the qcow2 metadata is damaged: restore ${top.path} from a backup, or try 'qemu-img check -r all' on a copy`);
+    return false; // guest bytes cannot be trusted through broken tables
+  } else if (bad.length > 0) {
     checks.problem('container.qcow2-header', `incompatible feature bits set: ${bad.join(', ')}`, `run 'qemu-img check -r all ${top.path}' (after a copy), or restore the image`);
   } else {
     checks.ok('container.qcow2-header', `incompatible features: ${h.incompatibleNames.length === 0 ? 'none' : h.incompatibleNames.join(', ')}; refcount order ${h.refcountOrder}; L1 ${h.l1Size} entries`);
