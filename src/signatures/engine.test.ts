@@ -172,3 +172,8 @@ test('a kernel panic glued to a login prompt is still found', () => {
   const r = analyzeLog('Linux version 6.1\nvm login: [   25.100000] Kernel panic - not syncing: sysrq triggered crash\n');
   assert.equal(r.findings.find((f) => f.family === 'kernel-panic')?.id, 'kernel.panic.sysrq');
 });
+
+test('an out-of-range stop code still gives a readable title', () => {
+  const f = analyzeLog('2024-01-01T00:00:00.000Z| vcpu-0| I125: WinBSOD: Synthetic MSR[0x40000100] 0xdeadbeefcafe\n').findings.find((x) => x.family === 'windows-bugcheck');
+  assert.equal(f?.title, 'Windows stop UNKNOWN_BUGCHECK (0xdeadbeefcafe)');
+});

@@ -149,6 +149,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (r.stopCode !== undefined) {
       const code = hit.groups[r.stopCode.code - 1] ?? '';
       const stop = decodeStopCode(code, (r.stopCode.params ?? []).map((g) => hit.groups[g - 1] ?? '0'));
+      if (stop === undefined) extra = { code, name: 'UNKNOWN_BUGCHECK' }; // not a 32-bit code
       if (stop !== undefined) {
         f.stopCode = stop;
         extra = { code: stop.code, name: stop.name };
