@@ -26,6 +26,8 @@ export type SuperviseOptions = Readonly<{
   onEvent?: (e: SupervisorEvent) => void;
   /** Keep the VM running after a failed or stalled verdict (for healing or forensics). */
   keepFailed?: boolean;
+  /** Learn stall budgets from this VM's good boots when this VM has none (a drill's copies of one VM). */
+  learnFrom?: string;
 }>;
 
 /** How long console output may keep arriving after a failure verdict before we stop the VM:
@@ -47,7 +49,8 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   const goodTimelines = (): Timeline[] => {
     if (deps.store === undefined) return [];
     const own = deps.store.boots.goodBoots({ vm: spec.name });
-    const boots = own.length > 0 ? own : deps.store.boots.goodBoots({ imageKey });
+    const kin = own.length > 0 || opts.learnFrom === undefined ? own : deps.store.boots.goodBoots({ vm: opts.learnFrom });
+    const boots = kin.length > 0 ? kin : deps.store.boots.goodBoots({ imageKey });
     return boots.map((b) => b.timeline as Timeline);
   };
   const emit = (e: SupervisorEvent) => opts.onEvent?.(e);

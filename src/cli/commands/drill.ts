@@ -1,13 +1,97 @@
-import type { Command } from '../command.ts';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { ensureHome, type AppConfig } from '../../config/index.ts';
+import { createProgress, finishDrill, runDrill, type DrillReport } from '../../drill/index.ts';
+import { createQemuHypervisor } from '../../hypervisor/index.ts';
+import { openLedger } from '../../ledger/index.ts';
+import { openIncidents } from '../../recovery/index.ts';
+import { openStore } from '../../store/index.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
+import { parseCommandArgs } from '../parse.ts';
+import { usageError } from '../usage-error.ts';
 
-// Placeholder until the part behind this command lands; it says so rather than pretend.
+const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
+
+/** Opens the runtime a drill needs (store, ledger, incidents, QEMU), runs it, records it and writes the report. */
+export async function executeDrill(
+  app: AppConfig,
+  o: { scenarios: number; seed: number; parallel: number; rtoSeconds?: number; quick?: boolean; out?: string },
+  ctx: Pick<CommandContext, 'stderr' | 'signal'>,
+): Promise<{ report: DrillReport; files: { json: string; md: string; html: string } }> {
+  ensureHome(app);
+  const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()}-${randomBytes(2).toString('hex')}`;
+  const dir = o.out !== undefined ? resolve(o.out) : join(app.home, 'drills', id);
+  const store = openStore({ home: app.home });
+  const ledger = await openLedger({ home: app.home });
+  const inc = openIncidents(app.home);
+  try {
+    const deps = { hypervisor: createQemuHypervisor(app), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+    const progress = createProgress(ctx.stderr as { write(s: string): unknown; isTTY?: boolean }, app.ci ? { tty: false } : {});
+    const report = await runDrill({
+      scenarios: o.scenarios, seed: o.seed, parallel: o.parallel, ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}), ...(o.quick ? { quick: true } : {}),
+      app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal, onProgress: progress.update,
+    });
+    return await finishDrill(report, ledger);
+  } finally {
+    inc.close();
+    await ledger.close();
+    store.close();
+  }
+}
+
+const int = (v: string | undefined, name: string, dflt: number) => {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) usageError(`--${name} must be a whole number, got '${v}'`, usage);
+  return n;
+};
+
 export const command: Command = {
   name: 'drill',
-  summary: 'not built yet',
-  usage: 'bootmedic drill',
-  async run(_argv, ctx) {
-    ctx.stderr.write("bootmedic: 'drill' is not built yet\n");
-    return EXIT.unavailable;
+  summary: 'Inject seeded faults into real tiny-guest VMs, heal each to ready, and report detection, diagnosis accuracy, recovery rate and MTTR (Markdown, JSON, HTML).',
+  usage,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        scenarios: { type: 'string' }, seed: { type: 'string' }, parallel: { type: 'string' }, rto: { type: 'string' },
+        quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' },
+      },
+      usage,
+    );
+    if (positionals.length > 0) usageError(`drill takes no positional arguments (got '${positionals[0]}')`, usage);
+    const scenarios = int(values.scenarios, 'scenarios', 10);
+    const parallel = int(values.parallel, 'parallel', 1);
+    if (scenarios < 1 || scenarios > 1000) usageError('--scenarios must be between 1 and 1000', usage);
+    if (parallel < 1 || parallel > 8) usageError('--parallel must be between 1 and 8', usage);
+    const rto = values.rto === undefined ? undefined : Number(values.rto);
+    if (rto !== undefined && !(rto > 0)) usageError(`--rto must be a positive number of seconds, got '${values.rto}'`, usage);
+    const { report, files } = await executeDrill(
+      ctx.app,
+      { scenarios, seed: int(values.seed, 'seed', 1), parallel, ...(rto !== undefined ? { rtoSeconds: rto } : {}), quick: values.quick, ...(values.out !== undefined ? { out: values.out } : {}) },
+      ctx,
+    );
+    const t = report.totals;
+    if (values.json) {
+      ctx.stdout.write(`${JSON.stringify({ id: report.id, seed: report.seed, ...t, report: files })}\n`);
+    } else {
+      const p = (x: number) => `${(x * 100).toFixed(1)}%`;
+      const s = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+      ctx.stdout.write(
+        [
+          `drill ${report.id}: ${t.scenarios} scenarios, seed ${report.seed}, ${report.accel}`,
+          `  detection ${p(t.detectionRate)}  top-1 diagnosis ${p(t.top1Accuracy)}  recovery ${p(t.recoveryRate)} (${t.recovered}/${t.recoverable})  clean hand-over ${p(t.handOverRate)} (${t.handedOver}/${t.unrecoverable})`,
+          `  MTTR median ${s(t.mttrMedianMs)}  p95 ${s(t.mttrP95Ms)}  max ${s(t.mttrMaxMs)}  (one clean boot ${s(t.cleanBootMs)})${t.rtoSeconds !== undefined ? `  RTO ${t.rtoSeconds} s ${t.rtoMet ? 'met' : 'NOT met'}` : ''}`,
+          `  report: ${files.html}`,
+          `          ${files.md}`,
+          `          ${files.json}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    if (ctx.signal.aborted) return EXIT.interrupted;
+    const allOk = report.scenarios.every((r) => r.ok) && (t.rtoMet ?? true);
+    return allOk ? EXIT.ok : EXIT.failed;
   },
 };

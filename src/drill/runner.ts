@@ -1,0 +1,165 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
+import type { HealEvent, IncidentStore } from '../heal/index.ts';
+import { createSnapshot } from '../hypervisor/index.ts';
+import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood } from '../recovery/index.ts';
+import type { SupervisorDeps } from '../supervisor/index.ts';
+import { drillErrors } from './errors.ts';
+import { drawScenarios, injectScenario, type Scenario } from './scenarios.ts';
+import { computeTotals, type DrillReport, type ScenarioResult } from './stats.ts';
+
+// A drill: one clean boot of the drill VM (the baseline every scenario is measured
+// against), then each seeded scenario on its own copy of that VM: inject, boot (detection),
+// diagnose and heal through the real QEMU target, and score against the ground truth.
+
+export type DrillOptions = Readonly<{
+  scenarios: number;
+  seed: number;
+  parallel?: number;
+  rtoSeconds?: number;
+  /** Draw only the scenarios marked quick (the demo of `bootmedic run`). */
+  quick?: boolean;
+  app: AppConfig;
+  deps: SupervisorDeps;
+  incidents: IncidentStore;
+  /** The drill's folder (report files, VM copies). */
+  dir: string;
+  id?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number; current?: string; last?: ScenarioResult; phase: 'baseline' | 'scenario' | 'done' }) => void;
+}>;
+
+const DRILL_DISK_SIZE = '16M';
+
+/** The drill VM: the tiny guest with a small qcow2 disk attached. */
+function drillSpec(name: string, disk: string): VmSpec {
+  return parseVmSpec(
+    {
+      name,
+      guest: 'tiny',
+      memoryMiB: 256,
+      cpus: 1,
+      accel: 'auto',
+      disks: [{ path: disk, format: 'qcow2' }],
+      ready: { type: 'marker', text: 'bootmedic-ready' },
+      stall: { defaultSeconds: 60, floorSeconds: 5, factor: 2, percentile: 95 },
+      bootLoop: { resets: 3, windowSeconds: 300 },
+    },
+    `drill VM ${name}`,
+    '/',
+  );
+}
+
+/** Runs a drill and returns its report (files are written by the caller with writeReport). */
+export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  if (!(o.scenarios >= 1 && o.scenarios <= 1000) || !((o.parallel ?? 1) >= 1 && (o.parallel ?? 1) <= 8) || (o.rtoSeconds !== undefined && !(o.rtoSeconds > 0))) {
+    throw drillErrors.make('DRILL_BAD_OPTIONS', `scenarios ${o.scenarios}, parallel ${o.parallel ?? 1}, rto ${o.rtoSeconds ?? '-'}`);
+  }
+  const id = o.id ?? randomBytes(3).toString('hex');
+  const startedAt = new Date().toISOString();
+  const goldenDir = join(o.dir, 'golden');
+  mkdirSync(goldenDir, { recursive: true });
+  const golden = join(goldenDir, 'disk.qcow2');
+  if (!existsSync(golden)) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', golden, DRILL_DISK_SIZE], { stdio: ['ignore', 'ignore', 'pipe'] });
+
+  const probe = await o.deps.hypervisor.probeAccel();
+  // A forced KVM boot hangs only where the probe found KVM present but hanging.
+  const kvmHangs = probe.accel === 'tcg' && existsSync('/dev/kvm');
+  const list = drawScenarios(o.scenarios, o.seed, { ...(o.quick ? { quick: true } : {}), ...(kvmHangs ? {} : { exclude: ['kvm-hang'] }) });
+
+  // The baseline: one clean boot, which also teaches every scenario VM its stall budgets.
+  o.onProgress?.({ done: 0, total: list.length, current: 'clean boot (baseline)', phase: 'baseline' });
+  const baseVm = `drill-${id}-base`;
+  const baseDisk = join(o.dir, 'vms', baseVm, 'disk.qcow2');
+  mkdirSync(join(o.dir, 'vms', baseVm), { recursive: true });
+  copyFileSync(golden, baseDisk);
+  const baseTarget = createQemuHealTarget({ spec: drillSpec(baseVm, baseDisk), app: o.app, deps: o.deps, goldenDir });
+  const clean = await baseTarget.boot(o.signal);
+  if (clean.status !== 'ready') throw drillErrors.make('DRILL_BASELINE_FAILED', `drill ${id}: the clean boot of ${baseVm} ended ${clean.status}: ${clean.reason}`);
+
+  const results: ScenarioResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length && o.signal?.aborted !== true) {
+      const sc = list[next++]!;
+      o.onProgress?.({ done: results.length, total: list.length, current: sc.name, phase: 'scenario' });
+      const r = await runScenario(sc, { ...o, id, goldenDir, baseVm, accel: probe.accel, cleanBootId: clean.bootId });
+      results.push(r);
+      await o.deps.record?.({ type: 'drill-scenario', vm: r.vm, data: { drill: id, ...r } });
+      o.onProgress?.({ done: results.length, total: list.length, last: r, phase: 'scenario' });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 1, list.length) }, worker));
+  results.sort((a, b) => a.index - b.index);
+  o.onProgress?.({ done: results.length, total: list.length, phase: 'done' });
+  return {
+    id,
+    seed: o.seed,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    accel: probe.accel,
+    accelReason: probe.reason,
+    ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}),
+    cleanBoot: { bootId: clean.bootId, ms: clean.durationMs },
+    scenarios: results,
+    totals: computeTotals(results, clean.durationMs, o.rtoSeconds),
+    dir: o.dir,
+  };
+}
+
+type Ctx = DrillOptions & { id: string; goldenDir: string; baseVm: string; accel: 'kvm' | 'tcg'; cleanBootId: string };
+
+async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
+  const vm = `drill-${c.id}-s${String(sc.index).padStart(3, '0')}`;
+  const dir = join(c.dir, 'vms', vm);
+  mkdirSync(dir, { recursive: true });
+  const disk = join(dir, 'disk.qcow2');
+  copyFileSync(join(c.goldenDir, 'disk.qcow2'), disk);
+  const base = drillSpec(vm, disk);
+  // The scenario VM is a byte-identical copy of the baseline that just booted to ready:
+  // its last good configuration and disk snapshot are recorded as that boot left them.
+  await createSnapshot(disk, LAST_GOOD_SNAPSHOT);
+  saveLastGood(c.deps.home, vm, { at: new Date().toISOString(), bootId: c.cleanBootId, spec: plainSpec(base), fingerprint: await fingerprintSpec(base, c.app, c.accel) });
+  const started = Date.now();
+  const result: ScenarioResult = {
+    index: sc.index, name: sc.name, vm, faults: sc.faults.map((f) => f.name), trueCauses: [...sc.causes], recoverable: sc.recoverable, injected: [],
+    detected: false, findings: [], remedies: [], outcome: 'not-detected', expectedOutcome: sc.recoverable ? 'recovered' : 'handed-over', ok: false,
+  };
+  try {
+    const inj = await injectScenario(base, sc, dir, c.app);
+    result.injected = inj.notes;
+    const target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024 });
+    const first = await target.boot(c.signal);
+    result.firstBoot = { bootId: first.bootId, status: first.status, reason: first.reason };
+    result.findings = first.findings.filter((f) => f.severity !== 'info').slice(0, 6).map((f) => f.title);
+    if (first.status === 'ready') {
+      result.outcome = 'not-detected';
+      return result;
+    }
+    result.detected = true;
+    result.timeToDetectMs = first.durationMs;
+    const events: HealEvent[] = [];
+    const h = await healBoot({ target, outcome: first, deps: c.deps, incidents: c.incidents, ...(c.signal ? { signal: c.signal } : {}), onEvent: (e) => events.push(e) });
+    const top = h.diagnosis.causes[0]!;
+    result.topCause = top.cause;
+    result.topProbability = top.probability;
+    result.top1Correct = (sc.causes as readonly string[]).includes(top.cause);
+    result.incidentId = h.result.incidentId;
+    result.remedies = h.result.steps.map((s) => `${s.remedy}: ${s.outcome}`);
+    result.outcome = h.result.outcome;
+    if (h.result.mttrMs !== undefined) result.mttrMs = h.result.mttrMs;
+    if (h.result.fixedBy !== undefined) result.fixedBy = h.result.fixedBy;
+    const ho = target.handOvers()[0];
+    if (ho !== undefined) result.handOverReport = ho;
+  } catch (e) {
+    result.outcome = 'error';
+    result.error = (e as Error).message;
+  } finally {
+    result.wallMs = Date.now() - started;
+    result.ok = result.outcome === result.expectedOutcome;
+  }
+  return result;
+}

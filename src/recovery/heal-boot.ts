@@ -1,0 +1,51 @@
+import { diagnose, type Diagnosis, type Evidence } from '../diagnose/index.ts';
+import { createHealer, type HealBudget, type HealEvent, type HealResult, type IncidentStore } from '../heal/index.ts';
+import type { BootOutcome, SupervisorDeps } from '../supervisor/index.ts';
+import type { QemuHealTarget } from './qemu-heal-target.ts';
+
+// One failed boot to its end: evidence, diagnosis, an incident healed through the real
+// target. Every heal event is appended to the ledger (as its own entry type) through the
+// runtime's record function, and handed to the caller.
+
+export type HealBootInput = Readonly<{
+  target: QemuHealTarget;
+  /** The failed or stalled boot that opened the incident. */
+  outcome: BootOutcome;
+  deps: SupervisorDeps;
+  incidents: IncidentStore;
+  signal?: AbortSignal;
+  budget?: Partial<HealBudget>;
+  onEvent?: (e: HealEvent) => void;
+}>;
+
+export type HealBootResult = { result: HealResult; diagnosis: Diagnosis; evidence: Evidence; events: HealEvent[] };
+
+/** When a boot's failure was detected (epoch ms): its start plus the time to its verdict. */
+export const detectedAtOf = (o: BootOutcome): number => Date.parse(o.startedAt) + o.durationMs;
+
+/** Diagnoses a failed boot and heals it (or resumes the VM's open incident). */
+export async function healBoot(input: HealBootInput): Promise<HealBootResult> {
+  const { target, outcome, deps } = input;
+  const evidence = await target.evidence(outcome);
+  const diagnosis = diagnose(evidence);
+  const events: HealEvent[] = [];
+  const healer = createHealer({
+    incidents: input.incidents,
+    ...(input.budget !== undefined ? { budget: input.budget } : {}),
+    record: async (e) => {
+      events.push(e);
+      input.onEvent?.(e);
+      await deps.record?.({ type: `heal-${e.type}`, vm: outcome.vm, data: e });
+    },
+  });
+  const result = await healer.heal({
+    vm: outcome.vm,
+    target,
+    diagnosis,
+    evidence,
+    bootId: outcome.bootId,
+    detectedAt: detectedAtOf(outcome),
+    ...(input.signal !== undefined ? { signal: input.signal } : {}),
+  });
+  return { result, diagnosis, evidence, events };
+}
