@@ -5,7 +5,7 @@ export const imageErrors = defineErrors('image', {
   IMAGE_NOT_FOUND: { cause: 'The disk image file does not exist or cannot be read.', fix: 'Check the path to the disk image.' },
   IMAGE_TRUNCATED: { cause: 'A structure in the image points past the end of the image or of its container.', fix: 'The image is damaged; run `bootmedic image repair` with --from <golden>, or restore it from a backup.' },
   IMAGE_BAD_QCOW2: { cause: 'The qcow2 header or one of its tables is malformed.', fix: 'Run `qemu-img check -r all` on the image, or restore it from a backup.' },
-  IMAGE_QCOW2_UNSUPPORTED: { cause: 'The qcow2 image uses a feature bootmedic does not read (compressed or encrypted clusters, external data file, extended L2).', fix: 'Convert it with `qemu-img convert -O qcow2` (or -O raw) and inspect the copy.' },
+  IMAGE_QCOW2_UNSUPPORTED: { cause: 'The qcow2 image uses a feature bootmedic does not read (encryption, an external data file, extended L2 entries).', fix: 'Convert it with `qemu-img convert -O qcow2` (or -O raw) and inspect the copy.' },
   IMAGE_BACKING_LOOP: { cause: 'The qcow2 backing chain refers back to itself or is deeper than 16 images.', fix: 'Fix the chain with `qemu-img rebase`.' },
   IMAGE_BAD_GPT: { cause: 'The GUID partition table cannot be decoded.', fix: 'Run `bootmedic image repair`, which rewrites the primary GPT from the backup.' },
   IMAGE_BAD_FAT: { cause: 'The FAT filesystem (the ESP) cannot be decoded.', fix: 'Run `bootmedic image repair <disk> --from <golden>` to restore the ESP.' },

@@ -128,12 +128,15 @@ describe('fuzzing the image parsers', { timeout: 300_000 }, () => {
     const q = join(img.dir, 'fuzz-src.qcow2');
     const r0 = spawnSync('qemu-img', ['convert', '-O', 'qcow2', img.path, q]);
     assert.equal(r0.status, 0, String(r0.stderr));
-    const qbuf = readFileSync(q);
+    const qz = join(img.dir, 'fuzz-src-z.qcow2');
+    const r1 = spawnSync('qemu-img', ['convert', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd', img.path, qz]);
+    assert.equal(r1.status, 0, String(r1.stderr));
+    const sources = [readFileSync(q), readFileSync(qz)];
     const p = join(img.dir, 'fuzz.qcow2');
     let threw = 0;
     for (let seed = 2001; seed <= 2300; seed++) {
       const r = rng(seed);
-      const buf = Buffer.from(qbuf);
+      const buf = Buffer.from(sources[seed % 2]!);
       const flips = 1 + Math.floor(r() * 8);
       for (let i = 0; i < flips; i++) {
         // The header, L1 and refcount tables and the first L2 tables live in the first clusters.

@@ -386,6 +386,20 @@ describe('qcow2', () => {
     assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => c.status === 'problem')));
     assert.match(report.checks.find((c) => c.name === 'container.backing-chain')!.evidence, /depth 3/);
   });
+  it('reads compressed clusters (deflate and zstd) through its own reader', () => {
+    for (const type of ['zlib', 'zstd']) {
+      const c = join(base.dir, `c-${++n}.qcow2`);
+      tool('qemu-img', ['convert', '-c', '-O', 'qcow2', '-o', `compression_type=${type}`, base.path, c]);
+      const { report } = inspectImage(c);
+      assert.equal(report.ok, true, `${type}: ${JSON.stringify(report.checks.filter((x) => x.status === 'problem'))}`);
+      const { reader } = openDisk(c);
+      try {
+        assert.equal(createHash('sha256').update(reader.read(base.espOffset, base.espSize)).digest('hex'), espHash(base.path), `${type}: the ESP reads back byte for byte`);
+      } finally {
+        reader.close();
+      }
+    }
+  });
   it('a dirty qcow2 header bit is a container.qcow2-header problem', () => {
     const ov = join(base.dir, `ov-${++n}.qcow2`);
     tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', 'raw', ov]);

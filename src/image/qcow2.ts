@@ -1,7 +1,9 @@
 import { closeSync, fstatSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import * as zlib from 'node:zlib';
 import { checkRange, openRawReader, openReadOnly, preadZeroFill, type DiskReader } from './disk-reader.ts';
 import { imageErrors } from './errors.ts';
+import { zstdFrameLength } from './zstd-frame.ts';
 
 // The qcow2 layout follows QEMU's docs/interop/qcow2.txt (all fields big-endian).
 const QCOW2_MAGIC = 0x514649fb;
@@ -171,6 +173,39 @@ function qcow2Reader(fd: number, fileSize: number, h: Qcow2Header, path: string,
     return t;
   }
 
+  // Compressed clusters (qcow2.txt "Compressed Clusters Descriptor"): x = 62 - (cluster_bits - 8)
+  // bits of host offset, then the count of additional 512-byte sectors; raw deflate, or zstd
+  // when the header's compression type is 1. The last few are cached: reads come in runs.
+  const x = 62 - (h.clusterBits - 8);
+  const zcache = new Map<number, Buffer>();
+  function compressedCluster(entry: bigint, vcluster: number): Buffer {
+    const hit = zcache.get(vcluster);
+    if (hit !== undefined) return hit;
+    const off = Number(entry & ((1n << BigInt(x)) - 1n));
+    const sectors = Number((entry >> BigInt(x)) & ((1n << BigInt(h.clusterBits - 8)) - 1n)) + 1;
+    const len = sectors * 512 - (off % 512);
+    if (off + 1 > fileSize) throw imageErrors.make('IMAGE_BAD_QCOW2', `${path}: compressed cluster ${vcluster} at ${off} lies outside the file`);
+    const raw = preadZeroFill(fd, off, Math.min(len, fileSize - off));
+    let plain: Buffer;
+    try {
+      if (h.compressionType === 1) {
+        // The sectors hold one zstd frame plus padding; decompress the frame alone.
+        const n = zstdFrameLength(raw);
+        if (n === undefined) throw new Error('zstd frame is cut short');
+        plain = (zlib as unknown as { zstdDecompressSync: (b: Buffer, o: object) => Buffer }).zstdDecompressSync(raw.subarray(0, n), { maxOutputLength: clusterSize * 2 });
+      } else {
+        plain = zlib.inflateRawSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: clusterSize * 2 });
+      }
+    } catch (cause) {
+      throw imageErrors.make('IMAGE_BAD_QCOW2', `${path}: compressed cluster ${vcluster} does not decompress (${(cause as Error).message})`, { cause });
+    }
+    const out = Buffer.alloc(clusterSize);
+    plain.copy(out, 0, 0, Math.min(plain.length, clusterSize));
+    if (zcache.size > 64) zcache.clear();
+    zcache.set(vcluster, out);
+    return out;
+  }
+
   // Fills `out` with one cluster's slice of guest bytes.
   function readInCluster(guest: number, out: Buffer, outAt: number, len: number): void {
     const vcluster = Math.floor(guest / clusterSize);
@@ -178,7 +213,10 @@ function qcow2Reader(fd: number, fileSize: number, h: Qcow2Header, path: string,
     const l1Index = Math.floor(vcluster / l2Entries);
     const t = l2Table(l1Index);
     const entry = t === undefined ? 0n : t.readBigUInt64BE((vcluster % l2Entries) * 8);
-    if ((entry >> 62n) & 1n) throw imageErrors.make('IMAGE_QCOW2_UNSUPPORTED', `${path}: guest cluster ${vcluster} is compressed; compressed clusters are not read`);
+    if ((entry >> 62n) & 1n) {
+      compressedCluster(entry, vcluster).copy(out, outAt, within, within + len);
+      return;
+    }
     const host = Number(entry & OFFSET_MASK);
     if (h.version === 3 && (entry & 1n) === 1n) {
       out.fill(0, outAt, outAt + len); // the "reads as zeros" flag (v3)
