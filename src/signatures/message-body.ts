@@ -9,8 +9,8 @@ const QEMU = /^qemu-(?:system-[a-z0-9_]{1,16}|kvm|img): /;
 const GLUED = /^(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\](?:\[ {0,12}[TC]\d{1,10}\])? ?/;
 const VMWARE = /^\d{4}-\d\d-\d\dT[0-9:.]{1,20}(?:Z|[+-][0-9:]{1,6})?\| [^|]{1,40}\| (?:[A-Z]\d{3}: )?/;
 
-/** The message without status, ident, QEMU or vmware.log prefixes. */
-export function messageBody(text: string): string {
+/** The message without status, ident, QEMU or vmware.log prefixes; `mayBeGlued`: look for a login prompt in front. */
+export function messageBody(text: string, mayBeGlued = true): string {
   let s = text.charCodeAt(0) === 0x20 ? text.trimStart() : text;
   const c = s.charCodeAt(0);
   if (c >= 0x30 && c <= 0x39 && s.charCodeAt(4) === 0x2d) {
@@ -26,7 +26,7 @@ export function messageBody(text: string): string {
   }
   // A kernel message glued to a login prompt ("vm login: [   25.1] Kernel panic ..."):
   // the prompt had no newline, so the kernel's line continues it.
-  const g = s.indexOf(' login: ');
+  const g = mayBeGlued ? s.indexOf(' login: ') : -1;
   if (g > 0 && g < 64) {
     const m = GLUED.exec(s.slice(g + 8, g + 48));
     if (m !== null) s = s.slice(g + 8 + m[0].length);
