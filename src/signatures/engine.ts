@@ -259,8 +259,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       if (text.length === 0) return out;
       lastLine = line;
       if (held !== undefined && feedHeld(out, line)) return out;
-      // A glued login prompt only exists once init runs, and then the line has no timestamp.
-      const body = messageBody(text, line.kernelTs === undefined && RANK[phase] >= RANK.init);
+      // A line that starts with a glued login prompt has no timestamp of its own.
+      const body = messageBody(text, line.kernelTs === undefined);
       // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
       const hits = index.match(text, body, line.kernelTs !== undefined && body === text);
       let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
