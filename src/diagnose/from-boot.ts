@@ -23,7 +23,8 @@ const BootRecordSchema = z.object({
 
 /** Evidence from `analyzeLog` (signatures/) over a saved console: only findings and the last phase are known. */
 export function evidenceFromAnalysis(a: { findings: readonly FindingLike[]; lastPhase: string; lines: number }): Evidence {
-  const fatal = a.findings.some((f) => f.severity === 'fatal' || f.stopsBoot === true);
+  // "incomplete-boot" is how an offline log says the boot stopped without an error: a stall.
+  const fatal = a.findings.some((f) => f.family !== 'incomplete-boot' && (f.severity === 'fatal' || f.stopsBoot === true));
   const phase = PHASE.safeParse(a.lastPhase);
   const p: EvidencePhase = a.lines === 0 ? 'none' : phase.success ? phase.data : 'firmware';
   return { findings: [...a.findings], phase: p, status: fatal ? 'failed' : 'stalled' };
@@ -52,8 +53,13 @@ export function evidenceFromBootRecord(record: unknown, where: string, extra: Pa
   const qmp: Record<string, number> = {};
   for (const e of b.qmpEvents) qmp[e.event] = (qmp[e.event] ?? 0) + 1;
   if (b.resets !== undefined) qmp['RESET'] = Math.max(qmp['RESET'] ?? 0, b.resets);
+  // The supervisor's own verdicts are evidence too: a boot loop has no console message.
+  const findings: FindingLike[] = [...b.findings];
+  if (b.cause === 'boot-loop' && !findings.some((f) => f.family === 'boot-loop')) {
+    findings.push({ id: 'boot.loop', family: 'boot-loop', title: (record as { reason?: string }).reason ?? 'boot loop', severity: 'fatal', stopsBoot: true });
+  }
   return {
-    findings: b.findings,
+    findings,
     phase,
     status: b.status,
     ...(b.accel !== undefined ? { accel: b.accel } : {}),
