@@ -1,6 +1,6 @@
 // heal/: remedies (data), the decision-theoretic planner, the executor with guardrails.
 // It guesses no causes itself: it takes diagnose/'s posterior and acts through a HealTarget.
-export { compileRemedies, loadRemedies, defaultRemedies, isApplicable, costSeconds, backoffSeconds, fixVector, factHolds } from './remedies.ts';
+export { compileRemedies, loadRemedies, defaultRemedies, isApplicable, costSeconds, backoffSeconds, fixVector, factHolds, changedFields } from './remedies.ts';
 export type { Remedy, RemedyAction, RemedyBook, RemedyContext } from './remedies.ts';
 export { planRemedies, evaluateOrder, posteriorOf, afterFailure, pFixOf, candidates } from './planner.ts';
 export type { Plan, PlanStep, Posterior, Tried } from './planner.ts';

@@ -105,3 +105,8 @@ test('a likely transient stall gets a longer stall budget first; a failure a pla
   assert.equal(planRemedies(peaked('transient', 0.8), book, ctx({ lastVerdict: 'failed' })).steps[0]?.remedy, 'retry');
   assert.ok(!planRemedies(peaked('transient', 0.8), book, ctx({ lastVerdict: 'failed' })).steps.some((s) => s.remedy === 'wait-longer'));
 });
+
+test('changedFields lists what a fingerprint diff says changed', async () => {
+  const { changedFields } = await import('./index.ts');
+  assert.deepEqual(changedFields({ kernel: 'same', initrd: 'removed', cmdline: 'changed-root', memory: 'same', cpus: 'same', disks: 'same', accel: 'changed' }), ['initrd', 'cmdline', 'accel']);
+});

@@ -167,3 +167,10 @@ export function fixVector(r: Remedy, ctx: RemedyContext): number[] {
   const rows = [r.fixes, ...r.fixesWhen.filter((w) => factHolds(w.if, ctx)).map((w) => w.fixes)];
   return CAUSE_IDS.map((c) => Math.max(0, ...rows.map((row) => row[c] ?? 0)));
 }
+
+/** The fields a fingerprint diff reports as changed, as RemedyContext['changed'] wants them. */
+export function changedFields(diff: { kernel: string; initrd: string; cmdline: string; memory: string; cpus: string; disks: string; accel: string }): RemedyContext['changed'] {
+  const out: RemedyContext['changed'][number][] = [];
+  for (const f of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus', 'disks', 'accel'] as const) if (diff[f] !== 'same') out.push(f);
+  return out;
+}
