@@ -1,55 +1,61 @@
 import { fileURLToPath } from 'node:url';
 import { loadVmSpec } from '../../config/index.ts';
-import { superviseVm, type BootOutcome } from '../../supervisor/index.ts';
+import { superviseVm } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
 import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
+import { executeDrill } from './drill.ts';
 
 const usage = 'bootmedic run [--json] [--home DIR]';
 
-// The embedded defaults: a good boot first (so stall budgets are learned from it), then
-// one VM per kind of failure a tiny guest can show. Each is a real QEMU boot.
-const DEFAULT_VMS = ['tiny.yaml', 'faults/panic.yaml', 'faults/shell.yaml', 'faults/wrong-root.yaml', 'faults/bootloop.yaml', 'faults/hang.yaml'];
+// The embedded defaults: one good boot of the tiny guest (watched phase by phase), then a
+// short seeded demo drill: four quick faults injected into real VMs, each detected,
+// diagnosed and healed to ready (or handed over), ending with the report's location.
+const DEMO = { scenarios: 4, seed: 1, parallel: 1, quick: true } as const;
 
 export const command: Command = {
   name: 'run',
-  summary: 'The main job on its embedded defaults: boot the example VMs (a good one and injected faults) and report each boot.',
+  summary: 'The main job on its embedded defaults: boot the tiny guest once, then run a short demo drill (4 seeded faults healed on real VMs) and point to its report.',
   usage,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean', default: false } }, usage);
-    const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
-    const specs = DEFAULT_VMS.map((f) => loadVmSpec(dir + f));
-    const rt = await openRuntime(ctx.app);
+    const spec = loadVmSpec(fileURLToPath(new URL('../../../examples/tiny.yaml', import.meta.url)));
     const p = paint(ctx.app.color);
-    const outcomes: BootOutcome[] = [];
+    const rt = await openRuntime(ctx.app);
+    let boot;
     try {
-      for (const spec of specs) {
-        if (ctx.signal.aborted) break;
-        const [o] = await superviseVm(spec, rt, {
-          mode: 'once',
-          signal: ctx.signal,
-          onEvent: (e) => {
-            if (values.json) return;
-            const line = renderEvent(e, p);
-            if (line !== undefined) ctx.stdout.write(`${line}\n`);
-          },
-        });
-        if (o !== undefined) outcomes.push(o);
-        if (!values.json) ctx.stdout.write('\n');
-      }
+      [boot] = await superviseVm(spec, rt, {
+        mode: 'once',
+        signal: ctx.signal,
+        onEvent: (e) => {
+          if (values.json) return;
+          const line = renderEvent(e, p);
+          if (line !== undefined) ctx.stdout.write(`${line}\n`);
+        },
+      });
     } finally {
       await rt.close();
     }
+    if (boot === undefined || ctx.signal.aborted) return EXIT.interrupted;
+    if (!values.json) ctx.stdout.write(`\n${p.bold('demo drill')}: ${DEMO.scenarios} seeded faults on copies of the tiny guest, each healed to ready or handed over\n`);
+    const { report, files } = await executeDrill(ctx.app, DEMO, ctx);
+    const t = report.totals;
     if (values.json) {
-      ctx.stdout.write(`${JSON.stringify({ boots: outcomes.map(outcomeJson) })}\n`);
+      ctx.stdout.write(`${JSON.stringify({ boot: outcomeJson(boot), drill: { id: report.id, ...t }, report: files })}\n`);
     } else {
-      ctx.stdout.write(`${p.bold('summary')}\n`);
-      for (const o of outcomes) ctx.stdout.write(`  ${o.vm.padEnd(12)} ${o.status.padEnd(8)} ${(o.durationMs / 1000).toFixed(2).padStart(7)} s  ${o.reason.slice(0, 90)}\n`);
-      ctx.stdout.write(p.dim(`\nconsoles and outcomes are under ${ctx.app.home}/boots; 'bootmedic ledger verify' checks the record.\n`));
+      const pc = (x: number) => `${(x * 100).toFixed(0)}%`;
+      ctx.stdout.write(`\n${p.bold('summary')}\n`);
+      ctx.stdout.write(`  clean boot   ${boot.status.padEnd(8)} ${(boot.durationMs / 1000).toFixed(2).padStart(7)} s\n`);
+      for (const s of report.scenarios) {
+        const mttr = s.mttrMs !== undefined ? `MTTR ${(s.mttrMs / 1000).toFixed(1)} s` : '';
+        ctx.stdout.write(`  ${s.name.padEnd(28)} ${s.outcome.padEnd(12)} diagnosed ${(s.topCause ?? '-').padEnd(20)} ${mttr}\n`);
+      }
+      ctx.stdout.write(`  detection ${pc(t.detectionRate)}, top-1 diagnosis ${pc(t.top1Accuracy)}, recovery ${pc(t.recoveryRate)}, median MTTR ${t.mttrMedianMs === null ? '-' : `${(t.mttrMedianMs / 1000).toFixed(1)} s`}\n`);
+      ctx.stdout.write(`\nreport: ${files.html}\n        ${files.md}\n${p.dim("every boot, diagnosis and remedy is in the ledger; 'bootmedic ledger verify' checks it.")}\n`);
     }
-    // The faults are on purpose: the job succeeds when every boot reached a verdict.
-    return ctx.signal.aborted ? EXIT.interrupted : outcomes.length === specs.length ? EXIT.ok : EXIT.failed;
+    if (ctx.signal.aborted) return EXIT.interrupted;
+    return boot.status === 'ready' && report.scenarios.every((s) => s.ok) ? EXIT.ok : EXIT.failed;
   },
 };

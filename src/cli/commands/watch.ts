@@ -1,20 +1,69 @@
-import { loadVmSpec } from '../../config/index.ts';
-import { superviseVm, type SupervisorEvent } from '../../supervisor/index.ts';
+import { loadVmSpec, type VmSpec } from '../../config/index.ts';
+import type { HealEvent, IncidentStore } from '../../heal/index.ts';
+import { createQemuHealTarget, healBoot, openIncidents } from '../../recovery/index.ts';
+import { superviseVm, type BootOutcome, type SupervisorEvent } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
-import { openRuntime } from '../compose.ts';
+import { openRuntime, type Runtime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
 import { usageError } from '../usage-error.ts';
 
-const usage = 'bootmedic watch <vm.yaml>... [--json] [--home DIR]';
+const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
+
+/** One heal event as a human line. */
+function renderHeal(vm: string, e: HealEvent): string | undefined {
+  switch (e.type) {
+    case 'incident-opened':
+      return `${vm}: incident ${e.incidentId} opened`;
+    case 'incident-resumed':
+      return `${vm}: incident ${e.incidentId} resumed after ${e.completedSteps} completed step(s)`;
+    case 'diagnosis':
+      return `${vm}: diagnosis ${e.causes.slice(0, 3).map((c) => `${c.cause} ${(c.probability * 100).toFixed(0)}%`).join(', ')} (${e.summary})`;
+    case 'action':
+      return `${vm}: remedy ${e.seq}: ${e.remedy} (attempt ${e.attempt})`;
+    case 'forensic-snapshot':
+      return `${vm}: forensic copy before step ${e.seq}: ${e.ref}`;
+    case 'result':
+      return `${vm}: remedy ${e.seq} ${e.remedy}: ${e.fixed ? 'fixed, the VM is ready' : `${e.status}${e.reason ? ` (${e.reason})` : ''}`}`;
+    case 'guardrail':
+      return `${vm}: guardrail ${e.rule}: ${e.detail}`;
+    case 'hand-over':
+      return `${vm}: handed over to a human: ${e.reason}`;
+    case 'incident-closed':
+      return `${vm}: incident ${e.incidentId} closed: ${e.status}${e.mttrMs !== undefined ? ` (MTTR ${(e.mttrMs / 1000).toFixed(1)} s, by ${e.fixedBy})` : ''}`;
+    case 'plan':
+      return undefined;
+  }
+}
+
+/** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
+async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
+  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print });
+  const ends: string[] = [];
+  const isFailure = (o: BootOutcome) => o.status !== 'ready' && o.cause !== 'guest-shutdown';
+  let out: BootOutcome | undefined = await target.boot(ctx.signal);
+  while (out !== undefined && !ctx.signal.aborted) {
+    if (isFailure(out)) {
+      const h = await healBoot({ target, outcome: out, deps: rt, incidents, signal: ctx.signal, onEvent: printHeal });
+      ends.push(h.result.outcome);
+      if (h.result.outcome !== 'recovered') break;
+    }
+    // Follow the (healed) VM until it ends; a later boot that fails opens a new incident.
+    const all = (await target.pending()) ?? [];
+    const last = all.at(-1);
+    out = last !== undefined && last !== out && isFailure(last) ? last : undefined;
+  }
+  await target.pending()?.catch(() => undefined);
+  return ends;
+}
 
 export const command: Command = {
   name: 'watch',
-  summary: 'Boot VMs and follow every later reboot, reporting each boot as it happens (human lines or JSON lines); Ctrl-C stops the VMs cleanly.',
+  summary: 'Boot VMs and follow every later reboot, reporting each boot as it happens; with --heal, diagnose and heal each failed or stalled boot (every step in the ledger). Ctrl-C stops the VMs cleanly.',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false }, heal: { type: 'boolean', default: false } }, usage);
     if (positionals.length === 0) usageError('watch needs at least one VM file', usage);
     // Validate every file before booting any VM: a typo should not leave half a fleet up.
     const specs = positionals.map((p) => loadVmSpec(p));
@@ -35,6 +84,30 @@ export const command: Command = {
       if (line !== undefined) ctx.stdout.write(`${line}\n`);
     };
     let worst: number = EXIT.ok;
+    if (values.heal) {
+      const inc = openIncidents(ctx.app.home);
+      try {
+        const results = await Promise.allSettled(
+          specs.map((s) =>
+            watchAndHeal(s, rt, inc.incidents, ctx, print, (e) => {
+              if (values.json) ctx.stdout.write(`${JSON.stringify({ type: 'heal', vm: s.name, event: e })}\n`);
+              else {
+                const line = renderHeal(s.name, e);
+                if (line !== undefined) ctx.stdout.write(`${p.bold('heal')} ${line}\n`);
+              }
+            }),
+          ),
+        );
+        for (const r of results) {
+          if (r.status === 'rejected') throw r.reason;
+          if (r.value.some((x) => x !== 'recovered' && x !== 'shutdown')) worst = EXIT.failed;
+        }
+        return ctx.signal.aborted ? EXIT.interrupted : worst;
+      } finally {
+        inc.close();
+        await rt.close();
+      }
+    }
     try {
       const results = await Promise.allSettled(specs.map((s) => superviseVm(s, rt, { mode: 'watch', signal: ctx.signal, onEvent: print })));
       for (const r of results) {
