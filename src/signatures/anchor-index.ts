@@ -100,8 +100,10 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
       // Second word: "<device>: UNEXPECTED INCONSISTENCY", "Warning: dracut-initqueue: ...".
-      const sp = body.indexOf(' ');
-      if (sp > 0 && sp < 128 && body.length - sp > KEY) {
+      let sp = 1;
+      const lim = Math.min(body.length - KEY - 1, 128);
+      while (sp < lim && body.charCodeAt(sp) !== 0x20) sp++;
+      if (sp < lim) {
         const list = token.get(keyOf(body, sp + 1));
         if (list !== undefined) for (const e of list) if (body.startsWith(e.anchor, sp + 1)) confirm(e, body, 0, out);
       }
