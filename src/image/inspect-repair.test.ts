@@ -117,6 +117,18 @@ describe('faults on the ESP', () => {
     assert.deepEqual(r.repairs.map((a) => a.id), ['restore-boot-files']);
     cleanupSnapshots(r);
   });
+  it('a truncated kernel → boot.kernel (its boot header promises more bytes); repair restores it', () => {
+    const p = copy();
+    putEspFile(p, base.kernelPath, base.kernel.subarray(0, 100_000));
+    const { report } = inspectImage(p);
+    const c = report.checks.find((x) => x.name === 'boot.kernel')!;
+    assert.equal(c.status, 'problem');
+    assert.match(c.evidence, /truncated: 100000 bytes/);
+    const r = repairImage(p, { from: base.path });
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['restore-boot-files']);
+    cleanupSnapshots(r);
+  });
   it('without --from a missing kernel is left, with the reason', () => {
     const p = copy();
     tool('mdel', ['-i', esp(p), `::${base.kernelPath}`]);

@@ -6,6 +6,7 @@ import { openFat, type FatFs } from './fat.ts';
 import { PART_TYPE, readPartitionTable, type GptPartition, type PartitionTable } from './gpt.ts';
 import { parseGrubCfg, type GrubConfig } from './grub-cfg.ts';
 import { inspectInitrd } from './initrd.ts';
+import { kernelImageProblem } from './kernel-image.ts';
 import { openDisk } from './qcow2.ts';
 import { readExt4File } from './ext4-files.ts';
 import { CheckList, type InspectReport } from './report.ts';
@@ -28,6 +29,8 @@ export type ImageFacts = {
   grub: GrubConfig | undefined;
   /** Kernel and initrd paths that grub.cfg names but the ESP lacks or holds broken. */
   missingFiles: string[];
+  /** Kernels present but not a whole bzImage (no boot header, or truncated). */
+  badKernels: string[];
   badInitrds: string[];
   root: GptPartition | undefined;
   rootSb: Ext4Superblock | undefined;
@@ -66,7 +69,7 @@ export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspecti
   const chain = describeChain(path);
   const facts: ImageFacts = {
     path, format: chain[0]!.format, size: 0, chain, table: undefined, filesystems: [], esp: undefined, fat: undefined,
-    grubCfgPath: undefined, grub: undefined, missingFiles: [], badInitrds: [], root: undefined, rootSb: undefined,
+    grubCfgPath: undefined, grub: undefined, missingFiles: [], badKernels: [], badInitrds: [], root: undefined, rootSb: undefined,
     fstabText: undefined, fstab: undefined, badFstabLines: [],
   };
   if (!checkContainer(chain, checks)) return { report: checks.report(), facts, reader: undefined, close() {} };
@@ -175,8 +178,13 @@ function checkBootFiles(f: ImageFacts, fat: FatFs, entries: GrubConfig['entries'
   };
   const missingK = kernels.filter((k) => !present(k));
   f.missingFiles.push(...missingK);
-  if (missingK.length > 0) checks.problem('boot.kernel', `not on the ESP (or empty): ${missingK.join(', ')}`, `${REPAIR(f.path)} (copies the kernel from the golden image)`);
-  else checks.ok('boot.kernel', kernels.map((k) => `${k} (${fat.find(k)!.size} bytes)`).join(', '));
+  const brokenK = kernels.filter((k) => present(k)).map((k) => ({ k, why: kernelImageProblem(fat.readFile(k)) })).filter((x) => x.why !== undefined);
+  f.badKernels.push(...brokenK.map((x) => x.k));
+  if (missingK.length > 0 || brokenK.length > 0) {
+    checks.problem('boot.kernel', [...missingK.map((k) => `${k}: not on the ESP (or empty)`), ...brokenK.map((x) => `${x.k}: ${x.why}`)].join('; '), `${REPAIR(f.path)} (copies the kernel from the golden image)`);
+  } else {
+    checks.ok('boot.kernel', kernels.map((k) => `${k} (${fat.find(k)!.size} bytes, bzImage header whole)`).join(', '));
+  }
   const initrds = [...new Set(entries.flatMap((e) => e.initrds))];
   const bad: string[] = [];
   const good: string[] = [];

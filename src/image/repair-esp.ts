@@ -64,7 +64,7 @@ function mtoolsWrite(env: RepairEnv, files: ReadonlyArray<{ path: string; data: 
 export const restoreBootFiles: RepairImpl = {
   precondition(env) {
     const f = env.target.facts;
-    const wanted = [...new Set([...f.missingFiles, ...f.badInitrds])];
+    const wanted = [...new Set([...f.missingFiles, ...f.badKernels, ...f.badInitrds])];
     if (wanted.length === 0) return cannot('no kernel or initrd is missing or broken');
     if (f.fat === undefined) return cannot('the target ESP is not readable (restore-esp first)');
     const gf = env.golden?.facts.fat;
@@ -76,7 +76,7 @@ export const restoreBootFiles: RepairImpl = {
   run(env) {
     const f = env.target.facts;
     const gf = env.golden!.facts.fat!;
-    const wanted = [...new Set([...f.missingFiles, ...f.badInitrds])];
+    const wanted = [...new Set([...f.missingFiles, ...f.badKernels, ...f.badInitrds])];
     const files = wanted.map((p) => ({ path: gf.find(p)!.path, data: gf.readFile(p) }));
     mtoolsWrite(env, files, f.fat!);
     return files.map((x) => `copied ${x.path} (${x.data.length} bytes) from the golden ESP`);

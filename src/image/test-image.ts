@@ -28,6 +28,18 @@ export type TestImage = Readonly<{
   initrd: Buffer;
 }>;
 
+/** A stand-in kernel: random bytes with an x86 boot header whose sizes match the file (boot.rst). */
+export function fakeBzImage(payload: number): Buffer {
+  const setupSects = 4;
+  const paragraphs = Math.ceil(payload / 16);
+  const k = randomBytes((setupSects + 1) * 512 + paragraphs * 16);
+  k.write('MZ', 0, 'latin1');
+  k[0x1f1] = setupSects;
+  k.writeUInt32LE(paragraphs, 0x1f4);
+  k.write('HdrS', 0x202, 'latin1');
+  return k;
+}
+
 /** Writes a cpio newc archive of the given files (name → content, mode 0100755). */
 export function cpioNewc(files: Readonly<Record<string, Buffer | string>>): Buffer {
   const parts: Buffer[] = [];
@@ -53,7 +65,7 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   const kernelPath = '/EFI/debian/vmlinuz-6.1.0-test-amd64';
   const initrdPath = '/EFI/debian/initrd.img-6.1.0-test-amd64';
   const grubCfgPath = '/EFI/debian/grub.cfg';
-  const kernel = Buffer.concat([Buffer.from('MZ fake kernel '), randomBytes(150_000)]);
+  const kernel = fakeBzImage(150_000);
   // initramfs-tools style: an uncompressed early cpio, then a compressed main cpio.
   const payload: Record<string, Buffer | string> = { init: '#!/bin/sh\necho hello\n', 'bin/sh': randomBytes(4000) };
   // Modules-like filler: half random, half zeros, so it compresses about 2:1 like a real initrd.
