@@ -54,7 +54,7 @@ type StepDetail = { fix?: number[]; attempt?: number; forensic?: string; error?:
  * boots with the same signature failed the same way.
  */
 export function failureSignature(d: Diagnosis): string {
-  return d.explanation.evidence
+  return (d.explanation?.evidence ?? [])
     .map((e) => e.evidence)
     .filter((e) => /^(finding:|stderr:|phase=|status=)/.test(e))
     .sort()
@@ -103,7 +103,9 @@ export function createHealer(deps: HealerDeps) {
     }
     const incidentId = inc.id;
     const detectedAt = inc.detectedAt;
-    const diagnosis = inc.diagnosis as Diagnosis;
+    // Stored as JSON by an earlier process; tolerate a record without causes (uniform posterior).
+    const stored = inc.diagnosis as Partial<Diagnosis> | null;
+    const diagnosis: Diagnosis = { causes: Array.isArray(stored?.causes) ? stored.causes : [], explanation: stored?.explanation ?? { summary: '', evidence: [], versus: { top: 'transient', runnerUp: 'transient', priorBits: 0, items: [], posteriorBits: 0 } } };
     const forensics: string[] = [];
 
     // Replay what is already known: each failed step lowered the causes it should have fixed.
