@@ -109,4 +109,5 @@ test('a likely transient stall gets a longer stall budget first; a failure a pla
 test('changedFields lists what a fingerprint diff says changed', async () => {
   const { changedFields } = await import('./index.ts');
   assert.deepEqual(changedFields({ kernel: 'same', initrd: 'removed', cmdline: 'changed-root', memory: 'same', cpus: 'same', disks: 'same', accel: 'changed' }), ['initrd', 'cmdline', 'accel']);
+  assert.deepEqual(changedFields({ kernel: 'missing', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'missing', accel: 'same' }), [], 'a file that is gone is not a configuration change');
 });

@@ -168,9 +168,13 @@ export function fixVector(r: Remedy, ctx: RemedyContext): number[] {
   return CAUSE_IDS.map((c) => Math.max(0, ...rows.map((row) => row[c] ?? 0)));
 }
 
-/** The fields a fingerprint diff reports as changed, as RemedyContext['changed'] wants them. */
+/**
+ * The configuration fields a fingerprint diff reports as changed, as RemedyContext['changed']
+ * wants them. A file that is merely gone ('missing') is not a configuration change:
+ * reverting the configuration would name the same missing file.
+ */
 export function changedFields(diff: { kernel: string; initrd: string; cmdline: string; memory: string; cpus: string; disks: string; accel: string }): RemedyContext['changed'] {
   const out: RemedyContext['changed'][number][] = [];
-  for (const f of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus', 'disks', 'accel'] as const) if (diff[f] !== 'same') out.push(f);
+  for (const f of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus', 'disks', 'accel'] as const) if (diff[f] !== 'same' && diff[f] !== 'missing') out.push(f);
   return out;
 }
