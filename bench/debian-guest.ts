@@ -8,6 +8,17 @@ import { parseArgs } from 'node:util';
 import { resolveAppConfig } from '../src/config/index.ts';
 import { buildDebianGuest, createProgressPrinter, probeBoot } from '../src/guest/debian/index.ts';
 
+/** Merges chunks that arrived within 10 ms of each other (the UART delivers a few bytes at a time), stamped with the last arrival. */
+function coalesce(chunks: { atMs: number; bytes: Buffer }[]): { atMs: number; bytes: Buffer }[] {
+  const out: { atMs: number; bytes: Buffer }[] = [];
+  for (const c of chunks) {
+    const last = out.at(-1);
+    if (last && c.atMs - last.atMs <= 10) out[out.length - 1] = { atMs: c.atMs, bytes: Buffer.concat([last.bytes, c.bytes]) };
+    else out.push(c);
+  }
+  return out;
+}
+
 const { values } = parseArgs({ options: { firmware: { type: 'string', default: 'uefi' }, save: { type: 'string' }, 'no-boot': { type: 'boolean', default: false } } });
 const firmware = values.firmware === 'bios' ? 'bios' : 'uefi';
 const app = resolveAppConfig();
@@ -30,7 +41,7 @@ if (!values['no-boot']) {
     const jsonl = values.save.replace(/\.log$/, '') + '.jsonl';
     const lines = [
       JSON.stringify({ type: 'meta', name: `debian-good-boot-${firmware}`, fault: null, accel: 'tcg', argv: r.argv.map((a) => a.replace(/file=[^,]*overlay\.qcow2/, 'file=<work>/overlay.qcow2')), ready: 'login', note: 'stopped by the recorder once the login prompt showed' }),
-      ...r.chunks.map((c) => JSON.stringify({ type: 'console', atMs: c.atMs, b64: c.bytes.toString('base64') })),
+      ...coalesce(r.chunks).map((c) => JSON.stringify({ type: 'console', atMs: c.atMs, b64: c.bytes.toString('base64') })),
       JSON.stringify({ type: 'exit', atMs: Math.round(r.seconds * 1000) + 300, code: null, signal: 'SIGKILL', error: null }),
     ];
     writeFileSync(jsonl, `${lines.join('\n')}\n`);
