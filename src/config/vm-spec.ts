@@ -57,6 +57,8 @@ export const VmSpecSchema = z
     /** UEFI only: OVMF code and variable-store templates; default the Debian ovmf package's 4M files. */
     firmwareCode: z.string().min(1).optional(),
     firmwareVars: z.string().min(1).optional(),
+    /** A hardware watchdog for the guest to pet; when it fires QEMU reports WATCHDOG and pauses the VM. */
+    watchdog: z.enum(['none', 'i6300esb']).default('none'),
     /** QEMU machine type. */
     machine: z.enum(['q35', 'pc']).default('q35'),
     memoryMiB: z.number().int().min(16).max(1048576).default(256),

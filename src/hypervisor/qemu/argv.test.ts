@@ -15,3 +15,11 @@ test('argv starts paused, reports panics, keeps reboots visible and escapes comm
   assert.deepEqual(a.slice(-2), ['-rtc', 'base=utc']);
   assert.equal(a[a.indexOf('-append') + 1], 'console=ttyS0');
 });
+
+test('a watchdog device is added only when asked for, with its expiry reported and paused', () => {
+  const none = qemuArgv(parseVmSpec({ name: 'vm', kernel: '/k' }, 't', '/'), { accel: 'tcg', kernel: '/k', overlays: [], qmpSocket: '/q' });
+  assert.equal(none.includes('i6300esb'), false);
+  const wd = qemuArgv(parseVmSpec({ name: 'vm', kernel: '/k', watchdog: 'i6300esb' }, 't', '/'), { accel: 'tcg', kernel: '/k', overlays: [], qmpSocket: '/q' });
+  assert.equal(wd[wd.indexOf('i6300esb') - 1], '-device');
+  assert.ok(wd.includes('watchdog=pause'));
+});

@@ -42,6 +42,8 @@ export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
   a.push('-chardev', 'stdio,id=con0,signal=off', '-serial', 'chardev:con0');
   a.push('-device', 'pvpanic');
   a.push('-action', 'panic=pause', '-action', 'reboot=reset', '-action', 'shutdown=poweroff');
+  // Like a panic, a watchdog expiry is reported (WATCHDOG {action: pause}) and the VM kept for the supervisor.
+  if (spec.watchdog !== 'none') a.push('-device', spec.watchdog, '-action', 'watchdog=pause');
   if (plan.pflash) {
     a.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${esc(plan.pflash.code)}`);
     a.push('-drive', `if=pflash,format=raw,unit=1,file=${esc(plan.pflash.vars)}`);
