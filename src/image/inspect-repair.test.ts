@@ -309,6 +309,29 @@ describe('faults in the root filesystem', () => {
   });
 });
 
+describe('restore-disk (explicit only)', () => {
+  it('never runs unless named; named, it makes a thin overlay equal to the golden image', () => {
+    const b = copy();
+    const ov = join(base.dir, `ov-${++n}.qcow2`);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', b, '-F', 'raw', ov]);
+    const size = base.rootOffset + base.rootSize + 1024 * 1024;
+    writeBytes(ov, 'qcow2', 0, Buffer.alloc(34 * 512));
+    writeBytes(ov, 'qcow2', size - 33 * 512, Buffer.alloc(33 * 512));
+    const r1 = repairImage(ov, { from: base.path });
+    assert.equal(r1.ok, false, 'both GPT copies gone: no targeted repair, and restore-disk is not chosen by itself');
+    assert.deepEqual(r1.repairs, []);
+    const r2 = repairImage(ov, { from: base.path, only: resolveRepairNames(['restore-disk']) });
+    assert.equal(r2.ok, true, JSON.stringify(r2.unrepaired));
+    assert.match(r2.repairs[0]!.did.join(), /34816 bytes differed|\d+ bytes differed/);
+    const { reader } = openDisk(ov);
+    try {
+      assert.equal(createHash('sha256').update(reader.read(0, size)).digest('hex'), hash(base.path, 0, size));
+    } finally {
+      reader.close();
+    }
+  });
+});
+
 describe('an image in use', () => {
   it('is not repaired while a QEMU has it open (its lock is held); nothing is written', async () => {
     const p = copy();

@@ -9,8 +9,8 @@ import { runTool, runToolOk } from './tools.ts';
  * A byte range of a disk image (usually a partition) as a raw file that e2fsprogs and
  * mtools can open at `offset`. For a raw image that is the image itself, so writes land in
  * place; for qcow2 the range is copied out with `qemu-img convert --image-opts` (the raw
- * driver's offset/size options) and `commit()` writes it back with `convert -n`, which
- * keeps the qcow2 file, its snapshots and its backing chain.
+ * driver's offset/size options) and `commit()` writes back the chunks that changed
+ * (writeDifferences), which keeps the qcow2 file, its snapshots and its backing chain.
  */
 export type Region = Readonly<{ path: string; offset: number; size: number; commit(): void; dispose(): void }>;
 
@@ -26,21 +26,20 @@ const CHUNK = 64 * 1024;
 const BATCH = 200;
 
 /**
- * Writes back only the 64 KiB chunks of a region copy that differ from the image, with
- * `qemu-io -c 'write -s <file> <offset> <len>'` (QEMU's own I/O path: allocation, backing
- * files and snapshots stay right). Copying the whole window back instead would allocate
- * every cluster of the partition in a thin overlay.
+ * Makes the bytes [offset, offset+size) of `disk` equal to `source`, writing only the
+ * 64 KiB chunks that differ: in place for raw; for qcow2 with `qemu-io -c 'write -s <file>
+ * <offset> <len>'` (QEMU's own I/O path, so allocation, backing files and snapshots stay
+ * right). Writing the whole range instead would allocate every cluster of it in a thin
+ * overlay. Returns the number of bytes written.
  */
-function writeBackChanges(disk: string, offset: number, copy: string, size: number, dir: string): void {
+export function writeDifferences(disk: string, format: 'raw' | 'qcow2', offset: number, size: number, source: (at: number, len: number) => Buffer): number {
   const runs: Array<[number, number]> = [];
   const { reader } = openDisk(disk);
-  const fd = openSync(copy, 'r');
   try {
     const block = 4 * 1024 * 1024;
-    const mine = Buffer.alloc(block);
     for (let at = 0; at < size; at += block) {
       const len = Math.min(block, size - at);
-      readSync(fd, mine, 0, len, at);
+      const mine = source(at, len);
       const theirs = reader.read(offset + at, len);
       for (let c = 0; c < len; c += CHUNK) {
         const n = Math.min(CHUNK, len - c);
@@ -51,30 +50,54 @@ function writeBackChanges(disk: string, offset: number, copy: string, size: numb
       }
     }
   } finally {
-    closeSync(fd);
     reader.close();
   }
-  for (let i = 0; i < runs.length; i += BATCH) {
-    const args = ['-f', 'qcow2'];
-    runs.slice(i, i + BATCH).forEach(([at, len], k) => {
-      const file = join(dir, `run-${i + k}.bin`);
-      const buf = Buffer.alloc(len);
-      const f = openSync(copy, 'r');
-      try {
-        readSync(f, buf, 0, len, at);
-      } finally {
-        closeSync(f);
-      }
-      writeFileSync(file, buf);
-      args.push('-c', `write -q -s ${file} ${offset + at} ${len}`);
-    });
-    args.push(disk);
-    const r = runTool('qemu-io', args, { timeoutMs: 300_000 });
-    if (r.status !== 0 || /error|failed/i.test(r.stderr + r.stdout)) {
-      throw imageErrors.make('IMAGE_TOOL_FAILED', `qemu-io could not write the repaired bytes into ${disk}: ${(r.stderr + r.stdout).trim().split('\n').slice(-2).join(' / ')}`);
+  const total = runs.reduce((a, [, n]) => a + n, 0);
+  if (runs.length === 0) return 0;
+  if (format === 'raw') {
+    const fd = openSync(disk, 'r+');
+    try {
+      for (const [at, len] of runs) writeSync(fd, source(at, len), 0, len, offset + at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    runs.slice(i, i + BATCH).forEach((_, k) => rmSync(join(dir, `run-${i + k}.bin`), { force: true }));
+    return total;
   }
+  const dir = mkdtempSync(join(tmpdir(), 'bootmedic-runs-'));
+  try {
+    for (let i = 0; i < runs.length; i += BATCH) {
+      const args = ['-f', 'qcow2'];
+      runs.slice(i, i + BATCH).forEach(([at, len], k) => {
+        const file = join(dir, `run-${i + k}.bin`);
+        writeFileSync(file, source(at, len));
+        args.push('-c', `write -q -s ${file} ${offset + at} ${len}`);
+      });
+      args.push(disk);
+      const r = runTool('qemu-io', args, { timeoutMs: 300_000 });
+      if (r.status !== 0 || /error|failed/i.test(r.stderr + r.stdout)) {
+        throw imageErrors.make('IMAGE_TOOL_FAILED', `qemu-io could not write the repaired bytes into ${disk}: ${(r.stderr + r.stdout).trim().split('\n').slice(-2).join(' / ')}`);
+      }
+      runs.slice(i, i + BATCH).forEach((_, k) => rmSync(join(dir, `run-${i + k}.bin`), { force: true }));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return total;
+}
+
+/** Reads `len` bytes at `at` of a file. */
+function fileSource(path: string): (at: number, len: number) => Buffer {
+  return (at, len) => {
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(len);
+      readSync(fd, b, 0, len, at);
+      return b;
+    } finally {
+      closeSync(fd);
+    }
+  };
 }
 
 /** Opens a region of `disk`; call dispose() when done (and commit() first to keep writes). */
@@ -91,7 +114,7 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
   return {
     path, offset: 0, size,
     commit() {
-      writeBackChanges(disk, offset, path, size, dir);
+      writeDifferences(disk, format, offset, size, fileSource(path));
     },
     dispose() {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { imageErrors } from './errors.ts';
 export const REPAIR_CAUSES = ['initramfs-corrupt', 'kernel-missing', 'bootloader-config', 'rootfs-corrupt', 'root-device-missing', 'guest-userspace', 'disk-image-corrupt'] as const;
 export type RepairCause = (typeof REPAIR_CAUSES)[number];
 
-export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab'] as const;
+export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab', 'restore-disk'] as const;
 /** The id of one targeted image repair. */
 export type RepairId = (typeof REPAIR_IDS)[number];
 
@@ -16,6 +16,8 @@ const SpecSchema = z.object({
   causes: z.array(z.enum(REPAIR_CAUSES)).min(1),
   cost: z.number().positive(),
   needsGolden: z.boolean(),
+  /** Runs only when named: it does not keep the guest's data. */
+  explicitOnly: z.boolean().default(false),
   fixes: z.array(z.string().min(1)).min(1),
 }).strict();
 const FileSchema = z.object({ $comment: z.string().optional(), repairs: z.array(SpecSchema), aliases: z.record(z.string(), z.union([z.string(), z.array(z.enum(REPAIR_IDS)).min(1)])) }).strict();

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FatFs } from './fat.ts';
 import { parseGrubCfg, renderGrubCfg } from './grub-cfg.ts';
-import { openRegion, withTempFile, writeFileInto } from './region.ts';
+import { openRegion, withTempFile, writeDifferences } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
 import { runToolOk } from './tools.ts';
 
@@ -22,17 +19,8 @@ export const restoreEsp: RepairImpl = {
     const g = env.golden!;
     const src = g.facts.esp!;
     const dst = env.target.facts.esp!;
-    const dir = mkdtempSync(join(tmpdir(), 'bootmedic-esp-'));
-    try {
-      const tmp = join(dir, 'esp.raw');
-      writeFileSync(tmp, '');
-      const chunk = 4 * 1024 * 1024;
-      for (let at = 0; at < src.size; at += chunk) writeFileSync(tmp, g.reader!.read(src.offset + at, Math.min(chunk, src.size - at)), { flag: 'a' });
-      writeFileInto(env.disk, env.format, dst.offset, tmp);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return [`copied the golden ESP (${src.size} bytes, ${g.facts.fat!.type} ${g.facts.fat!.volumeId}) over partition ${dst.index}`];
+    const written = writeDifferences(env.disk, env.format, dst.offset, src.size, (at, len) => g.reader!.read(src.offset + at, len));
+    return [`made the ESP (partition ${dst.index}) equal to the golden ESP (${src.size} bytes, ${g.facts.fat!.type} ${g.facts.fat!.volumeId}): ${written} bytes differed`];
   },
 };
 

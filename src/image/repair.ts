@@ -4,6 +4,7 @@ import { analyzeImage, type OpenInspection } from './inspect.ts';
 import { loadRepairCatalogue, REPAIR_IDS, type RepairId, type RepairSpec } from './repair-catalogue.ts';
 import type { Precondition, RepairEnv, RepairImpl } from './repair-env.ts';
 import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
+import { restoreDisk } from './repair-disk.ts';
 import { rewriteGpt } from './repair-gpt.ts';
 import { fixFstab, fsckRoot } from './repair-root.ts';
 import type { InspectReport } from './report.ts';
@@ -17,6 +18,7 @@ const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
   'restore-boot-files': restoreBootFiles,
   'fix-grub-cfg': fixGrubCfg,
   'fix-fstab': fixFstab,
+  'restore-disk': restoreDisk,
 };
 
 /** A targeted image repair: its data (causes, cost, the checks it fixes) and its code. */
@@ -52,7 +54,7 @@ export function offeredRepairs(disk: string, o: { from?: string | undefined } = 
     if (problems.size === 0) return [];
     if (o.from !== undefined) golden = analyzeImage(o.from, { qemuImgCheck: false });
     const env: RepairEnv = { disk, format: target.facts.format, target, problems, golden, snapshot: () => { throw imageErrors.make('IMAGE_REPAIR_FAILED', 'offeredRepairs does not write'); } };
-    const ids = IMAGE_REPAIRS.filter((r) => r.fixes.some((c) => problems.has(c)) && r.precondition(env).ok).map((r) => r.id);
+    const ids = IMAGE_REPAIRS.filter((r) => !r.explicitOnly && r.fixes.some((c) => problems.has(c)) && r.precondition(env).ok).map((r) => r.id);
     const aliases = Object.entries(REPAIR_ALIASES).filter(([, v]) => v.some((id) => ids.includes(id))).map(([k]) => k);
     return [...ids, ...aliases];
   } finally {
@@ -129,6 +131,7 @@ export function repairImage(disk: string, o: RepairOptions = {}): RepairResult {
       let chosen: { repair: ImageRepair; pre: Precondition } | undefined;
       for (const repair of IMAGE_REPAIRS) {
         if (tried.has(repair.id) || (o.only !== undefined && !o.only.includes(repair.id))) continue;
+        if (repair.explicitOnly && o.only === undefined) continue;
         if (!repair.fixes.some((c) => problems.has(c))) continue;
         const pre = repair.precondition(env);
         if (pre.ok) {
