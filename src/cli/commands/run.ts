@@ -11,9 +11,10 @@ import { executeDrill } from './drill.ts';
 const usage = 'bootmedic run [--json] [--home DIR]';
 
 // The embedded defaults: one good boot of the tiny guest (watched phase by phase), then a
-// short seeded demo drill: four quick faults injected into real VMs, each detected,
+// short seeded demo drill: four quick faults (seed 2: a bad root=, a guest kernel panic,
+// too little memory, a missing kernel) injected into real VMs, each detected,
 // diagnosed and healed to ready (or handed over), ending with the report's location.
-const DEMO = { scenarios: 4, seed: 1, parallel: 1, quick: true } as const;
+const DEMO = { scenarios: 4, seed: 2, parallel: 1, quick: true } as const;
 
 export const command: Command = {
   name: 'run',
