@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeTotals, createProgress, drawScenarios, loadDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
+
+test('the scenario data names the faults issue 6 asks for, with ground truth', () => {
+  const { faults, combinations } = loadDrillFaults();
+  for (const n of ['bad-root', 'corrupted-initrd', 'missing-kernel', 'low-memory', 'kernel-panic', 'init-hang', 'boot-loop', 'qcow2-header', 'detached-disk', 'transient', 'kvm-hang']) {
+    assert.ok(faults.some((f) => f.name === n), n);
+  }
+  assert.ok(combinations.length > 0);
+  assert.equal(faults.find((f) => f.name === 'bad-root')!.cause, 'wrong-cmdline', 'catalogue faults take their truth from the catalogue');
+});
+
+test('drawing is seeded, covers every fault before repeating, and adds pairs', () => {
+  const a = drawScenarios(30, 5);
+  assert.deepEqual(a.map((s) => s.name), drawScenarios(30, 5).map((s) => s.name));
+  assert.notDeepEqual(a.map((s) => s.name), drawScenarios(30, 6).map((s) => s.name));
+  const n = loadDrillFaults().faults.length;
+  assert.equal(new Set(a.slice(0, n).map((s) => s.name)).size, n);
+  const pair = a.find((s) => s.faults.length === 2)!;
+  assert.ok(pair !== undefined && pair.causes.length >= 1);
+  assert.equal(pair.recoverable, pair.faults.every((f) => f.recoverable));
+  assert.ok(drawScenarios(8, 1, { quick: true }).every((s) => s.faults.every((f) => f.quick)));
+  assert.ok(drawScenarios(40, 1, { exclude: ['kvm-hang'] }).every((s) => !s.name.includes('kvm-hang')));
+});
+
+const res = (over: Partial<ScenarioResult>): ScenarioResult => ({
+  index: 1, name: 'x', vm: 'v', faults: ['x'], trueCauses: ['transient'], recoverable: true, injected: [], detected: true, findings: [], remedies: [],
+  outcome: 'recovered', expectedOutcome: 'recovered', ok: true, ...over,
+});
+
+test('totals: rates, MTTR percentiles over recovered scenarios, RTO', () => {
+  const rs = [
+    res({ index: 1, mttrMs: 10_000, top1Correct: true }),
+    res({ index: 2, mttrMs: 30_000, top1Correct: false }),
+    res({ index: 3, recoverable: false, expectedOutcome: 'handed-over', outcome: 'handed-over', top1Correct: true }),
+    res({ index: 4, detected: false, outcome: 'not-detected', ok: false }),
+  ];
+  const t = computeTotals(rs, 20_000, 25);
+  assert.equal(t.detectionRate, 0.75);
+  assert.equal(t.top1Accuracy, 2 / 3);
+  assert.equal(t.recoveryRate, 2 / 3);
+  assert.equal(t.handOverRate, 1);
+  assert.equal(t.mttrMedianMs, 10_000);
+  assert.equal(t.mttrMaxMs, 30_000);
+  assert.equal(t.rtoMet, false);
+  assert.equal(percentile([1, 2, 3, 4], 95), 4);
+  assert.equal(percentile([], 50), null);
+});
+
+test('the HTML report is self-contained with inline SVG; Markdown has the totals and the checkpoint', () => {
+  const rs = [res({ name: 'a<b', mttrMs: 1000, topCause: 'transient', topProbability: 0.9, top1Correct: true })];
+  const r: DrillReport = {
+    id: 't', seed: 1, startedAt: 'a', finishedAt: 'b', accel: 'tcg', accelReason: 'r', cleanBoot: { bootId: 'c', ms: 2000 }, scenarios: rs,
+    totals: computeTotals(rs, 2000), dir: '/tmp', ledger: { index: 4, checkpoint: 'origin\n5\nroot=\n' },
+  };
+  const html = renderHtml(r);
+  assert.ok(html.includes('<svg') && html.includes('a&lt;b'));
+  assert.ok(!/(src|href)="?https?:/.test(html) && !html.includes('<script'));
+  const md = renderMarkdown(r);
+  assert.ok(md.includes('Top-1 diagnosis accuracy') && md.includes('origin\n5\n'));
+});
+
+test('progress without a terminal prints one plain line per finished scenario', () => {
+  let out = '';
+  const p = createProgress({ write: (s: string) => (out += s) }, { tty: false });
+  p.update({ done: 0, total: 2, current: 'a', phase: 'scenario' });
+  p.update({ done: 1, total: 2, last: res({ name: 'a', mttrMs: 1500 }), phase: 'scenario' });
+  assert.equal(out, 'drill [############............] 1/2 1 a: recovered in 1.5 s\n');
+});
