@@ -2,7 +2,7 @@
 // list), GRUB packages (keyed by their names), and the finished image (keyed by every
 // input: the content address in its name). No loop device and no mount is used.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../../config/index.ts';
 import { assembleDisk, installBiosGrub, planLayout } from './disk.ts';
@@ -11,7 +11,7 @@ import { makeEsp } from './esp.ts';
 import { exec } from './exec.ts';
 import { ensureGrub, grubConfig, makeBiosImages, makeEfiBinary, stubConfig, writeText } from './grub.ts';
 import { derivedUuid, derivedVolumeId, imageKey, loadRecipe, rootfsKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
-import { customiseRootfs, ensureRootfs, removeTree, type Step } from './rootfs.ts';
+import { customiseRootfs, ensureRootfs, removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
 
 /** A built Debian guest image and what a booter or inspector needs to know about it. */
 export type DebianGuest = Readonly<{
@@ -161,12 +161,16 @@ export async function buildDebianGuest(opts: DebianBuildOptions): Promise<Debian
     const started = Date.now();
     const rootfs = await ensureRootfs(p.guests, recipe, step, signal);
     const grub = await ensureGrub(p.guests, recipe, firmware, step, signal);
-    const work = mkdtempSync(join(p.guests, 'debian', 'work-'));
+    // Named by our pid, so a build killed outright (SIGKILL) is cleaned up by the next one.
+    const workBase = join(p.guests, 'debian', 'work');
+    await removeStaleTemps(workBase);
+    const work = `${workBase}.tmp-${process.pid}`;
+    mkdirSync(work);
     try {
       return await assemble({ recipe, firmware, key: p.key, rootfsDir: rootfs.dir, mirror: rootfs.mirror, grub, work, out: p.image, manifest: p.manifest, step, started, ...(signal ? { signal } : {}) });
     } finally {
       step('remove the work directory');
-      removeTree(work);
+      await unmountAndRemove(work);
     }
   });
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { exec } from './exec.ts';
 import { grubKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
-import { removeTree, type Step } from './rootfs.ts';
+import { removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
 
 /** Where a firmware's GRUB packages are unpacked. */
 export type GrubTree = { root: string; packages: string[] };
@@ -20,7 +20,7 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
   }
   const sig = signal ? { signal } : {};
   const tmp = `${dir}.tmp-${process.pid}`;
-  removeTree(tmp);
+  await removeStaleTemps(dir);
   mkdirSync(join(tmp, 'debs'), { recursive: true });
   try {
     const pkgs = recipe.grubPackages[firmware];
@@ -33,7 +33,7 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
     renameSync(tmp, dir);
     return { root, packages: debs };
   } catch (e) {
-    removeTree(tmp);
+    await unmountAndRemove(tmp);
     throw e;
   }
 }

@@ -2,7 +2,7 @@
 // package list), then a customised copy for one image (fast): fstab, hostname, serial
 // getty, root password and an initramfs that knows the root is ext4.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { debianErrors } from './errors.ts';
 import { exec } from './exec.ts';
 import { rootfsInputs, rootfsKey, type DebianRecipe } from './recipe.ts';
@@ -27,6 +27,41 @@ export function mountsUnder(dir: string): string[] {
     return p === undefined ? [] : [p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))];
   });
   return points.filter((p) => p === dir || p.startsWith(`${dir}/`));
+}
+
+/**
+ * Unmounts what an interrupted debootstrap or chroot left mounted under `dir` (its own
+ * /proc, /sys, /dev binds; deepest first, lazily), then deletes `dir`. Anything that
+ * stays mounted makes it refuse with GUEST_DEBIAN_MOUNTS_LEFT rather than delete through it.
+ */
+export async function unmountAndRemove(dir: string): Promise<void> {
+  for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) {
+    try {
+      await exec('umount', ['-l', m]);
+    } catch {
+      // removeTree below reports what is still mounted.
+    }
+  }
+  removeTree(dir);
+}
+
+/** Removes `<base>.tmp-<pid>` work directories whose builder process is gone. */
+export async function removeStaleTemps(base: string): Promise<void> {
+  const parent = dirname(base);
+  if (!existsSync(parent)) return;
+  const prefix = `${basename(base)}.tmp-`;
+  for (const f of readdirSync(parent)) {
+    if (!f.startsWith(prefix)) continue;
+    const pid = Number(f.slice(prefix.length));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive || pid === process.pid) await unmountAndRemove(join(parent, f));
+  }
 }
 
 /** Deletes a work directory, refusing (with the list) when something is still mounted in it. */
@@ -73,7 +108,7 @@ export async function ensureRootfs(guestsDir: string, recipe: DebianRecipe, step
   if (process.getuid?.() !== 0) throw debianErrors.make('GUEST_DEBIAN_NEEDS_ROOT', 'debootstrap needs root to build the Debian tree');
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
-  removeTree(tmp);
+  await removeStaleTemps(dir);
   removeTree(dir);
   step(`debootstrap ${recipe.suite} (${recipe.variant}, ${recipe.include.length} extra packages) from ${mirror}; this takes a few minutes`);
   const started = Date.now();
@@ -100,7 +135,7 @@ export async function ensureRootfs(guestsDir: string, recipe: DebianRecipe, step
     if (existsSync(archives)) for (const f of readdirSync(archives)) if (f.endsWith('.deb')) unlinkSync(join(archives, f));
     renameSync(tmp, dir);
   } catch (e) {
-    removeTree(tmp);
+    await unmountAndRemove(tmp);
     throw e;
   }
   writeFileSync(marker, `${JSON.stringify({ key, inputs: rootfsInputs(recipe), mirror, seconds: Math.round((Date.now() - started) / 1000), builtAt: new Date().toISOString() }, null, 2)}\n`);
