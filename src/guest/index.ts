@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import type { AppConfig } from '../config/index.ts';
 import { guestErrors } from './errors.ts';
-import { buildTinyGuest, resolveTinyGuest } from './tiny/index.ts';
+import { buildTinyGuest, ensureTinyGuest } from './tiny/index.ts';
 
 export { guestErrors } from './errors.ts';
-export { buildTinyGuest, resolveTinyGuest, TINY_CMDLINE, writeCpio, writeCpioGz, readCpio } from './tiny/index.ts';
+export { buildTinyGuest, ensureTinyGuest, resolveTinyGuest, TINY_CMDLINE, writeCpio, writeCpioGz, readCpio } from './tiny/index.ts';
 export type { TinyGuest, CpioEntry } from './tiny/index.ts';
 
 /** A built-in guest name (VmSpec.guest). */
@@ -77,7 +77,7 @@ export async function buildGuest(name: string, app: AppConfig, opts: { log?: (li
 export async function resolveGuest(name: GuestName, app: AppConfig, opts: { firmware?: 'bios' | 'uefi' } = {}): Promise<GuestArtifacts> {
   switch (name) {
     case 'tiny':
-      return tinyArtifacts(resolveTinyGuest(app));
+      return tinyArtifacts(await ensureTinyGuest(app));
     case 'debian': {
       const m = await debianModule();
       if (!m.resolveDebianGuest) throw guestErrors.make('GUEST_UNAVAILABLE', 'the debian guest builder exports no resolveDebianGuest');

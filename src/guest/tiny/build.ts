@@ -18,6 +18,8 @@ export type TinyGuest = Readonly<{
   cmdline: string;
   kernelVersion: string;
   dir: string;
+  /** The cached .deb files it was built from, so a changed init script can be rebuilt offline. */
+  debs?: { kernel: string; busybox: string };
 }>;
 
 /** Bumped when the initramfs layout changes, so old builds are not reused. */
@@ -26,7 +28,9 @@ const LAYOUT = 1;
 export const TINY_CMDLINE = 'console=ttyS0,115200 bootmedic.after=poweroff';
 
 const ModulesSchema = z.object({ comment: z.string(), modules: z.array(z.string().regex(/^kernel\/[\w/.-]+\.ko$/)).min(1) }).strict();
-const ManifestSchema = z.object({ kernel: z.string(), initrd: z.string(), cmdline: z.string(), kernelVersion: z.string(), dir: z.string() }).strict();
+const ManifestSchema = z
+  .object({ kernel: z.string(), initrd: z.string(), cmdline: z.string(), kernelVersion: z.string(), dir: z.string(), debs: z.object({ kernel: z.string(), busybox: z.string() }).strict().optional() })
+  .strict();
 
 function dataFile(name: string): Buffer {
   return readFileSync(new URL(`./${name}`, import.meta.url));
@@ -44,7 +48,7 @@ export function resolveTinyGuest(app: AppConfig): TinyGuest {
   const current = join(tinyRoot(app), 'current.json');
   try {
     const m = ManifestSchema.parse(JSON.parse(readFileSync(current, 'utf8')));
-    if (existsSync(m.kernel) && existsSync(m.initrd)) return Object.freeze(m);
+    if (existsSync(m.kernel) && existsSync(m.initrd)) return Object.freeze(m) as TinyGuest;
   } catch {
     // fall through: absent or unreadable means not built
   }
@@ -69,16 +73,39 @@ export async function buildTinyGuest(app: AppConfig, opts: { log?: Log; signal?:
   const kernelDeb = await fetchDeb(kernelPkg, debs, log, signal);
   const busyboxDeb = await fetchDeb('busybox-static', debs, log, signal);
 
-  const init = dataFile('init.sh');
-  const modules = ModulesSchema.parse(JSON.parse(dataFile('modules.json').toString('utf8'))).modules;
-  const key = createHash('sha256')
+  return buildFromDebs(app, kernelDeb, busyboxDeb, kernelVersion, log, signal);
+}
+
+/**
+ * The last built tiny guest, rebuilt offline from its cached .deb files when the init
+ * script or module list changed since (so an edited init.sh is never silently stale).
+ */
+export async function ensureTinyGuest(app: AppConfig, opts: { log?: Log; signal?: AbortSignal } = {}): Promise<TinyGuest> {
+  const g = resolveTinyGuest(app);
+  if (g.debs === undefined || !existsSync(g.debs.kernel) || !existsSync(g.debs.busybox)) return g;
+  if (tinyKey(g.debs.kernel, g.debs.busybox) === basename(g.dir)) return g;
+  return buildFromDebs(app, g.debs.kernel, g.debs.busybox, g.kernelVersion, opts.log ?? (() => {}), opts.signal);
+}
+
+function tinyInputs(): { init: Buffer; modules: string[] } {
+  return { init: dataFile('init.sh'), modules: ModulesSchema.parse(JSON.parse(dataFile('modules.json').toString('utf8'))).modules };
+}
+
+function tinyKey(kernelDeb: string, busyboxDeb: string): string {
+  const { init, modules } = tinyInputs();
+  return createHash('sha256')
     .update(JSON.stringify({ LAYOUT, kernel: basename(kernelDeb), busybox: basename(busyboxDeb), modules, cmdline: TINY_CMDLINE }))
     .update(init)
     .digest('hex')
     .slice(0, 16);
+}
+
+async function buildFromDebs(app: AppConfig, kernelDeb: string, busyboxDeb: string, kernelVersion: string, log: Log, signal: AbortSignal | undefined): Promise<TinyGuest> {
+  const { init, modules } = tinyInputs();
+  const key = tinyKey(kernelDeb, busyboxDeb);
   const dir = join(tinyRoot(app), key);
   const manifestPath = join(dir, 'manifest.json');
-  const guest: TinyGuest = Object.freeze({ kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.cpio.gz'), cmdline: TINY_CMDLINE, kernelVersion, dir });
+  const guest: TinyGuest = Object.freeze({ kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.cpio.gz'), cmdline: TINY_CMDLINE, kernelVersion, dir, debs: { kernel: kernelDeb, busybox: busyboxDeb } });
   if (existsSync(manifestPath) && existsSync(guest.kernel) && existsSync(guest.initrd)) {
     log(`tiny guest ${key} already built`);
     writeCurrent(app, guest);
