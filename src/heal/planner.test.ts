@@ -110,4 +110,6 @@ test('changedFields lists what a fingerprint diff says changed', async () => {
   const { changedFields } = await import('./index.ts');
   assert.deepEqual(changedFields({ kernel: 'same', initrd: 'removed', cmdline: 'changed-root', memory: 'same', cpus: 'same', disks: 'same', accel: 'changed' }), ['initrd', 'cmdline', 'accel']);
   assert.deepEqual(changedFields({ kernel: 'missing', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'missing', accel: 'same' }), [], 'a file that is gone is not a configuration change');
+  assert.deepEqual(changedFields({ kernel: 'same', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'content-changed', accel: 'same' }), [], 'changed disk bytes are not configuration');
+  assert.deepEqual(changedFields({ kernel: 'same', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'removed', accel: 'same' }), ['disks']);
 });

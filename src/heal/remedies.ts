@@ -170,11 +170,13 @@ export function fixVector(r: Remedy, ctx: RemedyContext): number[] {
 
 /**
  * The configuration fields a fingerprint diff reports as changed, as RemedyContext['changed']
- * wants them. A file that is merely gone ('missing') is not a configuration change:
- * reverting the configuration would name the same missing file.
+ * wants them. A file that is merely gone ('missing') or a disk whose bytes changed is not a
+ * configuration change: reverting the configuration would name the same file or disk.
+ * Which disks are attached is configuration.
  */
 export function changedFields(diff: { kernel: string; initrd: string; cmdline: string; memory: string; cpus: string; disks: string; accel: string }): RemedyContext['changed'] {
   const out: RemedyContext['changed'][number][] = [];
-  for (const f of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus', 'disks', 'accel'] as const) if (diff[f] !== 'same' && diff[f] !== 'missing') out.push(f);
+  for (const f of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus', 'accel'] as const) if (diff[f] !== 'same' && diff[f] !== 'missing') out.push(f);
+  if (diff.disks === 'removed' || diff.disks === 'added') out.push('disks');
   return out;
 }
