@@ -149,8 +149,16 @@ async function buildFromDebs(app: AppConfig, kernelDeb: string, busyboxDeb: stri
   writeFileSync(join(tmp, 'initrd.cpio.gz'), writeCpioGz(entries));
   copyFileSync(join(kdir, 'boot', `vmlinuz-${kernelVersion}`), join(tmp, 'vmlinuz'));
   writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(guest, null, 2) + '\n');
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  // Another bootmedic may have finished the same build meanwhile: keep the first, never
+  // delete a build a running VM may be using.
+  try {
+    if (existsSync(manifestPath)) throw new Error('already built');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(manifestPath)) throw guestErrors.make('GUEST_UNPACK_FAILED', `cannot move the built tiny guest into ${dir}`);
+  }
   writeCurrent(app, guest);
   log(`tiny guest ${key} built`);
   return guest;
