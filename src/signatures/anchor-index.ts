@@ -28,7 +28,7 @@ function escapeRe(s: string): string {
 }
 
 /** One regex for a set of literals, factored by first character (measurably faster in V8). */
-function literalAlternation(words: string[]): RegExp {
+export function literalAlternation(words: string[]): RegExp {
   const byFirst = new Map<string, string[]>();
   for (const w of new Set(words)) {
     const list = byFirst.get(w[0]!);

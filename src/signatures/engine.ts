@@ -3,15 +3,10 @@ import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
-import { kernelReport, panicTitle } from './kernel-title.ts';
+import { isBootCrashTitle, kernelReport, oopsHeaderRe, panicTitle } from './kernel-title.ts';
 import { messageBody } from './message-body.ts';
 import { decodeStopCode } from './stop-codes.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
-
-function firstHeader(hits: Hit<Entry>[]): Hit<CrashHeader> | undefined {
-  for (const h of hits) if (h.rule.tag === 'header') return { rule: h.rule, order: h.order, groups: h.groups };
-  return undefined;
-}
 
 /** A streaming matcher over one boot's console lines. */
 export interface SignatureEngine {
@@ -84,10 +79,24 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   const index = indexFor(kb, opts.ready === undefined);
   const customReady = opts.ready;
   const endMarkers = kb.kernel.endMarkers;
+  const endFirst = new Set(endMarkers.map((m) => m.charCodeAt(0)));
   const windowLines = kb.kernel.windowLines;
   const before: ConsoleLine[] = []; // ring of the last lines, for the report window
   let beforeAt = 0;
   const linesBefore = kb.kernel.linesBefore;
+  const oopsRe = oopsHeaderRe();
+  const headerRes = new Map(kb.kernel.headers.filter((h) => h.pattern !== undefined).map((h) => [h, new RegExp(h.pattern!)]));
+  const fallback: CrashHeader = { ...kb.kernel.fallback, anchor: '' };
+
+  /** The finest header of the KB whose anchor (and pattern, from there) occurs in the line, else the fallback. */
+  function classify(text: string): CrashHeader {
+    for (const hd of kb.kernel.headers) {
+      const i = text.indexOf(hd.anchor);
+      if (i === -1) continue;
+      if (hd.pattern === undefined || headerRes.get(hd)!.test(text.slice(i, i + 2048))) return hd;
+    }
+    return fallback;
+  }
 
   let phase: BootPhase = 'firmware';
   let ready = false;
@@ -198,16 +207,17 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (p === undefined) return;
     pending = undefined;
     const t = kernelReport(p.window);
-    if (t === undefined) return; // the parser's rules say this header is not a crash
+    if (t === undefined || !isBootCrashTitle(t.title)) return; // the parser's rules say this is not a crash
     let header = p.header;
     let headerLine = p.headerLine;
     if (t.startLine > p.headerLine.no) {
       // Our header was suppressed; the report the parser found starts later in the window.
       const l = p.window.find((w) => w.no === t.startLine);
-      const h = l === undefined ? undefined : firstHeader(index.match(l.text, l.text))?.rule;
-      if (l === undefined || h?.kind === 'panic') return; // panics are reported as they arrive
+      if (l === undefined) return;
+      const h = classify(l.text);
+      if (h.kind === 'panic') return; // panics are reported as they arrive
       headerLine = l;
-      if (h !== undefined) header = h;
+      header = h;
     }
     const evidence = [{ line: headerLine.no, text: headerLine.raw }];
     if (p.endLine !== undefined) evidence.push({ line: p.endLine.no, text: p.endLine.raw });
@@ -222,32 +232,39 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   }
 
   function kernelLine(out: Finding[], line: ConsoleLine, text: string, h: Hit<CrashHeader> | undefined): void {
+    const isEnd = endFirst.has(text.charCodeAt(0)) && endMarkers.some((m) => text.startsWith(m));
     if (pending !== undefined) {
       pending.window.push(line);
-      if (endMarkers.some((m) => text.startsWith(m))) {
+      if (isEnd) {
         pending.endLine = line;
         flushPending(out);
         return;
       }
       if (pending.window.length >= windowLines) flushPending(out);
     }
+    if (isEnd) return; // "---[ end Kernel panic - not syncing: … ]---" closes a report, starts none
     // Firmware and bootloaders print their own "WARNING:" lines: before the kernel runs,
     // only a timestamped line can start a kernel report.
-    if (h === undefined || (line.kernelTs === undefined && RANK[phase] < RANK.kernel && sawPreKernel)) return;
-    if (h.rule.kind === 'panic') {
+    if (line.kernelTs === undefined && RANK[phase] < RANK.kernel && sawPreKernel) return;
+    // Headers at the start of the message are found by the pre-filter; syzkaller also finds
+    // them anywhere in a line (interleaved CPUs, "** N printk messages dropped **", a glued
+    // login prompt), so the parser's header set is checked too.
+    const header = h?.rule ?? (oopsRe.test(text) ? classify(text) : undefined);
+    if (header === undefined) return;
+    if (header.kind === 'panic') {
       flushPending(out);
       // Reported at once (the guest may hang or reset right after); the parser sees only
       // this line, so its corrupted flag would mean nothing here and is not passed on.
       const t = panicTitle(line);
       emit(out, {
-        id: h.rule.id, family: h.rule.family, title: t.title, component: h.rule.component, layer: h.rule.layer,
-        severity: h.rule.severity, phase, stopsBoot: h.rule.stopsBoot, evidence: [{ line: line.no, text: line.raw }],
-        atMs: line.atMs, source: h.rule.source,
+        id: header.id, family: header.family, title: t.title, component: header.component, layer: header.layer,
+        severity: header.severity, phase, stopsBoot: header.stopsBoot, evidence: [{ line: line.no, text: line.raw }],
+        atMs: line.atMs, source: header.source,
       });
     } else if (pending === undefined) {
       // The ring holds the last lines oldest-first from beforeAt once it is full.
       const prior = before.length < linesBefore ? before.slice() : [...before.slice(beforeAt), ...before.slice(0, beforeAt)];
-      pending = { header: h.rule, headerLine: line, window: [...prior, line] };
+      pending = { header, headerLine: line, window: [...prior, line] };
     }
   }
 

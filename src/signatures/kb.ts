@@ -82,6 +82,7 @@ const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchem
 const kernelCrashFile = z.object({
   _meta: z.unknown(),
   headers: z.array(headerSchema).min(1),
+  fallback: headerSchema.omit({ anchor: true, pattern: true }),
   endMarkers: z.array(z.string().min(3)),
   windowLines: z.number().int().min(8).max(1000),
   linesBefore: z.number().int().min(0).max(64),
@@ -131,7 +132,7 @@ export function loadKb(dir: URL = new URL('./kb/', import.meta.url)): Kb {
   const markers = load(dir, 'progress.json', progressFile).markers;
   const kernel = load(dir, 'kernel-crash.json', kernelCrashFile);
   const bugchecks = load(dir, 'windows-bugchecks.json', bugcheckFile);
-  checkUnique([...rules.map((r) => r.id), ...kernel.headers.map((h) => h.id)], 'rules');
+  checkUnique([...rules.map((r) => r.id), ...kernel.headers.map((h) => h.id), kernel.fallback.id], 'rules');
   checkUnique(markers.map((m) => m.id), 'progress.json');
   return { rules, markers, kernel, bugchecks };
 }

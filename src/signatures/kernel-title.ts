@@ -3,7 +3,8 @@
 // a report header; when the parser finds no report there (a header the parser's
 // suppressions skip, or a window cut short), a simple title from the header line is used.
 import type { ConsoleLine } from '../console/index.ts';
-import { parseKernelReport } from './kernel-report/index.ts';
+import { linuxRules, parseKernelReport } from './kernel-report/index.ts';
+import { literalAlternation } from './anchor-index.ts';
 
 /** Title, corrupted flag and guilty frame of one kernel crash report. */
 export type KernelTitle = { title: string; corrupted: boolean; frame?: string };
@@ -64,4 +65,24 @@ export function simpleKernelTitle(window: readonly ConsoleLine[], header: Consol
   }
   const base = GPF.test(text) ? 'general protection fault' : normalizeTitle(text.replace(/: 0000 \[#\d{1,4}\].{0,100}$/, ''));
   return frame === undefined ? { title: base, corrupted: false } : { title: `${base} in ${frame}`, corrupted: false, frame };
+}
+
+// syzkaller's title for "Booting the kernel." (a reboot during fuzzing); in a boot log
+// that line is the normal arm64 start, never a crash.
+const NOT_A_BOOT_CRASH = new Set(['unexpected kernel reboot']);
+
+/** True when a parser title is meaningful in a boot log. */
+export function isBootCrashTitle(title: string): boolean {
+  return !NOT_A_BOOT_CRASH.has(title);
+}
+
+let oopsRe: RegExp | undefined;
+/**
+ * One regex for the kernel-report parser's own oops headers (anywhere in a line, as
+ * syzkaller matches them), without syzkaller's userspace headers and without the boot
+ * banner "Booting the kernel.".
+ */
+export function oopsHeaderRe(): RegExp {
+  oopsRe ??= literalAlternation(linuxRules().oopses.filter((o) => !o.userspace && !o.allowBeforeKernel).map((o) => o.header));
+  return oopsRe;
 }

@@ -9,7 +9,7 @@ import { sharedPath, skipWithout } from '../../testkit/shared.ts';
 import { analyzeLog, stopsBoot } from './index.ts';
 import type { Finding, LogAnalysis } from './index.ts';
 
-const CRASH_FAMILIES = new Set(['kernel-panic', 'bug', 'oops', 'warning', 'ubsan', 'kasan', 'kmsan', 'kcsan', 'kfence', 'gpf', 'lockup', 'hung-task', 'rcu-stall']);
+const CRASH_FAMILIES = new Set(['kernel-panic', 'bug', 'oops', 'warning', 'ubsan', 'kasan', 'kmsan', 'kcsan', 'kfence', 'gpf', 'lockup', 'hung-task', 'rcu-stall', 'lockdep']);
 const reached = (r: LogAnalysis, phase: string) => r.findings.some((f) => f.family === 'progress' && f.phase === phase);
 const crashes = (r: LogAnalysis): Finding[] => r.findings.filter((f) => CRASH_FAMILIES.has(f.family));
 
