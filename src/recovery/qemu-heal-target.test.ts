@@ -1,0 +1,87 @@
+// Logic tests of the real HealTarget with recorded tiny-guest boots replayed through a fake
+// hypervisor: last-good recording, what changed, each configuration remedy, a launch error
+// turned into a failed boot, forensic copies and the hand-over report. test/drill.test.ts
+// proves the same target on real QEMU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseVmSpec, resolveAppConfig } from '../config/index.ts';
+import { defaultRemedies, type Remedy } from '../heal/index.ts';
+import { hvErrors, type Hypervisor } from '../hypervisor/index.ts';
+import { openStore } from '../store/index.ts';
+import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
+import { createQemuHealTarget, loadLastGood } from './index.ts';
+
+function hv(script: string[]): Hypervisor & { launched: { memoryMiB: number; append?: string; accel: string }[] } {
+  const launched: { memoryMiB: number; append?: string; accel: string }[] = [];
+  return {
+    launched,
+    probeAccel: async () => ({ accel: 'tcg', reason: 'replay' }),
+    async launch(spec) {
+      launched.push({ memoryMiB: spec.memoryMiB, accel: spec.accel, ...(spec.append !== undefined ? { append: spec.append } : {}) });
+      const name = script[Math.min(launched.length - 1, script.length - 1)]!;
+      if (name === 'missing') throw hvErrors.make('HV_KERNEL_MISSING', 'kernel /nowhere/vmlinuz: no such file');
+      const vm = createReplayVm(loadRecording(name));
+      setImmediate(() => void vm.play());
+      return vm;
+    },
+  };
+}
+const remedy = (id: string): Remedy => defaultRemedies().remedies.find((r) => r.id === id)!;
+
+async function withTarget(script: string[], fn: (t: ReturnType<typeof createQemuHealTarget>, h: ReturnType<typeof hv>, home: string) => Promise<void>) {
+  const home = mkdtempSync(join(tmpdir(), 'bm-rec-'));
+  const store = openStore({ home });
+  try {
+    const h = hv(script);
+    const spec = parseVmSpec({ name: 'vm1', guest: 'tiny', accel: 'tcg', memoryMiB: 256 }, 'test', '/');
+    const t = createQemuHealTarget({ spec, app: resolveAppConfig({ home }), deps: { hypervisor: h, home, store }, simulate: (_s, n) => (n === 2 ? 'bootmedic.fault=x' : undefined) });
+    await fn(t, h, home);
+  } finally {
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test('a ready boot becomes the last good configuration; a changed memory size shows and is reverted', () =>
+  withTarget(['good', 'good'], async (t, h, home) => {
+    assert.equal((await t.boot()).status, 'ready');
+    assert.equal(loadLastGood(home, 'vm1')?.spec['memoryMiB'], 256);
+    await t.apply(remedy('more-memory'), { incidentId: 'i', seq: 1, attempt: 1 });
+    assert.equal(t.spec().memoryMiB, 512);
+    const ctx = await t.context();
+    assert.deepEqual(ctx.changed, ['memory']);
+    assert.equal(ctx.hasLastGood, true);
+    await t.apply(remedy('revert-config'), { incidentId: 'i', seq: 2, attempt: 1 });
+    assert.equal(t.spec().memoryMiB, 256);
+    assert.deepEqual((await t.context()).changed, []);
+    // The simulated guest defect is added at launch only (boot 2), never to the configuration.
+    await t.boot();
+    assert.equal(h.launched[1]!.append, 'bootmedic.fault=x');
+    assert.equal(t.spec().append, undefined);
+  }));
+
+test('switch-accel and a launch error: QEMU that never started is a failed boot with its error as stderr', () =>
+  withTarget(['missing'], async (t) => {
+    await t.apply(remedy('switch-accel'), { incidentId: 'i', seq: 1, attempt: 1 });
+    assert.equal(t.spec().accel, 'tcg');
+    const r = await t.bootAndWait();
+    assert.equal(r.status, 'failed');
+    assert.match(t.lastOutcome()!.qemu.stderr, /HV_KERNEL_MISSING/);
+    assert.equal(r.evidence?.phase, 'none');
+    assert.equal((await t.context()).lastVerdict, 'failed');
+  }));
+
+test('a failed boot keeps forensic copies and a hand-over report', () =>
+  withTarget(['panic'], async (t, _h, home) => {
+    const r = await t.bootAndWait();
+    assert.equal(r.status, 'failed');
+    const dir = await t.snapshotForForensics({ incidentId: 'inc1', seq: 1 });
+    assert.ok(existsSync(join(dir, 'vm.json')) && existsSync(join(dir, 'console.log')));
+    await t.handOver({ incidentId: 'inc1', vm: 'vm1', reason: 'no applicable remedy left', diagnosis: { causes: [], explanation: { summary: 'a kernel bug' } } as never, posterior: [{ cause: 'guest-kernel-bug', probability: 0.9 }], steps: [], forensicSnapshots: [dir] });
+    const md = readFileSync(join(home, 'incidents', 'inc1', 'hand-over.md'), 'utf8');
+    assert.ok(md.includes('guest-kernel-bug: 90.0%') && md.includes(dir));
+    await assert.rejects(t.apply(remedy('revert-config'), { incidentId: 'inc1', seq: 2, attempt: 1 }), /RECOVERY_NO_LAST_GOOD|no recorded good boot/);
+  }));
