@@ -17,3 +17,14 @@ for (const fault of loadCatalogue().filter((f) => f.guests.includes('tiny'))) {
     assert.equal(d.causes[0]?.cause, fault.cause, `${fault.name}: ${d.causes.slice(0, 3).map((c) => `${c.cause} ${c.probability.toFixed(3)}`).join(', ')} — ${d.explanation.summary}`);
   });
 }
+
+// A drill may treat a misbehaviour switch as a defect inside the guest, outside the
+// fingerprinted configuration (src/drill/scenarios.yaml, kind: guest): nothing changed.
+for (const fault of loadCatalogue().filter((f) => f.guests.includes('tiny') && f.injection.kind === 'cmdline')) {
+  test(`recorded tiny fault ${fault.name} with no visible configuration change is still ${fault.cause}`, { skip: isRecorded(fault.name) && isRecorded('good') ? false : 'not recorded' }, () => {
+    const ev = recordedEvidence(fault.name);
+    const same = { kernel: 'same', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'same', accel: 'same', details: [] } as const;
+    const d = diagnose({ ...ev, changes: { ...same, details: [] } });
+    assert.equal(d.causes[0]?.cause, fault.cause, `${fault.name}: ${d.causes.slice(0, 3).map((c) => `${c.cause} ${c.probability.toFixed(3)}`).join(', ')}`);
+  });
+}
