@@ -166,6 +166,7 @@ async function buildFromDebs(app: AppConfig, kernelDeb: string, busyboxDeb: stri
 
 function writeCurrent(app: AppConfig, g: TinyGuest): void {
   const p = join(tinyRoot(app), 'current.json');
-  writeFileSync(`${p}.tmp`, JSON.stringify(g, null, 2) + '\n');
-  renameSync(`${p}.tmp`, p);
+  const tmp = `${p}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(g, null, 2) + '\n');
+  renameSync(tmp, p);
 }

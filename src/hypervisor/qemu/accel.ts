@@ -41,8 +41,9 @@ export async function probeAccel(app: AppConfig, launch: Launch, opts: ProbeOpti
   }
   const save = (v: AccelVerdict): AccelVerdict => {
     mkdirSync(app.cache, { recursive: true });
-    writeFileSync(`${cachePath}.tmp`, JSON.stringify({ ...v, atMs: Date.now() }) + '\n');
-    renameSync(`${cachePath}.tmp`, cachePath);
+    const tmp = `${cachePath}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ ...v, atMs: Date.now() }) + '\n');
+    renameSync(tmp, cachePath);
     return v;
   };
   const dev = opts.kvmDevice ?? '/dev/kvm';
