@@ -232,6 +232,39 @@ describe('faults in the partition table', () => {
   });
 });
 
+describe('a BIOS-booting disk', () => {
+  let bios: TestImage;
+  before(() => {
+    bios = buildTestImage({ biosBoot: true, espMiB: 34, rootMiB: 8 });
+  });
+  after(() => {
+    if (bios !== undefined) rmSync(bios.dir, { recursive: true, force: true });
+  });
+  it('inspects ok without a UEFI loader; wiped boot code → bios.boot-code; repairs copy it from the golden image', () => {
+    assert.deepEqual(problems(bios.path), []);
+    const p = join(bios.dir, 'broken.img');
+    copyFileSync(bios.path, p);
+    poke(p, 0, Buffer.alloc(440));
+    assert.deepEqual(problems(p), ['bios.boot-code']);
+    const r = repairImage(p, { from: bios.path });
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['restore-bios-boot']);
+    assert.equal(hash(p, 0, 512), hash(bios.path, 0, 512));
+    cleanupSnapshots(r);
+  });
+  it('LBA 0–33 wiped (the corpus gpt-primary-and-mbr-wiped fault): rewrite-gpt takes the boot code from the golden image', () => {
+    const p = join(bios.dir, 'wiped.img');
+    copyFileSync(bios.path, p);
+    poke(p, 0, Buffer.alloc(34 * 512));
+    assert.ok(problems(p).includes('partition-table.gpt-primary'));
+    const r = repairImage(p, { from: bios.path });
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['rewrite-gpt']);
+    assert.match(r.repairs[0]!.did.join(), /boot code from the golden image/);
+    cleanupSnapshots(r);
+  });
+});
+
 describe('faults in the root filesystem', () => {
   it('an fstab line for a missing device → fstab.devices; repair adds nofail and keeps the data', () => {
     const p = copy();

@@ -118,8 +118,22 @@ function inspectDisk(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
       if (!isBootmedicError(e)) throw e;
     }
   }
+  checkBiosBoot(disk, f, checks);
   inspectEsp(disk, f, checks);
   inspectRoot(disk, f, checks);
+}
+
+/** A BIOS-booting GPT disk needs GRUB's boot.img code in LBA 0 and its core image in the BIOS boot partition. */
+function checkBiosBoot(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
+  const bb = f.table!.partitions.find((p) => p.typeGuid === PART_TYPE.biosBoot);
+  if (bb === undefined) return;
+  const code = disk.read(0, 440);
+  const core = disk.read(bb.offset, Math.min(bb.size, 512));
+  const problems: string[] = [];
+  if (code.every((b) => b === 0)) problems.push('LBA 0 holds no boot code');
+  if (core.every((b) => b === 0)) problems.push(`BIOS boot partition ${bb.index} is empty (no GRUB core image)`);
+  if (problems.length > 0) checks.problem('bios.boot-code', problems.join('; '), `${REPAIR(f.path)} (copies the boot code and core image from the golden image)`);
+  else checks.ok('bios.boot-code', `boot code in LBA 0${code.includes(Buffer.from('GRUB')) ? ' (GRUB)' : ''}, core image in partition ${bb.index}`);
 }
 
 function inspectEsp(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
@@ -143,7 +157,10 @@ function inspectEsp(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   }
   const fat = f.fat;
   const loader = fat.find('EFI/BOOT/BOOTX64.EFI');
-  if (loader === undefined || loader.isDir || loader.size < 64) {
+  const biosBoot = f.table!.partitions.find((p) => p.typeGuid === PART_TYPE.biosBoot);
+  if (loader === undefined && biosBoot !== undefined) {
+    checks.ok('esp.fallback-loader', `no EFI/BOOT/BOOTX64.EFI: a BIOS-booting disk (BIOS boot partition ${biosBoot.index}); see bios.boot-code`);
+  } else if (loader === undefined || loader.isDir || loader.size < 64) {
     checks.problem('esp.fallback-loader', loader === undefined ? 'EFI/BOOT/BOOTX64.EFI is missing' : `EFI/BOOT/BOOTX64.EFI is only ${loader.size} bytes`, `${REPAIR(f.path)} (restores the whole ESP)`);
   } else {
     const head = fat.readFile('EFI/BOOT/BOOTX64.EFI').subarray(0, 2).toString('latin1');

@@ -5,6 +5,7 @@ import { loadRepairCatalogue, REPAIR_IDS, type RepairId, type RepairSpec } from 
 import type { Precondition, RepairEnv, RepairImpl } from './repair-env.ts';
 import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
 import { restoreDisk } from './repair-disk.ts';
+import { restoreBiosBoot } from './repair-bios.ts';
 import { rewriteGpt } from './repair-gpt.ts';
 import { fixFstab, fsckRoot } from './repair-root.ts';
 import type { InspectReport } from './report.ts';
@@ -19,6 +20,7 @@ const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
   'fix-grub-cfg': fixGrubCfg,
   'fix-fstab': fixFstab,
   'restore-disk': restoreDisk,
+  'restore-bios-boot': restoreBiosBoot,
 };
 
 /** A targeted image repair: its data (causes, cost, the checks it fixes) and its code. */

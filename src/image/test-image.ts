@@ -56,7 +56,7 @@ export function cpioNewc(files: Readonly<Record<string, Buffer | string>>): Buff
 }
 
 /** Builds a test disk in a fresh temp directory: GPT, a FAT32 ESP with GRUB files, an ext4 root with /etc/fstab. */
-export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 | 16 | 32; dir?: string; initrdPayloadMiB?: number; initrdCompression?: 'gzip' | 'zstd' } = {}): TestImage {
+export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 | 16 | 32; dir?: string; initrdPayloadMiB?: number; initrdCompression?: 'gzip' | 'zstd'; biosBoot?: boolean } = {}): TestImage {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'bootmedic-img-'));
   const espMiB = o.espMiB ?? 34;
   const rootMiB = o.rootMiB ?? 12;
@@ -93,7 +93,8 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   const fat = o.fat ?? 32;
   runToolOk('mkfs.fat', ['-F', String(fat), ...(fat === 12 ? [] : ['-s', '1']), '-i', espVolumeId.replace('-', ''), '-n', 'ESP', esp]);
   runToolOk('mmd', ['-i', esp, '::EFI', '::EFI/BOOT', '::EFI/debian']);
-  runToolOk('mcopy', ['-i', esp, join(files, 'BOOTX64.EFI'), '::EFI/BOOT/BOOTX64.EFI']);
+  // A BIOS variant boots GRUB from the MBR and the BIOS boot partition; it has no UEFI loader.
+  if (o.biosBoot !== true) runToolOk('mcopy', ['-i', esp, join(files, 'BOOTX64.EFI'), '::EFI/BOOT/BOOTX64.EFI']);
   runToolOk('mcopy', ['-i', esp, join(files, 'grub.cfg'), `::${grubCfgPath}`]);
   runToolOk('mcopy', ['-i', esp, join(files, 'kernel'), `::${kernelPath}`]);
   runToolOk('mcopy', ['-i', esp, join(files, 'initrd'), `::${initrdPath}`]);
@@ -107,13 +108,21 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   const rootOffset = espOffset + espSize;
   const rootSize = rootMiB * MiB;
   writeFileSync(path, '');
-  runToolOk('truncate', ['-s', String(rootOffset + rootSize + MiB), path]);
-  const script = `label: gpt\nunit: sectors\nstart=2048, size=${espSize / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI"\nstart=${rootOffset / 512}, size=${rootSize / 512}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n`;
+  const biosMiB = o.biosBoot === true ? 1 : 0;
+  runToolOk('truncate', ['-s', String(rootOffset + rootSize + (1 + biosMiB) * MiB), path]);
+  const bios = biosMiB === 0 ? '' : `start=${(rootOffset + rootSize) / 512}, size=${MiB / 512}, type=21686148-6449-6E6F-744E-656564454649, name="BIOS boot"\n`;
+  const script = `label: gpt\nunit: sectors\nstart=2048, size=${espSize / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI"\nstart=${rootOffset / 512}, size=${rootSize / 512}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n${bios}`;
   runToolOk('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', path], { input: script });
   const fd = openSync(path, 'r+');
   try {
     writeSync(fd, readFileSync(esp), 0, espSize, espOffset);
     writeSync(fd, readFileSync(root), 0, rootSize, rootOffset);
+    if (biosMiB > 0) {
+      const code = randomBytes(440);
+      code.write('GRUB ', 0x180, 'latin1');
+      writeSync(fd, code, 0, 440, 0);
+      writeSync(fd, randomBytes(64 * 1024), 0, 64 * 1024, rootOffset + rootSize);
+    }
   } finally {
     closeSync(fd);
   }
