@@ -2,8 +2,8 @@
 // list), GRUB packages (keyed by their names), and the finished image (keyed by every
 // input: the content address in its name). No loop device and no mount is used.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AppConfig } from '../../config/index.ts';
 import { assembleDisk, installBiosGrub, planLayout } from './disk.ts';
 import { debianErrors } from './errors.ts';
@@ -82,6 +82,20 @@ export function requireDebianGuest(app: AppConfig, firmware: DebianFirmware = 'u
   const g = resolveDebianGuest(app, firmware);
   if (g === undefined) throw debianErrors.make('GUEST_DEBIAN_NOT_BUILT', `no Debian ${firmware} image in ${join(app.cache, 'guests')}`, firmware === 'bios' ? { fix: "Run 'bootmedic guest build debian --firmware bios' first." } : {});
   return g;
+}
+
+/**
+ * Built as root (sudo) into a cache that a user owns (CI: the runner built the tiny guest
+ * there first), the image, its manifest and the guests/ folder are given to that user so
+ * that later unprivileged runs can write beside them. The debootstrap tree stays root's:
+ * its ownership is what mkfs.ext4 -d copies into the image.
+ */
+function handOver(image: string, manifest: string): void {
+  if (process.getuid?.() !== 0) return;
+  const guests = dirname(image);
+  const owner = statSync(dirname(guests));
+  if (owner.uid === 0) return;
+  for (const p of [guests, image, manifest]) chownSync(p, owner.uid, owner.gid);
 }
 
 function sha256File(path: string): Promise<string> {
@@ -271,6 +285,7 @@ async function assemble(a: AssembleInput): Promise<DebianGuest> {
   renameSync(disk, a.out);
   writeFileSync(`${a.manifest}.tmp`, `${JSON.stringify({ ...guest, rootfsKey: rootfsKey(recipe), recipe }, null, 2)}\n`);
   renameSync(`${a.manifest}.tmp`, a.manifest);
+  handOver(a.out, a.manifest);
   step(`done in ${guest.buildSeconds} s: ${a.out}`);
   return Object.freeze(guest);
 }
