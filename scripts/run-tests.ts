@@ -17,6 +17,16 @@ if (!skipTypecheck) {
   }
 }
 
+// The real-QEMU tests of the Debian guest (a UEFI boot, image repairs proved by a boot)
+// need its disk image: build it once here, before any test file runs, so no test depends
+// on the order of another. A few minutes the first time, cached after. Where it cannot be
+// built (not root, no debootstrap), those tests skip and say why.
+if (!unitOnly) {
+  process.stdout.write('== guest build debian (cached after the first run)\n');
+  const b = spawnSync(process.execPath, ['bin/bootmedic.js', 'guest', 'build', 'debian'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (b.status !== 0) process.stdout.write(`the Debian guest was not built (exit ${b.status}); its tests will skip\n`);
+}
+
 const patterns = ['src/**/*.test.ts', 'testkit/**/*.test.ts', ...(unitOnly ? [] : ['test/**/*.test.ts'])];
 const files = patterns.flatMap((p) => globSync(p)).sort();
 process.stdout.write(`== ${files.length} test files\n`);
