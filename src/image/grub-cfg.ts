@@ -18,7 +18,17 @@ export type GrubMenuEntry = Readonly<{
 }>;
 
 /** The parse result: entries and syntax problems (never throws). */
-export type GrubConfig = Readonly<{ entries: readonly GrubMenuEntry[]; problems: readonly string[]; defaultEntry: string | undefined; searchUuid: string | undefined }>;
+export type GrubConfig = Readonly<{
+  entries: readonly GrubMenuEntry[];
+  problems: readonly string[];
+  defaultEntry: string | undefined;
+  /** `search --fs-uuid --set=root <uuid>` outside any entry. */
+  searchUuid: string | undefined;
+  /** Files named by `configfile` or `source` outside any entry. */
+  configfiles: readonly string[];
+  /** The value of `set prefix=...`, if the config sets it. */
+  prefix: string | undefined;
+}>;
 
 type Token = { word: string; line: number; quoted: boolean };
 
@@ -103,6 +113,8 @@ export function parseGrubCfg(text: string): GrubConfig {
   let entry: { title: string; line: number; linux: string | undefined; args: string[]; initrds: string[]; searchUuid: string | undefined } | undefined;
   let defaultEntry: string | undefined;
   let topSearch: string | undefined;
+  let prefix: string | undefined;
+  const configfiles: string[] = [];
   for (const cmd of commands) {
     const words = cmd.map((t) => t.word);
     const head = words[0]!;
@@ -142,11 +154,15 @@ export function parseGrubCfg(text: string): GrubConfig {
       defaultEntry = head.slice('set default='.length);
     } else if (head === 'set' && words[1]?.startsWith('default=')) {
       defaultEntry = words[1].slice('default='.length);
+    } else if (head === 'set' && words[1]?.startsWith('prefix=')) {
+      prefix = words[1].slice('prefix='.length);
+    } else if ((head === 'configfile' || head === 'source') && entry === undefined && words[1] !== undefined) {
+      configfiles.push(stripDevice(words[1]));
     }
   }
   for (const open of stack) problems.push(`line ${open.line}: '${open.kind}' block is never closed (unbalanced braces)`);
   if (entry !== undefined) problems.push(`menuentry '${entry.title}' at line ${entry.line} is never closed`);
-  return { entries, problems, defaultEntry, searchUuid: topSearch };
+  return { entries, problems, defaultEntry, searchUuid: topSearch, configfiles, prefix };
 }
 
 /** Writes a minimal grub.cfg booting `kernel` and `initrd` from the ESP with root=UUID=`rootUuid`. */

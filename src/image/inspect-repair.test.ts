@@ -11,7 +11,7 @@ import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { openRegion, writeBytes } from './region.ts';
 import { offeredRepairs, repairImage, resolveRepairNames } from './repair.ts';
-import { buildTestImage, type TestImage } from './test-image.ts';
+import { buildTestImage, fakeGrubEfi, stubConfig, type TestImage } from './test-image.ts';
 import { debugfsCat } from './tools.ts';
 
 let base: TestImage;
@@ -179,6 +179,35 @@ describe('faults on the ESP', () => {
     assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
     assert.match(r.repairs[0]!.did.join(), /regenerated EFI\/debian\/grub.cfg: linux \/EFI\/debian\/vmlinuz-6.1.0-test-amd64/);
     cleanupSnapshots(r);
+  });
+  it('a loader whose embedded config sets a wrong prefix → esp.loader-config; repair restores the ESP', () => {
+    const p = copy();
+    putEspFile(p, 'EFI/BOOT/BOOTX64.EFI', fakeGrubEfi(stubConfig(base.espVolumeId, base.grubCfgPath, 'set prefix=($root)/EFI/debian\n')));
+    const { report } = inspectImage(p);
+    assert.deepEqual(report.checks.filter((c) => c.status === 'problem').map((c) => c.name), ['esp.loader-config']);
+    assert.match(report.checks.find((c) => c.name === 'esp.loader-config')!.evidence, /prefix=\(\$root\)\/EFI\/debian, but \/EFI\/debian\/x86_64-efi/);
+    const r = repairImage(p, { from: base.path });
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['restore-esp']);
+    cleanupSnapshots(r);
+  });
+  it('an ESP whose volume id changed → the loader and fstab cannot find it; restore-esp brings the id back', () => {
+    const p = copy();
+    poke(p, base.espOffset + 0x43, Buffer.from([0x11, 0x22, 0x33, 0x44])); // FAT32 BS_VolID
+    const names = problems(p);
+    assert.ok(names.includes('esp.loader-config') && names.includes('fstab.devices'), names.join());
+    const r = repairImage(p, { from: base.path });
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.deepEqual(r.repairs.map((a) => a.id), ['restore-esp']);
+    cleanupSnapshots(r);
+  });
+  it('the grub.cfg the loader names is checked, not any grub.cfg', () => {
+    const p = copy();
+    putEspFile(p, 'EFI/BOOT/BOOTX64.EFI', fakeGrubEfi(stubConfig(base.espVolumeId, '/EFI/other/grub.cfg')));
+    const { report } = inspectImage(p);
+    const c = report.checks.find((x) => x.name === 'esp.grub-cfg')!;
+    assert.equal(c.status, 'problem');
+    assert.match(c.evidence, /EFI\/other\/grub.cfg, the file BOOTX64.EFI loads/);
   });
   it('a missing fallback loader → esp.fallback-loader', () => {
     const p = copy();

@@ -5,6 +5,7 @@ import { looksLikeExt4, parseFstab, readExt4Superblock, type Ext4Superblock, typ
 import { openFat, type FatFs } from './fat.ts';
 import { PART_TYPE, readPartitionTable, type GptPartition, type PartitionTable } from './gpt.ts';
 import { parseGrubCfg, type GrubConfig } from './grub-cfg.ts';
+import { memdiskConfig } from './grub-memdisk.ts';
 import { inspectInitrd } from './initrd.ts';
 import { kernelImageProblem } from './kernel-image.ts';
 import { openDisk } from './qcow2.ts';
@@ -26,6 +27,8 @@ export type ImageFacts = {
   esp: GptPartition | undefined;
   fat: FatFs | undefined;
   grubCfgPath: string | undefined;
+  /** The grub.cfg path the loader's embedded (grub-mkstandalone) config loads, if it has one. */
+  stubConfigPath: string | undefined;
   grub: GrubConfig | undefined;
   /** Kernel and initrd paths that grub.cfg names but the ESP lacks or holds broken. */
   missingFiles: string[];
@@ -69,7 +72,7 @@ export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspecti
   const chain = describeChain(path);
   const facts: ImageFacts = {
     path, format: chain[0]!.format, size: 0, chain, table: undefined, filesystems: [], esp: undefined, fat: undefined,
-    grubCfgPath: undefined, grub: undefined, missingFiles: [], badKernels: [], badInitrds: [], root: undefined, rootSb: undefined,
+    grubCfgPath: undefined, stubConfigPath: undefined, grub: undefined, missingFiles: [], badKernels: [], badInitrds: [], root: undefined, rootSb: undefined,
     fstabText: undefined, fstab: undefined, badFstabLines: [],
   };
   if (!checkContainer(chain, checks)) return { report: checks.report(), facts, reader: undefined, close() {} };
@@ -163,13 +166,19 @@ function inspectEsp(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   } else if (loader === undefined || loader.isDir || loader.size < 64) {
     checks.problem('esp.fallback-loader', loader === undefined ? 'EFI/BOOT/BOOTX64.EFI is missing' : `EFI/BOOT/BOOTX64.EFI is only ${loader.size} bytes`, `${REPAIR(f.path)} (restores the whole ESP)`);
   } else {
-    const head = fat.readFile('EFI/BOOT/BOOTX64.EFI').subarray(0, 2).toString('latin1');
-    if (head === 'MZ') checks.ok('esp.fallback-loader', `EFI/BOOT/BOOTX64.EFI, ${loader.size} bytes, PE image`);
-    else checks.problem('esp.fallback-loader', 'EFI/BOOT/BOOTX64.EFI is not a PE image (no MZ header)', `${REPAIR(f.path)} (restores the whole ESP)`);
+    const efi = fat.readFile('EFI/BOOT/BOOTX64.EFI');
+    if (efi.toString('latin1', 0, 2) === 'MZ') {
+      checks.ok('esp.fallback-loader', `EFI/BOOT/BOOTX64.EFI, ${loader.size} bytes, PE image`);
+      checkLoaderConfig(efi, fat, f, checks);
+    } else {
+      checks.problem('esp.fallback-loader', 'EFI/BOOT/BOOTX64.EFI is not a PE image (no MZ header)', `${REPAIR(f.path)} (restores the whole ESP)`);
+    }
   }
-  const cfgEntry = GRUB_CFG_CANDIDATES.map((c) => fat.find(c)).find((e) => e !== undefined && !e.isDir) ?? fat.list().find((e) => !e.isDir && e.name.toLowerCase() === 'grub.cfg');
+  // The loader's own config decides which grub.cfg is read; without one, the usual places.
+  const candidates = f.stubConfigPath !== undefined ? [f.stubConfigPath] : GRUB_CFG_CANDIDATES;
+  const cfgEntry = candidates.map((c) => fat.find(c)).find((e) => e !== undefined && !e.isDir) ?? (f.stubConfigPath === undefined ? fat.list().find((e) => !e.isDir && e.name.toLowerCase() === 'grub.cfg') : undefined);
   if (cfgEntry === undefined) {
-    checks.problem('esp.grub-cfg', `no grub.cfg on the ESP (looked for ${GRUB_CFG_CANDIDATES.join(', ')})`, REPAIR(f.path));
+    checks.problem('esp.grub-cfg', `no grub.cfg on the ESP (looked for ${candidates.join(', ')}${f.stubConfigPath !== undefined ? ', the file BOOTX64.EFI loads' : ''})`, REPAIR(f.path));
     return;
   }
   f.grubCfgPath = cfgEntry.path;
@@ -185,6 +194,30 @@ function inspectEsp(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   }
   checks.ok('grub-cfg.entries', bootable.map((e) => `'${e.title}': linux ${e.linux} ${e.args.join(' ')}; initrd ${e.initrds.join(' ') || '(none)'}`).join(' | '));
   checkBootFiles(f, fat, bootable, checks);
+}
+
+/**
+ * Cross-checks the config grub-mkstandalone embedded in BOOTX64.EFI: the filesystem it
+ * searches for must exist, and a `set prefix` must point at a directory holding the GRUB
+ * modules (the corpus grub-wrong-prefix-module-not-found fault).
+ */
+function checkLoaderConfig(efi: Buffer, fat: FatFs, f: ImageFacts, checks: CheckList): void {
+  const stub = memdiskConfig(efi);
+  if (stub === undefined) return;
+  const c = parseGrubCfg(stub);
+  const issues: string[] = [...c.problems];
+  const onEsp = c.searchUuid === undefined || c.searchUuid.toLowerCase() === fat.volumeId.toLowerCase();
+  if (c.searchUuid !== undefined && !f.filesystems.some((x) => x.uuid.toLowerCase() === c.searchUuid!.toLowerCase())) {
+    issues.push(`it searches for filesystem ${c.searchUuid}, which is not on this disk (the ESP is ${fat.volumeId})`);
+  }
+  if (onEsp && c.configfiles[0] !== undefined) f.stubConfigPath = c.configfiles[0].replace(/^\/+/, '');
+  if (c.prefix !== undefined) {
+    const dir = `${c.prefix.replace(/^\([^)]*\)/, '').replace(/\/+$/, '')}/x86_64-efi`;
+    if (fat.find(dir) === undefined) issues.push(`it sets prefix=${c.prefix}, but ${dir} (GRUB's modules) is not on the ESP`);
+  }
+  const summary = `embedded config: ${stub.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ')}`;
+  if (issues.length > 0) checks.problem('esp.loader-config', `${summary} — ${issues.join('; ')}`, `${REPAIR(f.path)} (restores the whole ESP, loader included)`);
+  else checks.ok('esp.loader-config', summary);
 }
 
 function checkBootFiles(f: ImageFacts, fat: FatFs, entries: GrubConfig['entries'], checks: CheckList): void {

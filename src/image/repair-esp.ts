@@ -8,7 +8,7 @@ import { runToolOk } from './tools.ts';
 export const restoreEsp: RepairImpl = {
   precondition(env) {
     const f = env.target.facts;
-    if (!env.problems.has('esp.filesystem') && !env.problems.has('esp.fallback-loader')) return cannot('the ESP filesystem and fallback loader are fine');
+    if (!['esp.filesystem', 'esp.fallback-loader', 'esp.loader-config'].some((c) => env.problems.has(c))) return cannot('the ESP filesystem and loader are fine');
     if (f.esp === undefined) return cannot('the target has no ESP partition to write into');
     const g = env.golden?.facts;
     if (g?.esp === undefined || g.fat === undefined || env.golden?.reader === undefined) return cannot('needs a golden image with a readable ESP (--from)');
@@ -87,7 +87,7 @@ export const fixGrubCfg: RepairImpl = {
     const fat = f.fat!;
     const rootUuid = f.rootSb!.uuid;
     const g = env.golden?.facts;
-    const path = f.grubCfgPath ?? g?.grubCfgPath ?? 'EFI/debian/grub.cfg';
+    const path = f.grubCfgPath ?? f.stubConfigPath ?? g?.grubCfgPath ?? 'EFI/debian/grub.cfg';
     let text: string | undefined;
     let how = '';
     if (g?.grub !== undefined && g.grubCfgPath !== undefined && g.grub.problems.length === 0 && g.grub.entries.some((e) => e.linux !== undefined)) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { renderGrubCfg } from './grub-cfg.ts';
+import { tarOneFile } from './grub-memdisk.ts';
 import { runToolOk } from './tools.ts';
 
 const MiB = 1024 * 1024;
@@ -27,6 +28,16 @@ export type TestImage = Readonly<{
   kernel: Buffer;
   initrd: Buffer;
 }>;
+
+/** The config grub-mkstandalone embeds in the Debian guest's loader: find the ESP, load its grub.cfg. */
+export function stubConfig(espVolumeId: string, grubCfgPath: string, extra = ''): string {
+  return `insmod part_gpt\ninsmod fat\n${extra}search --no-floppy --fs-uuid --set=root ${espVolumeId}\nconfigfile ${grubCfgPath}\n`;
+}
+
+/** A stand-in grub-mkstandalone binary: "MZ", filler, and a memdisk tar holding `stub` as boot/grub/grub.cfg. */
+export function fakeGrubEfi(stub: string): Buffer {
+  return Buffer.concat([Buffer.from('MZ fake grub '), randomBytes(20_000), tarOneFile('boot/grub/grub.cfg', Buffer.from(stub)), randomBytes(1000)]);
+}
 
 /** A stand-in kernel: random bytes with an x86 boot header whose sizes match the file (boot.rst). */
 export function fakeBzImage(payload: number): Buffer {
@@ -82,7 +93,7 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   symlinkSync('../home/user/data.txt', join(stage, 'etc', 'link-to-data'));
   const files = join(dir, 'files');
   mkdirSync(files, { recursive: true });
-  writeFileSync(join(files, 'BOOTX64.EFI'), Buffer.concat([Buffer.from('MZ fake grub '), randomBytes(20_000)]));
+  writeFileSync(join(files, 'BOOTX64.EFI'), fakeGrubEfi(stubConfig(espVolumeId, grubCfgPath)));
   writeFileSync(join(files, 'kernel'), kernel);
   writeFileSync(join(files, 'initrd'), initrd);
   writeFileSync(join(files, 'grub.cfg'), renderGrubCfg({ title: 'Debian GNU/Linux', kernel: kernelPath, initrd: initrdPath, rootUuid, espUuid: espVolumeId }));
