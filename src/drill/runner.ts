@@ -145,7 +145,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
     result.timeToDetectMs = first.durationMs;
     const events: HealEvent[] = [];
     const h = await healBoot({ target, outcome: first, deps: c.deps, incidents: c.incidents, ...(c.signal ? { signal: c.signal } : {}), onEvent: (e) => events.push(e) });
-    const top = h.diagnosis.causes[0]!;
+    const top = h.diagnosis!.causes[0]!;
     result.topCause = top.cause;
     result.topProbability = top.probability;
     result.top1Correct = (sc.causes as readonly string[]).includes(top.cause);

@@ -9,8 +9,8 @@ import type { QemuHealTarget } from './qemu-heal-target.ts';
 
 export type HealBootInput = Readonly<{
   target: QemuHealTarget;
-  /** The failed or stalled boot that opened the incident. */
-  outcome: BootOutcome;
+  /** The failed or stalled boot that opens the incident; absent to resume the VM's open incident. */
+  outcome?: BootOutcome;
   deps: SupervisorDeps;
   incidents: IncidentStore;
   signal?: AbortSignal;
@@ -18,7 +18,7 @@ export type HealBootInput = Readonly<{
   onEvent?: (e: HealEvent) => void;
 }>;
 
-export type HealBootResult = { result: HealResult; diagnosis: Diagnosis; evidence: Evidence; events: HealEvent[] };
+export type HealBootResult = { result: HealResult; diagnosis?: Diagnosis; evidence?: Evidence; events: HealEvent[] };
 
 /** When a boot's failure was detected (epoch ms): its start plus the time to its verdict. */
 export const detectedAtOf = (o: BootOutcome): number => Date.parse(o.startedAt) + o.durationMs;
@@ -26,8 +26,9 @@ export const detectedAtOf = (o: BootOutcome): number => Date.parse(o.startedAt) 
 /** Diagnoses a failed boot and heals it (or resumes the VM's open incident). */
 export async function healBoot(input: HealBootInput): Promise<HealBootResult> {
   const { target, outcome, deps } = input;
-  const evidence = await target.evidence(outcome);
-  const diagnosis = diagnose(evidence);
+  const vm = target.spec().name;
+  const evidence = outcome === undefined ? undefined : await target.evidence(outcome);
+  const diagnosis = evidence === undefined ? undefined : diagnose(evidence);
   const events: HealEvent[] = [];
   const healer = createHealer({
     incidents: input.incidents,
@@ -35,17 +36,14 @@ export async function healBoot(input: HealBootInput): Promise<HealBootResult> {
     record: async (e) => {
       events.push(e);
       input.onEvent?.(e);
-      await deps.record?.({ type: `heal-${e.type}`, vm: outcome.vm, data: e });
+      await deps.record?.({ type: `heal-${e.type}`, vm, data: e });
     },
   });
   const result = await healer.heal({
-    vm: outcome.vm,
+    vm,
     target,
-    diagnosis,
-    evidence,
-    bootId: outcome.bootId,
-    detectedAt: detectedAtOf(outcome),
+    ...(diagnosis !== undefined && evidence !== undefined && outcome !== undefined ? { diagnosis, evidence, bootId: outcome.bootId, detectedAt: detectedAtOf(outcome) } : {}),
     ...(input.signal !== undefined ? { signal: input.signal } : {}),
   });
-  return { result, diagnosis, evidence, events };
+  return { result, ...(diagnosis !== undefined ? { diagnosis } : {}), ...(evidence !== undefined ? { evidence } : {}), events };
 }

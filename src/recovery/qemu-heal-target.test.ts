@@ -51,6 +51,9 @@ test('a ready boot becomes the last good configuration; a changed memory size sh
     assert.equal(loadLastGood(home, 'vm1')?.spec['memoryMiB'], 256);
     await t.apply(remedy('more-memory'), { incidentId: 'i', seq: 1, attempt: 1 });
     assert.equal(t.spec().memoryMiB, 512);
+    // A restart resumes on the configuration the remedy left, not on the VM file.
+    const again = createQemuHealTarget({ spec: parseVmSpec({ name: 'vm1', guest: 'tiny', accel: 'tcg' }, 'test', '/'), app: resolveAppConfig({ home }), deps: { hypervisor: h, home }, resume: true });
+    assert.equal(again.spec().memoryMiB, 512);
     const ctx = await t.context();
     assert.deepEqual(ctx.changed, ['memory']);
     assert.equal(ctx.hasLastGood, true);

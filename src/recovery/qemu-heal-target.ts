@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
@@ -42,6 +42,12 @@ export type QemuHealTargetOptions = Readonly<{
    * configuration: it is not fingerprinted and no revert removes it.
    */
   simulate?: (spec: VmSpec, bootNo: number) => string | undefined;
+  /**
+   * Start from the configuration the remedies of an earlier process left (kept in
+   * <home>/vms/<vm>/healing.json after every apply), so a resumed incident verifies the
+   * remedy it applied instead of the unhealed configuration.
+   */
+  resume?: boolean;
 }>;
 
 /** A HealTarget over real QEMU, plus what the composition root needs around it. */
@@ -63,8 +69,16 @@ export type QemuHealTarget = HealTarget & {
 /** Builds the real HealTarget for one VM. */
 export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   const { app, deps } = o;
+  const vm = o.spec.name;
+  const healingPath = join(deps.home, 'vms', vm, 'healing.json');
   let spec = o.spec;
-  const vm = spec.name;
+  if (o.resume === true && existsSync(healingPath)) {
+    try {
+      spec = specFrom(JSON.parse(readFileSync(healingPath, 'utf8')) as Record<string, unknown>, `${healingPath}`);
+    } catch {
+      spec = o.spec; // an unreadable file: start from the VM file, as a new incident would
+    }
+  }
   const goldenDir = o.goldenDir ?? join(deps.home, 'vms', vm, 'golden');
   let probed: { accel: 'kvm' | 'tcg'; reason: string } | undefined;
   let last: BootOutcome | undefined;
@@ -82,6 +96,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     const obj = plainSpec(spec);
     change(obj);
     spec = specFrom(obj, `VM ${vm} (${why})`);
+    mkdirSync(dirname(healingPath), { recursive: true });
+    writeFileSync(healingPath, `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
   };
   const golden = (p: string) => join(goldenDir, basename(p));
   const guestFiles = async () => (spec.guest === undefined ? undefined : await resolveGuest(spec.guest, app).catch(() => undefined));

@@ -39,10 +39,24 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
 
 /** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
 async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
-  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print });
+  // An incident left open by an earlier run resumes on the configuration its remedies left.
+  const resume = incidents.findOpen(spec.name) !== undefined;
+  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print, resume });
   const ends: string[] = [];
   const isFailure = (o: BootOutcome) => o.status !== 'ready' && o.cause !== 'guest-shutdown';
-  let out: BootOutcome | undefined = await target.boot(ctx.signal);
+  let out: BootOutcome | undefined;
+  if (resume) {
+    // Finish the open incident first (its last step is verified, not repeated).
+    const h = await healBoot({ target, deps: rt, incidents, signal: ctx.signal, onEvent: printHeal });
+    ends.push(h.result.outcome);
+    if (h.result.outcome !== 'recovered') return ends;
+    const all = (await target.pending()) ?? [];
+    const last = all.at(-1);
+    out = last !== undefined && isFailure(last) && all.length > 1 ? last : undefined;
+    if (out === undefined) return ends;
+  } else {
+    out = await target.boot(ctx.signal);
+  }
   while (out !== undefined && !ctx.signal.aborted) {
     if (isFailure(out)) {
       const h = await healBoot({ target, outcome: out, deps: rt, incidents, signal: ctx.signal, onEvent: printHeal });
