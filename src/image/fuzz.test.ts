@@ -12,6 +12,8 @@ import { looksLikeExt4, readExt4Superblock } from './ext4.ts';
 import { openFat } from './fat.ts';
 import { readPartitionTable } from './gpt.ts';
 import { parseGrubCfg } from './grub-cfg.ts';
+import { memdiskConfig } from './grub-memdisk.ts';
+import { kernelImageProblem } from './kernel-image.ts';
 import { inspectInitrd } from './initrd.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
@@ -58,6 +60,12 @@ function parseAll(disk: DiskReader): number {
         if (e.isDir) continue;
         const data = fat.readFile(e.path);
         if (e.name.endsWith('.cfg')) issues += parseGrubCfg(data.toString('utf8')).problems.length;
+        if (e.name.toUpperCase().endsWith('.EFI')) {
+          const stub = memdiskConfig(data);
+          if (stub === undefined) issues++;
+          else issues += parseGrubCfg(stub).problems.length;
+        }
+        if (e.name.startsWith('vmlinuz') && kernelImageProblem(data) !== undefined) issues++;
         if (e.name.startsWith('initrd') && !inspectInitrd(data).hasInit) issues++;
       }
     } catch (e) {
