@@ -40,7 +40,7 @@ export function literalAlternation(words: string[]): RegExp {
 }
 
 /** Builds the pre-filter for a list of rules, keeping their order (first = most specific). */
-export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
+export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts: { gateAnchors?: readonly string[] } = {}) {
   const start = new Map<number, Entry<R>[]>();
   const token = new Map<number, Entry<R>[]>();
   const any: Entry<R>[] = [];
@@ -59,7 +59,10 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     } else if (rule.at === 'any') any.push(e);
     else end.push(e);
   });
-  const alternation = (es: Entry<R>[]) => (es.length === 0 ? undefined : literalAlternation(es.map((e) => e.anchor)));
+  // `gateAnchors` join the anywhere-alternation so that one scan per line also tells the
+  // caller whether any of them occurs (lastGateHit); the caller confirms which.
+  const gate = opts.gateAnchors ?? [];
+  const alternation = (es: Entry<R>[]) => (es.length + gate.length === 0 ? undefined : literalAlternation([...es.map((e) => e.anchor), ...gate]));
   const anyRe = alternation(any);
   // Last characters of the end anchors: endsWith runs only when the line ends in one.
   const endChars = new Set(end.map((e) => e.anchor.charCodeAt(e.anchor.length - 1)));
@@ -86,7 +89,9 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
     for (const e of list) if (s.startsWith(e.anchor)) confirm(e, s, 0, out);
   }
 
-  return {
+  const state = {
+    /** True when the last match() line's anywhere-scan hit (a gate anchor may occur in it). */
+    lastGateHit: false,
     /**
      * All rules matching a message, in rule order. `text` is the message without console
      * prefixes; `body` is the same without status/ident prefixes ("[FAILED] ", "systemd[1]: ").
@@ -108,7 +113,9 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
         if (list !== undefined) for (const e of list) if (body.startsWith(e.anchor, sp + 1)) confirm(e, body, 0, out);
       }
       const re = kernelMessage ? anyKernelRe : anyRe;
+      state.lastGateHit = false;
       if (re !== undefined && re.test(text)) {
+        state.lastGateHit = gate.length > 0;
         for (const e of kernelMessage ? anyKernel : any) {
           const i = text.indexOf(e.anchor);
           if (i === -1) continue;
@@ -147,6 +154,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[]) {
       return out;
     },
   };
+  return state;
 }
 
 export type AnchorIndex<R extends Anchored> = ReturnType<typeof createAnchorIndex<R>>;

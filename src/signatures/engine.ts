@@ -3,7 +3,7 @@ import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
-import { isBootCrashTitle, kernelReport, oopsHeaderRe, panicTitle } from './kernel-title.ts';
+import { isBootCrashTitle, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
 import { messageBody } from './message-body.ts';
 import { decodeStopCode } from './stop-codes.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
@@ -37,7 +37,8 @@ function compile(kb: Kb, withReady: boolean): Index {
     ...kb.rules.map((r) => ({ ...r, tag: 'rule' as const })),
     ...kb.kernel.headers.map((h) => ({ ...h, tag: 'header' as const, at: 'start' as const, where: 'line' as const })),
   ];
-  return createAnchorIndex<Entry>(entries);
+  // The parser's oops headers ride along in the anywhere-scan (one regex pass per line).
+  return createAnchorIndex<Entry>(entries, { gateAnchors: oopsHeaders() });
 }
 
 function indexFor(kb: Kb, withReady: boolean): Index {
@@ -249,7 +250,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     // Headers at the start of the message are found by the pre-filter; syzkaller also finds
     // them anywhere in a line (interleaved CPUs, "** N printk messages dropped **", a glued
     // login prompt), so the parser's header set is checked too.
-    const header = h?.rule ?? (oopsRe.test(text) ? classify(text) : undefined);
+    const header = h?.rule ?? (index.lastGateHit && oopsRe.test(text) ? classify(text) : undefined);
     if (header === undefined) return;
     if (header.kind === 'panic') {
       flushPending(out);

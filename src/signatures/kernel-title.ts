@@ -76,6 +76,11 @@ export function isBootCrashTitle(title: string): boolean {
   return !NOT_A_BOOT_CRASH.has(title);
 }
 
+/** The kernel-report parser's oops headers that can start a kernel crash in a boot log. */
+export function oopsHeaders(): string[] {
+  return linuxRules().oopses.filter((o) => !o.userspace && !o.allowBeforeKernel).map((o) => o.header);
+}
+
 let oopsRe: RegExp | undefined;
 /**
  * One regex for the kernel-report parser's own oops headers (anywhere in a line, as
@@ -83,6 +88,6 @@ let oopsRe: RegExp | undefined;
  * banner "Booting the kernel.".
  */
 export function oopsHeaderRe(): RegExp {
-  oopsRe ??= literalAlternation(linuxRules().oopses.filter((o) => !o.userspace && !o.allowBeforeKernel).map((o) => o.header));
+  oopsRe ??= literalAlternation(oopsHeaders());
   return oopsRe;
 }
