@@ -1,1 +1,3 @@
 export { sharedDir, sharedPath, skipWithout } from './shared.ts';
+export { createFakeHealTarget } from './fake-heal-target.ts';
+export { recordedEvidence, fingerprintFromArgv, isRecorded } from './recorded-evidence.ts';

@@ -2,3 +2,4 @@ export { openStore } from './store.ts';
 export type { Store } from './store.ts';
 export type { StoredBoot, BootRepo } from './boots.ts';
 export { storeErrors } from './errors.ts';
+export type { IncidentRepo, StoredIncident, StoredStep } from './incidents.ts';

@@ -1,13 +1,15 @@
 import { bootRepo, bootsMigration, type BootRepo } from './boots.ts';
+import { incidentRepo, incidentsMigration, type IncidentRepo } from './incidents.ts';
 import { openSqlite, type Migration } from './sqlite.ts';
 
 // Every repository contributes its migrations here, in version order. Versions are
 // global to the database and never reused.
-const MIGRATIONS: readonly Migration[] = [bootsMigration];
+const MIGRATIONS: readonly Migration[] = [bootsMigration, incidentsMigration];
 
-/** The embedded store: boot history (and, as parts land, incidents and images). */
+/** The embedded store: boot history, and healing incidents with their steps. */
 export type Store = Readonly<{
   boots: BootRepo;
+  incidents: IncidentRepo;
   path: string;
   close(): void;
 }>;
@@ -20,5 +22,5 @@ export type Store = Readonly<{
  */
 export function openStore(opts: { home: string; file?: string }): Store {
   const h = openSqlite(opts.home, MIGRATIONS, opts.file);
-  return Object.freeze({ boots: bootRepo(h.db), path: h.path, close: h.close });
+  return Object.freeze({ boots: bootRepo(h.db), incidents: incidentRepo(h.db), path: h.path, close: h.close });
 }
