@@ -45,7 +45,8 @@ export function isQcow2(head: Buffer): boolean {
 
 /** Decodes a qcow2 header from the first cluster of the file (at least 512 bytes). */
 export function parseQcow2Header(buf: Buffer, fileSize: number, what = 'qcow2'): Qcow2Header {
-  if (buf.length < 72 || !isQcow2(buf)) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: no qcow2 magic`);
+  if (!isQcow2(buf)) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: no qcow2 magic`);
+  if (buf.length < 72 || fileSize < 72) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 header cut short (${Math.min(buf.length, fileSize)} bytes, at least 72 needed)`);
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 version ${version} (only 2 and 3 exist)`);
   const backingOffset = u64(buf, 8, what);
