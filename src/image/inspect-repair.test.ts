@@ -474,6 +474,25 @@ describe('qcow2', () => {
     const info = JSON.parse(spawnSync('qemu-img', ['info', '--output=json', ov], { encoding: 'utf8' }).stdout) as { 'actual-size': number };
     assert.ok(info['actual-size'] < base.rootSize / 2, `overlay grew to ${info['actual-size']} bytes for a one-file fix`);
   });
+  it('fsck inside an overlay: a zeroed superblock is recovered from a backup, the data kept, the base untouched', () => {
+    const b = copy();
+    const ov = join(base.dir, `ov-${++n}.qcow2`);
+    tool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', b, '-F', 'raw', ov]);
+    writeBytes(ov, 'qcow2', base.rootOffset + 1024, Buffer.alloc(1024));
+    const baseHash = hash(b, 0, base.rootOffset + base.rootSize);
+    assert.ok(problems(ov).includes('rootfs.superblock'));
+    const r = repairImage(ov);
+    assert.equal(r.ok, true, JSON.stringify(r.after.checks.filter((c) => c.status === 'problem')));
+    assert.equal(r.repairs[0]!.id, 'fsck-root');
+    assert.ok(r.snapshots.every((s) => s.kind === 'qcow2-internal'));
+    assert.equal(hash(b, 0, base.rootOffset + base.rootSize), baseHash);
+    const region = openRegion(ov, 'qcow2', base.rootOffset, base.rootSize);
+    try {
+      assert.equal(debugfsCat(region.path, 0, '/home/user/data.txt'), 'precious user data\n');
+    } finally {
+      region.dispose();
+    }
+  });
   it('reads a qcow2 → qcow2 → raw chain', () => {
     const mid = join(base.dir, `mid-${++n}.qcow2`);
     const top = join(base.dir, `top-${n}.qcow2`);
