@@ -329,6 +329,20 @@ describe('faults in the root filesystem', () => {
     assert.throws(() => resolveRepairNames(['frobnicate']), (e) => isBootmedicError(e, 'IMAGE_REPAIR_FAILED'));
     cleanupSnapshots(r);
   });
+  it('an unknown vfat option (the corpus fstab-bad-mount-option fault) → fstab.options; repair drops just that option', () => {
+    const p = copy();
+    const fstab = debugfsCat(p, base.rootOffset, '/etc/fstab')!.replace('umask=0077', 'umask=0077,bogusopt');
+    const tmp = join(base.dir, 'fstab.tmp');
+    writeFileSync(tmp, fstab);
+    tool('debugfs', ['-w', '-f', '-', rootDev(p)], `rm /etc/fstab\nwrite ${tmp} /etc/fstab\n`);
+    const { report } = inspectImage(p);
+    assert.deepEqual(report.checks.filter((c) => c.status === 'problem').map((c) => c.name), ['fstab.options']);
+    assert.match(report.checks.find((c) => c.name === 'fstab.options')!.evidence, /\/boot\/efi, vfat\): unknown option bogusopt/);
+    const r = repairImage(p);
+    assert.equal(r.ok, true, JSON.stringify(r.unrepaired));
+    assert.match(debugfsCat(p, base.rootOffset, '/etc/fstab')!, /^UUID=1234-ABCD\t\/boot\/efi\tvfat\tumask=0077\t0\t1$/m);
+    cleanupSnapshots(r);
+  });
   it('a wrong UUID on the / line is pointed at the real root', () => {
     const p = copy();
     const fstab = debugfsCat(p, base.rootOffset, '/etc/fstab')!.replace(`UUID=${base.rootUuid}`, 'UUID=99999999-0000-0000-0000-000000000000');

@@ -3,6 +3,7 @@ import { checkContainer, checkQemuImg, describeChain, type ChainInfo } from './c
 import { sliceReader, type DiskReader } from './disk-reader.ts';
 import { looksLikeExt4, parseFstab, readExt4Superblock, type Ext4Superblock, type FstabLine } from './ext4.ts';
 import { openFat, type FatFs } from './fat.ts';
+import { unknownMountOptions } from './mount-options.ts';
 import { PART_TYPE, readPartitionTable, type GptPartition, type PartitionTable } from './gpt.ts';
 import { parseGrubCfg, type GrubConfig } from './grub-cfg.ts';
 import { memdiskConfig } from './grub-memdisk.ts';
@@ -41,6 +42,8 @@ export type ImageFacts = {
   fstab: FstabLine[] | undefined;
   /** fstab lines whose device matches no filesystem and lack nofail. */
   badFstabLines: FstabLine[];
+  /** fstab lines with mount options their filesystem would reject. */
+  badFstabOptions: FstabLine[];
 };
 
 /** Options of an inspection. */
@@ -73,7 +76,7 @@ export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspecti
   const facts: ImageFacts = {
     path, format: chain[0]!.format, size: 0, chain, table: undefined, filesystems: [], esp: undefined, fat: undefined,
     grubCfgPath: undefined, stubConfigPath: undefined, grub: undefined, missingFiles: [], badKernels: [], badInitrds: [], root: undefined, rootSb: undefined,
-    fstabText: undefined, fstab: undefined, badFstabLines: [],
+    fstabText: undefined, fstab: undefined, badFstabLines: [], badFstabOptions: [],
   };
   if (!checkContainer(chain, checks)) return { report: checks.report(), facts, reader: undefined, close() {} };
   if (facts.format === 'qcow2' && o.qemuImgCheck !== false) checkQemuImg(path, checks);
@@ -325,6 +328,10 @@ function inspectRoot(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   f.fstab = lines;
   if (problems.length > 0) checks.problem('rootfs.fstab', `/etc/fstab: ${problems.join('; ')}`, `bootmedic image repair ${f.path} (comments out malformed lines)`);
   else checks.ok('rootfs.fstab', `/etc/fstab: ${lines.length} entr${lines.length === 1 ? 'y' : 'ies'}`);
+  const badOpts = lines.map((l) => ({ l, bad: unknownMountOptions(l.type, l.options) })).filter((x) => x.bad.length > 0);
+  f.badFstabOptions = badOpts.map((x) => x.l);
+  if (badOpts.length > 0) checks.problem('fstab.options', badOpts.map((x) => `line ${x.l.line} (${x.l.mountpoint}, ${x.l.type}): unknown option${x.bad.length > 1 ? 's' : ''} ${x.bad.join(', ')}`).join('; '), `bootmedic image repair ${f.path} (drops the unknown options)`);
+  else checks.ok('fstab.options', 'every ext4 and vfat mount option is known');
   const unchecked = new Set(['none', 'swap', 'tmpfs', 'proc', 'sysfs']);
   f.badFstabLines = lines.filter((l) => !unchecked.has(l.type) && l.spec.includes('=') && !matchSpec(l.spec, f.filesystems) && !l.options.includes('nofail') && !l.options.includes('noauto'));
   if (f.badFstabLines.length > 0) {

@@ -5,6 +5,7 @@ import { openRegion, withTempFile } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
 import { debugfsCat, lastLines, runTool, withOffset } from './tools.ts';
 import { PART_TYPE } from './gpt.ts';
+import { unknownMountOptions } from './mount-options.ts';
 
 /** The root partition: the one inspection chose, else the first Linux filesystem partition. */
 function rootPartition(env: RepairEnv) {
@@ -43,21 +44,32 @@ export const fsckRoot: RepairImpl = {
   },
 };
 
-/** Rewrites one bad fstab line: the right UUID for / and /boot/efi, else nofail added. */
-function fixLine(l: FstabLine, env: RepairEnv): { text: string; note: string } {
+/** Fixes one fstab line's fields in place: unknown options dropped; a dead device re-pointed (/ and /boot/efi) or made nofail. */
+function fixFields(l: FstabLine, fields: string[], deadDevice: boolean, env: RepairEnv): { comments: string[]; notes: string[] } {
   const f = env.target.facts;
-  const fields = l.text.trim().split(/\s+/);
+  const comments: string[] = [];
+  const notes: string[] = [];
+  while (fields.length < 4) fields.push('defaults');
+  const bad = unknownMountOptions(l.type, l.options);
+  if (bad.length > 0) {
+    const kept = l.options.filter((o) => !bad.includes(o));
+    fields[3] = kept.length > 0 ? kept.join(',') : 'defaults';
+    comments.push(`# bootmedic: dropped unknown mount option(s) ${bad.join(', ')}`);
+    notes.push(`line ${l.line}: ${l.mountpoint} drops unknown option(s) ${bad.join(', ')}`);
+  }
+  if (!deadDevice) return { comments, notes };
   if (l.mountpoint === '/' && f.rootSb !== undefined) {
     fields[0] = `UUID=${f.rootSb.uuid}`;
-    return { text: fields.join('\t'), note: `line ${l.line}: / now mounts UUID=${f.rootSb.uuid} (was ${l.spec})` };
-  }
-  if (l.type === 'vfat' && l.mountpoint === '/boot/efi' && f.fat !== undefined) {
+    notes.push(`line ${l.line}: / now mounts UUID=${f.rootSb.uuid} (was ${l.spec})`);
+  } else if (l.type === 'vfat' && l.mountpoint === '/boot/efi' && f.fat !== undefined) {
     fields[0] = `UUID=${f.fat.volumeId}`;
-    return { text: fields.join('\t'), note: `line ${l.line}: /boot/efi now mounts UUID=${f.fat.volumeId} (was ${l.spec})` };
+    notes.push(`line ${l.line}: /boot/efi now mounts UUID=${f.fat.volumeId} (was ${l.spec})`);
+  } else {
+    fields[3] = `${fields[3]},nofail`;
+    comments.push(`# bootmedic: nofail added, ${l.spec} matched no filesystem`);
+    notes.push(`line ${l.line}: ${l.mountpoint} gets nofail (${l.spec} matches no filesystem)`);
   }
-  while (fields.length < 4) fields.push('defaults');
-  fields[3] = `${fields[3]},nofail`;
-  return { text: `# bootmedic: nofail added, ${l.spec} matched no filesystem\n${fields.join('\t')}`, note: `line ${l.line}: ${l.mountpoint} gets nofail (${l.spec} matches no filesystem)` };
+  return { comments, notes };
 }
 
 /** Fixes or disables (nofail) fstab lines whose device is gone, writing /etc/fstab back with debugfs. */
@@ -65,8 +77,8 @@ export const fixFstab: RepairImpl = {
   precondition(env) {
     const f = env.target.facts;
     if (f.fstabText === undefined || f.fstab === undefined) return cannot('/etc/fstab was not read');
-    if (!env.problems.has('fstab.devices') && !env.problems.has('rootfs.fstab')) return cannot('fstab is fine');
-    return can(`${f.badFstabLines.length} fstab line(s) name a missing device`);
+    if (!['fstab.devices', 'fstab.options', 'rootfs.fstab'].some((c) => env.problems.has(c))) return cannot('fstab is fine');
+    return can(`${f.badFstabLines.length} fstab line(s) name a missing device, ${f.badFstabOptions.length} carry unknown options`);
   },
   run(env) {
     const f = env.target.facts;
@@ -82,10 +94,12 @@ export const fixFstab: RepairImpl = {
         notes.push(`line ${i + 1}: commented out (malformed: '${t}')`);
         return `# bootmedic: malformed, commented out: ${raw}`;
       }
-      if (!f.badFstabLines.some((b) => b.line === l.line) || matchSpec(l.spec, f.filesystems)) return raw;
-      const r = fixLine(l, env);
-      notes.push(r.note);
-      return r.text;
+      const dead = f.badFstabLines.some((b) => b.line === l.line) && !matchSpec(l.spec, f.filesystems);
+      if (!dead && unknownMountOptions(l.type, l.options).length === 0) return raw;
+      const fields = raw.trim().split(/\s+/);
+      const r = fixFields(l, fields, dead, env);
+      notes.push(...r.notes);
+      return [...r.comments, fields.join('\t')].join('\n');
     });
     const text = out.join('\n');
     const region = openRegion(env.disk, env.format, root.offset, root.size);
