@@ -228,7 +228,7 @@ function openSession(
         case 'qmp':
           qmpEvents.push({ event: ev.event, atMs: rel(ev.atMs), data: ev.data });
           appendFileSync(join(runDir, 'qmp.jsonl'), `${JSON.stringify({ event: ev.event, atMs: rel(ev.atMs), data: ev.data })}\n`);
-          if (ev.event === 'GUEST_PANICKED') for (const f of findingsFromQmpPanic(ev.data)) tracker.finding({ ...f, atMs: rel(ev.atMs) });
+          if (ev.event === 'GUEST_PANICKED') for (const f of findingsFromQmpPanic(ev.data)) tracker.finding({ ...f, phase: tracker.phase(), atMs: rel(ev.atMs) });
           tracker.qmp(ev.event, ev.data, rel(ev.atMs));
           break;
         case 'exit':
