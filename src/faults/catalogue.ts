@@ -2,25 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { CAUSE_IDS, type CauseId } from '../diagnose/index.ts';
 import { faultErrors } from './errors.ts';
 
-/** Ground-truth causes a diagnosis can name. */
-export const CAUSES = [
-  'transient',
-  'insufficient-memory',
-  'wrong-cmdline',
-  'initramfs-corrupt',
-  'kernel-missing',
-  'bootloader-config',
-  'rootfs-corrupt',
-  'root-device-missing',
-  'guest-userspace',
-  'guest-kernel-bug',
-  'disk-image-corrupt',
-  'host-resources',
-  'accelerator-fault',
-] as const;
-export type Cause = (typeof CAUSES)[number];
+/** Ground-truth causes a diagnosis can name: diagnose/'s vocabulary, one list for both, so a
+ * drill scores a diagnosis by comparing ids. (faults/ may import diagnose/; not the reverse.) */
+export const CAUSES = CAUSE_IDS;
+export type Cause = CauseId;
 
 const InjectionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cmdline'), append: z.string().min(1) }).strict(),
