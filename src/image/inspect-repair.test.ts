@@ -1,19 +1,16 @@
 // Inspection and repair of the partition table, the ESP and the boot files on built images.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isBootmedicError } from '../core/index.ts';
 import { sliceReader } from './disk-reader.ts';
 import { readExt4File } from './ext4-files.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
-import { openRegion, writeBytes } from './region.ts';
-import { offeredRepairs, repairImage, resolveRepairNames } from './repair.ts';
+import { repairImage } from './repair.ts';
 import { buildTestImage, fakeGrubEfi, stubConfig, type TestImage } from './test-image.ts';
-import { base, cleanupSnapshots, copy, esp, espHash, fresh, hash, poke, problems, putEspFile, rootDev, rootHash, tool, useBaseImage } from './test-kit.ts';
+import { base, cleanupSnapshots, copy, esp, espHash, hash, poke, problems, putEspFile, rootHash, tool, useBaseImage } from './test-kit.ts';
 import { debugfsCat } from './tools.ts';
 
 useBaseImage();
