@@ -7,5 +7,10 @@ if (major < 24) {
   process.stderr.write(`bootmedic: needs Node.js 24 or newer, this is ${process.version}. Run scripts/setup.sh, then use 'npx bootmedic' from the repository.\n`);
   process.exit(64);
 }
+// `bootmedic … | head` closes our stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
