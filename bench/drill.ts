@@ -60,6 +60,7 @@ console.log(`  top-1          ${p(t.top1Accuracy)}   target >= 95%   ${t.top1Acc
 console.log(`  recovery       ${p(t.recoveryRate)} (${t.recovered}/${t.recoverable})   target 100%   ${t.recoveryRate === 1 ? 'met' : 'NOT met'}`);
 console.log(`  hand-over      ${p(t.handOverRate)} (${t.handedOver}/${t.unrecoverable}) of unrecoverable faults ended in a clean hand-over`);
 console.log(`  MTTR           median ${s(t.mttrMedianMs)}, p95 ${s(t.mttrP95Ms)}, max ${s(t.mttrMaxMs)}; clean boot ${s(t.cleanBootMs)}; ratio ${t.mttrOverCleanBoot ?? '-'}x   target <= 1.5x   ${t.mttrOverCleanBoot !== null && t.mttrOverCleanBoot <= 1.5 ? 'met' : 'NOT met'}`);
+console.log(`  MTTR vs the median verification boot to ready (${s(t.readyBootMedianMs)}, same load as the MTTRs): ${t.mttrOverReadyBoot ?? '-'}x`);
 if (t.rtoSeconds !== undefined) console.log(`  RTO ${t.rtoSeconds} s  ${t.rtoMet ? 'met' : 'NOT met'}`);
 const wrong = report.scenarios.filter((r) => !r.ok || r.top1Correct === false);
 for (const r of wrong) console.log(`  ! ${r.index} ${r.name}: ${r.outcome} (expected ${r.expectedOutcome}), diagnosed ${r.topCause ?? '-'} vs ${r.trueCauses.join('+')}${r.error ? `: ${r.error}` : ''}`);

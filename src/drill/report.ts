@@ -21,6 +21,8 @@ function totalsLines(r: DrillReport): string[][] {
     ['MTTR median / p95 / max', `${secs(t.mttrMedianMs)} / ${secs(t.mttrP95Ms)} / ${secs(t.mttrMaxMs)}`],
     ['One clean boot', secs(t.cleanBootMs)],
     ['Median MTTR / clean boot', t.mttrOverCleanBoot === null ? '-' : `${t.mttrOverCleanBoot}×`],
+    ['Median verification boot to ready (the load of the drill itself)', secs(t.readyBootMedianMs)],
+    ['Median MTTR / median verification boot', t.mttrOverReadyBoot === null ? '-' : `${t.mttrOverReadyBoot}×`],
     ...(t.rtoSeconds !== undefined ? [[`RTO ${t.rtoSeconds} s met`, t.rtoMet ? 'yes' : 'no']] : []),
     ['Errors', String(t.errors)],
   ];

@@ -154,6 +154,8 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
     result.outcome = h.result.outcome;
     if (h.result.mttrMs !== undefined) result.mttrMs = h.result.mttrMs;
     if (h.result.fixedBy !== undefined) result.fixedBy = h.result.fixedBy;
+    const proof = target.lastOutcome();
+    if (h.result.outcome === 'recovered' && proof?.status === 'ready') result.readyBootMs = proof.durationMs;
     const ho = target.handOvers()[0];
     if (ho !== undefined) result.handOverReport = ho;
   } catch (e) {

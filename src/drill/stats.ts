@@ -22,6 +22,8 @@ export type ScenarioResult = {
   fixedBy?: string;
   /** Detection to ready. */
   mttrMs?: number;
+  /** QEMU start to ready of the verification boot that proved the fix. */
+  readyBootMs?: number;
   outcome: 'recovered' | 'handed-over' | 'shutdown' | 'suspended' | 'not-detected' | 'error';
   expectedOutcome: 'recovered' | 'handed-over';
   /** The outcome is the one the ground truth expects. */
@@ -49,6 +51,9 @@ export type DrillTotals = {
   mttrMaxMs: number | null;
   cleanBootMs: number;
   mttrOverCleanBoot: number | null;
+  /** Median of the verification boots that reached ready: a clean boot under the drill's own load. */
+  readyBootMedianMs: number | null;
+  mttrOverReadyBoot: number | null;
   rtoSeconds?: number;
   rtoMet?: boolean;
   checkpoint?: string;
@@ -88,6 +93,7 @@ export function computeTotals(rs: readonly ScenarioResult[], cleanBootMs: number
   const unrecoverable = rs.filter((r) => !r.recoverable);
   const mttrs = rs.flatMap((r) => (r.outcome === 'recovered' && r.mttrMs !== undefined ? [r.mttrMs] : [])).sort((a, b) => a - b);
   const median = percentile(mttrs, 50);
+  const readyMedian = percentile(rs.flatMap((r) => (r.readyBootMs !== undefined ? [r.readyBootMs] : [])).sort((a, b) => a - b), 50);
   const t: DrillTotals = {
     scenarios: rs.length,
     detected: detected.length,
@@ -105,6 +111,8 @@ export function computeTotals(rs: readonly ScenarioResult[], cleanBootMs: number
     mttrMaxMs: mttrs.at(-1) ?? null,
     cleanBootMs,
     mttrOverCleanBoot: median === null || cleanBootMs === 0 ? null : Math.round((median / cleanBootMs) * 100) / 100,
+    readyBootMedianMs: readyMedian,
+    mttrOverReadyBoot: median === null || readyMedian === null || readyMedian === 0 ? null : Math.round((median / readyMedian) * 100) / 100,
   };
   if (rtoSeconds !== undefined) {
     t.rtoSeconds = rtoSeconds;
