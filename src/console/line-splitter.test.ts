@@ -146,3 +146,25 @@ test('CRLF split across chunks, and a dirty line among clean ones', () => {
   s.end();
   assert.deepEqual(lines.map((l) => l.raw), ['one', 'two', 'three', 'four']);
 });
+
+test('ASCII blocks (Latin-1 fast path) and UTF-8 blocks decode as one UTF-8 stream would', () => {
+  // A leading byte-order mark is dropped, a later one kept; characters cut between
+  // chunks, invalid bytes and long ASCII runs (several decode blocks) all come out alike.
+  const enc = new TextEncoder();
+  const ascii = 'x'.repeat(70 * 1024);
+  const parts = [new Uint8Array([0xef, 0xbb, 0xbf]), enc.encode(`ok\n${ascii}\nna\u00efve \u2026\n`), new Uint8Array([0xff, 0x41, 0x0a]), enc.encode(`\ufeffmid\n${ascii}\nend \u00e9`)];
+  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    whole.set(p, o);
+    o += p.length;
+  }
+  const expected = new TextDecoder().decode(whole).split('\n');
+  for (const step of [1, 2, 3, 7, 4096, 65537, whole.length]) {
+    const lines: string[] = [];
+    const s = createLineSplitter({ onLine: (l) => lines.push(l.raw), now: () => 0, maxLineBytes: 128 * 1024 });
+    for (let i = 0; i < whole.length; i += step) s.push(whole.subarray(i, i + step));
+    s.end();
+    assert.deepEqual(lines, expected, `chunks of ${step} bytes`);
+  }
+});

@@ -1,3 +1,4 @@
+import { Buffer, isAscii } from 'node:buffer';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixInto } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
@@ -41,6 +42,11 @@ const DEFAULT_MAX_LINE = 64 * 1024;
 // A prompt is short; the partial callback sees at most this much of a long tail, so a
 // byte-at-a-time stream into a long unterminated line stays linear.
 const PARTIAL_WINDOW = 4096;
+// Bytes are decoded in blocks of about this size, cut after a newline: a block of pure
+// ASCII (most of a console) is decoded as Latin-1, a plain copy several times faster
+// than UTF-8 decoding and giving one-byte strings that every later step scans faster;
+// only the blocks with other bytes go through the UTF-8 decoder.
+const BLOCK = 64 * 1024;
 
 /**
  * Creates a streaming line splitter: bytes in (UTF-8, invalid bytes become U+FFFD and
@@ -60,6 +66,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let no = 0;
   let tail = ''; // the unterminated rest, uncleaned
   let discarding = false; // after a cut line, drop text until the next newline
+  let decoderEmpty = true; // the UTF-8 decoder holds no partial character
+  let primed = false; // the decoder has seen the stream's start (its byte-order mark rule)
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
 
   function emit(rawText: string, atMs: number, truncated: boolean): void {
@@ -127,7 +135,31 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
 
   return {
     push(chunk) {
-      feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+      if (typeof chunk === 'string') {
+        feed(chunk);
+        return;
+      }
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      for (let at = 0; at < buf.length; ) {
+        let to = Math.min(at + BLOCK, buf.length);
+        if (to < buf.length) {
+          const nl = buf.lastIndexOf(0x0a, to - 1);
+          if (nl >= at) to = nl + 1;
+        }
+        const block = buf.subarray(at, to);
+        // The decoder may hold the start of a character cut by the previous chunk; it
+        // holds none after a block that ended in an ASCII byte. It also drops a byte-order
+        // mark at the start of the stream only, so it decodes the first text itself.
+        if (decoderEmpty && primed && isAscii(block)) {
+          feed(buf.toString('latin1', at, to));
+        } else {
+          const text = decoder.decode(block, { stream: true });
+          if (text.length > 0) primed = true;
+          feed(text);
+          decoderEmpty = block[block.length - 1]! < 0x80;
+        }
+        at = to;
+      }
     },
     end() {
       feed(decoder.decode());

@@ -1,7 +1,9 @@
+import { createLiteralScan } from './literal-scan.ts';
+
 // The cheap pre-filter: every rule has a literal anchor. Anchors at the start of a
 // message (or of its second word) are found with one Map lookup on four characters;
-// anchors that may sit anywhere share one alternation regex that only says "look
-// closer"; anchors at the end are few and checked with endsWith. Only then does a
+// anchors that may sit anywhere share one literal scan (literal-scan.ts) that only says
+// "look closer"; anchors at the end are few and checked with endsWith. Only then does a
 // rule's own (line-anchored, bounded) pattern run, on a bounded slice of the line.
 
 /** What the index needs from a rule. */
@@ -62,7 +64,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
   // `gateAnchors` join the anywhere-alternation so that one scan per line also tells the
   // caller whether any of them occurs (lastGateHit); the caller confirms which.
   const gate = opts.gateAnchors ?? [];
-  const alternation = (es: Entry<R>[]) => (es.length + gate.length === 0 ? undefined : literalAlternation([...es.map((e) => e.anchor), ...gate]));
+  const alternation = (es: Entry<R>[]) => (es.length + gate.length === 0 ? undefined : createLiteralScan([...es.map((e) => e.anchor), ...gate]));
   const anyRe = alternation(any);
   // Last characters of the end anchors: endsWith runs only when the line ends in one.
   const endChars = new Set(end.map((e) => e.anchor.charCodeAt(e.anchor.length - 1)));
@@ -114,7 +116,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
       }
       const re = kernelMessage ? anyKernelRe : anyRe;
       state.lastGateHit = false;
-      if (re !== undefined && re.test(text)) {
+      if (re !== undefined && re(text)) {
         state.lastGateHit = gate.length > 0;
         for (const e of kernelMessage ? anyKernel : any) {
           const i = text.indexOf(e.anchor);
