@@ -59,3 +59,12 @@ test('broken YAML reports the line', () => {
 test('a missing VM file names the path', () => {
   assert.throws(() => loadVmSpec('/nonexistent/vm.yaml'), (e) => isBootmedicError(e, 'CONFIG_VM_NOT_FOUND') && e.message.includes('/nonexistent/vm.yaml'));
 });
+
+test('requireSignedImages defaults to false, accepts true, and refuses a non-boolean', () => {
+  assert.equal(parseVmSpec({ name: 'x', guest: 'tiny' }, 'v', '/').requireSignedImages, false);
+  assert.equal(parseVmSpec({ name: 'x', guest: 'tiny', requireSignedImages: true }, 'v', '/').requireSignedImages, true);
+  assert.throws(
+    () => parseVmSpec({ name: 'x', guest: 'tiny', requireSignedImages: 'yes' }, 'v', '/'),
+    (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && e.message.includes('requireSignedImages'),
+  );
+});

@@ -72,6 +72,8 @@ export const VmSpecSchema = z
     consoleMaxBytes: z.number().int().min(4096).max(1 << 30).default(8 << 20),
     /** Extra QEMU arguments, one array element per argument (never a shell string). */
     qemuArgs: z.array(z.string()).default([]),
+    /** Refuse to boot any disk that is not a validly signed, non-retired catalogued image (`bootmedic image sign`). */
+    requireSignedImages: z.boolean().default(false),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -3,3 +3,4 @@ export type { Store } from './store.ts';
 export type { StoredBoot, BootRepo } from './boots.ts';
 export { storeErrors } from './errors.ts';
 export type { IncidentRepo, StoredIncident, StoredStep } from './incidents.ts';
+export type { ImageRepo, StoredImage, ImageState, ArtefactDigest, ImageSignature, LastKnownGood } from './images.ts';

@@ -1,15 +1,17 @@
 import { bootRepo, bootsMigration, type BootRepo } from './boots.ts';
 import { incidentRepo, incidentsMigration, type IncidentRepo } from './incidents.ts';
+import { imageRepo, imagesMigration, type ImageRepo } from './images.ts';
 import { openSqlite, type Migration } from './sqlite.ts';
 
 // Every repository contributes its migrations here, in version order. Versions are
 // global to the database and never reused.
-const MIGRATIONS: readonly Migration[] = [bootsMigration, incidentsMigration];
+const MIGRATIONS: readonly Migration[] = [bootsMigration, incidentsMigration, imagesMigration];
 
-/** The embedded store: boot history, and healing incidents with their steps. */
+/** The embedded store: boot history, healing incidents with their steps, and the image catalogue. */
 export type Store = Readonly<{
   boots: BootRepo;
   incidents: IncidentRepo;
+  images: ImageRepo;
   path: string;
   close(): void;
 }>;
@@ -22,5 +24,5 @@ export type Store = Readonly<{
  */
 export function openStore(opts: { home: string; file?: string }): Store {
   const h = openSqlite(opts.home, MIGRATIONS, opts.file);
-  return Object.freeze({ boots: bootRepo(h.db), incidents: incidentRepo(h.db), path: h.path, close: h.close });
+  return Object.freeze({ boots: bootRepo(h.db), incidents: incidentRepo(h.db), images: imageRepo(h.db), path: h.path, close: h.close });
 }
