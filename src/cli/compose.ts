@@ -1,5 +1,6 @@
 // The composition root's wiring, shared by the commands that boot VMs: one hypervisor,
 // one store, one ledger, closed in reverse order.
+import { withImagePolicy } from '../catalogue/index.ts';
 import { ensureHome, type AppConfig } from '../config/index.ts';
 import { createQemuHypervisor } from '../hypervisor/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -13,12 +14,17 @@ export async function openRuntime(app: AppConfig): Promise<Runtime> {
   ensureHome(app);
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home });
-  const hypervisor = createQemuHypervisor(app);
+  // Refuses unsigned/altered/retired disks of VMs that require signed images; notes last-known-good.
+  const hypervisor = withImagePolicy(createQemuHypervisor(app), store, app.home);
   return {
     hypervisor,
     home: app.home,
     store,
-    record: (entry) => ledger.append(entry),
+    record: async (entry) => {
+      const out = await ledger.append(entry);
+      hypervisor.noteRecord(entry);
+      return out;
+    },
     async close() {
       await ledger.close();
       store.close();
