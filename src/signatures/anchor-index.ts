@@ -91,6 +91,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
     for (const e of list) if (s.startsWith(e.anchor)) confirm(e, s, 0, out);
   }
 
+  const scratch: Hit<R>[] = [];
   const state = {
     /** True when the last match() line's anywhere-scan hit (a gate anchor may occur in it). */
     lastGateHit: false,
@@ -102,8 +103,9 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
      * frozen array: read the result, do not modify it.
      */
     match(text: string, body: string, kernelMessage = false): Hit<R>[] {
-      // Most lines match nothing: the result is allocated only on a hit (NONE otherwise).
-      const out: Hit<R>[] = [];
+      // Most lines match nothing: hits gather in a reused scratch array, and a result is
+      // allocated only on a hit (NONE otherwise).
+      const out = scratch;
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
       // Second word: "<device>: UNEXPECTED INCONSISTENCY", "Warning: dracut-initqueue: ...".
@@ -140,8 +142,10 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
         }
       }
       if (out.length === 0) return NONE as unknown as Hit<R>[];
-      if (out.length > 1) out.sort((a, b) => a.order - b.order);
-      return out;
+      const result = out.slice();
+      out.length = 0;
+      if (result.length > 1) result.sort((a, b) => a.order - b.order);
+      return result;
     },
     /** Rules that apply to an unterminated tail (prompts), in rule order. */
     matchPartial(text: string): Hit<R>[] {

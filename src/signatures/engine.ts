@@ -10,7 +10,7 @@ import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher 
 
 /** A streaming matcher over one boot's console lines. */
 export interface SignatureEngine {
-  /** Findings completed by this line (streaming). */
+  /** Findings completed by this line (streaming); read-only (a shared empty array when none). */
   push(line: ConsoleLine): Finding[];
   /** Prompt detection on the unterminated tail (the same prompt is reported once). */
   partial(text: string, atMs: number): Finding[];
@@ -23,6 +23,8 @@ const PHASE_COMPONENT: Readonly<Record<BootPhase, Component>> = { firmware: 'fir
 const PHASE_LAYER: Readonly<Record<BootPhase, Layer>> = { firmware: 'image/bootloader', bootloader: 'image/bootloader', kernel: 'guest-kernel', initramfs: 'guest-userspace', init: 'guest-userspace', ready: 'guest-userspace' };
 // A rule that floods (a login loop, a repeated I/O error) is reported this many times per boot.
 const MAX_PER_RULE = 5;
+// push() on a line without findings (nearly all of them) returns this one frozen array.
+const NO_FINDINGS: readonly never[] = Object.freeze([]);
 
 type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: ConsoleLine[]; endLine?: ConsoleLine };
 
@@ -110,6 +112,15 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let sawPreKernel = false; // a firmware or bootloader marker was seen
   let perRule = new Map<string, number>();
   let prompts = new Set<string>();
+
+  const acc: Finding[] = [];
+  /** The findings gathered in `acc` as a new array (the shared frozen NO_FINDINGS when none), leaving `acc` empty. */
+  function taken(a: Finding[]): Finding[] {
+    if (a.length === 0) return NO_FINDINGS as unknown as Finding[];
+    const r = a.slice();
+    a.length = 0;
+    return r;
+  }
 
   function emit(out: Finding[], f: Finding): void {
     if (f.severity !== 'info') {
@@ -271,12 +282,13 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
 
   return {
     push(line) {
-      const out: Finding[] = [];
       lastNo = line.no;
       const text = line.text;
-      if (text.length === 0) return out;
+      if (text.length === 0) return NO_FINDINGS as unknown as Finding[];
       lastLine = line;
-      if (held !== undefined && feedHeld(out, line)) return out;
+      // Findings gather in a reused array; most lines have none and allocate nothing here.
+      const out = acc;
+      if (held !== undefined && feedHeld(out, line)) return taken(out);
       // A line that starts with a glued login prompt has no timestamp of its own.
       const body = messageBody(text, line.kernelTs === undefined);
       // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
@@ -300,7 +312,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
         else before[beforeAt] = line;
         beforeAt = (beforeAt + 1) % linesBefore;
       }
-      return out;
+      return taken(out);
     },
     partial(text, atMs) {
       const out: Finding[] = [];

@@ -27,12 +27,16 @@ export function messageBody(text: string, mayBeGlued = true): string {
   // A kernel message glued to a login prompt ("vm login: [   25.1] Kernel panic ..."):
   // the prompt had no newline, so the kernel's line continues it.
   // lastIndexOf from a small index scans at most that many characters, whatever the line.
-  const g = mayBeGlued ? s.lastIndexOf(' login: ', 63) : -1;
+  const g0 = mayBeGlued ? s.indexOf('login: ') : -1;
+  const g = g0 !== -1 && g0 < 65 ? s.lastIndexOf(' login: ', 63) : -1;
   if (g > 0 && g < 64) {
     const m = GLUED.exec(s.slice(g + 8, g + 48));
     if (m !== null) s = s.slice(g + 8 + m[0].length);
   }
-  const b = s.lastIndexOf(']: ', 63);
+  // The forward indexOf is native and fast (']' is rare); the backward search that decides
+  // runs only when there is an occurrence early enough.
+  const f = s.indexOf(']: ');
+  const b = f !== -1 && f < 64 ? s.lastIndexOf(']: ', 63) : -1;
   if (b > 1 && b < 64) {
     const m = IDENT.exec(s.slice(0, 80));
     if (m !== null) s = s.slice(m[0].length);
