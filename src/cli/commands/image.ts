@@ -4,8 +4,9 @@ import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { usageError } from '../usage-error.ts';
+import { CATALOGUE_USAGE, runCatalogueCommand } from './image-catalogue.ts';
 
-const USAGE = 'bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--json]';
+const USAGE = `bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--json] | ${CATALOGUE_USAGE}`;
 
 function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
   const width = Math.max(...r.checks.map((c) => c.name.length));
@@ -49,7 +50,7 @@ async function repair(argv: string[], ctx: CommandContext): Promise<number> {
 
 export const command: Command = {
   name: 'image',
-  summary: 'Inspect disk images and repair what is broken while keeping the data.',
+  summary: 'Inspect and repair disk images; catalogue, boot-test, promote, sign and retire them.',
   usage: USAGE,
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
@@ -58,14 +59,11 @@ export const command: Command = {
         return inspect(rest, ctx);
       case 'repair':
         return repair(rest, ctx);
-      case 'add':
-      case 'list':
-      case 'promote':
-      case 'retire':
-        ctx.stderr.write(`bootmedic: 'image ${sub}' (the image catalogue) is not built yet\n`);
-        return EXIT.unavailable;
-      default:
+      default: {
+        const done = sub === undefined ? undefined : await runCatalogueCommand(sub, rest, ctx);
+        if (done !== undefined) return done;
         return usageError(sub === undefined ? 'image needs a subcommand' : `unknown image subcommand '${sub}'`, USAGE);
+      }
     }
   },
 };
