@@ -7,7 +7,7 @@ import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from '../hypervisor/index.ts';
-import { repairImage, resolveRepairNames } from '../image/index.ts';
+import { offeredRepairs, repairImage, resolveRepairNames } from '../image/index.ts';
 import { imageKeyOf, superviseVm, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
@@ -187,6 +187,18 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     for (const d of qcow2Disks()) hasSnapshot &&= await listSnapshots(d).then((s) => s.some((x) => x.name === LAST_GOOD_SNAPSHOT), () => false);
     const guest = await guestFiles();
     const hasGolden = (guest?.kernel !== undefined && guest.initrd !== undefined) || spec.disks.some((d) => existsSync(golden(d.path))) || [spec.kernel, spec.initrd].some((p) => p !== undefined && p !== 'none' && existsSync(golden(p)));
+    // Image repairs are offered only for a disk that holds the guest's system (boot from disk);
+    // an unreadable image offers none (a restore or rollback is then the way back).
+    const bootFromDisk = spec.kernel === undefined && spec.guest !== 'tiny' && spec.disks.length > 0;
+    const disk0 = spec.disks[0]?.path;
+    let imageRepairs: string[] = [];
+    if (bootFromDisk && disk0 !== undefined) {
+      try {
+        imageRepairs = offeredRepairs(disk0, { from: existsSync(golden(disk0)) ? golden(disk0) : undefined });
+      } catch {
+        imageRepairs = [];
+      }
+    }
     const good = deps.store?.boots.goodBoots({ vm }) ?? [];
     const kin = good.length > 0 || o.learnFrom === undefined ? good : (deps.store?.boots.goodBoots({ vm: o.learnFrom }) ?? []);
     const secs = kin.map((b) => b.durationMs / 1000).sort((a, b) => a - b);
@@ -197,11 +209,11 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
       hasLastGood: lg !== undefined,
       changed,
       hasDisk: spec.disks.length > 0,
-      bootFromDisk: spec.kernel === undefined && spec.guest !== 'tiny' && spec.disks.length > 0,
+      bootFromDisk,
       hasSnapshot,
       hasGolden,
       hasPreviousKernel: o.previousKernel !== undefined && existsSync(o.previousKernel) && spec.kernel !== o.previousKernel,
-      imageRepairs: [],
+      imageRepairs,
       cleanBootSeconds: secs.length > 0 ? secs[Math.floor(secs.length / 2)]! : 30,
       ...(last !== undefined && last.status !== 'ready' ? { lastVerdict: last.status } : {}),
     };
