@@ -11,6 +11,7 @@ import { offeredRepairs, repairImage, resolveRepairNames } from '../image/index.
 import { imageKeyOf, superviseVm, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
+import { keepForensics, writeHandOver } from './forensics.ts';
 import { fingerprintSpec, loadLastGood, plainSpec, saveLastGood, specFrom, withAppend } from './vm-config.ts';
 
 // The real HealTarget: remedies act on the VM's configuration (a VmSpec this target owns
@@ -290,43 +291,10 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     if (!r.ok && r.repairs.length === 0) throw recoveryErrors.make('RECOVERY_UNSUPPORTED', `repair ${name} of ${disk} did nothing: ${r.unrepaired.map((u) => `${u.check}: ${u.reasons.join('; ')}`).join(', ') || 'no problem it addresses'}`);
   }
 
-  async function snapshotForForensics(step: { incidentId: string; seq: number }): Promise<string> {
-    const dir = join(deps.home, 'forensics', step.incidentId, `step-${step.seq}`);
-    mkdirSync(dir, { recursive: true });
-    // Copies, not internal snapshots: a header too damaged for qemu-img is still kept byte for byte.
-    for (const d of spec.disks) if (existsSync(d.path)) copyFileSync(d.path, join(dir, basename(d.path)));
-    for (const f of [spec.kernel, spec.initrd]) if (f !== undefined && f !== 'none' && existsSync(f)) copyFileSync(f, join(dir, basename(f)));
-    writeFileSync(join(dir, 'vm.json'), `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
-    if (last?.consoleLog && existsSync(last.consoleLog)) copyFileSync(last.consoleLog, join(dir, 'console.log'));
-    return dir;
-  }
-
-  async function handOver(report: HandOverReport): Promise<void> {
-    const dir = join(deps.home, 'incidents', report.incidentId);
-    mkdirSync(dir, { recursive: true });
-    const md = [
-      `# Incident ${report.incidentId}: ${report.vm} handed over`,
-      '',
-      `Reason: ${report.reason}`,
-      '',
-      `Diagnosis: ${report.diagnosis.explanation.summary}`,
-      '',
-      '## Posterior after the remedies tried',
-      ...report.posterior.slice(0, 5).map((c) => `- ${c.cause}: ${(c.probability * 100).toFixed(1)}%`),
-      '',
-      '## Steps',
-      ...(report.steps.length > 0 ? report.steps.map((s) => `- ${s.seq}. ${s.remedy}: ${s.outcome}`) : ['- none (no remedy was likely enough to help)']),
-      '',
-      '## Forensic copies',
-      ...(report.forensicSnapshots.length > 0 ? report.forensicSnapshots.map((f) => `- ${f}`) : ['- none (no destructive step ran)']),
-      '',
-      `Last boot: ${last?.bootId ?? '(none)'} ${last?.consoleLog ? `(console: ${last.consoleLog})` : ''}`,
-      '',
-    ].join('\n');
-    writeFileSync(join(dir, 'hand-over.md'), md);
-    writeFileSync(join(dir, 'hand-over.json'), `${JSON.stringify({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, null, 2)}\n`);
-    handOvers.push(join(dir, 'hand-over.md'));
-  }
+  const snapshotForForensics = (step: { incidentId: string; seq: number }) => keepForensics(deps.home, step, spec, last);
+  const handOver = async (report: HandOverReport) => {
+    handOvers.push(writeHandOver(deps.home, report, spec, last));
+  };
 
   async function bootAndWait(signal?: AbortSignal): Promise<BootResult> {
     const out = await boot(signal);

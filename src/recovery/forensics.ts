@@ -1,0 +1,50 @@
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { VmSpec } from '../config/index.ts';
+import type { HandOverReport } from '../heal/index.ts';
+import type { BootOutcome } from '../supervisor/index.ts';
+import { plainSpec } from './vm-config.ts';
+
+// What a human gets when healing stops short or is about to destroy evidence: byte copies
+// of the failed VM's disks and boot files, and a hand-over report with the diagnosis, the
+// posterior after each failed remedy, the steps and where the copies are.
+
+/** Copies the VM's disks, boot files, configuration and last console before a destructive step; returns the folder. */
+export async function keepForensics(home: string, step: { incidentId: string; seq: number }, spec: VmSpec, last: BootOutcome | undefined): Promise<string> {
+  const dir = join(home, 'forensics', step.incidentId, `step-${step.seq}`);
+  mkdirSync(dir, { recursive: true });
+  // Copies, not internal snapshots: a header too damaged for qemu-img is still kept byte for byte.
+  for (const d of spec.disks) if (existsSync(d.path)) copyFileSync(d.path, join(dir, basename(d.path)));
+  for (const f of [spec.kernel, spec.initrd]) if (f !== undefined && f !== 'none' && existsSync(f)) copyFileSync(f, join(dir, basename(f)));
+  writeFileSync(join(dir, 'vm.json'), `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
+  if (last?.consoleLog && existsSync(last.consoleLog)) copyFileSync(last.consoleLog, join(dir, 'console.log'));
+  return dir;
+}
+
+/** Writes the hand-over report (Markdown and JSON) of an incident; returns the Markdown path. */
+export function writeHandOver(home: string, report: HandOverReport, spec: VmSpec, last: BootOutcome | undefined): string {
+  const dir = join(home, 'incidents', report.incidentId);
+  mkdirSync(dir, { recursive: true });
+  const md = [
+    `# Incident ${report.incidentId}: ${report.vm} handed over`,
+    '',
+    `Reason: ${report.reason}`,
+    '',
+    `Diagnosis: ${report.diagnosis.explanation.summary}`,
+    '',
+    '## Posterior after the remedies tried',
+    ...report.posterior.slice(0, 5).map((c) => `- ${c.cause}: ${(c.probability * 100).toFixed(1)}%`),
+    '',
+    '## Steps',
+    ...(report.steps.length > 0 ? report.steps.map((s) => `- ${s.seq}. ${s.remedy}: ${s.outcome}`) : ['- none (no remedy was likely enough to help)']),
+    '',
+    '## Forensic copies',
+    ...(report.forensicSnapshots.length > 0 ? report.forensicSnapshots.map((f) => `- ${f}`) : ['- none (no destructive step ran)']),
+    '',
+    `Last boot: ${last?.bootId ?? '(none)'} ${last?.consoleLog ? `(console: ${last.consoleLog})` : ''}`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'hand-over.md'), md);
+  writeFileSync(join(dir, 'hand-over.json'), `${JSON.stringify({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, null, 2)}\n`);
+  return join(dir, 'hand-over.md');
+}
