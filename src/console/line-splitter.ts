@@ -47,6 +47,9 @@ const PARTIAL_WINDOW = 4096;
 // than UTF-8 decoding and giving one-byte strings that every later step scans faster;
 // only the blocks with other bytes go through the UTF-8 decoder.
 const BLOCK = 64 * 1024;
+// What cleanLine() removes, without LF (a line end) and CR (checked on its own): a
+// global regex, used with lastIndex to find the next one from a position.
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
 
 /**
  * Creates a streaming line splitter: bytes in (UTF-8, invalid bytes become U+FFFD and
@@ -73,7 +76,11 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   function emit(rawText: string, atMs: number, truncated: boolean): void {
     // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
     // check for control characters, so such lines stay on the fast path.
-    const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
+    emitClean(cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText), atMs, truncated);
+  }
+
+  /** Emits a line already free of terminal control. */
+  function emitClean(raw: string, atMs: number, truncated: boolean): void {
     parsePrefixInto(raw, p);
     const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
     if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
@@ -101,9 +108,27 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     let start = 0;
     let nl = s.indexOf('\n');
     let hadTail = false;
+    // Where the next control character (other than TAB, LF, CR) and the next CR are: the
+    // lines before them need no cleaning, found by two native scans of the whole text
+    // rather than one check per line.
+    let nextControl = -1;
+    let nextCr = -1;
     while (nl !== -1) {
       if (discarding) {
         discarding = false;
+      } else if (tail.length === 0 && nl - start <= max) {
+        if (nextControl < start) {
+          CONTROL.lastIndex = start;
+          nextControl = CONTROL.test(s) ? CONTROL.lastIndex - 1 : s.length;
+        }
+        if (nextCr < start) {
+          nextCr = s.indexOf('\r', start);
+          if (nextCr === -1) nextCr = s.length;
+        }
+        // A CR just before the LF is the line end; one anywhere else overdraws.
+        const end = nl > start && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+        if (nextControl >= nl && nextCr >= end) emitClean(s.slice(start, end), atMs, false);
+        else emit(s.slice(start, nl), atMs, false);
       } else {
         let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);
         tail = '';

@@ -82,7 +82,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   const index = indexFor(kb, opts.ready === undefined);
   const customReady = opts.ready;
   const endMarkers = kb.kernel.endMarkers;
-  const endFirst = new Set(endMarkers.map((m) => m.charCodeAt(0)));
+  // First characters of the end markers, as a table: one load per line.
+  const endFirst = new Uint8Array(65536);
+  for (const m of endMarkers) endFirst[m.charCodeAt(0)] = 1;
   const windowLines = kb.kernel.windowLines;
   const before: ConsoleLine[] = []; // ring of the last lines, for the report window
   let beforeAt = 0;
@@ -244,7 +246,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   }
 
   function kernelLine(out: Finding[], line: ConsoleLine, text: string, h: Hit<CrashHeader> | undefined): void {
-    const isEnd = endFirst.has(text.charCodeAt(0)) && endMarkers.some((m) => text.startsWith(m));
+    const isEnd = endFirst[text.charCodeAt(0)] === 1 && endMarkers.some((m) => text.startsWith(m));
     if (pending !== undefined) {
       pending.window.push(line);
       if (isEnd) {
@@ -296,7 +298,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
       let headerHit: Hit<CrashHeader> | undefined;
       let ev: { line: number; text: string } | undefined;
-      for (const h of hits) {
+      for (let i = 0; i < hits.length; i++) {
+        const h = hits[i]!;
         const e = h.rule;
         if (e.tag === 'marker') setPhase(out, e.marks, e.id, (ev ??= { line: line.no, text: line.raw }), line.atMs, e.source);
         else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
