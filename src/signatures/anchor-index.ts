@@ -67,7 +67,8 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
   const alternation = (es: Entry<R>[]) => (es.length + gate.length === 0 ? undefined : createLiteralScan([...es.map((e) => e.anchor), ...gate]));
   const anyRe = alternation(any);
   // Last characters of the end anchors: endsWith runs only when the line ends in one.
-  const endChars = new Set(end.map((e) => e.anchor.charCodeAt(e.anchor.length - 1)));
+  const endChars = new Uint8Array(65536);
+  for (const e of end) endChars[e.anchor.charCodeAt(e.anchor.length - 1)] = 1;
   // Most console lines are plain kernel messages; only the few anchors the kernel itself
   // prints are looked for in them, which keeps the alternation short on the hot path.
   const anyKernel = any.filter((e) => e.rule.kernelMessage === true);
@@ -109,10 +110,9 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
       matchStart(body, out);
       if (body !== text) matchStart(text, out);
       // Second word: "<device>: UNEXPECTED INCONSISTENCY", "Warning: dracut-initqueue: ...".
-      let sp = 1;
       const lim = Math.min(body.length - KEY - 1, 128);
-      while (sp < lim && body.charCodeAt(sp) !== 0x20) sp++;
-      if (sp < lim) {
+      const sp = lim > 1 ? body.indexOf(' ', 1) : -1; // native; the first space decides
+      if (sp !== -1 && sp < lim) {
         const list = token.get(keyOf(body, sp + 1));
         if (list !== undefined) for (const e of list) if (body.startsWith(e.anchor, sp + 1)) confirm(e, body, 0, out);
       }
@@ -136,7 +136,7 @@ export function createAnchorIndex<R extends Anchored>(rules: readonly R[], opts:
       if (end.length > 0) {
         let last = text.length - 1;
         while (last >= 0 && text.charCodeAt(last) === 0x20) last--;
-        if (endChars.has(text.charCodeAt(last))) {
+        if (last >= 0 && endChars[text.charCodeAt(last)] === 1) {
           const t = last === text.length - 1 ? text : text.slice(0, last + 1);
           for (const e of end) if (t.endsWith(e.anchor)) confirm(e, t.length > SLICE ? t.slice(-SLICE) : t, 0, out);
         }

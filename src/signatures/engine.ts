@@ -164,6 +164,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       if (prompts.has(r.id)) return;
       prompts.add(r.id);
     }
+    // A flooding rule past its quota: emit() would drop the finding, so do not build it
+    // (a stop code may hold its finding for parameter lines, so those take the long way).
+    if (r.stopCode === undefined && r.severity !== 'info' && (perRule.get(r.id) ?? 0) >= MAX_PER_RULE) return;
     const f: Finding = {
       id: r.id, family: r.family, title: '', component: r.component, layer: r.layer, severity: r.severity,
       phase: r.phase ?? phase, stopsBoot: r.stopsBoot, evidence: [ev], atMs, source: r.source,
