@@ -145,3 +145,18 @@ test('requireSignedImages: launch refuses unsigned, changed and retired images b
     await (await hv.launch(vmFor(c.disk), { runDir: c.home })).stop();
     assert.equal(inner.launches, 2);
   }));
+
+test('last-known-good follows ready boots on a catalogued disk, and not on the same path once the file changed', () =>
+  withCatalogue(async (c) => {
+    const hv = withImagePolicy(replay('good'), c.store, c.home);
+    const i = await addImage(deps(c), c.disk);
+    await (await hv.launch(vmFor(c.disk), { runDir: c.home })).stop();
+    hv.noteRecord({ type: 'boot-outcome', vm: 'imgvm', data: { bootId: 'b-ok', status: 'ready' } });
+    assert.deepEqual([c.store.images.lastKnownGood('imgvm')?.imageId, c.store.images.lastKnownGood('imgvm')?.bootId], [i.id, 'b-ok']);
+    hv.noteRecord({ type: 'boot-outcome', vm: 'imgvm', data: { bootId: 'b-failed', status: 'failed' } });
+    assert.equal(c.store.images.lastKnownGood('imgvm')?.bootId, 'b-ok');
+    writeFileSync(c.disk, 'x', { flag: 'r+' });
+    await (await hv.launch(vmFor(c.disk), { runDir: c.home })).stop();
+    hv.noteRecord({ type: 'boot-outcome', vm: 'imgvm', data: { bootId: 'b-changed', status: 'ready' } });
+    assert.equal(c.store.images.lastKnownGood('imgvm')?.bootId, 'b-ok');
+  }));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { VmSpec } from '../config/index.ts';
 import type { Hypervisor } from '../hypervisor/index.ts';
 import type { Store, StoredImage } from '../store/index.ts';
@@ -11,6 +12,11 @@ export type PolicyHypervisor = Hypervisor & {
   /** Feed every ledger entry here: a ready 'boot-outcome' marks the image the VM launched on as its last-known-good. */
   noteRecord(entry: { type: string; vm: string; data: unknown }): void;
 };
+
+// File times come from the kernel's coarse clock, which can lag the wall clock by a few
+// ticks: a write just after hashing may carry a ctime slightly before it. A second of slack
+// makes such files be hashed again rather than trusted.
+const CTIME_SLACK_MS = 1000;
 
 /** Why a disk is refused under requireSignedImages, or undefined when a valid signed entry matches it. */
 function refusal(store: Store, home: string, path: string, sha: string | undefined): string | undefined {
@@ -31,7 +37,8 @@ function refusal(store: Store, home: string, path: string, sha: string | undefin
 /**
  * Wraps a hypervisor so that `launch` refuses (CATALOGUE_IMAGE_REFUSED) any disk of a VM
  * with `requireSignedImages` whose current SHA-256 matches no validly signed, non-retired
- * catalogue entry. Disks are hashed only for such VMs and for disks at a catalogued path.
+ * catalogue entry. Disks are hashed only for such VMs, and for disks at a catalogued path
+ * that changed since (to note the last-known-good image).
  */
 export function withImagePolicy(inner: Hypervisor, store: Store, home: string): PolicyHypervisor {
   // The catalogued image each VM was last launched on, for last-known-good.
@@ -47,8 +54,19 @@ export function withImagePolicy(inner: Hypervisor, store: Store, home: string): 
     launchedOn.delete(spec.name);
     const catalogued = store.images.list();
     for (const d of spec.disks) {
-      const known = catalogued.some((i) => samePath(i.path, d.path));
-      if (!spec.requireSignedImages && !known) continue;
+      const atPath = catalogued.filter((i) => samePath(i.path, d.path));
+      if (!spec.requireSignedImages && atPath.length === 0) continue;
+      if (!spec.requireSignedImages) {
+        // Last-known-good only: a file whose inode changed (ctime, which no user can set
+        // back) before the newest entry at its path was hashed still has that entry's
+        // contents, so a multi-GB image is not re-hashed at every boot.
+        const newest = atPath.filter((i) => i.state !== 'retired').sort((a, b) => b.addedAt.localeCompare(a.addedAt))[0];
+        const st = statSync(d.path, { throwIfNoEntry: false });
+        if (newest !== undefined && st !== undefined && st.ctimeMs < Date.parse(newest.addedAt) - CTIME_SLACK_MS) {
+          if (!launchedOn.has(spec.name)) launchedOn.set(spec.name, newest);
+          continue;
+        }
+      }
       const sha = hash(d.path);
       if (spec.requireSignedImages) {
         const why = refusal(store, home, d.path, sha);
