@@ -5,6 +5,7 @@ import type { Migration } from './sqlite.ts';
 // signature) and the last image each VM booted to ready on. The history of every change
 // lives in the transparency log; these tables hold only the current view.
 
+/** Schema version 3: the images table and each VM's last-known-good image. */
 export const imagesMigration: Migration = {
   version: 3,
   name: 'images',
@@ -93,6 +94,7 @@ export type ImageRepo = Readonly<{
   allLastKnownGood(): LastKnownGood[];
 }>;
 
+/** The image repository over an opened store database. */
 export function imageRepo(db: DatabaseSync): ImageRepo {
   const insert = db.prepare(
     'INSERT INTO images (id, name, version, path, sha256, artefacts, origin, state, added_at, updated_at, tested_boot, golden_boot, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -1,6 +1,6 @@
 // `bootmedic image add|list|promote|retire|sign|verify`: the image catalogue's CLI
 // (dispatched from image.ts; the logic lives in src/catalogue/).
-import { addImage, promoteImage, resolveImage, retireImage, signImage, verifyImage, type CatalogueDeps } from '../../catalogue/index.ts';
+import { addImage, promoteImage, retireImage, signImage, verifyImage, type CatalogueDeps } from '../../catalogue/index.ts';
 import { loadVmSpec } from '../../config/index.ts';
 import type { StoredImage } from '../../store/index.ts';
 import type { CommandContext } from '../command.ts';
@@ -109,7 +109,6 @@ export async function runCatalogueCommand(sub: string, argv: string[], ctx: Comm
       const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, U);
       const ref = one(positionals, 'verify');
       return withRuntime(ctx, async (_rt, deps) => {
-        resolveImage(deps.store, ref);
         const r = verifyImage(deps, ref);
         if (values.json === true) ctx.stdout.write(JSON.stringify(r) + '\n');
         else ctx.stdout.write(r.ok ? `${r.id}: ok (digests match, signature valid)\n` : r.problems.map((x) => `${r.id}: ${x}\n`).join(''));
