@@ -8,7 +8,7 @@ import { catalogueErrors } from './errors.ts';
 import { defaultKeyPath, loadSigningKey, signatureProblem, signImageStatement, trustedPublicKey } from './signing.ts';
 
 /** What catalogue operations need: the store, the data directory and the ledger. */
-export type CatalogueDeps = Readonly<{ store: Store; home: string; record?: SupervisorDeps['record'] }>;
+export type CatalogueDeps = Readonly<{ store: Store; home: string; record?: NonNullable<SupervisorDeps['record']> }>;
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
