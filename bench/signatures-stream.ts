@@ -1,0 +1,64 @@
+// The measured part of bench/signatures.ts, run in its own process: streams one file
+// through the line splitter and the signature engine and prints one JSON object with
+// throughput, memory and findings. Run by bench/signatures.ts (which documents how).
+import { createReadStream } from 'node:fs';
+import { createLineSplitter } from '../src/console/index.ts';
+import { createSignatureEngine } from '../src/signatures/index.ts';
+
+const [file, chunkArg, baselineArg] = process.argv.slice(2);
+if (file === undefined) throw new Error('usage: signatures-stream <file> [chunk-bytes] [baseline 0|1]');
+const chunk = Number(chunkArg ?? 256 * 1024);
+
+// Reference on the same machine and file: UTF-8 decoding and newline search only. On a
+// shared machine absolute MB/s move with the load; the ratio to this floor does not.
+async function baseline(): Promise<number> {
+  const td = new TextDecoder();
+  let n = 0;
+  let b = 0;
+  const c0 = process.cpuUsage();
+  for await (const c of createReadStream(file!, { highWaterMark: chunk })) {
+    const s = td.decode(c as Buffer, { stream: true });
+    b += (c as Buffer).length;
+    for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  }
+  const c = process.cpuUsage(c0);
+  return n >= 0 ? b / (1024 * 1024) / ((c.user + c.system) / 1e6) : 0;
+}
+
+const counts: Record<string, number> = {};
+let lines = 0;
+let bytes = 0;
+const engine = createSignatureEngine();
+const count = (fs: readonly { family: string }[]) => {
+  for (const f of fs) counts[f.family] = (counts[f.family] ?? 0) + 1;
+};
+const splitter = createLineSplitter({ onLine: (l) => { lines++; count(engine.push(l)); }, onPartial: (t, at) => count(engine.partial(t, at)), now: () => 0 });
+const rssStart = process.memoryUsage().rss;
+const heapStart = process.memoryUsage().heapUsed;
+let rssPeak = rssStart;
+let heapPeak = heapStart;
+let chunks = 0;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+for await (const c of createReadStream(file, { highWaterMark: chunk })) {
+  bytes += (c as Buffer).length;
+  splitter.push(c as Buffer);
+  // memoryUsage() is sampled every 16 reads: often enough to see the peak of a steady
+  // state, rarely enough not to cost throughput.
+  if (++chunks % 16 === 0) {
+    const m = process.memoryUsage();
+    rssPeak = Math.max(rssPeak, m.rss);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+  }
+}
+splitter.end();
+count(engine.end());
+const wall = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const result = {
+  bytes, lines, wall, cpu: (cpu.user + cpu.system) / 1e6,
+  rssStart, rssPeak, heapStart, heapPeak, maxRss: process.resourceUsage().maxRSS * 1024,
+  baseline: baselineArg === '0' ? undefined : await baseline(),
+  counts,
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
