@@ -1,7 +1,7 @@
 // `bootmedic image inspect|repair` through the CLI entry point, on a small built image.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -68,4 +68,30 @@ test('image list answers on an empty catalogue; a wrong subcommand is a usage er
   assert.match(list.stdout, /no catalogued images/);
   assert.equal((await run(['image', 'frob'])).code, EXIT.usage);
   assert.equal((await run(['image', 'inspect'])).code, EXIT.usage);
+});
+
+test('repair is written to the ledger, and --vm proves it with a boot to ready (real QEMU, tiny guest with the disk attached)', { timeout: 240_000 }, async () => {
+  const broken = join(img.dir, 'broken-proof.img');
+  copyFileSync(img.path, broken);
+  assert.equal(spawnSync('mdel', ['-i', `${broken}@@${img.espOffset}`, `::${img.kernelPath}`]).status, 0);
+  const vm = join(img.dir, 'proof.yaml');
+  writeFileSync(vm, `name: proof\nguest: tiny\ndisks: [{ path: ${JSON.stringify(broken)}, format: raw }]\n`);
+  const r = await run(['image', 'repair', broken, '--from', img.path, '--vm', vm, '--json', '--snapshot-dir', join(img.dir, 'snaps2')]);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const j = JSON.parse(r.stdout) as { ok: boolean; proof?: { status: string; bootId: string } };
+  assert.equal(j.ok, true);
+  assert.equal(j.proof?.status, 'ready');
+  const shown = await run(['ledger', 'show']);
+  assert.match(shown.stdout, /image-repair/);
+  assert.match(shown.stdout, /image-repair-proof/);
+  assert.match(shown.stdout, new RegExp(j.proof!.bootId));
+  assert.equal((await run(['ledger', 'verify'])).code, EXIT.ok);
+});
+
+test('repair --vm refuses a VM that does not boot the disk, before writing anything', async () => {
+  const vm = join(img.dir, 'other.yaml');
+  writeFileSync(vm, 'name: other\nguest: tiny\n');
+  const r = await run(['image', 'repair', img.path, '--vm', vm]);
+  assert.equal(r.code, EXIT.usage);
+  assert.match(r.stderr, /does not boot/);
 });

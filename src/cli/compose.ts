@@ -7,7 +7,7 @@ import { openLedger } from '../ledger/index.ts';
 import { openStore } from '../store/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 
-export type Runtime = SupervisorDeps & { close(): Promise<void> };
+export type Runtime = SupervisorDeps & { record: NonNullable<SupervisorDeps['record']>; close(): Promise<void> };
 
 /** Opens the store, the ledger and the QEMU hypervisor for `app.home`. */
 export async function openRuntime(app: AppConfig): Promise<Runtime> {

@@ -1,4 +1,8 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadVmSpec } from '../../config/index.ts';
+import { superviseVm } from '../../supervisor/index.ts';
+import { openRuntime } from '../compose.ts';
 import { inspectImage, repairImage, resolveRepairNames, type InspectReport, type RepairResult } from '../../image/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -6,7 +10,7 @@ import { parseCommandArgs } from '../parse.ts';
 import { usageError } from '../usage-error.ts';
 import { CATALOGUE_USAGE, runCatalogueCommand } from './image-catalogue.ts';
 
-const USAGE = `bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--json] | ${CATALOGUE_USAGE}`;
+const USAGE = `bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--vm <vm.yaml>] [--json] | ${CATALOGUE_USAGE}`;
 
 function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
   const width = Math.max(...r.checks.map((c) => c.name.length));
@@ -37,15 +41,44 @@ async function inspect(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function repair(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, from: { type: 'string' }, only: { type: 'string' }, 'snapshot-dir': { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { json: { type: 'boolean' }, from: { type: 'string' }, only: { type: 'string' }, 'snapshot-dir': { type: 'string' }, vm: { type: 'string' } },
+    USAGE,
+  );
   const disk = positionals[0];
   if (disk === undefined || positionals.length > 1) usageError('image repair takes one disk image', USAGE);
   if (values.from !== undefined && !existsSync(values.from)) usageError(`golden image ${values.from} does not exist`, USAGE);
+  // The proof boot: a VM that boots this disk. Checked before anything is written.
+  const spec = values.vm === undefined ? undefined : loadVmSpec(values.vm);
+  if (spec !== undefined && !spec.disks.some((d) => d.path === resolve(disk))) usageError(`VM ${spec.name} (${values.vm}) does not boot ${disk}`, USAGE);
   const only = values.only === undefined ? undefined : resolveRepairNames(values.only.split(',').map((x) => x.trim()).filter((x) => x !== ''));
-  const r = repairImage(disk, { from: values.from, snapshotDir: values['snapshot-dir'], only });
-  if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: r.ok, repairs: r.repairs, snapshots: r.snapshots, unrepaired: r.unrepaired, before: r.before, after: r.after }) + '\n');
-  else printRepair(r, ctx.stdout);
-  return r.ok ? EXIT.ok : EXIT.failed;
+  const rt = await openRuntime(ctx.app);
+  try {
+    const r = repairImage(disk, { from: values.from, snapshotDir: values['snapshot-dir'], only });
+    // Every repair is on the record, with the forensic snapshots taken before it.
+    await rt.record({
+      type: 'action',
+      vm: spec?.name ?? '-',
+      data: { action: 'image-repair', disk: resolve(disk), from: values.from ?? null, ok: r.ok, repairs: r.repairs.map((a) => ({ id: a.id, did: a.did })), snapshots: r.snapshots.map((x) => x.ref) },
+    });
+    // A repair counts only when the VM then boots to ready.
+    let proof: { status: string; bootId: string; reason: string; durationMs: number } | undefined;
+    if (spec !== undefined && r.ok) {
+      if (!values.json) ctx.stdout.write(`proving the repair: booting ${spec.name}\n`);
+      const [o] = await superviseVm(spec, rt, { mode: 'once', signal: ctx.signal });
+      if (o !== undefined) proof = { status: o.status, bootId: o.bootId, reason: o.reason, durationMs: o.durationMs };
+      await rt.record({ type: 'action', vm: spec.name, data: { action: 'image-repair-proof', disk: resolve(disk), ...(proof ?? { status: 'interrupted' }) } });
+    }
+    if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: r.ok, repairs: r.repairs, snapshots: r.snapshots, unrepaired: r.unrepaired, before: r.before, after: r.after, ...(proof ? { proof } : {}) }) + '\n');
+    else {
+      printRepair(r, ctx.stdout);
+      if (proof !== undefined) ctx.stdout.write(`proof boot ${proof.bootId}: ${proof.status} after ${(proof.durationMs / 1000).toFixed(1)} s (${proof.reason})\n`);
+    }
+    return r.ok && (spec === undefined || proof?.status === 'ready') ? EXIT.ok : EXIT.failed;
+  } finally {
+    await rt.close();
+  }
 }
 
 export const command: Command = {
