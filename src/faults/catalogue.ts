@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { CAUSE_IDS, type CauseId } from '../diagnose/index.ts';
 import { faultErrors } from './errors.ts';
+import { IMAGE_OPS } from './inject-image.ts';
 
 /** Ground-truth causes a diagnosis can name: diagnose/'s vocabulary, one list for both, so a
  * drill scores a diagnosis by comparing ids. (faults/ may import diagnose/; not the reverse.) */
@@ -21,6 +22,22 @@ const InjectionSchema = z.discriminatedUnion('kind', [
       /** truncate: fraction of the file kept; zero-head: bytes zeroed from the start. */
       keep: z.number().gt(0).lt(1).optional(),
       bytes: z.number().int().positive().optional(),
+    })
+    .strict(),
+  // A disk-booted guest's image: an overlay of it is damaged by `op` (inject-image.ts);
+  // `set` changes VmSpec fields as for `vm`.
+  z
+    .object({
+      kind: z.literal('image'),
+      op: z.enum(IMAGE_OPS),
+      file: z.string().min(1).optional(),
+      bytes: z.number().int().positive().optional(),
+      keep: z.number().gt(0).lt(1).optional(),
+      value: z.string().min(1).optional(),
+      victim: z.string().startsWith('/').optional(),
+      donor: z.string().startsWith('/').optional(),
+      append: z.string().min(1).optional(),
+      set: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
 ]);

@@ -6,6 +6,7 @@ import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { Fault } from './catalogue.ts';
 import { faultErrors } from './errors.ts';
+import { applyImageOp, createDiskOverlay, type ImageInjection } from './inject-image.ts';
 
 /** A faulty VM and what was done to make it so. */
 export type Injected = { spec: VmSpec; files: string[]; note: string };
@@ -35,14 +36,28 @@ export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, a
   let note: string;
   switch (inj.kind) {
     case 'cmdline':
+      if (bootsFromDisk(spec)) {
+        note = await onDisk(spec, obj, fault.name, { op: 'append-cmdline', value: inj.append }, workDir, app, files);
+        break;
+      }
       obj['append'] = appendWords(obj['append'], inj.append);
       note = `appended '${inj.append}' to the kernel command line`;
       break;
     case 'vm':
       Object.assign(obj, inj.set ?? {});
-      if (inj.append) obj['append'] = appendWords(obj['append'], inj.append);
-      note = [inj.set ? `set ${JSON.stringify(inj.set)}` : '', inj.append ? `appended '${inj.append}'` : ''].filter(Boolean).join('; ');
+      // A disk-booted guest's command line is in its grub.cfg, so the words go there.
+      if (inj.append && bootsFromDisk(spec)) note = [inj.set ? `set ${JSON.stringify(inj.set)}` : '', await onDisk(spec, obj, fault.name, { op: 'append-cmdline', value: inj.append }, workDir, app, files)].filter(Boolean).join('; ');
+      else {
+        if (inj.append) obj['append'] = appendWords(obj['append'], inj.append);
+        note = [inj.set ? `set ${JSON.stringify(inj.set)}` : '', inj.append ? `appended '${inj.append}'` : ''].filter(Boolean).join('; ');
+      }
       break;
+    case 'image': {
+      const { kind: _k, set, append, ...op } = inj;
+      Object.assign(obj, set ?? {});
+      note = [set ? `set ${JSON.stringify(set)}` : '', await onDisk(spec, obj, fault.name, op, workDir, app, files, append)].filter(Boolean).join('; ');
+      break;
+    }
     case 'file': {
       const own = inj.target === 'kernel' ? spec.kernel : inj.target === 'initrd' ? spec.initrd : spec.disks[0]?.path;
       // The guest is consulted only when the VM does not name the file itself.
@@ -67,6 +82,34 @@ export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, a
   }
   const faulty = parseVmSpec(obj, `VM ${spec.name} with fault ${fault.name}`, workDir);
   return { spec: faulty, files, note };
+}
+
+/** True when the VM boots its own disk (firmware → loader), not a kernel QEMU loads. */
+function bootsFromDisk(spec: VmSpec): boolean {
+  return spec.kernel === undefined && (spec.guest === 'debian' || (spec.guest === undefined && spec.disks.length > 0));
+}
+
+/**
+ * Damages a qcow2 overlay of the VM's first disk (a guest's image, else disks[0]) and points
+ * the VM at it. The guest name is dropped from the faulty spec: the hypervisor would attach
+ * the guest's own image first otherwise.
+ */
+async function onDisk(spec: VmSpec, obj: Record<string, unknown>, name: string, op: ImageInjection, workDir: string, app: AppConfig, files: string[], append?: string): Promise<string> {
+  const guestDisk = spec.guest !== undefined ? (await resolveGuest(spec.guest, app, { firmware: spec.firmware })).disks?.[0] : undefined;
+  const base = guestDisk ?? spec.disks[0];
+  if (base === undefined || !existsSync(base.path)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} has no disk image to damage`);
+  const overlay = join(workDir, `${name}-disk.qcow2`);
+  rmSync(overlay, { force: true });
+  createDiskOverlay(base.path, base.format, overlay);
+  files.push(overlay);
+  let note = applyImageOp(overlay, 'qcow2', op);
+  if (append !== undefined) note += `; ${applyImageOp(overlay, 'qcow2', { op: 'append-cmdline', value: append })}`;
+  const disk = { format: 'qcow2', interface: 'virtio', path: overlay };
+  if (guestDisk !== undefined) {
+    delete obj['guest'];
+    obj['disks'] = [disk, ...spec.disks];
+  } else obj['disks'] = [{ ...spec.disks[0], ...disk }, ...spec.disks.slice(1)];
+  return `${note} (overlay ${overlay} on ${base.path})`;
 }
 
 function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>): string {

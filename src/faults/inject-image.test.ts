@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyzeImage, buildTestImage, inspectImage, openRegion } from '../image/index.ts';
+import { memdiskConfig } from '../image/grub-memdisk.ts';
+import { runTool, withOffset } from '../image/tools.ts';
+import { parseVmSpec, type AppConfig } from '../config/index.ts';
+import { getFault } from './catalogue.ts';
+import { injectFault } from './inject.ts';
+import { applyImageOp, createDiskOverlay, type ImageInjection } from './inject-image.ts';
+
+// One small GPT + FAT + ext4 image; every op damages its own overlay, so the base must stay unchanged.
+const img = buildTestImage({ espMiB: 34, rootMiB: 12 });
+const baseBytes = readFileSync(img.path);
+let n = 0;
+test.after(() => rmSync(img.dir, { recursive: true, force: true }));
+
+function damaged(inj: ImageInjection): { path: string; note: string } {
+  const path = join(img.dir, `ov-${n++}.qcow2`);
+  createDiskOverlay(img.path, 'raw', path);
+  return { path, note: applyImageOp(path, 'qcow2', inj) };
+}
+
+/** Reads one ESP file of `disk` (the FAT view needs the image open). */
+function espFile(disk: string, path: string): Buffer {
+  const a = analyzeImage(disk, { qemuImgCheck: false });
+  try {
+    return a.facts.fat!.readFile(path);
+  } finally {
+    a.close();
+  }
+}
+
+function fsck(disk: string): { status: number; out: string } {
+  const f = inspectImage(disk, { qemuImgCheck: false }).facts;
+  const region = openRegion(disk, 'qcow2', f.root!.offset, f.root!.size);
+  try {
+    const r = withOffset(region.path, region.offset, (dev) => runTool('e2fsck', ['-fn', dev]));
+    return { status: r.status, out: r.stdout + r.stderr };
+  } finally {
+    region.dispose();
+  }
+}
+
+test('ESP ops: kernel deleted, initrd cut, grub.cfg broken, root UUID and command line changed', () => {
+  const del = inspectImage(damaged({ op: 'delete-esp-file', file: 'kernel' }).path, { qemuImgCheck: false }).facts;
+  assert.equal(del.fat!.find(img.kernelPath), undefined);
+  assert.notEqual(del.fat!.find(img.initrdPath), undefined);
+  const cut = espFile(damaged({ op: 'truncate-esp-file', file: 'initrd', keep: 0.5 }).path, img.initrdPath);
+  assert.equal(cut.length, Math.floor(img.initrd.length * 0.5));
+  assert.ok(cut.equals(img.initrd.subarray(0, cut.length)));
+  const syn = inspectImage(damaged({ op: 'edit-grub-cfg' }).path, { qemuImgCheck: false }).facts;
+  assert.ok(syn.grub!.problems.length > 0, 'grub.cfg without its final brace must not parse cleanly');
+  const uuid = inspectImage(damaged({ op: 'set-root-uuid' }).path, { qemuImgCheck: false }).facts;
+  assert.equal(uuid.grub!.entries[0]!.root, 'UUID=00000000-dead-beef-0000-000000000000');
+  const cmd = inspectImage(damaged({ op: 'append-cmdline', value: 'init=/bin/false panic=-1' }).path, { qemuImgCheck: false }).facts;
+  assert.deepEqual(cmd.grub!.entries[0]!.args.slice(-2), ['init=/bin/false', 'panic=-1']);
+});
+
+test('set-stub-prefix rewrites the config embedded in BOOTX64.EFI', () => {
+  const cfg = memdiskConfig(espFile(damaged({ op: 'set-stub-prefix' }).path, 'EFI/BOOT/BOOTX64.EFI'));
+  assert.match(cfg ?? '', /^set prefix=\(\$root\)\/EFI\/debian\nconfigfile /m);
+});
+
+test('GPT ops: both copies or only the primary', () => {
+  const all = inspectImage(damaged({ op: 'wipe-gpt' }).path, { qemuImgCheck: false }).facts.table!;
+  assert.equal(all.primary, undefined);
+  assert.equal(all.backup, undefined);
+  const prim = inspectImage(damaged({ op: 'wipe-primary-gpt' }).path, { qemuImgCheck: false }).facts.table!;
+  assert.equal(prim.primary, undefined);
+  assert.equal(prim.backup?.problems.length, 0);
+});
+
+test('root ops: fstab lines, superblock, multiply-claimed block', () => {
+  const miss = inspectImage(damaged({ op: 'fstab-add-missing-device' }).path, { qemuImgCheck: false }).facts;
+  assert.deepEqual(miss.badFstabLines.map((l) => l.mountpoint), ['/srv/data']);
+  const opt = inspectImage(damaged({ op: 'fstab-bad-option' }).path, { qemuImgCheck: false }).facts;
+  assert.deepEqual(opt.badFstabOptions.map((l) => l.mountpoint), ['/boot/efi']);
+  assert.match(opt.fstabText ?? '', /umask=0077,bogusopt/);
+  const sb = inspectImage(damaged({ op: 'zero-ext4-superblock' }).path, { qemuImgCheck: false }).facts;
+  assert.equal(sb.rootSb, undefined);
+  const dup = damaged({ op: 'ext4-multiply-claimed-block', victim: '/etc/fstab', donor: '/home/user/data.txt' });
+  const r = fsck(dup.path);
+  assert.equal(r.status, 4, r.out);
+  assert.match(r.out, /[Mm]ultiply-claimed/);
+  assert.ok(readFileSync(img.path).equals(baseBytes), 'the base image was written to');
+});
+
+test('injectFault: an image fault on a disk VM points it at a damaged overlay', async () => {
+  const app: AppConfig = Object.freeze({ home: join(img.dir, 'home'), cache: join(img.dir, 'cache'), ci: true, color: false });
+  const spec = parseVmSpec({ name: 'd', firmware: 'uefi', disks: [{ path: img.path, format: 'raw' }] }, 't', img.dir);
+  const fault = { ...getFault('debian-grub-kernel-file-missing'), guests: ['any' as const] };
+  const r = await injectFault(spec, fault, join(img.dir, 'w'), app);
+  assert.equal(r.spec.disks[0]!.format, 'qcow2');
+  assert.notEqual(r.spec.disks[0]!.path, img.path);
+  assert.equal(inspectImage(r.spec.disks[0]!.path, { qemuImgCheck: false }).facts.fat!.find(img.kernelPath), undefined);
+  const mem = await injectFault(spec, { ...getFault('debian-init-false-panic-hang'), guests: ['any' as const] }, join(img.dir, 'w2'), app);
+  assert.match(inspectImage(mem.spec.disks[0]!.path, { qemuImgCheck: false }).facts.grub!.entries[0]!.args.join(' '), /init=\/bin\/false$/);
+  assert.equal(mem.spec.append, undefined);
+});
