@@ -1,6 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { cleanLine } from './clean-line.ts';
-import { parsePrefixInto } from './prefix.ts';
+import { parsePrefixAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
 import { consoleErrors } from './errors.ts';
 
@@ -76,12 +76,13 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   function emit(rawText: string, atMs: number, truncated: boolean): void {
     // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
     // check for control characters, so such lines stay on the fast path.
-    emitClean(cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText), atMs, truncated);
+    const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
+    emitClean(raw, 0, raw.length, raw, atMs, truncated);
   }
 
-  /** Emits a line already free of terminal control. */
-  function emitClean(raw: string, atMs: number, truncated: boolean): void {
-    parsePrefixInto(raw, p);
+  /** Emits a line already free of terminal control: `raw`, which is `src[from, to)`. */
+  function emitClean(src: string, from: number, to: number, raw: string, atMs: number, truncated: boolean): void {
+    parsePrefixAt(src, from, to, raw, p);
     const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
     if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
     if (p.caller !== '') line.caller = p.caller;
@@ -127,7 +128,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         }
         // A CR just before the LF is the line end; one anywhere else overdraws.
         const end = nl > start && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-        if (nextControl >= nl && nextCr >= end) emitClean(s.slice(start, end), atMs, false);
+        if (nextControl >= nl && nextCr >= end) emitClean(s, start, end, s.slice(start, end), atMs, false);
         else emit(s.slice(start, nl), atMs, false);
       } else {
         let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);

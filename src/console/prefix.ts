@@ -23,57 +23,69 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /** Parses the prefixes of `raw` into `out` without allocating (this runs on every line). */
 export function parsePrefixInto(raw: string, out: PrefixScratch): void {
+  parsePrefixAt(raw, 0, raw.length, raw, out);
+}
+
+/**
+ * Parses the prefixes of the line `s[from, to)`, whose text is `raw`, into `out`. The
+ * splitter passes its whole decoded block (a flat string, cheap to read character by
+ * character) rather than the line, which is a slice of it.
+ */
+export function parsePrefixAt(s: string, from: number, to: number, raw: string, out: PrefixScratch): void {
   out.text = raw;
   out.kernelTs = -1;
   out.caller = '';
   out.level = -1;
-  const first = raw.charCodeAt(0);
+  const first = from < to ? s.charCodeAt(from) : -1;
   if (first !== 0x3c && first !== 0x5b) return; // neither '<' nor '['
-  let i = 0;
+  let i = from;
   if (first === 0x3c) {
     // "<N>": one to three digits
-    let j = 1;
+    let j = from + 1;
     let level = 0;
-    while (j < 4 && isDigit(raw.charCodeAt(j))) level = level * 10 + raw.charCodeAt(j++) - 0x30;
-    if (j === 1 || raw.charCodeAt(j) !== 0x3e) return;
+    while (j < from + 4 && j < to && isDigit(s.charCodeAt(j))) level = level * 10 + s.charCodeAt(j++) - 0x30;
+    if (j === from + 1 || j >= to || s.charCodeAt(j) !== 0x3e) return;
     out.level = level;
     i = j + 1;
   }
-  if (raw.charCodeAt(i) === 0x5b) i = timestampAt(raw, i, out);
-  if (raw.charCodeAt(i) === 0x5b) i = callerAt(raw, i, out);
-  if (i > 0) out.text = raw.charCodeAt(i) === 0x20 ? raw.slice(i + 1) : raw.slice(i);
+  if (i < to && s.charCodeAt(i) === 0x5b) i = timestampAt(s, i, to, out);
+  if (i < to && s.charCodeAt(i) === 0x5b) i = callerAt(s, i, to, out);
+  if (i > from) out.text = i < to && s.charCodeAt(i) === 0x20 ? s.slice(i + 1, to) : s.slice(i, to);
 }
 
+/** The character at `j`, or -1 at or past the line's end `to`. */
+const at = (s: string, j: number, to: number) => (j < to ? s.charCodeAt(j) : -1);
+
 /** "[ 12.345678]" at `i`, parsed by hand; returns the index after it (or `i`). */
-function timestampAt(s: string, i: number, out: PrefixScratch): number {
+function timestampAt(s: string, i: number, to: number, out: PrefixScratch): number {
   let j = i + 1;
-  while (s.charCodeAt(j) === 0x20 && j < i + 16) j++;
+  while (at(s, j, to) === 0x20 && j < i + 16) j++;
   const start = j;
   let whole = 0;
-  while (isDigit(s.charCodeAt(j)) && j - start < 10) whole = whole * 10 + s.charCodeAt(j++) - 0x30;
-  if (j === start || s.charCodeAt(j) !== 0x2e) return i;
+  while (isDigit(at(s, j, to)) && j - start < 10) whole = whole * 10 + s.charCodeAt(j++) - 0x30;
+  if (j === start || at(s, j, to) !== 0x2e) return i;
   j++;
   let frac = 0;
   let scale = 1;
-  while (isDigit(s.charCodeAt(j)) && scale < 1e9) {
+  while (isDigit(at(s, j, to)) && scale < 1e9) {
     frac = frac * 10 + s.charCodeAt(j++) - 0x30;
     scale *= 10;
   }
-  if (scale === 1 || s.charCodeAt(j) !== 0x5d) return i;
+  if (scale === 1 || at(s, j, to) !== 0x5d) return i;
   out.kernelTs = whole + frac / scale;
   return j + 1;
 }
 
 /** "[  T123]" / "[    C1]" at `i`; returns the index after it (or `i`). */
-function callerAt(s: string, i: number, out: PrefixScratch): number {
+function callerAt(s: string, i: number, to: number, out: PrefixScratch): number {
   let j = i + 1;
-  while (s.charCodeAt(j) === 0x20 && j < i + 12) j++;
-  const kind = s.charCodeAt(j);
+  while (at(s, j, to) === 0x20 && j < i + 12) j++;
+  const kind = at(s, j, to);
   if (kind !== 0x54 && kind !== 0x43) return i; // 'T' or 'C'
   const start = j;
   j++;
-  while (isDigit(s.charCodeAt(j)) && j - start < 11) j++;
-  if (j === start + 1 || s.charCodeAt(j) !== 0x5d) return i;
+  while (isDigit(at(s, j, to)) && j - start < 11) j++;
+  if (j === start + 1 || at(s, j, to) !== 0x5d) return i;
   out.caller = s.slice(start, j);
   return j + 1;
 }
