@@ -50,6 +50,8 @@ const FaultSchema = z
     injection: InjectionSchema,
     cause: z.enum(CAUSES),
     recoverable: z.boolean(),
+    /** Real consoles of this fault in ../shared/corpus/real-boot-failures that the expectation was derived from. */
+    corpus: z.array(z.string().regex(/^[a-z0-9-]+\.log$/)).min(1).optional(),
     expected: z
       .object({
         outcome: z.enum(['failed', 'stalled']),
