@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeImage, buildTestImage, inspectImage, openRegion } from '../image/index.ts';
 import { memdiskConfig } from '../image/grub-memdisk.ts';
-import { runTool, withOffset } from '../image/tools.ts';
+import { e2Device, run } from './tools.ts';
 import { parseVmSpec, type AppConfig } from '../config/index.ts';
 import { getFault } from './catalogue.ts';
 import { injectFault } from './inject.ts';
@@ -36,7 +36,7 @@ function fsck(disk: string): { status: number; out: string } {
   const f = inspectImage(disk, { qemuImgCheck: false }).facts;
   const region = openRegion(disk, 'qcow2', f.root!.offset, f.root!.size);
   try {
-    const r = withOffset(region.path, region.offset, (dev) => runTool('e2fsck', ['-fn', dev]));
+    const r = run('e2fsck', ['-fn', e2Device(region.path, region.offset)]);
     return { status: r.status, out: r.stdout + r.stderr };
   } finally {
     region.dispose();

@@ -6,9 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeImage, openRegion, writeBytes, type ImageFacts } from '../image/index.ts';
-import { withTempFile } from '../image/region.ts';
-import { debugfsCat, lastLines, runTool, runToolOk, withOffset } from '../image/tools.ts';
 import { faultErrors } from './errors.ts';
+import { e2Device, lastLines, run, runOk, withTempFile } from './tools.ts';
 
 /** The disk-image operations an `image` injection can name. */
 export const IMAGE_OPS = [
@@ -40,7 +39,7 @@ const GPT_SECTORS = 34;
 /** Creates a qcow2 overlay at `overlay` backed by `base`; only the overlay is ever written. */
 export function createDiskOverlay(base: string, format: 'raw' | 'qcow2', overlay: string): void {
   mkdirSync(join(overlay, '..'), { recursive: true });
-  runToolOk('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', base, overlay], { timeoutMs: 60_000 });
+  runOk('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', base, overlay], { timeoutMs: 60_000 });
 }
 
 function fail(what: string): never {
@@ -60,7 +59,7 @@ function withEsp(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, fn: (img:
 }
 
 function writeEspFile(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, path: string, data: Buffer | string): void {
-  withEsp(disk, format, f, (img) => withTempFile(data, (tmp) => runToolOk('mcopy', ['-o', '-i', img, tmp, `::/${path.replace(/^\/+/, '')}`])));
+  withEsp(disk, format, f, (img) => withTempFile(data, (tmp) => runOk('mcopy', ['-o', '-i', img, tmp, `::/${path.replace(/^\/+/, '')}`])));
 }
 
 /** Runs debugfs -w commands on the root filesystem, committing the writes. */
@@ -68,7 +67,7 @@ function debugfsWrite(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, cmds
   const root = f.root ?? fail(`${disk}: no root filesystem found`);
   const region = openRegion(disk, format, root.offset, root.size);
   try {
-    const r = withOffset(region.path, region.offset, (dev) => runTool('debugfs', ['-w', '-f', '-', dev], { input: cmds.join('\n') + '\n', timeoutMs: 60_000 }));
+    const r = run('debugfs', ['-w', '-f', '-', e2Device(region.path, region.offset)], { input: cmds.join('\n') + '\n', timeoutMs: 60_000 });
     if (r.status !== 0 || /while |Filesystem not open|No free space|not found/i.test(r.stderr.replace(/^debugfs \d.*$/m, ''))) fail(`debugfs on ${disk}: ${lastLines(r.stderr)}`);
     region.commit();
     return r.stdout;
@@ -81,7 +80,7 @@ function debugfsRead(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, reque
   const root = f.root ?? fail(`${disk}: no root filesystem found`);
   const region = openRegion(disk, format, root.offset, root.size);
   try {
-    return withOffset(region.path, region.offset, (dev) => runTool('debugfs', ['-R', request, dev], { timeoutMs: 30_000 })).stdout;
+    return run('debugfs', ['-R', request, e2Device(region.path, region.offset)], { timeoutMs: 30_000 }).stdout;
   } finally {
     region.dispose();
   }
@@ -92,13 +91,8 @@ function replaceRootFile(path: string, tmp: string): string[] {
 }
 
 function readFstab(disk: string, format: 'raw' | 'qcow2', f: ImageFacts): string {
-  const root = f.root ?? fail(`${disk}: no root filesystem found`);
-  const region = openRegion(disk, format, root.offset, root.size);
-  try {
-    return debugfsCat(region.path, region.offset, '/etc/fstab') ?? fail(`${disk}: the root has no /etc/fstab`);
-  } finally {
-    region.dispose();
-  }
+  // Inspection read /etc/fstab already (debugfs cat); without it there is nothing to edit.
+  return f.fstabText ?? fail(`${disk}: the root has no readable /etc/fstab`);
 }
 
 /** The grub-mkstandalone memdisk tar header of boot/grub/grub.cfg inside an EFI binary (grub-memdisk.ts reads the same). */
@@ -151,7 +145,7 @@ export function applyImageOp(disk: string, format: 'raw' | 'qcow2', inj: ImageIn
     switch (inj.op) {
       case 'delete-esp-file': {
         const p = espPath(f, inj.file);
-        withEsp(disk, format, f, (img) => runToolOk('mdel', ['-i', img, `::/${p.replace(/^\/+/, '')}`]));
+        withEsp(disk, format, f, (img) => runOk('mdel', ['-i', img, `::/${p.replace(/^\/+/, '')}`]));
         return `deleted ${p} from the ESP`;
       }
       case 'truncate-esp-file': {
