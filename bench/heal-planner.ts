@@ -14,6 +14,7 @@
 // solved exhaustively to show how far greedy is from the optimum order.
 //
 // Usage: node bench/heal-planner.ts [--scenarios N] [--seed S] [--catalogue]
+import { seededRandom } from '../src/core/index.ts';
 import { parseArgs } from 'node:util';
 import { CAUSE_IDS, defaultModel, posterior, type CauseId, type Model, type Observation } from '../src/diagnose/index.ts';
 import { candidates, costSeconds, defaultRemedies, evaluateOrder, fixVector, planRemedies, type Remedy, type RemedyBook, type RemedyContext } from '../src/heal/index.ts';
@@ -23,18 +24,7 @@ const { values } = parseArgs({ options: { scenarios: { type: 'string', default: 
 const N = Number(values.scenarios);
 const SEED = Number(values.seed);
 
-/** mulberry32: a small seeded PRNG, so every run of the bench sees the same scenarios. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(weights: readonly number[], items: readonly T[]): T => {
   let u = rand() * weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < items.length; i++) if ((u -= weights[i]!) <= 0) return items[i]!;

@@ -3,3 +3,4 @@
 export { BootmedicError, defineErrors, isBootmedicError, assertNever } from './errors.ts';
 export type { ErrorSpec, ErrorCatalogue } from './errors.ts';
 export { canonicalJson } from './canonical-json.ts';
+export { seededRandom } from './seeded-random.ts';

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { seededRandom } from '../core/index.ts';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AppConfig, VmSpec } from '../config/index.ts';
@@ -50,17 +51,6 @@ export function loadDrillFaults(): { faults: DrillFault[]; combinations: [string
   return cached;
 }
 
-/** mulberry32: a small seeded PRNG (same seed, same drill). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Draws `n` scenarios: the single faults in a seeded shuffle, one pair after each full
@@ -139,3 +129,5 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
   const simulate = (s: VmSpec, n: number) => guest.map((g) => g(s, n)).filter((w): w is string => w !== undefined).join(' ') || undefined;
   return { spec: cur, simulate, notes };
 }
+
+export { seededRandom };

@@ -1,5 +1,6 @@
 // Mutation fuzzing of the image parsers: flip bytes in the metadata of a real image, or
 // truncate it, and require that every failure is one of our typed IMAGE_* errors.
+import { seededRandom } from '../core/index.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,17 +20,6 @@ import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { buildTestImage, type TestImage } from './test-image.ts';
 
-/** mulberry32: a small seeded PRNG so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function memoryReader(buf: Buffer): DiskReader {
   return {
@@ -118,14 +108,14 @@ describe('fuzzing the image parsers', { timeout: 300_000 }, () => {
     let noticed = 0;
     for (let seed = 1; seed <= 400; seed++) {
       let issues = 0;
-      if (expectTyped(() => void (issues = parseAll(memoryReader(mutate(rng(seed))))), seed) || issues > 0) noticed++;
+      if (expectTyped(() => void (issues = parseAll(memoryReader(mutate(seededRandom(seed))))), seed) || issues > 0) noticed++;
     }
     assert.ok(noticed >= 40, `only ${noticed} of 400 mutations were noticed: the mutations miss the metadata`);
   });
   it('mutated images through the full inspection (debugfs included, 30 cases) give a report or an IMAGE_* error', () => {
     const p = join(img.dir, 'fuzz.img');
     for (let seed = 1001; seed <= 1030; seed++) {
-      writeFileSync(p, mutate(rng(seed)));
+      writeFileSync(p, mutate(seededRandom(seed)));
       expectTyped(() => {
         const { report } = inspectImage(p);
         assert.equal(typeof report.ok, 'boolean');
@@ -143,7 +133,7 @@ describe('fuzzing the image parsers', { timeout: 300_000 }, () => {
     const p = join(img.dir, 'fuzz.qcow2');
     let threw = 0;
     for (let seed = 2001; seed <= 2300; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const buf = Buffer.from(sources[seed % 2]!);
       const flips = 1 + Math.floor(r() * 8);
       for (let i = 0; i < flips; i++) {
