@@ -5,3 +5,5 @@ export type { Fault, Injection, Cause } from './catalogue.ts';
 export { injectFault } from './inject.ts';
 export type { Injected } from './inject.ts';
 export { faultErrors } from './errors.ts';
+export { applyImageOp, createDiskOverlay, IMAGE_OPS } from './inject-image.ts';
+export type { ImageOp, ImageInjection } from './inject-image.ts';
