@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeImage, buildTestImage, inspectImage, openRegion } from '../image/index.ts';
-import { memdiskConfig } from '../image/grub-memdisk.ts';
+import { memdiskConfig } from '../image/index.ts';
 import { e2Device, run } from './tools.ts';
 import { parseVmSpec, type AppConfig } from '../config/index.ts';
 import { getFault } from './catalogue.ts';

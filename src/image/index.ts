@@ -33,3 +33,4 @@ export { readExt4File } from './ext4-files.ts';
 export { kernelImageProblem } from './kernel-image.ts';
 export { buildTestImage, cpioNewc } from './test-image.ts';
 export type { TestImage } from './test-image.ts';
+export { memdiskConfig } from './grub-memdisk.ts';
