@@ -8,9 +8,7 @@ import { createHealer, type HealEvent, type IncidentStore, type RemedyContext } 
 import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
 // The store's door (store/index.ts) registers this repository once the lead wires it;
 // the test opens it directly so that it runs against real node:sqlite today.
-import { openSqlite } from '../store/sqlite.ts';
-import { bootsMigration } from '../store/boots.ts';
-import { incidentRepo, incidentsMigration, type IncidentRepo } from '../store/incidents.ts';
+import { openStore, type IncidentRepo } from '../store/index.ts';
 
 // The SQLite repository satisfies heal/'s port (checked by the compiler).
 const _port: (r: IncidentRepo) => IncidentStore = (r) => r;
@@ -30,9 +28,9 @@ function setup() {
   const home = mkdtempSync(join(tmpdir(), 'bm-heal-'));
   const handles: { close(): void }[] = [];
   const openRepo = () => {
-    const h = openSqlite(home, [bootsMigration, incidentsMigration]);
+    const h = openStore({ home });
     handles.push(h);
-    return incidentRepo(h.db);
+    return h.incidents;
   };
   let t = 1_000_000;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };

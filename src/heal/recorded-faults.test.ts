@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCatalogue } from '../faults/index.ts';
-import { openSqlite } from '../store/sqlite.ts';
-import { bootsMigration } from '../store/boots.ts';
-import { incidentRepo, incidentsMigration } from '../store/incidents.ts';
+import { openStore } from '../store/index.ts';
 import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
 import { DEFAULT_STALL_MS, isRecorded, recordedEvidence } from '../../testkit/recorded-evidence.ts';
 import { changedFields, createHealer, type RemedyContext } from './index.ts';
@@ -40,12 +38,12 @@ for (const fault of loadCatalogue().filter((f) => f.guests.includes('tiny'))) {
       hasSnapshot: false, hasGolden: true, hasPreviousKernel: false, imageRepairs: [], cleanBootSeconds: 5, lastVerdict: evidence.status,
     };
     const home = mkdtempSync(join(tmpdir(), 'bm-heal-rec-'));
-    const h = openSqlite(home, [bootsMigration, incidentsMigration]);
+    const h = openStore({ home });
     try {
       const outcomes = Object.fromEntries((fixers ?? []).map((id) => [id, ['ready' as const]]));
       const fake = createFakeHealTarget({ context, outcomes });
       let t = 0;
-      const healer = createHealer({ incidents: incidentRepo(h.db), now: () => (t += 1000), sleep: async () => undefined });
+      const healer = createHealer({ incidents: h.incidents, now: () => (t += 1000), sleep: async () => undefined });
       const r = await healer.heal({ vm: `tiny-${fault.name}`, target: fake.target, evidence, detectedAt: 0 });
       if (fault.recoverable) {
         assert.equal(r.outcome, 'recovered', `${fault.name}: tried ${fake.applied.join(', ')}`);
