@@ -3,19 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main, EXIT } from '../src/cli/index.ts';
+import { EXIT } from '../src/cli/index.ts';
+import { runCli } from '../testkit/run-cli.ts';
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, stdin: new PassThrough() });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 test('an unknown command is a usage error that points to --help', async () => {
   const r = await run(['frobnicate']);

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { main, EXIT } from '../src/cli/index.ts';
+import { EXIT } from '../src/cli/index.ts';
+import { runCli } from '../testkit/run-cli.ts';
 import { buildTestImage, type TestImage } from '../src/image/index.ts';
 import { skipWithoutTiny } from './hypervisor-helpers.ts';
 
@@ -18,16 +18,7 @@ after(() => {
   if (img !== undefined) rmSync(img.dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(['--home', join(img.dir, 'home'), ...argv], { stdout: out, stderr: err, stdin: new PassThrough() });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(['--home', join(img.dir, 'home'), ...argv]);
 
 test('add, boot-tested promote, sign, verify, and a signed-image policy that refuses the altered disk', { timeout: 300_000, skip: skipWithoutTiny() }, async () => {
   const add = await run(['image', 'add', img.path, '--name', 'demo', '--version', '1', '--origin', 'buildTestImage', '--json']);

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { main, EXIT } from '../src/cli/index.ts';
+import { EXIT } from '../src/cli/index.ts';
+import { runCli } from '../testkit/run-cli.ts';
 import { buildTestImage, type TestImage } from '../src/image/index.ts';
 
 let img: TestImage;
@@ -16,16 +16,7 @@ after(() => {
   if (img !== undefined) rmSync(img.dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(['--home', join(img.dir, 'home'), ...argv], { stdout: out, stderr: err, stdin: new PassThrough() });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(['--home', join(img.dir, 'home'), ...argv]);
 
 test('image inspect --json prints exactly {ok, checks} and exits 0 on a good image', async () => {
   const r = await run(['image', 'inspect', img.path, '--json']);
