@@ -4,3 +4,4 @@ export { BootmedicError, defineErrors, isBootmedicError, assertNever } from './e
 export type { ErrorSpec, ErrorCatalogue } from './errors.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
+export { withTempFile } from './temp-file.ts';

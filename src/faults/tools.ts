@@ -1,10 +1,10 @@
 // The external tools the image injectors run (mtools, debugfs, qemu-img), each with an
 // argument array, a timeout and SIGKILL on expiry, so no child outlives an injection.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { withTempFile } from '../core/index.ts';
 import { faultErrors } from './errors.ts';
+
+export { withTempFile };
 
 /** One tool run's exit status and output. */
 export type ToolRun = Readonly<{ status: number; stdout: string; stderr: string }>;
@@ -29,18 +29,6 @@ export function runOk(cmd: string, args: readonly string[], o: { input?: string;
   const r = run(cmd, args, o);
   if (r.status !== 0) throw faultErrors.make('FAULT_TOOL_FAILED', `${cmd} ${args[0] ?? ''} failed (exit ${r.status}): ${lastLines(r.stderr || r.stdout)}`);
   return r;
-}
-
-/** Runs `fn` with a private temp file holding `data`, then removes it. */
-export function withTempFile<T>(data: Buffer | string, fn: (path: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'bootmedic-fault-'));
-  try {
-    const path = join(dir, 'data');
-    writeFileSync(path, data);
-    return fn(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** The e2fsprogs device name of a filesystem `offset` bytes into a raw file (unix_io "offset=" option). */

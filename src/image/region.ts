@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withTempFile } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 import { openDisk } from './qcow2.ts';
 import { runTool, runToolOk } from './tools.ts';
@@ -154,14 +155,4 @@ export function writeBytes(disk: string, format: 'raw' | 'qcow2', offset: number
   withTempFile(data, (tmp) => writeFileInto(disk, format, offset, tmp));
 }
 
-/** Runs `fn` with a private temp file holding `data`, then removes it. */
-export function withTempFile<T>(data: Buffer | string, fn: (path: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'bootmedic-tmp-'));
-  try {
-    const path = join(dir, 'data');
-    writeFileSync(path, data);
-    return fn(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+export { withTempFile };
