@@ -14,6 +14,13 @@ export type LogAnalysis = { findings: Finding[]; corrupted: boolean; lastPhase: 
  * const { findings } = analyzeLog(readFileSync('console.log'));
  */
 export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { kb?: Kb } = {}): LogAnalysis {
+  const a = createLogAnalyzer(opts);
+  a.push(input);
+  return a.finish();
+}
+
+/** Splitter + engine for one whole log, collecting findings; analyzeLog and analyzeStream share it. */
+function createLogAnalyzer(opts: EngineOptions & { kb?: Kb }) {
   const findings: Finding[] = [];
   const engine = createSignatureEngine(opts);
   let lines = 0;
@@ -24,10 +31,14 @@ export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { k
     },
     now: () => 0,
   });
-  splitter.push(input);
-  splitter.end();
-  for (const f of engine.end()) findings.push(f);
-  return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+  return {
+    push: (chunk: string | Uint8Array) => splitter.push(chunk),
+    finish(): LogAnalysis {
+      splitter.end();
+      for (const f of engine.end()) findings.push(f);
+      return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+    },
+  };
 }
 
 /** The last phase a list of findings shows (progress markers and failures alike). */
@@ -52,20 +63,9 @@ export function stopsBoot(f: Finding): boolean {
  * memory: only the engine's window and the findings are kept.
  */
 export async function analyzeStream(chunks: AsyncIterable<Uint8Array | string>, opts: EngineOptions & { kb?: Kb } = {}): Promise<LogAnalysis> {
-  const findings: Finding[] = [];
-  const engine = createSignatureEngine(opts);
-  let lines = 0;
-  const splitter = createLineSplitter({
-    onLine: (l) => {
-      lines = l.no;
-      for (const f of engine.push(l)) findings.push(f);
-    },
-    now: () => 0,
-  });
-  for await (const c of chunks) splitter.push(c);
-  splitter.end();
-  for (const f of engine.end()) findings.push(f);
-  return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+  const a = createLogAnalyzer(opts);
+  for await (const c of chunks) a.push(c);
+  return a.finish();
 }
 
 /**
