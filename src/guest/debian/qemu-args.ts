@@ -14,7 +14,7 @@ export function debianQemuArgs(o: { disk: string; firmware: DebianFirmware; memo
     '-machine',
     `q35,accel=${o.accel ?? 'tcg'}`,
     '-smp',
-    String(o.cpus ?? 2),
+    String(o.cpus ?? 1), // one vCPU: see examples/debian.yaml (TCG on a 2-core host)
     '-m',
     String(mem),
     ...(o.firmware === 'uefi' ? ['-bios', o.ovmf ?? OVMF_BIOS_PATH] : []),
