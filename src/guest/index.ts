@@ -24,8 +24,8 @@ export type GuestArtifacts = Readonly<{
 }>;
 
 type DebianModule = {
-  buildDebianGuest?: (app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi' }) => Promise<unknown>;
-  resolveDebianGuest?: (app: AppConfig, firmware?: 'bios' | 'uefi') => unknown;
+  buildDebianGuest?: (app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi'; secureBoot?: boolean }) => Promise<unknown>;
+  resolveDebianGuest?: (app: AppConfig, firmware?: 'bios' | 'uefi', variant?: { secureBoot?: boolean }) => unknown;
 };
 
 async function debianModule(): Promise<DebianModule> {
@@ -57,10 +57,10 @@ function tinyArtifacts(g: { kernel: string; initrd: string; cmdline: string }): 
 }
 
 /** Builds a guest into the cache (idempotent), logging progress lines. */
-export async function buildGuest(name: string, app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi' } = {}): Promise<GuestArtifacts> {
+export async function buildGuest(name: string, app: AppConfig, opts: { log?: (line: string) => void; signal?: AbortSignal; firmware?: 'bios' | 'uefi'; secureBoot?: boolean } = {}): Promise<GuestArtifacts> {
   switch (name) {
     case 'tiny': {
-      const { firmware: _unused, ...rest } = opts;
+      const { firmware: _unused, secureBoot: _unusedToo, ...rest } = opts;
       return tinyArtifacts(await buildTinyGuest(app, rest));
     }
     case 'debian': {
@@ -73,16 +73,17 @@ export async function buildGuest(name: string, app: AppConfig, opts: { log?: (li
   }
 }
 
-/** Locates an already built guest without building (GUEST_NOT_BUILT when absent); `firmware` picks the debian image variant. */
-export async function resolveGuest(name: GuestName, app: AppConfig, opts: { firmware?: 'bios' | 'uefi' } = {}): Promise<GuestArtifacts> {
+/** Locates an already built guest without building (GUEST_NOT_BUILT when absent); `firmware` and `secureBoot` pick the debian image variant. */
+export async function resolveGuest(name: GuestName, app: AppConfig, opts: { firmware?: 'bios' | 'uefi'; secureBoot?: boolean } = {}): Promise<GuestArtifacts> {
   switch (name) {
     case 'tiny':
       return tinyArtifacts(await ensureTinyGuest(app));
     case 'debian': {
       const m = await debianModule();
       if (!m.resolveDebianGuest) throw guestErrors.make('GUEST_UNAVAILABLE', 'the debian guest builder exports no resolveDebianGuest');
-      const g = await m.resolveDebianGuest(app, opts.firmware ?? 'uefi');
-      if (g === undefined || g === null) throw guestErrors.make('GUEST_NOT_BUILT', `the debian guest (${opts.firmware ?? 'uefi'}) is not built in ${app.cache}`, { fix: `Run 'bootmedic guest build debian${opts.firmware === 'bios' ? ' --firmware bios' : ''}' first.` });
+      const sb = opts.secureBoot === true;
+      const g = await m.resolveDebianGuest(app, opts.firmware ?? 'uefi', sb ? { secureBoot: true } : {});
+      if (g === undefined || g === null) throw guestErrors.make('GUEST_NOT_BUILT', `the debian guest (${opts.firmware ?? 'uefi'}${sb ? ', Secure Boot' : ''}) is not built in ${app.cache}`, { fix: `Run 'bootmedic guest build debian${sb ? ' --secure-boot' : opts.firmware === 'bios' ? ' --firmware bios' : ''}' first.` });
       return debianArtifacts(g);
     }
   }

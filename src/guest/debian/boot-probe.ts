@@ -3,11 +3,11 @@
 // the console. It stops QEMU as soon as the login prompt appears. The supervisor proper
 // lives in hypervisor/ and boot/; this only proves what the builder made.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from './exec.ts';
-import { debianQemuArgs } from './qemu-args.ts';
+import { debianQemuArgs, OVMF_SECURE_BOOT } from './qemu-args.ts';
 import type { DebianFirmware } from './recipe.ts';
 
 /** The boot phases of the Debian guest, in the order they must appear. */
@@ -45,15 +45,20 @@ function clean(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][0-9A-Za-z]/g, '').replace(/\r/g, '\n');
 }
 
-/** Boots `image` until the login prompt or `timeoutMs`, recording when each phase first shows. */
-export async function probeBoot(o: { image: string; firmware: DebianFirmware; timeoutMs?: number; memoryMiB?: number; signal?: AbortSignal }): Promise<ProbeResult> {
+/** Boots `image` until the login prompt or `timeoutMs`, recording when each phase first shows; `secureBoot` (UEFI) uses OVMF's secure-boot build. */
+export async function probeBoot(o: { image: string; firmware: DebianFirmware; secureBoot?: boolean; timeoutMs?: number; memoryMiB?: number; signal?: AbortSignal }): Promise<ProbeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bootmedic-debian-probe-'));
   try {
+    let secureBootVars: string | undefined;
+    if (o.secureBoot === true && o.firmware === 'uefi') {
+      secureBootVars = join(dir, 'efivars.fd');
+      copyFileSync(OVMF_SECURE_BOOT.varsTemplate, secureBootVars);
+    }
     const overlay = join(dir, 'overlay.qcow2');
     await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', o.image, '-F', 'raw', overlay], o.signal ? { signal: o.signal } : {});
     return await new Promise<ProbeResult>((resolvePromise, reject) => {
       const t0 = Date.now();
-      const argv = debianQemuArgs({ disk: overlay, firmware: o.firmware, ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}) });
+      const argv = debianQemuArgs({ disk: overlay, firmware: o.firmware, ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}), ...(secureBootVars ? { secureBootVars } : {}) });
       const q = spawn('qemu-system-x86_64', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
       const chunks: { atMs: number; bytes: Buffer }[] = [];
       let text = '';

@@ -9,7 +9,7 @@ import { assembleDisk, installBiosGrub, planLayout } from './disk.ts';
 import { debianErrors } from './errors.ts';
 import { makeEsp } from './esp.ts';
 import { exec } from './exec.ts';
-import { ensureGrub, grubConfig, makeBiosImages, makeEfiBinary, stubConfig, writeText } from './grub.ts';
+import { ensureGrub, grubConfig, makeBiosImages, makeEfiBinary, signedBootFiles, stubConfig, writeText } from './grub.ts';
 import { derivedUuid, derivedVolumeId, imageKey, loadRecipe, rootfsKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
 import { customiseRootfs, ensureRootfs, removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
 
@@ -19,6 +19,10 @@ export type DebianGuest = Readonly<{
   image: string;
   format: 'raw';
   firmware: DebianFirmware;
+  /** The UEFI Secure Boot variant: Debian's signed shim → signed GRUB → signed kernel (absent on the plain images). */
+  secureBoot?: true;
+  /** Secure Boot variant: the signed packages (.deb file names, with versions) the boot chain came from. */
+  signedPackages?: readonly string[];
   /** ext4 UUID of the root filesystem (partition 2), as on the kernel command line. */
   rootUuid: string;
   /** FAT volume id of the ESP (partition 1) as GRUB and fstab write it: `XXXX-XXXX`. */
@@ -47,6 +51,8 @@ export type DebianGuest = Readonly<{
 export type DebianBuildOptions = {
   app: AppConfig;
   firmware?: DebianFirmware;
+  /** UEFI only: build the Secure Boot variant (signed shim and GRUB instead of grub-mkstandalone); its own cache key. */
+  secureBoot?: boolean;
   signal?: AbortSignal;
   /** Called with one short line per step. */
   onProgress?: (step: string) => void;
@@ -59,15 +65,18 @@ function findTool(t: string): boolean {
   return ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, t)));
 }
 
-function paths(app: AppConfig, recipe: DebianRecipe, firmware: DebianFirmware) {
+/** Which image of the recipe: the firmware, and for UEFI the Secure Boot variant. */
+export type DebianVariant = { secureBoot?: boolean };
+
+function paths(app: AppConfig, recipe: DebianRecipe, firmware: DebianFirmware, v: DebianVariant = {}) {
   const guests = join(app.cache, 'guests');
-  const key = imageKey(recipe, firmware);
+  const key = imageKey(recipe, firmware, v.secureBoot === true ? { secureBoot: true } : {});
   return { guests, key, image: join(guests, `debian-${key}.img`), manifest: join(guests, `debian-${key}.json`) };
 }
 
-/** The cached image for the current recipe and `firmware`, or undefined when it has not been built. */
-export function resolveDebianGuest(app: AppConfig, firmware: DebianFirmware = 'uefi'): DebianGuest | undefined {
-  const p = paths(app, loadRecipe(), firmware);
+/** The cached image for the current recipe and `firmware` (and variant), or undefined when it has not been built. */
+export function resolveDebianGuest(app: AppConfig, firmware: DebianFirmware = 'uefi', v: DebianVariant = {}): DebianGuest | undefined {
+  const p = paths(app, loadRecipe(), firmware, v);
   if (!existsSync(p.manifest) || !existsSync(p.image)) return undefined;
   try {
     const g = JSON.parse(readFileSync(p.manifest, 'utf8')) as DebianGuest;
@@ -78,10 +87,12 @@ export function resolveDebianGuest(app: AppConfig, firmware: DebianFirmware = 'u
 }
 
 /** Like resolveDebianGuest, but throws GUEST_DEBIAN_NOT_BUILT naming the command to run. */
-export function requireDebianGuest(app: AppConfig, firmware: DebianFirmware = 'uefi'): DebianGuest {
-  const g = resolveDebianGuest(app, firmware);
-  if (g === undefined) throw debianErrors.make('GUEST_DEBIAN_NOT_BUILT', `no Debian ${firmware} image in ${join(app.cache, 'guests')}`, firmware === 'bios' ? { fix: "Run 'bootmedic guest build debian --firmware bios' first." } : {});
-  return g;
+export function requireDebianGuest(app: AppConfig, firmware: DebianFirmware = 'uefi', v: DebianVariant = {}): DebianGuest {
+  const g = resolveDebianGuest(app, firmware, v);
+  if (g !== undefined) return g;
+  const sb = v.secureBoot === true;
+  const fix = sb ? "Run 'bootmedic guest build debian --secure-boot' first." : firmware === 'bios' ? "Run 'bootmedic guest build debian --firmware bios' first." : undefined;
+  throw debianErrors.make('GUEST_DEBIAN_NOT_BUILT', `no Debian ${firmware}${sb ? ' Secure Boot' : ''} image in ${join(app.cache, 'guests')}`, fix ? { fix } : {});
 }
 
 /**
@@ -157,10 +168,14 @@ async function withLock<T>(file: string, step: Step, signal: AbortSignal | undef
 export async function buildDebianGuest(opts: DebianBuildOptions): Promise<DebianGuest> {
   const { app, signal } = opts;
   const firmware = opts.firmware ?? 'uefi';
+  const secureBoot = opts.secureBoot === true;
+  // Secure Boot is a UEFI thing; the CLI and vm.yaml refuse the pair before this.
+  if (secureBoot && firmware !== 'uefi') throw new TypeError('buildDebianGuest: secureBoot needs firmware uefi');
+  const variant: DebianVariant = secureBoot ? { secureBoot } : {};
   const step: Step = opts.onProgress ?? (() => {});
   const recipe = loadRecipe();
-  const p = paths(app, recipe, firmware);
-  const cached = resolveDebianGuest(app, firmware);
+  const p = paths(app, recipe, firmware, variant);
+  const cached = resolveDebianGuest(app, firmware, variant);
   if (cached) {
     step(`cached: ${cached.image}`);
     return cached;
@@ -170,18 +185,19 @@ export async function buildDebianGuest(opts: DebianBuildOptions): Promise<Debian
   if (process.getuid?.() !== 0) throw debianErrors.make('GUEST_DEBIAN_NEEDS_ROOT', 'the Debian image build runs debootstrap and chroot');
   mkdirSync(join(p.guests, 'debian'), { recursive: true });
   return withLock(join(p.guests, 'debian', '.build.lock'), step, signal, async () => {
-    const again = resolveDebianGuest(app, firmware);
+    const again = resolveDebianGuest(app, firmware, variant);
     if (again) return again;
     const started = Date.now();
     const rootfs = await ensureRootfs(p.guests, recipe, step, signal);
-    const grub = await ensureGrub(p.guests, recipe, firmware, step, signal);
+    // The Secure Boot variant boots Debian's signed binaries and needs no grub-mkstandalone.
+    const grub = await ensureGrub(p.guests, recipe, secureBoot ? 'secure-boot' : firmware, step, signal);
     // Named by our pid, so a build killed outright (SIGKILL) is cleaned up by the next one.
     const workBase = join(p.guests, 'debian', 'work');
     await removeStaleTemps(workBase);
     const work = `${workBase}.tmp-${process.pid}`;
     mkdirSync(work);
     try {
-      return await assemble({ recipe, firmware, key: p.key, rootfsDir: rootfs.dir, mirror: rootfs.mirror, grub, work, out: p.image, manifest: p.manifest, step, started, ...(signal ? { signal } : {}) });
+      return await assemble({ recipe, firmware, secureBoot, key: p.key, rootfsDir: rootfs.dir, mirror: rootfs.mirror, grub, work, out: p.image, manifest: p.manifest, step, started, ...(signal ? { signal } : {}) });
     } finally {
       step('remove the work directory');
       await unmountAndRemove(work);
@@ -192,6 +208,7 @@ export async function buildDebianGuest(opts: DebianBuildOptions): Promise<Debian
 type AssembleInput = {
   recipe: DebianRecipe;
   firmware: DebianFirmware;
+  secureBoot: boolean;
   key: string;
   rootfsDir: string;
   mirror: string;
@@ -220,21 +237,22 @@ async function assemble(a: AssembleInput): Promise<DebianGuest> {
   const rootImg = join(work, 'root.ext4');
   await exec('mkfs.ext4', ['-q', '-F', '-L', 'root', '-U', rootUuid, '-d', tree, rootImg, `${recipe.rootMiB}M`], sig);
 
-  step(`GRUB ${firmware === 'uefi' ? 'BOOTX64.EFI (grub-mkstandalone)' : 'core.img (grub-mkimage i386-pc)'} and grub.cfg`);
+  const secureBoot = a.secureBoot;
+  step(`${secureBoot ? 'signed shim as BOOTX64.EFI, signed grubx64.efi,' : `GRUB ${firmware === 'uefi' ? 'BOOTX64.EFI (grub-mkstandalone)' : 'core.img (grub-mkimage i386-pc)'}`} and grub.cfg`);
   const stub = writeText(join(work, 'stub.cfg'), stubConfig(espUuid));
   const cmdline = `root=UUID=${rootUuid} ${recipe.cmdline}`;
   const cfg = writeText(join(work, 'grub.cfg'), grubConfig({ kernelVersion, rootUuid, cmdline: recipe.cmdline, timeout: recipe.grubTimeoutSeconds, firmware }));
   const efi = join(work, 'BOOTX64.EFI');
   let bios: { core: string; boot: string } | undefined;
-  if (firmware === 'uefi') await makeEfiBinary(a.grub, stub, efi, signal);
-  else bios = await makeBiosImages(a.grub, stub, work, signal);
+  if (firmware === 'bios') bios = await makeBiosImages(a.grub, stub, work, signal);
+  else if (!secureBoot) await makeEfiBinary(a.grub, stub, efi, signal);
 
   step(`ESP: FAT32 ${recipe.espMiB} MiB (volume ${espUuid}) with mtools`);
   const espFiles = [
     { src: cfg, dest: '/EFI/debian/grub.cfg' },
     { src: join(tree, 'boot', `vmlinuz-${kernelVersion}`), dest: `/EFI/debian/vmlinuz-${kernelVersion}` },
     { src: join(tree, 'boot', `initrd.img-${kernelVersion}`), dest: `/EFI/debian/initrd.img-${kernelVersion}` },
-    ...(firmware === 'uefi' ? [{ src: efi, dest: '/EFI/BOOT/BOOTX64.EFI' }] : []),
+    ...(secureBoot ? signedBootFiles(a.grub) : firmware === 'uefi' ? [{ src: efi, dest: '/EFI/BOOT/BOOTX64.EFI' }] : []),
   ];
   const artefacts: Record<string, string> = {};
   for (const f of espFiles) artefacts[f.dest] = await sha256File(f.src);
@@ -264,6 +282,7 @@ async function assemble(a: AssembleInput): Promise<DebianGuest> {
     image: a.out,
     format: 'raw',
     firmware,
+    ...(secureBoot ? { secureBoot: true as const, signedPackages: a.grub.packages } : {}),
     rootUuid,
     espUuid,
     diskGuid: layout.diskGuid,

@@ -10,9 +10,12 @@ import { removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
 /** Where a firmware's GRUB packages are unpacked. */
 export type GrubTree = { root: string; packages: string[] };
 
-/** Returns the unpacked GRUB packages for `firmware`, downloading and unpacking them when absent. */
-export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmware: DebianFirmware, step: Step, signal?: AbortSignal): Promise<GrubTree> {
-  const dir = join(guestsDir, 'debian', `grub-${grubKey(recipe, firmware)}`);
+/**
+ * Returns the unpacked GRUB packages for `firmware` (or, for 'secure-boot', Debian's signed
+ * shim and GRUB), downloading and unpacking them when absent.
+ */
+export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmware: DebianFirmware | 'secure-boot', step: Step, signal?: AbortSignal): Promise<GrubTree> {
+  const dir = join(guestsDir, 'debian', `${firmware === 'secure-boot' ? 'signed' : 'grub'}-${grubKey(recipe, firmware)}`);
   const root = join(dir, 'root');
   if (existsSync(join(dir, 'debs'))) {
     step(`GRUB packages: cached (${dir})`);
@@ -23,7 +26,7 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
   await removeStaleTemps(dir);
   mkdirSync(join(tmp, 'debs'), { recursive: true });
   try {
-    const pkgs = recipe.grubPackages[firmware];
+    const pkgs = firmware === 'secure-boot' ? recipe.secureBootPackages : recipe.grubPackages[firmware];
     step(`download ${pkgs.join(', ')} (apt-get download)`);
     // As root, apt warns that the _apt user cannot write here and downloads anyway.
     await exec('apt-get', ['download', '-q', ...pkgs], { ...sig, cwd: join(tmp, 'debs') });
@@ -66,6 +69,24 @@ export function grubConfig(o: { kernelVersion: string; rootUuid: string; cmdline
     '}',
     '',
   ].join('\n');
+}
+
+/**
+ * The signed boot chain on the ESP, from the unpacked signed packages. UEFI's removable
+ * path EFI/BOOT/BOOTX64.EFI is shim (signed by the Microsoft UEFI CA); shim loads
+ * grubx64.efi from its own folder (signed by Debian, whose CA shim carries) and, when that
+ * fails verification, mmx64.efi (MokManager). fbx64.efi is left out: shim started from
+ * EFI/BOOT runs it when present, and it would write boot entries and reset on every boot
+ * (each boot gets a fresh variable store). Debian's signed GRUB is monolithic: its
+ * built-in prefix is /EFI/debian on the device it was loaded from, and its memdisk config
+ * sources $prefix/grub.cfg there, so the plain image's /EFI/debian/grub.cfg serves as is.
+ */
+export function signedBootFiles(signed: GrubTree): { src: string; dest: string }[] {
+  return [
+    { src: join(signed.root, 'usr/lib/shim/shimx64.efi.signed'), dest: '/EFI/BOOT/BOOTX64.EFI' },
+    { src: join(signed.root, 'usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed'), dest: '/EFI/BOOT/grubx64.efi' },
+    { src: join(signed.root, 'usr/lib/shim/mmx64.efi.signed'), dest: '/EFI/BOOT/mmx64.efi' },
+  ];
 }
 
 /** Builds EFI/BOOT/BOOTX64.EFI with grub-mkstandalone (modules in a memdisk, the stub as its grub.cfg). */

@@ -5,19 +5,19 @@ import { buildDebianGuest as build, type DebianBuildOptions, type DebianGuest } 
 import type { DebianFirmware } from './recipe.ts';
 
 export { resolveDebianGuest, requireDebianGuest } from './build.ts';
-export type { DebianGuest, DebianBuildOptions } from './build.ts';
+export type { DebianGuest, DebianBuildOptions, DebianVariant } from './build.ts';
 export type { DebianFirmware, DebianRecipe } from './recipe.ts';
 export { loadRecipe, imageKey, rootfsKey } from './recipe.ts';
 export { debianErrors } from './errors.ts';
 export { createProgressPrinter } from './progress.ts';
 export type { ProgressPrinter, ProgressStream } from './progress.ts';
-export { debianQemuArgs, OVMF_BIOS_PATH } from './qemu-args.ts';
+export { debianQemuArgs, OVMF_BIOS_PATH, OVMF_SECURE_BOOT } from './qemu-args.ts';
 export { stubConfig, grubConfig } from './grub.ts';
 export { probeBoot, phaseOffsets, DEBIAN_PHASES } from './boot-probe.ts';
 export type { ProbeResult, DebianPhase } from './boot-probe.ts';
 
 /** The older call form `buildDebianGuest(app, {log, signal, firmware})`, kept for callers written against it. */
-type LegacyOptions = { log?: (line: string) => void; signal?: AbortSignal; firmware?: DebianFirmware; onProgress?: (step: string) => void };
+type LegacyOptions = { log?: (line: string) => void; signal?: AbortSignal; firmware?: DebianFirmware; secureBoot?: boolean; onProgress?: (step: string) => void };
 
 /**
  * Builds (or returns from the cache) the Debian 12 disk image; see build.ts.
@@ -28,5 +28,5 @@ export function buildDebianGuest(app: AppConfig, opts?: LegacyOptions): Promise<
 export function buildDebianGuest(a: DebianBuildOptions | AppConfig, b: LegacyOptions = {}): Promise<DebianGuest> {
   if ('app' in a) return build(a);
   const onProgress = b.onProgress ?? b.log;
-  return build({ app: a, ...(b.firmware ? { firmware: b.firmware } : {}), ...(b.signal ? { signal: b.signal } : {}), ...(onProgress ? { onProgress } : {}) });
+  return build({ app: a, ...(b.firmware ? { firmware: b.firmware } : {}), ...(b.secureBoot ? { secureBoot: true } : {}), ...(b.signal ? { signal: b.signal } : {}), ...(onProgress ? { onProgress } : {}) });
 }

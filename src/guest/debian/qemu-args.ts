@@ -6,18 +6,32 @@ import type { DebianFirmware } from './recipe.ts';
 /** Debian's OVMF build (package ovmf) as one flash image for -bios. */
 export const OVMF_BIOS_PATH = '/usr/share/ovmf/OVMF.fd';
 
+/**
+ * Secure Boot (package ovmf): the SMM build that enforces it, and the variable-store
+ * template with Microsoft's keys (PK, KEK, db with the Microsoft UEFI CA that signed shim).
+ * The code is read-only; each boot writes its own copy of the variables.
+ */
+export const OVMF_SECURE_BOOT = { code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', varsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd' } as const;
+
 /** Arguments for qemu-system-x86_64 booting `disk` (a qcow2 overlay of the image) with the console on stdio. */
-export function debianQemuArgs(o: { disk: string; firmware: DebianFirmware; memoryMiB?: number; cpus?: number; accel?: 'tcg' | 'kvm'; ovmf?: string }): string[] {
+/** With `secureBootVars` (this boot's writable copy of OVMF_SECURE_BOOT.varsTemplate), OVMF's secure-boot build with SMM and a secured flash. */
+export function debianQemuArgs(o: { disk: string; firmware: DebianFirmware; memoryMiB?: number; cpus?: number; accel?: 'tcg' | 'kvm'; ovmf?: string; secureBootVars?: string }): string[] {
   // UEFI GRUB runs out of memory loading this kernel and initrd at 256 MiB or less.
   const mem = o.memoryMiB ?? 1024;
+  const sb = o.firmware === 'uefi' ? o.secureBootVars : undefined;
+  const firmware = sb
+    ? ['-global', 'driver=cfi.pflash01,property=secure,value=on', '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_SECURE_BOOT.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${sb}`]
+    : o.firmware === 'uefi'
+      ? ['-bios', o.ovmf ?? OVMF_BIOS_PATH]
+      : [];
   return [
     '-machine',
-    `q35,accel=${o.accel ?? 'tcg'}`,
+    `q35${sb ? ',smm=on' : ''},accel=${o.accel ?? 'tcg'}`,
     '-smp',
     String(o.cpus ?? 1), // one vCPU: see examples/debian.yaml (TCG on a 2-core host)
     '-m',
     String(mem),
-    ...(o.firmware === 'uefi' ? ['-bios', o.ovmf ?? OVMF_BIOS_PATH] : []),
+    ...firmware,
     '-drive',
     `file=${o.disk},format=qcow2,if=virtio`,
     '-nic',

@@ -71,3 +71,13 @@ test('hostMirror reads deb822 and one-line apt sources, else the default', () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the Secure Boot variant has its own image key; its package list does not move the plain keys', () => {
+  const r = loadRecipe();
+  const other = { ...r, secureBootPackages: [...r.secureBootPackages, 'shim-unsigned'] };
+  assert.notEqual(imageKey(r, 'uefi', { secureBoot: true }), imageKey(r, 'uefi'));
+  assert.equal(imageKey(other, 'uefi'), imageKey(r, 'uefi'), 'the plain UEFI image keeps its key');
+  assert.equal(imageKey(other, 'bios'), imageKey(r, 'bios'), 'the BIOS image keeps its key');
+  assert.notEqual(imageKey(other, 'uefi', { secureBoot: true }), imageKey(r, 'uefi', { secureBoot: true }));
+  assert.equal(imageKey(r, 'uefi', { secureBoot: false }), imageKey(r, 'uefi'));
+});

@@ -18,6 +18,8 @@ const RecipeSchema = z
     defaultMirror: z.url(),
     include: z.array(pkg).min(1),
     grubPackages: z.object({ uefi: z.array(pkg).min(1), bios: z.array(pkg).min(1) }).strict(),
+    /** UEFI Secure Boot variant: Debian's signed shim (and MokManager) and signed monolithic GRUB. */
+    secureBootPackages: z.array(pkg).min(1),
     hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
     rootPassword: z.string().min(1).regex(/^[^:\n]+$/),
     initramfsConf: z.record(z.string().regex(/^[A-Z_]+$/), z.string().regex(/^[\w.-]+$/)),
@@ -71,14 +73,21 @@ export function rootfsKey(r: DebianRecipe): string {
   return sha256(canonicalJson(rootfsInputs(r))).slice(0, 16);
 }
 
-/** Cache key (16 hex) of the unpacked GRUB packages for one firmware. */
-export function grubKey(r: DebianRecipe, firmware: DebianFirmware): string {
-  return sha256(canonicalJson({ suite: r.suite, arch: r.arch, packages: [...r.grubPackages[firmware]].sort() })).slice(0, 16);
+/** Cache key (16 hex) of a set of unpacked boot-loader packages (GRUB for one firmware, or the signed Secure Boot chain). */
+export function grubKey(r: DebianRecipe, firmware: DebianFirmware | 'secure-boot'): string {
+  const packages = firmware === 'secure-boot' ? r.secureBootPackages : r.grubPackages[firmware];
+  return sha256(canonicalJson({ suite: r.suite, arch: r.arch, packages: [...packages].sort() })).slice(0, 16);
 }
 
-/** The content address of a finished image: every input of the build, hashed. */
-export function imageKey(r: DebianRecipe, firmware: DebianFirmware): string {
-  return sha256(canonicalJson({ assembly: ASSEMBLY_VERSION, firmware, recipe: { ...r, defaultMirror: undefined } })).slice(0, 16);
+/**
+ * The content address of a finished image: every input of the build, hashed. The Secure
+ * Boot package list counts only for the Secure Boot variant, so the plain images keep the
+ * key they had before the variant existed.
+ */
+export function imageKey(r: DebianRecipe, firmware: DebianFirmware, o: { secureBoot?: boolean } = {}): string {
+  const recipe = { ...r, defaultMirror: undefined, secureBootPackages: undefined };
+  const secureBoot = o.secureBoot === true ? { packages: [...r.secureBootPackages].sort() } : undefined;
+  return sha256(canonicalJson({ assembly: ASSEMBLY_VERSION, firmware, recipe, secureBoot })).slice(0, 16);
 }
 
 /** A UUID derived from the image key, so a given recipe always gives the same filesystem ids. */
