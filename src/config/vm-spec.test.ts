@@ -68,3 +68,20 @@ test('requireSignedImages defaults to false, accepts true, and refuses a non-boo
     (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && e.message.includes('requireSignedImages'),
   );
 });
+
+test('secureBoot defaults to false and is refused without UEFI or on machine pc, naming the field', () => {
+  assert.equal(parseVmSpec({ name: 'x', guest: 'debian', firmware: 'uefi' }, 'v', '/').secureBoot, false);
+  assert.equal(parseVmSpec({ name: 'x', guest: 'debian', firmware: 'uefi', secureBoot: true }, 'v', '/').secureBoot, true);
+  assert.throws(
+    () => parseVmSpec({ name: 'x', guest: 'debian', secureBoot: true }, 'VM file v.yaml', '/'),
+    (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && /secureBoot: Secure Boot is a UEFI feature: set firmware: uefi \(firmware is bios\)/.test(e.message),
+  );
+  assert.throws(
+    () => parseVmSpec({ name: 'x', guest: 'debian', firmware: 'uefi', machine: 'pc', secureBoot: true }, 'v', '/'),
+    (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && /secureBoot: .*q35/.test(e.message),
+  );
+  assert.throws(
+    () => parseVmSpec({ name: 'x', guest: 'debian', firmware: 'uefi', secureBoot: 'yes' }, 'v', '/'),
+    (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && e.message.includes('secureBoot'),
+  );
+});

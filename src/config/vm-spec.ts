@@ -57,6 +57,11 @@ export const VmSpecSchema = z
     /** UEFI only: OVMF code and variable-store templates; default the Debian ovmf package's 4M files. */
     firmwareCode: z.string().min(1).optional(),
     firmwareVars: z.string().min(1).optional(),
+    /**
+     * UEFI Secure Boot: OVMF's secure-boot build with Microsoft's keys enrolled, SMM on and
+     * the flash secured; the debian guest is its signed variant (`guest build debian --secure-boot`).
+     */
+    secureBoot: z.boolean().default(false),
     /** A hardware watchdog for the guest to pet; when it fires QEMU reports WATCHDOG and pauses the VM. */
     watchdog: z.enum(['none', 'i6300esb']).default('none'),
     /** QEMU machine type. */
@@ -82,6 +87,15 @@ export const VmSpecSchema = z
     }
     if (v.initrd !== undefined && v.initrd !== 'none' && v.kernel === undefined && v.guest === undefined) {
       ctx.addIssue({ code: 'custom', message: 'initrd needs kernel', path: ['initrd'] });
+    }
+    if (v.secureBoot && v.firmware !== 'uefi') {
+      ctx.addIssue({ code: 'custom', message: `Secure Boot is a UEFI feature: set firmware: uefi (firmware is ${v.firmware})`, path: ['secureBoot'] });
+    }
+    if (v.secureBoot && v.machine !== 'q35') {
+      ctx.addIssue({ code: 'custom', message: "OVMF's Secure Boot build needs SMM, which it supports on machine q35 only", path: ['secureBoot'] });
+    }
+    if (v.secureBoot && v.guest === 'tiny') {
+      ctx.addIssue({ code: 'custom', message: 'the tiny guest boots its kernel directly, without a signed boot loader; use guest: debian or disks', path: ['secureBoot'] });
     }
   });
 

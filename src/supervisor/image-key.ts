@@ -7,6 +7,7 @@ import type { VmSpec } from '../config/index.ts';
  * than the boot. Fault switches on the command line do not change the image.
  */
 export function imageKeyOf(spec: VmSpec): string {
-  const parts = [spec.guest ?? '', spec.kernel ?? '', typeof spec.initrd === 'string' ? spec.initrd : '', ...spec.disks.map((d) => d.path), spec.firmware];
+  // secureBoot boots another image of a guest (its signed variant) under another firmware build.
+  const parts = [spec.guest ?? '', spec.kernel ?? '', typeof spec.initrd === 'string' ? spec.initrd : '', ...spec.disks.map((d) => d.path), spec.firmware, ...(spec.secureBoot ? ['secure-boot'] : [])];
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 }

@@ -23,3 +23,15 @@ test('a watchdog device is added only when asked for, with its expiry reported a
   assert.equal(wd[wd.indexOf('i6300esb') - 1], '-device');
   assert.ok(wd.includes('watchdog=pause'));
 });
+
+test('secureBoot turns SMM on and secures the flash; without it neither appears', () => {
+  const pflash = { code: '/c.fd', vars: '/run/v.fd' };
+  const plain = qemuArgv(parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], firmware: 'uefi' }, 't', '/'), { accel: 'tcg', overlays: [], qmpSocket: '/q', pflash });
+  assert.equal(plain[plain.indexOf('-machine') + 1], 'q35,accel=tcg');
+  assert.equal(plain.includes('-global'), false);
+  const sb = qemuArgv(parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], firmware: 'uefi', secureBoot: true }, 't', '/'), { accel: 'tcg', overlays: [], qmpSocket: '/q', pflash });
+  assert.equal(sb[sb.indexOf('-machine') + 1], 'q35,smm=on,accel=tcg');
+  assert.equal(sb[sb.indexOf('-global') + 1], 'driver=cfi.pflash01,property=secure,value=on');
+  assert.ok(sb.includes('if=pflash,format=raw,unit=0,readonly=on,file=/c.fd'));
+  assert.ok(sb.includes('if=pflash,format=raw,unit=1,file=/run/v.fd'));
+});

@@ -35,7 +35,10 @@ function esc(path: string): string {
  */
 export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
   const a: string[] = ['-nodefaults', '-no-user-config', '-display', 'none', '-name', spec.name, '-S'];
-  a.push('-machine', `${spec.machine},accel=${plan.accel}`);
+  // Secure Boot: OVMF's secure build keeps its variable store behind SMM, and the flash
+  // accepts writes only from SMM (-global ... secure=on), so the guest OS cannot rewrite db.
+  a.push('-machine', `${spec.machine}${spec.secureBoot ? ',smm=on' : ''},accel=${plan.accel}`);
+  if (spec.secureBoot) a.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (plan.accel === 'kvm') a.push('-cpu', 'host');
   a.push('-m', String(spec.memoryMiB), '-smp', String(spec.cpus));
   a.push('-qmp', `unix:${esc(plan.qmpSocket)},server=on,wait=off`);

@@ -16,6 +16,8 @@ import { spawnVm } from './vm-process.ts';
 export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
 
 const OVMF = { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' };
+/** secureBoot: the SMM build that enforces Secure Boot, and a variable store with Microsoft's keys enrolled (Debian's ovmf package). */
+const OVMF_SECURE = { code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd' };
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
 
@@ -39,7 +41,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
-    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware }) : undefined;
+    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(spec.secureBoot ? { secureBoot: true } : {}) }) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
     const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
@@ -66,8 +68,9 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     }
     let pflash: BootPlan['pflash'];
     if (spec.firmware === 'uefi') {
-      const code = spec.firmwareCode ?? OVMF.code;
-      const varsTemplate = spec.firmwareVars ?? OVMF.vars;
+      const defaults = spec.secureBoot ? OVMF_SECURE : OVMF;
+      const code = spec.firmwareCode ?? defaults.code;
+      const varsTemplate = spec.firmwareVars ?? defaults.vars;
       must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
       must(varsTemplate, 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
       const vars = join(o.runDir, 'efivars.fd');
