@@ -6,8 +6,7 @@
 //   the plain image (grub-mkstandalone, unsigned) is refused by the firmware, and the
 //   signatures name it a Secure Boot rejection.
 // Skips when the Secure Boot image is not built (`bootmedic guest build debian
-// --secure-boot`). scripts/setup.sh and the CI build step make only the plain image, so
-// in CI this file skips.
+// --secure-boot`); `npm test` (scripts/run-tests.ts) builds it before the tests run.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +28,7 @@ const FIRMWARE = ['/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', '/usr/share/OVMF/OV
 const missingFirmware = FIRMWARE.filter((f) => !existsSync(f));
 const skip =
   signed === undefined
-    ? `the Debian Secure Boot image is not built in ${app.cache} (run 'bootmedic guest build debian --secure-boot'; scripts/setup.sh does not build it)`
+    ? `the Debian Secure Boot image is not built in ${app.cache} (run 'bootmedic guest build debian --secure-boot')`
     : missingFirmware.length > 0
       ? `OVMF's Secure Boot files are absent: ${missingFirmware.join(', ')} (install the ovmf package)`
       : false;
