@@ -40,6 +40,9 @@ const InjectionSchema = z.discriminatedUnion('kind', [
       set: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
+  // A disk-booted guest's kernel and initrd, copied off its ESP, booted by QEMU directly
+  // (-kernel/-initrd, SeaBIOS, no GRUB) with its grub.cfg command line; `set` as for `vm`.
+  z.object({ kind: z.literal('direct-boot'), set: z.record(z.string(), z.unknown()).optional() }).strict(),
 ]);
 
 const FaultSchema = z

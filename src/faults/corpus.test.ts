@@ -16,7 +16,6 @@ const skip = skipWithout(dir, 'corpus/real-boot-failures');
 const NOT_INJECTED: ReadonlyArray<[RegExp, string]> = [
   [/^good-boot-/, 'a reference boot, no fault'],
   [/^tiny-/, "the tiny guest's consoles; its faults are the bootmedic.fault switches"],
-  [/^ram-128m-kernel-oom-direct-boot\.log$/, 'the Debian kernel booted directly with -kernel, not through the disk'],
 ];
 
 test('each corpus console of a debian fault shows the expected family and rule', { skip }, () => {

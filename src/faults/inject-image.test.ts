@@ -99,3 +99,16 @@ test('injectFault: an image fault on a disk VM points it at a damaged overlay', 
   assert.match(inspectImage(mem.spec.disks[0]!.path, { qemuImgCheck: false }).facts.grub!.entries[0]!.args.join(' '), /init=\/bin\/false$/);
   assert.equal(mem.spec.append, undefined);
 });
+
+test('injectFault: a direct-boot fault boots copies of the ESP kernel and initrd with grub.cfg\'s command line', async () => {
+  const app: AppConfig = Object.freeze({ home: join(img.dir, 'home'), cache: join(img.dir, 'cache'), ci: true, color: false });
+  const spec = parseVmSpec({ name: 'd', firmware: 'uefi', disks: [{ path: img.path, format: 'raw' }] }, 't', img.dir);
+  const r = await injectFault(spec, { ...getFault('debian-ram-128m-direct-boot'), guests: ['any' as const] }, join(img.dir, 'w3'), app);
+  assert.ok(readFileSync(r.spec.kernel!).equals(img.kernel), 'the kernel is the ESP one');
+  assert.ok(readFileSync(r.spec.initrd!).equals(img.initrd), 'the initrd is the ESP one');
+  assert.equal(r.spec.firmware, 'bios');
+  assert.equal(r.spec.memoryMiB, 128);
+  assert.match(r.spec.cmdline ?? '', new RegExp(`root=UUID=${img.rootUuid}`));
+  assert.deepEqual(r.spec.disks.map((d) => d.path), [img.path]);
+  await assert.rejects(injectFault(r.spec, { ...getFault('debian-ram-128m-direct-boot'), guests: ['any' as const] }, join(img.dir, 'w4'), app), /already boots a kernel/);
+});

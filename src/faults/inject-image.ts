@@ -3,7 +3,7 @@
 // whose backing file is the guest's image, so the cached base image is only ever read.
 // ESP files are changed with mtools (`-i region@@offset`), the root with `debugfs -w`, raw
 // sectors through the image part's region writers (qemu-io for qcow2).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeImage, openRegion, writeBytes, type ImageFacts } from '../image/index.ts';
 import { faultErrors } from './errors.ts';
@@ -130,6 +130,26 @@ function espPath(f: ImageFacts, file: string | undefined): string {
   const p = file === 'kernel' || file === undefined ? entry?.linux : file === 'initrd' ? entry?.initrds[0] : file;
   if (p === undefined || f.fat?.find(p) === undefined) fail(`the ESP has no ${file ?? 'kernel'} file${p ? ` (${p})` : ''}`);
   return p;
+}
+
+/** The kernel, initrd and kernel arguments of a disk's first GRUB menu entry, copied off its ESP into `dir`. */
+export function extractBootFiles(disk: string, dir: string): { kernel: string; initrd: string; args: string } {
+  const a = analyzeImage(disk, { qemuImgCheck: false });
+  try {
+    const f = a.facts;
+    const entry = f.grub?.entries.find((e) => e.linux !== undefined) ?? fail(`${disk}: grub.cfg has no menu entry with a kernel`);
+    const copy = (p: string, name: string) => {
+      const data = f.fat?.find(p) !== undefined ? f.fat.readFile(p) : fail(`${disk}: the ESP has no ${p}`);
+      const out = join(dir, name);
+      writeFileSync(out, data);
+      return out;
+    };
+    mkdirSync(dir, { recursive: true });
+    const initrd = entry.initrds[0] ?? fail(`${disk}: the first menu entry loads no initrd`);
+    return { kernel: copy(entry.linux!, 'vmlinuz'), initrd: copy(initrd, 'initrd.img'), args: entry.args.join(' ') };
+  } finally {
+    a.close();
+  }
 }
 
 function grubCfg(f: ImageFacts): { path: string; text: string } {

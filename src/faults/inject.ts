@@ -6,7 +6,7 @@ import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { Fault } from './catalogue.ts';
 import { faultErrors } from './errors.ts';
-import { applyImageOp, createDiskOverlay, type ImageInjection } from './inject-image.ts';
+import { applyImageOp, createDiskOverlay, extractBootFiles, type ImageInjection } from './inject-image.ts';
 
 /** A faulty VM and what was done to make it so. */
 export type Injected = { spec: VmSpec; files: string[]; note: string };
@@ -58,6 +58,12 @@ export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, a
       note = [set ? `set ${JSON.stringify(set)}` : '', await onDisk(spec, obj, fault.name, op, workDir, app, files, append)].filter(Boolean).join('; ');
       break;
     }
+    case 'direct-boot': {
+      note = await directBoot(spec, obj, fault.name, workDir, app, files);
+      Object.assign(obj, inj.set ?? {});
+      if (inj.set) note += `; set ${JSON.stringify(inj.set)}`;
+      break;
+    }
     case 'file': {
       const own = inj.target === 'kernel' ? spec.kernel : inj.target === 'initrd' ? spec.initrd : spec.disks[0]?.path;
       // The guest is consulted only when the VM does not name the file itself.
@@ -89,15 +95,21 @@ function bootsFromDisk(spec: VmSpec): boolean {
   return spec.kernel === undefined && (spec.guest === 'debian' || (spec.guest === undefined && spec.disks.length > 0));
 }
 
+/** The disk a disk-booted VM boots: its guest's image when it names a guest, else disks[0]. */
+async function diskOf(spec: VmSpec, name: string, app: AppConfig): Promise<{ guestDisk: { path: string; format: 'raw' | 'qcow2' } | undefined; disk: { path: string; format: 'raw' | 'qcow2' } }> {
+  const guestDisk = spec.guest !== undefined ? (await resolveGuest(spec.guest, app, { firmware: spec.firmware })).disks?.[0] : undefined;
+  const disk = guestDisk ?? spec.disks[0];
+  if (disk === undefined || !existsSync(disk.path)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} has no disk image`);
+  return { guestDisk, disk };
+}
+
 /**
  * Damages a qcow2 overlay of the VM's first disk (a guest's image, else disks[0]) and points
  * the VM at it. The guest name is dropped from the faulty spec: the hypervisor would attach
  * the guest's own image first otherwise.
  */
 async function onDisk(spec: VmSpec, obj: Record<string, unknown>, name: string, op: ImageInjection, workDir: string, app: AppConfig, files: string[], append?: string): Promise<string> {
-  const guestDisk = spec.guest !== undefined ? (await resolveGuest(spec.guest, app, { firmware: spec.firmware })).disks?.[0] : undefined;
-  const base = guestDisk ?? spec.disks[0];
-  if (base === undefined || !existsSync(base.path)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} has no disk image to damage`);
+  const { guestDisk, disk: base } = await diskOf(spec, name, app);
   const overlay = join(workDir, `${name}-disk.qcow2`);
   rmSync(overlay, { force: true });
   createDiskOverlay(base.path, base.format, overlay);
@@ -110,6 +122,26 @@ async function onDisk(spec: VmSpec, obj: Record<string, unknown>, name: string, 
     obj['disks'] = [disk, ...spec.disks];
   } else obj['disks'] = [{ ...spec.disks[0], ...disk }, ...spec.disks.slice(1)];
   return `${note} (overlay ${overlay} on ${base.path})`;
+}
+
+/**
+ * Points the VM at copies of its disk guest's kernel and initrd (from the first GRUB entry on
+ * the ESP) with that entry's command line, booted by QEMU itself: no firmware boot, no GRUB.
+ * The image stays attached as a plain disk; the guest name is dropped so it is not attached twice.
+ */
+async function directBoot(spec: VmSpec, obj: Record<string, unknown>, name: string, workDir: string, app: AppConfig, files: string[]): Promise<string> {
+  if (!bootsFromDisk(spec)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} already boots a kernel directly`);
+  const { guestDisk, disk } = await diskOf(spec, name, app);
+  const boot = extractBootFiles(disk.path, join(workDir, `${name}-boot`));
+  files.push(boot.kernel, boot.initrd);
+  if (guestDisk !== undefined) {
+    delete obj['guest'];
+    obj['disks'] = [{ format: guestDisk.format, interface: 'virtio', path: guestDisk.path }, ...spec.disks];
+  }
+  Object.assign(obj, { kernel: boot.kernel, initrd: boot.initrd, cmdline: boot.args, firmware: 'bios' });
+  delete obj['firmwareCode'];
+  delete obj['firmwareVars'];
+  return `booted ${disk.path}'s kernel and initrd directly (-kernel/-initrd, no firmware boot or GRUB) with '${boot.args}'`;
 }
 
 function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>): string {
