@@ -1,12 +1,20 @@
 // The recorded consoles and the fault catalogue agree: analysing each fault's real console
 // offline yields the finding the catalogue expects (faults decided by QMP or by time —
 // boot loops, stalls — are checked by test/boot-faults.test.ts on real QEMU instead).
+// The Debian faults were recorded under bootmedic's supervisor (scripts/record-consoles.ts
+// --guest debian): the verdict it reached is kept in the recording's meta, and replaying a
+// failed boot's console and QMP events through the supervisor reaches the same verdict.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadCatalogue } from '../src/faults/index.ts';
+import { parseVmSpec } from '../src/config/index.ts';
+import { loadCatalogue, type Fault } from '../src/faults/index.ts';
+import type { Hypervisor } from '../src/hypervisor/index.ts';
 import { analyzeLog } from '../src/signatures/index.ts';
-import { recordingPath } from './console-replayer.ts';
+import { superviseVm } from '../src/supervisor/index.ts';
+import { createReplayVm, loadRecording, recordingPath, type Recording } from './console-replayer.ts';
 
 const logOf = (name: string) => recordingPath(name).replace(/\.jsonl$/, '.log');
 
@@ -25,3 +33,55 @@ test('the recorded good boot has no finding that stops a boot, and reaches ready
   assert.deepEqual(r.findings.filter((f) => f.stopsBoot), []);
   assert.equal(r.lastPhase, 'ready');
 });
+
+type Observed = { status: string; families: string[]; findings: string[]; qmpEvents: string[] };
+
+/** What the catalogue expects that `seen` lacks (an empty list when it matches). */
+function unmet(fault: Fault, seen: Observed): string[] {
+  const e = fault.expected;
+  return [
+    ...(seen.status === e.outcome ? [] : [`status ${seen.status}, not ${e.outcome}`]),
+    ...(seen.families.includes(e.family) ? [] : [`no ${e.family} in ${seen.families.join(', ')}`]),
+    ...(e.finding === undefined || seen.findings.includes(e.finding) ? [] : [`no ${e.finding} in ${seen.findings.join(', ')}`]),
+    ...(e.qmpEvent === undefined || seen.qmpEvents.includes(e.qmpEvent) ? [] : [`no QMP ${e.qmpEvent} in ${seen.qmpEvents.join(', ')}`]),
+  ];
+}
+
+const supervised = (name: string): Recording | undefined => {
+  if (!existsSync(recordingPath(name))) return undefined;
+  const rec = loadRecording(name);
+  return rec.meta['observed'] !== undefined ? rec : undefined;
+};
+
+for (const fault of loadCatalogue().filter((f) => f.guests.includes('debian'))) {
+  const rec = supervised(fault.name);
+  const skip = rec === undefined ? `testkit/consoles/${fault.name}.jsonl not recorded under the supervisor` : false;
+
+  test(`recorded ${fault.name}: the supervisor's live verdict was ${fault.expected.outcome}, ${fault.expected.finding ?? fault.expected.family}`, { skip }, () => {
+    assert.deepEqual(unmet(fault, rec!.meta['observed'] as Observed), []);
+    // The QMP events the verdict names are in the recording itself, not only in its meta.
+    if (fault.expected.qmpEvent !== undefined) assert.ok(rec!.events.some((e) => e.type === 'qmp' && e.event === fault.expected.qmpEvent));
+  });
+
+  if (fault.expected.outcome !== 'failed') continue;
+  test(`recorded ${fault.name} replayed through the supervisor fails the same way`, { skip }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'bm-consoles-'));
+    const hypervisor: Hypervisor = {
+      probeAccel: async () => ({ accel: 'tcg', reason: 'replay' }),
+      async launch() {
+        const vm = createReplayVm(rec!);
+        setImmediate(() => void vm.play());
+        return vm;
+      },
+    };
+    try {
+      const spec = parseVmSpec({ name: `replay-${fault.name}`, guest: 'debian', firmware: 'uefi', accel: 'tcg', ready: { type: 'login' }, stall: { defaultSeconds: 300 } }, 'test', home);
+      const [o] = await superviseVm(spec, { hypervisor, home }, { mode: 'once' });
+      assert.ok(o, 'an outcome');
+      const seen = { status: o.status, families: o.findings.map((f) => f.family), findings: o.findings.map((f) => f.id), qmpEvents: o.qmpEvents.map((q) => q.event) };
+      assert.deepEqual(unmet(fault, seen), [], o.reason);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+}
