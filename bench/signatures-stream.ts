@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { createLineSplitter } from '../src/console/index.ts';
 import { createSignatureEngine } from '../src/signatures/index.ts';
 
-const [file, chunkArg, baselineArg] = process.argv.slice(2);
+const [file, chunkArg, baselineArg, skipArg] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: signatures-stream <file> [chunk-bytes] [baseline 0|1]');
 const chunk = Number(chunkArg ?? 256 * 1024);
 
@@ -32,7 +32,9 @@ const engine = createSignatureEngine();
 const count = (fs: readonly { family: string }[]) => {
   for (const f of fs) counts[f.family] = (counts[f.family] ?? 0) + 1;
 };
-const splitter = createLineSplitter({ onLine: (l) => { lines++; count(engine.push(l)); }, onPartial: (t, at) => count(engine.partial(t, at)), now: () => 0 });
+// The engine's skipper lets the splitter pass over lines that cannot match (analyzeLog and
+// analyzeStream do the same); --all-lines in the parent turns it off for comparison.
+const splitter = createLineSplitter({ onLine: (l) => count(engine.push(l)), onPartial: (t, at) => count(engine.partial(t, at)), now: () => 0, ...(skipArg === '0' ? {} : { skipper: engine.skipper }) });
 const rssStart = process.memoryUsage().rss;
 const heapStart = process.memoryUsage().heapUsed;
 let rssPeak = rssStart;
@@ -53,6 +55,7 @@ for await (const c of createReadStream(file, { highWaterMark: chunk })) {
 }
 splitter.end();
 count(engine.end());
+lines = splitter.lines;
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const result = {

@@ -2,7 +2,7 @@
 // failed ones (real consoles from ../shared/corpus when present, else a built-in sample),
 // streams it from disk through the line splitter and the engine, and prints MB/s per
 // core and memory. Run by hand:
-//   node bench/signatures.ts [--size-mb 1024] [--keep] [--no-baseline] [--ts] [--chunk-kb 64]
+//   node bench/signatures.ts [--size-mb 1024] [--keep] [--no-baseline] [--ts] [--chunk-kb 64] [--all-lines]
 // Targets (issue 3): >= 100 MB/s per core on a 1 GB log, peak RSS < 100 MB.
 //
 // How memory is measured. The streaming runs in a child process (bench/signatures-stream.ts)
@@ -17,16 +17,23 @@
 // before streaming, its peak while streaming, the growth between them, the V8 heap used,
 // and the child's whole-life peak RSS. Reads are 64 KiB by default, what a Linux pipe
 // (a QEMU chardev's console) hands over at most at once.
+//
+// Throughput is bytes per CPU-second of the streaming child (user + system time of that
+// one-threaded process, from process.cpuUsage()): "MB/s per core", the figure that does not
+// move with other work on the machine. Wall MB/s and the load average before and after
+// are printed beside it. The child wires the engine's skipper into the splitter, as
+// analyzeLog/analyzeStream do (lines that cannot match are not built); --all-lines sends
+// every line through engine.push() instead, as the supervisor does.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sharedPath } from '../testkit/shared.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, keep: { type: 'boolean', default: false }, 'no-baseline': { type: 'boolean', default: false }, ts: { type: 'boolean', default: false }, 'chunk-kb': { type: 'string', default: '64' } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, keep: { type: 'boolean', default: false }, 'no-baseline': { type: 'boolean', default: false }, ts: { type: 'boolean', default: false }, 'chunk-kb': { type: 'string', default: '64' }, 'all-lines': { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,7 +112,8 @@ function compileGraph(entry: string, into: string): string {
 const entry = join(repo, 'bench', 'signatures-stream.ts');
 const script = values.ts ? entry : compileGraph(entry, join(dir, 'js'));
 const flags = ['--max-old-space-size=48', '--max-semi-space-size=2', ...process.execArgv];
-const run = spawnSync(process.execPath, [...flags, script, file, String(Number(values['chunk-kb']) * 1024), values['no-baseline'] ? '0' : '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+const load0 = loadavg();
+const run = spawnSync(process.execPath, [...flags, script, file, String(Number(values['chunk-kb']) * 1024), values['no-baseline'] ? '0' : '1', values['all-lines'] ? '0' : '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
 if (run.status !== 0) {
   out(`the streaming child failed (exit ${run.status ?? run.signal})`);
   process.exit(1);
@@ -114,7 +122,9 @@ type Result = { bytes: number; lines: number; wall: number; cpu: number; rssStar
 const r = JSON.parse(run.stdout) as Result;
 const MB = 1024 * 1024;
 const mb = r.bytes / MB;
-out(`child:      node ${flags.join(' ')} ${values.ts ? 'on the .ts sources (type stripper loaded)' : 'on plain .js (types stripped by this bench)'}, reads of ${values['chunk-kb']} KiB`);
+const load1 = loadavg();
+out(`child:      node ${flags.join(' ')} ${values.ts ? 'on the .ts sources (type stripper loaded)' : 'on plain .js (types stripped by this bench)'}, reads of ${values['chunk-kb']} KiB, ${values['all-lines'] ? 'every line through engine.push()' : "the engine's skipper in the splitter"}`);
+out(`load:       1-minute load average ${load0[0]!.toFixed(2)} before the child, ${load1[0]!.toFixed(2)} after (${availableParallelism()} cores here: above that, the child shared its core and wall MB/s understates)`);
 out(`processed:  ${mb.toFixed(0)} MB, ${r.lines.toLocaleString('en-US')} lines in ${r.wall.toFixed(1)} s wall, ${r.cpu.toFixed(1)} s CPU`);
 out(`throughput: ${(mb / r.cpu).toFixed(0)} MB/s per core (MB per CPU-second, one thread; ${(mb / r.wall).toFixed(0)} MB/s wall)`);
 if (r.baseline !== undefined) out(`reference:  ${r.baseline.toFixed(0)} MB/s per core for UTF-8 decoding + newline search alone (engine at ${((mb / r.cpu / r.baseline) * 100).toFixed(0)}% of it)`);

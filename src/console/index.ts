@@ -1,8 +1,8 @@
 // console/: bytes → lines. ANSI and CR stripping, kernel timestamp / syslog level /
 // caller-tag prefixes, bounded line length, and the bounded raw console file.
 // It knows nothing about crashes (signatures/ does).
-export { createLineSplitter, splitLines } from './line-splitter.ts';
-export type { ConsoleLine, LineSplitter, LineSplitterOptions } from './line-splitter.ts';
+export { consoleLineAt, createLineSplitter, splitLines } from './line-splitter.ts';
+export type { ConsoleLine, LineSkipper, LineSplitter, LineSplitterOptions } from './line-splitter.ts';
 export { createConsoleRecorder } from './console-recorder.ts';
 export type { ConsoleRecorder } from './console-recorder.ts';
 export { cleanLine } from './clean-line.ts';

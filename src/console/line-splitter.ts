@@ -1,6 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { cleanLine } from './clean-line.ts';
-import { parsePrefixAt } from './prefix.ts';
+import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
 import { consoleErrors } from './errors.ts';
 
@@ -33,10 +33,40 @@ export type LineSplitterOptions = {
   maxLineBytes?: number;
   /** Injected clock, default performance.now() relative to creation. */
   now?: () => number;
+  /** Lets the consumer pass over the lines it has no use for without a ConsoleLine each. */
+  skipper?: LineSkipper;
+};
+
+/**
+ * How a consumer that looks only for some literals (the signature engine) passes over the
+ * other lines cheaply. The splitter asks `next` where the next literal starts in its
+ * decoded block, once for many lines; a clean, complete line with a non-empty message that
+ * ends before that point goes to `skip` as offsets into the block instead of to `onLine`
+ * as an object. `skip` gets exactly the lines that `onLine` would have got, with the same
+ * numbers, so the consumer can build the ConsoleLine later (consoleLineAt) when it needs it.
+ */
+export type LineSkipper = {
+  /** While true, every line goes to onLine. Read before each line. */
+  readonly all: boolean;
+  /** While true, every line with a kernel timestamp ("[   1.234567]") goes to onLine too. */
+  readonly timestamped: boolean;
+  /** Changes whenever `next` would answer differently (the splitter then searches again). */
+  readonly version: number;
+  /** Where the first literal the consumer looks for starts in `s` at or after `from`, or -1. */
+  next(s: string, from: number): number;
+  /** True when a literal the consumer looks for occurs in `line` (a line cleaned of terminal control). */
+  occursIn(line: string): boolean;
+  /** A line passed over: `s[from, to)` is its raw text (clean, message not empty), `no` its number. */
+  skip(s: string, from: number, to: number, no: number, atMs: number): void;
 };
 
 /** A streaming splitter: push bytes or text as they arrive, get cleaned lines. */
-export type LineSplitter = { push(chunk: Uint8Array | string): void; end(): void };
+export type LineSplitter = {
+  push(chunk: Uint8Array | string): void;
+  end(): void;
+  /** Lines split so far (the number of the last one). */
+  readonly lines: number;
+};
 
 const DEFAULT_MAX_LINE = 64 * 1024;
 // A prompt is short; the partial callback sees at most this much of a long tail, so a
@@ -72,23 +102,38 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let decoderEmpty = true; // the UTF-8 decoder holds no partial character
   let primed = false; // the decoder has seen the stream's start (its byte-order mark rule)
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
+  const skipper = opts.skipper;
+  let skipperVersion = -1; // the skipper's version when nextHit was found
 
   function emit(rawText: string, atMs: number, truncated: boolean): void {
     // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
     // check for control characters, so such lines stay on the fast path.
     const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
+    // A cleaned line (systemd's coloured status lines) may be passed over as well.
+    if (skipper !== undefined && !skipper.all && !truncated && raw.length > 0 && !skipper.occursIn(raw) && skippable(raw, 0, raw.length, skipper.timestamped)) {
+      skipper.skip(raw, 0, raw.length, ++no, atMs);
+      return;
+    }
     emitClean(raw, 0, raw.length, raw, atMs, truncated);
   }
 
   /** Emits a line already free of terminal control: `raw`, which is `src[from, to)`. */
   function emitClean(src: string, from: number, to: number, raw: string, atMs: number, truncated: boolean): void {
-    parsePrefixAt(src, from, to, raw, p);
-    const line: ConsoleLine = { no: ++no, raw, text: p.text, atMs };
-    if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
-    if (p.caller !== '') line.caller = p.caller;
-    if (p.level >= 0) line.level = p.level;
-    if (truncated) line.truncated = true;
-    onLine(line);
+    onLine(lineFrom(src, from, to, raw, ++no, atMs, truncated, p));
+  }
+
+  /**
+   * False for a clean line `s[from, to)` that must go to onLine even without a literal of
+   * the skipper: one whose message is empty ("[    1.0]"), and one with a kernel
+   * timestamp while `timestamped`. Only a line starting with '<' or '[' has a prefix.
+   */
+  function skippable(s: string, from: number, to: number, timestamped: boolean): boolean {
+    const first = s.charCodeAt(from);
+    if (first !== 0x3c && first !== 0x5b) return true;
+    const last = s.charCodeAt(to - 1);
+    // Only a line ending in ']', '>' or ' ' can have an empty message.
+    if (!timestamped && last !== 0x5d && last !== 0x3e && last !== 0x20) return true;
+    return prefixEndAt(s, from, to, p) < to && !(timestamped && p.kernelTs >= 0);
   }
 
   /** Keeps a long unterminated tail bounded: CR overdraw first, then a cut. */
@@ -114,6 +159,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     // rather than one check per line.
     let nextControl = -1;
     let nextCr = -1;
+    // Where the skipper's next literal starts (valid from `start` on while its version holds).
+    let nextHit = -1;
     while (nl !== -1) {
       if (discarding) {
         discarding = false;
@@ -128,8 +175,24 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         }
         // A CR just before the LF is the line end; one anywhere else overdraws.
         const end = nl > start && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-        if (nextControl >= nl && nextCr >= end) emitClean(s, start, end, s.slice(start, end), atMs, false);
-        else emit(s.slice(start, nl), atMs, false);
+        if (nextControl >= nl && nextCr >= end) {
+          if (skipper !== undefined && !skipper.all && end > start) {
+            if (nextHit < start || skipperVersion !== skipper.version) {
+              skipperVersion = skipper.version;
+              nextHit = skipper.next(s, start);
+              if (nextHit === -1) nextHit = s.length;
+            }
+            if (nextHit >= end && skippable(s, start, end, skipper.timestamped)) {
+              skipper.skip(s, start, end, ++no, atMs);
+              start = nl + 1;
+              nl = s.indexOf('\n', start);
+              continue;
+            }
+          }
+          emitClean(s, start, end, s.slice(start, end), atMs, false);
+        } else {
+          emit(s.slice(start, nl), atMs, false);
+        }
       } else {
         let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);
         tail = '';
@@ -193,7 +256,30 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
       tail = '';
       discarding = false;
     },
+    get lines() {
+      return no;
+    },
   };
+}
+
+/** The ConsoleLine for `raw`, which is `src[from, to)` and free of terminal control; `p` is scratch. */
+function lineFrom(src: string, from: number, to: number, raw: string, no: number, atMs: number, truncated: boolean, p: PrefixScratch): ConsoleLine {
+  parsePrefixAt(src, from, to, raw, p);
+  const line: ConsoleLine = { no, raw, text: p.text, atMs };
+  if (p.kernelTs >= 0) line.kernelTs = p.kernelTs;
+  if (p.caller !== '') line.caller = p.caller;
+  if (p.level >= 0) line.level = p.level;
+  if (truncated) line.truncated = true;
+  return line;
+}
+
+const scratch: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
+/**
+ * The ConsoleLine a splitter would have emitted for a line it gave to `LineSkipper.skip`
+ * with these arguments.
+ */
+export function consoleLineAt(src: string, from: number, to: number, no: number, atMs: number): ConsoleLine {
+  return lineFrom(src, from, to, src.slice(from, to), no, atMs, false, scratch);
 }
 
 /** Splits a whole saved console into lines (offline); the final unterminated line is emitted too. */

@@ -32,25 +32,34 @@ export function parsePrefixInto(raw: string, out: PrefixScratch): void {
  * character) rather than the line, which is a slice of it.
  */
 export function parsePrefixAt(s: string, from: number, to: number, raw: string, out: PrefixScratch): void {
-  out.text = raw;
+  const i = prefixEndAt(s, from, to, out);
+  out.text = i === from ? raw : s.slice(i, to);
+}
+
+/**
+ * Parses the prefixes of the line `s[from, to)` into `out` (all but `text`, which is left
+ * as it was) and returns where the message starts: `s.slice(result, to)` is the text.
+ * Allocates nothing unless the line has a caller tag.
+ */
+export function prefixEndAt(s: string, from: number, to: number, out: PrefixScratch): number {
   out.kernelTs = -1;
   out.caller = '';
   out.level = -1;
   const first = from < to ? s.charCodeAt(from) : -1;
-  if (first !== 0x3c && first !== 0x5b) return; // neither '<' nor '['
+  if (first !== 0x3c && first !== 0x5b) return from; // neither '<' nor '['
   let i = from;
   if (first === 0x3c) {
     // "<N>": one to three digits
     let j = from + 1;
     let level = 0;
     while (j < from + 4 && j < to && isDigit(s.charCodeAt(j))) level = level * 10 + s.charCodeAt(j++) - 0x30;
-    if (j === from + 1 || j >= to || s.charCodeAt(j) !== 0x3e) return;
+    if (j === from + 1 || j >= to || s.charCodeAt(j) !== 0x3e) return from;
     out.level = level;
     i = j + 1;
   }
   if (i < to && s.charCodeAt(i) === 0x5b) i = timestampAt(s, i, to, out);
   if (i < to && s.charCodeAt(i) === 0x5b) i = callerAt(s, i, to, out);
-  if (i > from) out.text = i < to && s.charCodeAt(i) === 0x20 ? s.slice(i + 1, to) : s.slice(i, to);
+  return i > from && i < to && s.charCodeAt(i) === 0x20 ? i + 1 : i;
 }
 
 /** The character at `j`, or -1 at or past the line's end `to`. */

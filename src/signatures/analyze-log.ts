@@ -23,20 +23,20 @@ export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { k
 function createLogAnalyzer(opts: EngineOptions & { kb?: Kb }) {
   const findings: Finding[] = [];
   const engine = createSignatureEngine(opts);
-  let lines = 0;
   const splitter = createLineSplitter({
     onLine: (l) => {
-      lines = l.no;
       for (const f of engine.push(l)) findings.push(f);
     },
     now: () => 0,
+    // The lines that cannot match are passed over without being built (same findings).
+    skipper: engine.skipper,
   });
   return {
     push: (chunk: string | Uint8Array) => splitter.push(chunk),
     finish(): LogAnalysis {
       splitter.end();
       for (const f of engine.end()) findings.push(f);
-      return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines };
+      return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines: splitter.lines };
     },
   };
 }

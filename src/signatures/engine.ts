@@ -1,11 +1,15 @@
-import type { ConsoleLine } from '../console/index.ts';
+import { consoleLineAt } from '../console/index.ts';
+import type { ConsoleLine, LineSkipper } from '../console/index.ts';
 import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
 import { isBootCrashTitle, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
+import { createLiteralFinder } from './literal-scan.ts';
+import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
 import { decodeStopCode } from './stop-codes.ts';
+import { BOOT_PHASES } from './types.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
 
 /** A streaming matcher over one boot's console lines. */
@@ -16,6 +20,12 @@ export interface SignatureEngine {
   partial(text: string, atMs: number): Finding[];
   /** Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'. */
   end(): Finding[];
+  /**
+   * Give this to the line splitter (`createLineSplitter({ skipper })`) to let it pass over
+   * the lines that cannot change anything here without building them: the findings are
+   * the same, only faster. Without it every line goes through push().
+   */
+  readonly skipper: LineSkipper;
 }
 
 const RANK: Readonly<Record<BootPhase, number>> = { firmware: 0, bootloader: 1, kernel: 2, initramfs: 3, init: 4, ready: 5 };
@@ -26,12 +36,13 @@ const MAX_PER_RULE = 5;
 // push() on a line without findings (nearly all of them) returns this one frozen array.
 const NO_FINDINGS: readonly never[] = Object.freeze([]);
 
-type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: ConsoleLine[]; endLine?: ConsoleLine };
+/** A kernel report window; lines the splitter passed over sit in it as slots until it is titled. */
+type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: (ConsoleLine | Slot)[]; endLine?: ConsoleLine };
 
 /** Every KB entry in one pre-filter, tagged by what it is (one lookup per line). */
 type Entry = (Rule & { tag: 'rule' }) | (Marker & { tag: 'marker' }) | (CrashHeader & { tag: 'header'; at: 'start'; where: 'line' });
 type Index = AnchorIndex<Entry>;
-const compiledCache = new WeakMap<Kb, { withReady: Index; withoutReady: Index }>();
+const compiledCache = new WeakMap<Kb, { withReady: Index; withoutReady: Index; finders: (LiteralFinder | undefined)[] }>();
 
 function compile(kb: Kb, withReady: boolean): Index {
   const entries: Entry[] = [
@@ -43,14 +54,45 @@ function compile(kb: Kb, withReady: boolean): Index {
   return createAnchorIndex<Entry>(entries, { gateAnchors: oopsHeaders() });
 }
 
-function indexFor(kb: Kb, withReady: boolean): Index {
+function compiledFor(kb: Kb) {
   let c = compiledCache.get(kb);
   if (c === undefined) {
-    c = { withReady: compile(kb, true), withoutReady: compile(kb, false) };
+    c = { withReady: compile(kb, true), withoutReady: compile(kb, false), finders: [] };
     compiledCache.set(kb, c);
   }
-  return withReady ? c.withReady : c.withoutReady;
+  return c;
 }
+
+/**
+ * The search for every literal whose occurrence in a line could make push() do more than
+ * remember the line (default ready markers): the anchors of all line rules and crash
+ * headers, the kernel-report parser's oops headers, the anchors of the markers that could
+ * still move the phase from `phase` (later phases, and firmware banners, which mean a
+ * reboot), and while a report window is open its end markers. A line without any of them
+ * only has to be remembered for the report window, the ring and the last line (see
+ * skipper in the engine).
+ */
+function finderFor(kb: Kb, phase: BootPhase, inReport: boolean): LiteralFinder {
+  const c = compiledFor(kb);
+  const r = RANK[phase];
+  const entries = [...kb.markers.filter((m) => m.marks === 'firmware' || RANK[m.marks] > r), ...kb.rules].filter((x) => x.where !== 'partial');
+  return (c.finders[r + (inReport ? BOOT_PHASES.length : 0)] ??= createLiteralFinder(
+    [
+      ...entries.filter((x) => x.at !== 'end').map((x) => x.anchor),
+      ...kb.kernel.headers.map((h) => h.anchor),
+      ...oopsHeaders(),
+      ...(inReport ? kb.kernel.endMarkers : []),
+    ],
+    entries.filter((x) => x.at === 'end').map((x) => x.anchor),
+  ));
+}
+
+/** A remembered line: built (`line`) or still offsets into its decoded block. */
+type Slot = { line: ConsoleLine | undefined; src: string; from: number; to: number; no: number; atMs: number };
+const newSlot = (): Slot => ({ line: undefined, src: '', from: 0, to: 0, no: 0, atMs: 0 });
+const lineOf = (z: Slot): ConsoleLine => (z.line ??= consoleLineAt(z.src, z.from, z.to, z.no, z.atMs));
+const isSlot = (x: ConsoleLine | Slot): x is Slot => 'src' in x;
+const built = (x: ConsoleLine | Slot): ConsoleLine => (isSlot(x) ? lineOf(x) : x);
 
 function fill(template: string, groups: string[], extra: Record<string, string> = {}): string {
   return template.replace(/\{([a-z0-9]{1,10})\}/g, (_m, k: string) => {
@@ -79,16 +121,18 @@ function readyMatches(ready: readonly ReadyMatcher[], text: string): boolean {
 export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): SignatureEngine {
   const kb = opts.kb ?? defaultKb();
   // Custom ready matchers replace the KB's ready markers.
-  const index = indexFor(kb, opts.ready === undefined);
+  const index = opts.ready === undefined ? compiledFor(kb).withReady : compiledFor(kb).withoutReady;
   const customReady = opts.ready;
   const endMarkers = kb.kernel.endMarkers;
   // First characters of the end markers, as a table: one load per line.
   const endFirst = new Uint8Array(65536);
   for (const m of endMarkers) endFirst[m.charCodeAt(0)] = 1;
   const windowLines = kb.kernel.windowLines;
-  const before: ConsoleLine[] = []; // ring of the last lines, for the report window
-  let beforeAt = 0;
   const linesBefore = kb.kernel.linesBefore;
+  // Ring of the last lines, for the report window: oldest-first from beforeAt once full.
+  const before: Slot[] = Array.from({ length: linesBefore }, newSlot);
+  let beforeLen = 0;
+  let beforeAt = 0;
   const oopsRe = oopsHeaderRe();
   const headerRes = new Map(kb.kernel.headers.filter((h) => h.pattern !== undefined).map((h) => [h, new RegExp(h.pattern!)]));
   const fallback: CrashHeader = { ...kb.kernel.fallback, anchor: '' };
@@ -107,7 +151,10 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let ready = false;
   let failed = false; // a fatal or stopsBoot finding was seen
   let lastNo = 0;
+  // The last line with a message: lastSlot when it was skipped, else lastLine.
   let lastLine: ConsoleLine | undefined;
+  let lastSlot: Slot | undefined;
+  const spareSlot = newSlot(); // lastSlot when the ring has no room (linesBefore 0)
   let pending: Pending | undefined;
   // A stop-code finding waiting for its parameter lines (vmware.log prints one MSR per line).
   let held: { f: Finding; re: RegExp; left: number; params: string[]; code: string } | undefined;
@@ -223,13 +270,14 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     const p = pending;
     if (p === undefined) return;
     pending = undefined;
-    const t = kernelReport(p.window);
+    const window = p.window.map(built);
+    const t = kernelReport(window);
     if (t === undefined || !isBootCrashTitle(t.title)) return; // the parser's rules say this is not a crash
     let header = p.header;
     let headerLine = p.headerLine;
     if (t.startLine > p.headerLine.no) {
       // Our header was suppressed; the report the parser found starts later in the window.
-      const l = p.window.find((w) => w.no === t.startLine);
+      const l = window.find((w) => w.no === t.startLine);
       if (l === undefined) return;
       const h = classify(l.text);
       if (h.kind === 'panic') return; // panics are reported as they arrive
@@ -238,7 +286,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     }
     const evidence = [{ line: headerLine.no, text: headerLine.raw }];
     if (p.endLine !== undefined) evidence.push({ line: p.endLine.no, text: p.endLine.raw });
-    const last = p.endLine ?? p.window[p.window.length - 1] ?? headerLine;
+    const last = p.endLine ?? window[window.length - 1] ?? headerLine;
     const f: Finding = {
       id: header.id, family: header.family, title: t.title, component: header.component, layer: header.layer,
       severity: header.severity, phase, stopsBoot: header.stopsBoot, evidence, atMs: last.atMs, source: header.source,
@@ -279,75 +327,143 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
         atMs: line.atMs, source: header.source,
       });
     } else if (pending === undefined) {
-      // The ring holds the last lines oldest-first from beforeAt once it is full.
-      const prior = before.length < linesBefore ? before.slice() : [...before.slice(beforeAt), ...before.slice(0, beforeAt)];
-      pending = { header, headerLine: line, window: [...prior, line] };
+      const window: (ConsoleLine | Slot)[] = [];
+      const first = beforeLen < linesBefore ? 0 : beforeAt;
+      for (let i = 0; i < beforeLen; i++) window.push(lineOf(before[(first + i) % linesBefore]!));
+      window.push(line);
+      pending = { header, headerLine: line, window };
+    }
+  }
+
+  /** The ring's slot for the newest line (the spare slot when the ring has no room). */
+  function ringNext(): Slot {
+    if (linesBefore === 0) return spareSlot;
+    const z = before[beforeAt]!;
+    beforeAt = (beforeAt + 1) % linesBefore;
+    if (beforeLen < linesBefore) beforeLen++;
+    return z;
+  }
+
+  // What the splitter may pass over: with the default ready markers and while no stop code
+  // waits for its parameters, a line without any literal of finderFor() finds nothing
+  // and changes no state but the ring, the last line and an open report window (where
+  // it waits as a slot; the line that fills the window goes through push(), which closes
+  // it). Before the kernel runs, a line with a kernel timestamp moves the phase, so those
+  // go through push() too; with custom ready matchers every line does.
+  let finder: LiteralFinder | undefined;
+  const skipper = {
+    all: true,
+    timestamped: true,
+    version: 0,
+    next: (s: string, from: number) => finder!.next(s, from),
+    occursIn: (line: string) => finder!.occursIn(line),
+    skip(s: string, from: number, to: number, no: number, atMs: number): void {
+      lastNo = no;
+      const z = ringNext();
+      z.line = undefined;
+      z.src = s;
+      z.from = from;
+      z.to = to;
+      z.no = no;
+      z.atMs = atMs;
+      lastSlot = z;
+      if (pending !== undefined) {
+        pending.window.push({ line: undefined, src: s, from, to, no, atMs });
+        // The line that fills the window closes it, with its findings: it goes to push().
+        if (pending.window.length >= windowLines - 1) skipper.all = true;
+      }
+    },
+  };
+  function refreshSkipper(): void {
+    skipper.all = customReady !== undefined || held !== undefined || (pending !== undefined && pending.window.length >= windowLines - 1);
+    skipper.timestamped = RANK[phase] < RANK.kernel;
+    if (skipper.all) return;
+    const f = finderFor(kb, phase, pending !== undefined);
+    if (f !== finder) {
+      finder = f;
+      skipper.version++;
     }
   }
 
   return {
+    skipper,
     push(line) {
-      lastNo = line.no;
-      const text = line.text;
-      if (text.length === 0) return NO_FINDINGS as unknown as Finding[];
-      lastLine = line;
-      // Findings gather in a reused array; most lines have none and allocate nothing here.
-      const out = acc;
-      if (held !== undefined && feedHeld(out, line)) return taken(out);
-      // A line that starts with a glued login prompt has no timestamp of its own.
-      const body = messageBody(text, line.kernelTs === undefined);
-      // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
-      const hits = index.match(text, body, line.kernelTs !== undefined && body === text);
-      let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
-      let headerHit: Hit<CrashHeader> | undefined;
-      let ev: { line: number; text: string } | undefined;
-      for (let i = 0; i < hits.length; i++) {
-        const h = hits[i]!;
-        const e = h.rule;
-        if (e.tag === 'marker') setPhase(out, e.marks, e.id, (ev ??= { line: line.no, text: line.raw }), line.atMs, e.source);
-        else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
-        else headerHit ??= { rule: e, order: h.order, groups: h.groups };
-      }
-      // A kernel timestamp means the kernel is running, even if its banner was missed.
-      if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', (ev ??= { line: line.no, text: line.raw }), line.atMs);
-      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
-      if (ruleHit !== undefined) ruleFinding(out, ruleHit, (ev ??= { line: line.no, text: line.raw }), line.atMs);
-      kernelLine(out, line, text, headerHit);
-      if (linesBefore > 0) {
-        if (before.length < linesBefore) before.push(line);
-        else before[beforeAt] = line;
-        beforeAt = (beforeAt + 1) % linesBefore;
-      }
-      return taken(out);
+      const r = pushLine(line);
+      refreshSkipper();
+      return r;
     },
     partial(text, atMs) {
-      const out: Finding[] = [];
-      const ev = { line: lastNo + 1, text };
-      let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
-      for (const h of index.matchPartial(text)) {
-        const e = h.rule;
-        if (e.tag === 'marker' && e.marks === 'ready') setPhase(out, 'ready', e.id, ev, atMs, e.source);
-        else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
-      }
-      if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, atMs);
-      if (ruleHit !== undefined) ruleFinding(out, ruleHit, ev, atMs);
-      return out;
+      const r = partialLine(text, atMs);
+      refreshSkipper();
+      return r;
     },
     end() {
-      const out: Finding[] = [];
-      releaseHeld(out);
-      flushPending(out);
-      if (!failed && !ready) {
-        const last = lastLine;
-        const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;
-        emit(out, {
-          id: 'incomplete-boot', family: 'incomplete-boot', title: `boot stopped during ${phase}; ${shown}`,
-          component: PHASE_COMPONENT[phase], layer: PHASE_LAYER[phase], severity: 'error', phase, stopsBoot: true,
-          evidence: last === undefined ? [] : [{ line: last.no, text: last.raw }],
-          ...(last === undefined ? {} : { atMs: last.atMs }),
-        });
-      }
-      return out;
+      const r = endLog();
+      refreshSkipper();
+      return r;
     },
   };
+
+  function pushLine(line: ConsoleLine): Finding[] {
+    lastNo = line.no;
+    const text = line.text;
+    if (text.length === 0) return NO_FINDINGS as unknown as Finding[];
+    lastLine = line;
+    lastSlot = undefined;
+    // Findings gather in a reused array; most lines have none and allocate nothing here.
+    const out = acc;
+    if (held !== undefined && feedHeld(out, line)) return taken(out);
+    // A line that starts with a glued login prompt has no timestamp of its own.
+    const body = messageBody(text, line.kernelTs === undefined);
+    // Userspace output forwarded to the kernel log carries an ident ("systemd-fsck[9]: ").
+    const hits = index.match(text, body, line.kernelTs !== undefined && body === text);
+    let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
+    let headerHit: Hit<CrashHeader> | undefined;
+    let ev: { line: number; text: string } | undefined;
+    for (let i = 0; i < hits.length; i++) {
+      const h = hits[i]!;
+      const e = h.rule;
+      if (e.tag === 'marker') setPhase(out, e.marks, e.id, (ev ??= { line: line.no, text: line.raw }), line.atMs, e.source);
+      else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
+      else headerHit ??= { rule: e, order: h.order, groups: h.groups };
+    }
+    // A kernel timestamp means the kernel is running, even if its banner was missed.
+    if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', (ev ??= { line: line.no, text: line.raw }), line.atMs);
+    if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
+    if (ruleHit !== undefined) ruleFinding(out, ruleHit, (ev ??= { line: line.no, text: line.raw }), line.atMs);
+    kernelLine(out, line, text, headerHit);
+    if (linesBefore > 0) ringNext().line = line;
+    return taken(out);
+  }
+
+  function partialLine(text: string, atMs: number): Finding[] {
+    const out: Finding[] = [];
+    const ev = { line: lastNo + 1, text };
+    let ruleHit: Hit<Entry & { tag: 'rule' }> | undefined;
+    for (const h of index.matchPartial(text)) {
+      const e = h.rule;
+      if (e.tag === 'marker' && e.marks === 'ready') setPhase(out, 'ready', e.id, ev, atMs, e.source);
+      else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
+    }
+    if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', ev, atMs);
+    if (ruleHit !== undefined) ruleFinding(out, ruleHit, ev, atMs);
+    return out;
+  }
+
+  function endLog(): Finding[] {
+    const out: Finding[] = [];
+    releaseHeld(out);
+    flushPending(out);
+    if (!failed && !ready) {
+      const last = lastSlot === undefined ? lastLine : lineOf(lastSlot);
+      const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;
+      emit(out, {
+        id: 'incomplete-boot', family: 'incomplete-boot', title: `boot stopped during ${phase}; ${shown}`,
+        component: PHASE_COMPONENT[phase], layer: PHASE_LAYER[phase], severity: 'error', phase, stopsBoot: true,
+        evidence: last === undefined ? [] : [{ line: last.no, text: last.raw }],
+        ...(last === undefined ? {} : { atMs: last.atMs }),
+      });
+    }
+    return out;
+  }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLiteralScan } from './literal-scan.ts';
+import { createLiteralFinder, createLiteralScan } from './literal-scan.ts';
 import { oopsHeaders } from './kernel-title.ts';
 
 const naive = (words: readonly string[]) => (s: string) => words.some((w) => s.includes(w));
@@ -36,4 +36,37 @@ test('short, wide and empty literal sets fall back to exact answers', () => {
   assert.equal(createLiteralScan(['\u2026 done'])('wait\u2026 done'), true);
   assert.equal(createLiteralScan(['BUG:', 'INFO:'])('BUG'), false);
   assert.equal(createLiteralScan(['BUG:', 'INFO:'])('xINFO:'), true);
+});
+
+test('the finder returns the leftmost occurrence from any start, through successive searches of one text', () => {
+  const words = ['BUG:', 'INFO:', 'Kernel panic', ' error, dev ', '/x', '\u2026 done', ...oopsHeaders()];
+  const endWords = ['/ #', ' login:'];
+  const f = createLiteralFinder(words, endWords);
+  // What next() promises for a block of whole lines: the first word, or end word followed by a blank, CR or LF.
+  const ref = (s: string, from: number) => {
+    let best = -1;
+    for (const w of [...words, ...endWords.flatMap((e) => [`${e} `, `${e}\r`, `${e}\n`])]) {
+      const i = s.indexOf(w, from);
+      if (i !== -1 && (best === -1 || i < best)) best = i;
+    }
+    return best;
+  };
+  let seed = 11;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const pieces = [...words, ...endWords, 'BUG', 'Kernel pani', '/', ' #', '\n', '\r\n', ' ', 'x', 'abc ', '\u2026'];
+  let found = 0;
+  for (let i = 0; i < 400; i++) {
+    const s = Array.from({ length: rnd(200) }, () => (rnd(4) === 0 ? pieces[rnd(pieces.length)]! : 'qwerty '[rnd(7)]!)).join('');
+    // Successive searches, as the splitter makes them: from increasing offsets, some repeated.
+    for (let from = 0; from <= s.length; from += 1 + rnd(12)) {
+      const want = ref(s, from);
+      assert.equal(f.next(s, from), want, `${JSON.stringify(s)} from ${from}`);
+      if (want !== -1) found++;
+      assert.equal(f.occursIn(s.slice(from)), [...words, ...endWords].some((w) => s.slice(from).includes(w)) || want !== -1);
+    }
+  }
+  assert.ok(found > 1000, `${found} occurrences found`);
 });

@@ -7,25 +7,90 @@
 // end, looked up in a 64 Ki-entry table, says how far the window may jump without
 // passing over an occurrence, and only a pair that ends some literal's prefix leads to
 // startsWith() checks. The work is linear in the line whatever it holds, and usually
-// less than one table lookup per character.
+// less than one table lookup per character. The window visits the possible starts in
+// order, so the first occurrence it confirms is the leftmost one: the same scan also
+// answers "where is the next occurrence?" over a whole decoded block (createLiteralFinder).
 
 /** A pair key: two characters folded to 16 bits (characters above U+00FF fold too; see below). */
 const pairKey = (a: number, b: number) => ((a & 0xff) << 8) | (b & 0xff);
 
 /** Builds an exact test for "some word occurs in s". */
 export function createLiteralScan(words: readonly string[]): (s: string) => boolean {
-  const uniq = [...new Set(words)];
+  return createLiteralFinder(words).occursIn;
+}
+
+/** Where literals occur: `next` for successive searches through one text, `occursIn` for one-off tests. */
+export type LiteralFinder = {
+  /** Where the first occurrence of some literal starts in `s` at or after `from`, or -1. */
+  next(s: string, from: number): number;
+  /** True when some literal occurs in `s` (no state kept between calls). */
+  occursIn(s: string): boolean;
+};
+
+/**
+ * Builds an exact search for "where does the first occurrence of some word start in s,
+ * at or after `from`" (-1 when none), linear in the searched text.
+ *
+ * Literals of at least four Latin-1 characters share the Wu-Manber scan; a window of four
+ * lets it jump up to three characters, and before any startsWith() a 64 Ki-entry table
+ * keyed on the window's first two and last two characters rules out most candidates.
+ * Shorter or wider literals are looked for with the native indexOf, and where each next
+ * occurs is remembered for the string searched last, so that successive searches through
+ * one decoded block stay linear.
+ *
+ * `endWords` only count at the end of a line, before blanks (a prompt such as "/ #").
+ * `occursIn` looks for them anywhere in the line; `next`, which searches a block of whole
+ * lines (each ending in "\n"), looks for them followed by a blank, CR or LF, which makes
+ * even a short one long enough for the shared scan.
+ */
+export function createLiteralFinder(words: readonly string[], endWords: readonly string[] = []): LiteralFinder {
+  const uniq = [...new Set([...words, ...endWords.flatMap((w) => [`${w} `, `${w}\r`, `${w}\n`])])];
   // Folding is safe only for literals of Latin-1 characters: a pair in the line with a
   // wider character then never belongs to an occurrence, so its (folded) table entry may
-  // say anything without hiding one. Other sets, and one-character literals (no pair),
-  // are answered by includes().
-  if (uniq.length === 0) return () => false;
-  if (uniq.some((w) => w.length < 2 || [...w].some((c) => c.charCodeAt(0) > 0xff))) return (s) => uniq.some((w) => s.includes(w));
-  const m = Math.min(...uniq.map((w) => w.length));
+  // say anything without hiding one.
+  const wide = (w: string) => [...w].some((c) => c.charCodeAt(0) > 0xff);
+  const long = uniq.filter((w) => w.length >= 4 && !wide(w));
+  const short = uniq.filter((w) => w.length < 4 || wide(w));
+  const scan = long.length === 0 ? () => -1 : wuManber(long);
+  // A line test may answer true too often (an end word with its blank), never too rarely.
+  const occursIn = (s: string) => scan(s, 0) !== -1 || short.some((w) => s.includes(w)) || endWords.some((w) => s.includes(w));
+  if (short.length === 0) return { next: scan, occursIn };
+  let last = ''; // the string the positions below belong to
+  const at = new Array<number>(short.length).fill(-1); // next occurrence of short[i] in `last`
+  const searched = new Array<number>(short.length).fill(Infinity); // ... at or after this offset
+  const next = (s: string, from: number) => {
+    if (s !== last) {
+      last = s;
+      searched.fill(Infinity);
+    }
+    let best = -1;
+    for (let i = 0; i < short.length; i++) {
+      // A remembered answer holds for any later start up to the occurrence it found.
+      if (!(searched[i]! <= from && (at[i] === -1 || at[i]! >= from))) {
+        at[i] = s.indexOf(short[i]!, from);
+        searched[i] = from;
+      }
+      const p = at[i]!;
+      if (p !== -1 && (best === -1 || p < best)) best = p;
+    }
+    const w = scan(s, from);
+    return w === -1 ? best : best === -1 ? w : Math.min(w, best);
+  };
+  return { next, occursIn };
+}
+
+/** Four characters folded to a 16-bit key for the candidate filter. */
+const quadKey = (a: number, b: number, c: number, d: number) => (((a & 0xff) * 0x9e37) ^ ((b & 0xff) * 0x85eb) ^ ((c & 0xff) * 0xc2b3) ^ ((d & 0xff) * 0x27d5)) & 0xffff;
+
+/** The Wu-Manber search over literals of at least two Latin-1 characters. */
+function wuManber(words: readonly string[]): (s: string, from: number) => number {
+  const m = Math.min(...words.map((w) => w.length));
   // shift[pair]: how far the window's end may move when the window ends in this pair.
   const shift = new Uint8Array(65536).fill(Math.min(m - 1, 255));
   const ending = new Map<number, string[]>(); // pair → literals whose first m characters end in it
-  for (const w of uniq) {
+  // quad[key]: 1 when some literal's first m characters start and end with these pairs.
+  const quad = new Uint8Array(65536);
+  for (const w of words) {
     for (let q = 1; q < m; q++) {
       const k = pairKey(w.charCodeAt(q - 1), w.charCodeAt(q));
       shift[k] = Math.min(shift[k]!, m - 1 - q);
@@ -34,22 +99,27 @@ export function createLiteralScan(words: readonly string[]): (s: string) => bool
     const list = ending.get(k);
     if (list === undefined) ending.set(k, [w]);
     else list.push(w);
+    quad[quadKey(w.charCodeAt(0), w.charCodeAt(1), w.charCodeAt(m - 2), w.charCodeAt(m - 1))] = 1;
   }
-  const lists: (string[] | undefined)[] = Array.from({ length: 65536 }, (_, k) => ending.get(k));
-  return (s) => {
+  return (s, from) => {
     const n = s.length;
-    let end = m - 1;
+    let end = from + m - 1;
     while (end < n) {
-      const k = ((s.charCodeAt(end - 1) & 0xff) << 8) | (s.charCodeAt(end) & 0xff);
+      const b = s.charCodeAt(end);
+      const a = s.charCodeAt(end - 1);
+      const k = ((a & 0xff) << 8) | (b & 0xff);
       const jump = shift[k]!;
       if (jump !== 0) {
         end += jump;
         continue;
       }
       const start = end - m + 1;
-      for (const w of lists[k]!) if (s.startsWith(w, start)) return true;
+      if (quad[quadKey(s.charCodeAt(start), s.charCodeAt(start + 1), a, b)] === 1) {
+        const list = ending.get(k);
+        if (list !== undefined) for (let i = 0; i < list.length; i++) if (s.startsWith(list[i]!, start)) return start;
+      }
       end++;
     }
-    return false;
+    return -1;
   };
 }
