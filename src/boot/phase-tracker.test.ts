@@ -143,3 +143,24 @@ test('a long phase that keeps printing novel lines stretches its budget; a repea
   c.t.tick(30_100);
   assert.equal(c.t.verdict()?.status, 'stalled', 'the stretch ends at 3× the budget');
 });
+
+test('a wait the guest announces with its limit holds the stall clock until the limit, then the budget runs again', () => {
+  const a = make();
+  a.t.finding(progress('init', 0, 1));
+  // systemd waits 90 s for a device and says so; the budget is 10 s.
+  for (let s = 1; s <= 60; s++) a.t.line(s + 1, `A start job is running for /dev/disk/by-uuid/1111 (${s}s / 1min 30s)`, `A start job is running for /dev/disk/by-uuid/1111 (${s}s / 1min 30s)`, s * 1000);
+  a.t.tick(85_000);
+  assert.equal(a.t.verdict(), undefined, 'inside the announced 90 s: not stalled');
+  assert.ok(a.t.msUntilStall(85_000) > 10_000, 'the supervisor timer is pushed past the announced end');
+  a.t.tick(99_000);
+  assert.equal(a.t.verdict(), undefined, 'the budget restarts at the end of the wait');
+  a.t.tick(101_000);
+  assert.equal(a.t.verdict()?.status, 'stalled', 'nothing after the wait ended: stalled');
+  assert.match(a.t.verdict()!.reason, /after the end of an announced wait/);
+
+  const b = make();
+  b.t.finding(progress('init', 0, 1));
+  for (let s = 1; s <= 30; s++) b.t.line(s + 1, `A start job is running for network (${s}s / no limit)`, `A start job is running for network (${s}s / no limit)`, s * 1000);
+  b.t.tick(11_000);
+  assert.equal(b.t.verdict()?.status, 'stalled', 'a wait without a limit holds nothing');
+});

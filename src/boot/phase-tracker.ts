@@ -1,6 +1,7 @@
 import type { ReadySignal } from '../config/index.ts';
 import type { Finding } from '../signatures/index.ts';
 import { createBootLoopCounter } from './boot-loop.ts';
+import { declaredWaitLeft } from './declared-wait.ts';
 import { type BootPhase, phaseRank } from './phases.ts';
 import { readyMatcher } from './ready.ts';
 import { budgetFor, type StallBudget } from './stall-budget.ts';
@@ -79,6 +80,11 @@ export function createPhaseTracker(opts: TrackerOptions) {
   // animated "A start job is running") do not count, so a spinning boot still stalls.
   let lastNovelAt = 0;
   const recent = new Set<string>();
+  // The end of a wait the guest announced with its limit (systemd's running jobs): the
+  // stall clock is held until then, so the guest's own timeout message is seen.
+  let heldUntil = 0;
+  /** When the current phase's stall clock started: entering it, or the end of an announced wait. */
+  const clockStart = () => Math.max(enteredAt, heldUntil);
 
   const emit = (e: TrackerEvent) => {
     for (const fn of listeners) fn(e);
@@ -112,6 +118,8 @@ export function createPhaseTracker(opts: TrackerOptions) {
         if (recent.size > 256) recent.delete(recent.values().next().value!);
       }
       if (verdict === undefined && ready.line(text)) advance('ready', atMs, { line: no, text: raw });
+      const left = declaredWaitLeft(text);
+      if (left !== undefined) heldUntil = Math.max(heldUntil, atMs + left);
     },
     /** The unterminated tail of the console (prompts). */
     partial(text: string, atMs: number) {
@@ -158,6 +166,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
           // A new attempt starts from the firmware; the stall clock restarts with it.
           phase = 'firmware';
           enteredAt = atMs;
+          heldUntil = 0;
           timeline.push({ phase, atMs });
           return;
         }
@@ -184,13 +193,15 @@ export function createPhaseTracker(opts: TrackerOptions) {
     tick(atMs: number) {
       if (verdict !== undefined) return;
       const budget = budgetFor(opts.budget, phase);
-      const quiet = atMs - Math.max(lastNovelAt, enteredAt);
-      const stretched = atMs - enteredAt < STRETCH * budget && quiet < Math.min(budget, QUIET_MS);
-      if (atMs - enteredAt > budget && !stretched) {
+      const start = clockStart();
+      const quiet = atMs - Math.max(lastNovelAt, start);
+      const stretched = atMs - start < STRETCH * budget && quiet < Math.min(budget, QUIET_MS);
+      if (atMs - start > budget && !stretched) {
         const learned = opts.budget.learnedFrom > 0 ? `learned from ${opts.budget.learnedFrom} good boot(s)` : 'default, no good boot known yet';
+        const waited = start > enteredAt ? `, ${((atMs - start) / 1000).toFixed(1)} s after the end of an announced wait` : '';
         decide({
           status: 'stalled',
-          reason: `no progress in phase ${phase} for ${((atMs - enteredAt) / 1000).toFixed(1)} s (budget ${(budget / 1000).toFixed(1)} s, ${learned})`,
+          reason: `no progress in phase ${phase} for ${((atMs - enteredAt) / 1000).toFixed(1)} s${waited} (budget ${(budget / 1000).toFixed(1)} s, ${learned})`,
           cause: 'stall',
           phase,
           atMs,
@@ -207,7 +218,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
     findings: () => findings.slice(),
     /** ms until the current phase's budget runs out (for the supervisor's timer). */
     msUntilStall(atMs: number) {
-      return enteredAt + budgetFor(opts.budget, phase) - atMs;
+      return clockStart() + budgetFor(opts.budget, phase) - atMs;
     },
   };
 }

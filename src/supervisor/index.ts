@@ -5,3 +5,5 @@ export { superviseVm } from './supervise.ts';
 export type { SupervisorDeps, SuperviseOptions } from './supervise.ts';
 export type { BootOutcome, SupervisorEvent, QmpEventRecord } from './outcome.ts';
 export { imageKeyOf } from './image-key.ts';
+export { createConsoleFeed } from './console-feed.ts';
+export type { ConsoleFeed } from './console-feed.ts';

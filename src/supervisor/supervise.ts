@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { budgetFor, createPhaseTracker, learnStallBudget, type PhaseTracker, type StallBudget, type Timeline } from '../boot/index.ts';
 import type { VmSpec } from '../config/index.ts';
-import { createConsoleRecorder, createLineSplitter } from '../console/index.ts';
+import { createConsoleRecorder } from '../console/index.ts';
 import type { Hypervisor, VmEvent, VmProcess } from '../hypervisor/index.ts';
-import { createSignatureEngine, findingsFromQmpPanic } from '../signatures/index.ts';
+import { findingsFromQmpPanic } from '../signatures/index.ts';
 import type { Store } from '../store/index.ts';
+import { createConsoleFeed } from './console-feed.ts';
 import { imageKeyOf } from './image-key.ts';
 import type { BootOutcome, QmpEventRecord, SupervisorEvent } from './outcome.ts';
 
@@ -175,23 +176,12 @@ function openSession(
   const startedAt = new Date().toISOString();
   const rel = (atMs: number) => atMs - startAtMs;
   const tracker: PhaseTracker = createPhaseTracker({ ready: spec.ready, budget, bootLoop: spec.bootLoop });
-  const engine = createSignatureEngine();
   const qmpEvents: QmpEventRecord[] = [];
   let resets = 0;
   let closed = false;
   // Console times are taken when the bytes arrive, relative to this boot's start.
   let chunkAt = 0;
-  const splitter = createLineSplitter({
-    now: () => chunkAt,
-    onLine: (line) => {
-      tracker.line(line.no, line.raw, line.text, line.atMs);
-      for (const f of engine.push(line)) tracker.finding(f);
-    },
-    onPartial: (text, atMs) => {
-      tracker.partial(text, atMs);
-      for (const f of engine.partial(text, atMs)) tracker.finding(f);
-    },
-  });
+  const feed = createConsoleFeed(tracker, () => chunkAt);
 
   emit({ type: 'boot-start', vm: spec.name, bootId, accel: proc.accel, accelReason, atMs: 0 });
   tracker.onEvent((e) => {
@@ -223,7 +213,7 @@ function openSession(
         case 'console':
           recorder.write(ev.chunk);
           chunkAt = rel(ev.atMs);
-          splitter.push(ev.chunk);
+          feed.push(ev.chunk);
           break;
         case 'qmp':
           qmpEvents.push({ event: ev.event, atMs: rel(ev.atMs), data: ev.data });
@@ -238,12 +228,12 @@ function openSession(
     },
     async close(exit: { code: number | null; signal: string | null; stderr: string }): Promise<BootOutcome> {
       closed = true;
-      splitter.end();
+      const ended = feed.end();
       await recorder.close();
       const v = tracker.verdict();
       const now = rel(sinceSpawn());
       // A stalled boot has no failure line; the engine says where it stopped, as offline.
-      const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? engine.end() : [])];
+      const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? ended : [])];
       const outcome: BootOutcome = {
         bootId,
         vm: spec.name,
