@@ -45,12 +45,12 @@ const t0 = performance.now();
 for await (const c of createReadStream(file, { highWaterMark: chunk })) {
   bytes += (c as Buffer).length;
   splitter.push(c as Buffer);
-  // memoryUsage() is sampled every 16 reads: often enough to see the peak of a steady
-  // state, rarely enough not to cost throughput.
+  // RSS is sampled every 16 reads (1 MiB): often enough to see the peak of a steady
+  // state. The heap is sampled every 256 reads: process.memoryUsage() walks every heap
+  // space and cost ~3 % of the measured CPU time when it ran every 16 reads.
   if (++chunks % 16 === 0) {
-    const m = process.memoryUsage();
-    rssPeak = Math.max(rssPeak, m.rss);
-    heapPeak = Math.max(heapPeak, m.heapUsed);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    if (chunks % 256 === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }
 }
 splitter.end();

@@ -77,9 +77,11 @@ const PARTIAL_WINDOW = 4096;
 // than UTF-8 decoding and giving one-byte strings that every later step scans faster;
 // only the blocks with other bytes go through the UTF-8 decoder.
 const BLOCK = 64 * 1024;
-// What cleanLine() removes, without LF (a line end) and CR (checked on its own): a
-// global regex, used with lastIndex to find the next one from a position.
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+// What makes a line need cleanLine(): a control character other than TAB, LF and CR, or
+// a CR that does not end the line (CRLF is the common line end on serial consoles). A
+// global regex, used with lastIndex to find the next one from a position: one native
+// scan finds the next dirty line for many clean ones.
+const DIRTY = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)/g;
 
 /**
  * Creates a streaming line splitter: bytes in (UTF-8, invalid bytes become U+FFFD and
@@ -154,28 +156,21 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     let start = 0;
     let nl = s.indexOf('\n');
     let hadTail = false;
-    // Where the next control character (other than TAB, LF, CR) and the next CR are: the
-    // lines before them need no cleaning, found by two native scans of the whole text
-    // rather than one check per line.
-    let nextControl = -1;
-    let nextCr = -1;
+    // Where the next DIRTY character is: the lines before it need no cleaning.
+    let nextDirty = -1;
     // Where the skipper's next literal starts (valid from `start` on while its version holds).
     let nextHit = -1;
     while (nl !== -1) {
       if (discarding) {
         discarding = false;
       } else if (tail.length === 0 && nl - start <= max) {
-        if (nextControl < start) {
-          CONTROL.lastIndex = start;
-          nextControl = CONTROL.test(s) ? CONTROL.lastIndex - 1 : s.length;
-        }
-        if (nextCr < start) {
-          nextCr = s.indexOf('\r', start);
-          if (nextCr === -1) nextCr = s.length;
+        if (nextDirty < start) {
+          DIRTY.lastIndex = start;
+          nextDirty = DIRTY.test(s) ? DIRTY.lastIndex - 1 : s.length;
         }
         // A CR just before the LF is the line end; one anywhere else overdraws.
         const end = nl > start && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-        if (nextControl >= nl && nextCr >= end) {
+        if (nextDirty >= nl) {
           if (skipper !== undefined && !skipper.all && end > start) {
             if (nextHit < start || skipperVersion !== skipper.version) {
               skipperVersion = skipper.version;

@@ -42,7 +42,7 @@ type Pending = { header: CrashHeader; headerLine: ConsoleLine; window: (ConsoleL
 /** Every KB entry in one pre-filter, tagged by what it is (one lookup per line). */
 type Entry = (Rule & { tag: 'rule' }) | (Marker & { tag: 'marker' }) | (CrashHeader & { tag: 'header'; at: 'start'; where: 'line' });
 type Index = AnchorIndex<Entry>;
-const compiledCache = new WeakMap<Kb, { withReady: Index; withoutReady: Index; finders: (LiteralFinder | undefined)[] }>();
+const compiledCache = new WeakMap<Kb, { withReady: Index; withoutReady: Index; finders: (LiteralFinder | undefined)[]; inner: (w: string) => string[] }>();
 
 function compile(kb: Kb, withReady: boolean): Index {
   const entries: Entry[] = [
@@ -57,10 +57,17 @@ function compile(kb: Kb, withReady: boolean): Index {
 function compiledFor(kb: Kb) {
   let c = compiledCache.get(kb);
   if (c === undefined) {
-    c = { withReady: compile(kb, true), withoutReady: compile(kb, false), finders: [] };
+    c = { withReady: compile(kb, true), withoutReady: compile(kb, false), finders: [], inner: innerWords(kb) };
     compiledCache.set(kb, c);
   }
   return c;
+}
+
+/** For each literal a finder may look for, the other such literals inside it (found once per KB). */
+function innerWords(kb: Kb): (w: string) => string[] {
+  const all = [...new Set([...kb.markers, ...kb.rules].map((x) => x.anchor).concat(kb.kernel.headers.map((h) => h.anchor), oopsHeaders(), kb.kernel.endMarkers))];
+  const inner = new Map(all.map((w) => [w, all.filter((o) => o.length < w.length && w.includes(o))]));
+  return (w) => inner.get(w) ?? [];
 }
 
 /**
@@ -75,16 +82,21 @@ function compiledFor(kb: Kb) {
 function finderFor(kb: Kb, phase: BootPhase, inReport: boolean): LiteralFinder {
   const c = compiledFor(kb);
   const r = RANK[phase];
+  const k = r + (inReport ? BOOT_PHASES.length : 0);
+  const known = c.finders[k];
+  if (known !== undefined) return known;
   const entries = [...kb.markers.filter((m) => m.marks === 'firmware' || RANK[m.marks] > r), ...kb.rules].filter((x) => x.where !== 'partial');
-  return (c.finders[r + (inReport ? BOOT_PHASES.length : 0)] ??= createLiteralFinder(
-    [
-      ...entries.filter((x) => x.at !== 'end').map((x) => x.anchor),
-      ...kb.kernel.headers.map((h) => h.anchor),
-      ...oopsHeaders(),
-      ...(inReport ? kb.kernel.endMarkers : []),
-    ],
-    entries.filter((x) => x.at === 'end').map((x) => x.anchor),
-  ));
+  const words = [...new Set([
+    ...entries.filter((x) => x.at !== 'end').map((x) => x.anchor),
+    ...kb.kernel.headers.map((h) => h.anchor),
+    ...oopsHeaders(),
+    ...(inReport ? kb.kernel.endMarkers : []),
+  ])];
+  // Only whether a line holds some literal matters: one that contains another ("BUG: "
+  // holds "BUG:") adds nothing, and fewer literals make a faster search.
+  const present = new Set(words);
+  const minimal = words.filter((w) => !c.inner(w).some((o) => present.has(o)));
+  return (c.finders[k] = createLiteralFinder(minimal, entries.filter((x) => x.at === 'end').map((x) => x.anchor)));
 }
 
 /** A remembered line: built (`line`) or still offsets into its decoded block. */
@@ -351,6 +363,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   // it). Before the kernel runs, a line with a kernel timestamp moves the phase, so those
   // go through push() too; with custom ready matchers every line does.
   let finder: LiteralFinder | undefined;
+  let finderKey = -1; // which finderFor() `finder` is
   const skipper = {
     all: true,
     timestamped: true,
@@ -378,9 +391,10 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     skipper.all = customReady !== undefined || held !== undefined || (pending !== undefined && pending.window.length >= windowLines - 1);
     skipper.timestamped = RANK[phase] < RANK.kernel;
     if (skipper.all) return;
-    const f = finderFor(kb, phase, pending !== undefined);
-    if (f !== finder) {
-      finder = f;
+    const key = RANK[phase] + (pending !== undefined ? BOOT_PHASES.length : 0);
+    if (key !== finderKey) {
+      finderKey = key;
+      finder = finderFor(kb, phase, pending !== undefined);
       skipper.version++;
     }
   }
