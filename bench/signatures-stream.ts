@@ -41,6 +41,7 @@ let rssPeak = rssStart;
 let heapPeak = heapStart;
 let chunks = 0;
 const cpu0 = process.cpuUsage();
+const thread0 = process.threadCpuUsage();
 const t0 = performance.now();
 for await (const c of createReadStream(file, { highWaterMark: chunk })) {
   bytes += (c as Buffer).length;
@@ -58,8 +59,9 @@ count(engine.end());
 lines = splitter.lines;
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const thread = process.threadCpuUsage(thread0);
 const result = {
-  bytes, lines, wall, cpu: (cpu.user + cpu.system) / 1e6,
+  bytes, lines, wall, cpu: (cpu.user + cpu.system) / 1e6, threadCpu: (thread.user + thread.system) / 1e6,
   rssStart, rssPeak, heapStart, heapPeak, maxRss: process.resourceUsage().maxRSS * 1024,
   baseline: baselineArg === '0' ? undefined : await baseline(),
   counts,
