@@ -168,3 +168,34 @@ test('ASCII blocks (Latin-1 fast path) and UTF-8 blocks decode as one UTF-8 stre
     assert.deepEqual(lines, expected, `chunks of ${step} bytes`);
   }
 });
+
+test('blocks with a few non-ASCII lines among ASCII ones decode as one UTF-8 stream would', () => {
+  // Such a block is cut into pieces after newlines: ASCII pieces take the Latin-1 path,
+  // the others the UTF-8 decoder. Characters cut between chunks and invalid bytes included.
+  const enc = new TextEncoder();
+  let seed = 5;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const r = rnd(40);
+    const line = r === 0 ? `box \u2500\u2502 ${i}` : r === 1 ? `caf\u00e9 ${i}` : r === 2 ? 'x'.repeat(rnd(3000)) : `[ ${i}.000000] plain ascii line ${i}`;
+    chunks.push(r === 3 ? new Uint8Array([0x41, 0xc3, 0x0a]) : enc.encode(`${line}${rnd(4) === 0 ? '\r\n' : '\n'}`));
+  }
+  const whole = new Uint8Array(chunks.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of chunks) {
+    whole.set(p, o);
+    o += p.length;
+  }
+  const expected = new TextDecoder().decode(whole).split('\n').slice(0, -1).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  for (const step of [3, 1000, 4099, 65536, 200_000, whole.length]) {
+    const lines: string[] = [];
+    const s = createLineSplitter({ onLine: (l) => lines.push(l.raw), now: () => 0 });
+    for (let i = 0; i < whole.length; i += step) s.push(whole.subarray(i, i + step));
+    s.end();
+    assert.deepEqual(lines, expected, `chunks of ${step} bytes`);
+  }
+});

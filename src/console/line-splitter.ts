@@ -77,6 +77,10 @@ const PARTIAL_WINDOW = 4096;
 // than UTF-8 decoding and giving one-byte strings that every later step scans faster;
 // only the blocks with other bytes go through the UTF-8 decoder.
 const BLOCK = 64 * 1024;
+// A block with other bytes is looked at in pieces of about this size, each cut after a
+// newline: the pieces of pure ASCII are still decoded as Latin-1, and only the others go
+// through the UTF-8 decoder (a console's non-ASCII lines are few but spread out).
+const PIECE = 1024;
 // What makes a line need cleanLine(): a control character other than TAB, LF and CR, or
 // a CR that does not end the line (CRLF is the common line end on serial consoles). A
 // global regex, used with lastIndex to find the next one from a position: one native
@@ -230,13 +234,21 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           const nl = buf.lastIndexOf(0x0a, to - 1);
           if (nl >= at) to = nl + 1;
         }
-        const block = buf.subarray(at, to);
         // The decoder may hold the start of a character cut by the previous chunk; it
         // holds none after a block that ended in an ASCII byte. It also drops a byte-order
         // mark at the start of the stream only, so it decodes the first text itself.
-        if (decoderEmpty && primed && isAscii(block)) {
-          feed(buf.toString('latin1', at, to));
-        } else {
+        if (decoderEmpty && primed) {
+          const ascii = asciiLinesEnd(buf, at, to);
+          if (ascii > at) {
+            feed(buf.toString('latin1', at, ascii));
+            at = ascii;
+            continue;
+          }
+          // The piece at `at` has other bytes: decode that piece only.
+          to = pieceEnd(buf, at, to);
+        }
+        const block = buf.subarray(at, to);
+        {
           const text = decoder.decode(block, { stream: true });
           if (text.length > 0) primed = true;
           feed(text);
@@ -255,6 +267,24 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
       return no;
     },
   };
+}
+
+/** Where the piece of `buf` from `at` (at most PIECE bytes, within `to`) ends after a newline; `to` when it has none. */
+function pieceEnd(buf: Buffer, at: number, to: number): number {
+  if (at + PIECE >= to) return to;
+  const nl = buf.lastIndexOf(0x0a, at + PIECE - 1);
+  return nl >= at ? nl + 1 : to;
+}
+
+/** The end of the pure-ASCII pieces of `buf[at, to)` that start at `at`: `to` when the whole range is ASCII, `at` when its first piece is not. */
+function asciiLinesEnd(buf: Buffer, at: number, to: number): number {
+  if (isAscii(buf.subarray(at, to))) return to;
+  let p = at;
+  for (;;) {
+    const e = pieceEnd(buf, p, to);
+    if (e === to || !isAscii(buf.subarray(p, e))) return p;
+    p = e;
+  }
 }
 
 /** The ConsoleLine for `raw`, which is `src[from, to)` and free of terminal control; `p` is scratch. */
