@@ -351,7 +351,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   function ringNext(): Slot {
     if (linesBefore === 0) return spareSlot;
     const z = before[beforeAt]!;
-    beforeAt = (beforeAt + 1) % linesBefore;
+    beforeAt = beforeAt + 1 === linesBefore ? 0 : beforeAt + 1;
     if (beforeLen < linesBefore) beforeLen++;
     return z;
   }
