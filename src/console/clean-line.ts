@@ -2,6 +2,10 @@
 // sequences (ECMA-48 §5.4), other C0 controls, and carriage-return overdraw, where a
 // bare "\r" followed by more text (progress bars, systemd's animated "[  ***] A start
 // job is running" lines) leaves only the text written after the last "\r".
+// A cursor move to a screen position (CUP "CSI row;col H", HVP "CSI row;col f") starts
+// another row of a full-screen drawing (UEFI dialogs, such as shim's "Verification
+// failed" box, draw each row with one and no newline): it becomes one space between the
+// texts it separates, so the rows' words stay apart and a message stays whole.
 
 // Any character that needs the slow path: C0 controls except TAB, DEL, and the C1 range
 // (U+0080-U+009F, where the 8-bit CSI U+009B lives). A contiguous class is also the
@@ -13,16 +17,21 @@ export function cleanLine(s: string): string {
   if (!NEEDS_CLEANING.test(s)) return s;
   let out = '';
   let resetPending = false;
+  let separate = false; // a cursor move to a screen position came since the last text
   const n = s.length;
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 0x1b) {
-      i = skipEscape(s, i + 1);
+      const j = skipEscape(s, i + 1);
+      if (s.charCodeAt(i + 1) === 0x5b && isCursorPosition(s, j)) separate = true;
+      i = j;
       continue;
     }
     if (c === 0x9b) {
-      i = skipCsi(s, i + 1);
+      const j = skipCsi(s, i + 1);
+      if (isCursorPosition(s, j)) separate = true;
+      i = j;
       continue;
     }
     if (c === 0x0d) {
@@ -48,7 +57,10 @@ export function cleanLine(s: string): string {
     if (resetPending) {
       out = '';
       resetPending = false;
+    } else if (separate && out.length > 0 && out.charCodeAt(out.length - 1) !== 0x20) {
+      out += ' ';
     }
+    separate = false;
     out += s.slice(i, j);
     i = j;
   }
@@ -73,6 +85,12 @@ function skipEscape(s: string, i: number): number {
   let j = i;
   while (j < s.length && s.charCodeAt(j) >= 0x20 && s.charCodeAt(j) <= 0x2f) j++;
   return Math.min(j + 1, s.length);
+}
+
+/** True when the CSI sequence that ends just before `end` is CUP or HVP (final byte H or f). */
+function isCursorPosition(s: string, end: number): boolean {
+  const f = s.charCodeAt(end - 1);
+  return f === 0x48 || f === 0x66;
 }
 
 /** Index after a CSI body starting at `i`: parameters, intermediates, one final byte. */

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cleanLine } from './clean-line.ts';
+
+const ESC = '\x1b';
+
+test('colours, screen clears and other escapes go without a trace', () => {
+  assert.equal(cleanLine(`${ESC}[0;1;31mFAILED${ESC}[0m to start ${ESC}[K`), 'FAILED to start ');
+  assert.equal(cleanLine(`${ESC}[2J${ESC}[=3hBdsDxe: loading`), 'BdsDxe: loading');
+  assert.equal(cleanLine(`${ESC}]0;title\x07text`), 'text');
+});
+
+test('a bare CR overdraws: only the text after the last one is kept', () => {
+  assert.equal(cleanLine('[  ***] A start job is running\r[ *** ] A start job is running'), '[ *** ] A start job is running');
+});
+
+test('a cursor move to a screen position (CUP H, HVP f) separates the texts around it by one space', () => {
+  assert.equal(cleanLine(`${ESC}[02;01HERROR${ESC}[04;01HVerification failed`), 'ERROR Verification failed');
+  assert.equal(cleanLine(`one${ESC}[5;1ftwo`), 'one two');
+  assert.equal(cleanLine('one\x9b5;1Htwo'), 'one two', '8-bit CSI');
+  // No leading or doubled space: a move at the start, after a blank, or several in a row.
+  assert.equal(cleanLine(`${ESC}[01;01HBdsDxe: loading`), 'BdsDxe: loading');
+  assert.equal(cleanLine(`a ${ESC}[3;1H${ESC}[4;1Hb`), 'a b');
+  // Other cursor moves (up, column) stay silent as before.
+  assert.equal(cleanLine(`ab${ESC}[2Acd${ESC}[10Gef`), 'abcdef');
+  // After a bare CR the overdraw still wins.
+  assert.equal(cleanLine(`old\r${ESC}[3;1Hnew`), 'new');
+});
+
+test("shim's ERROR dialog (one unterminated line of cursor-addressed rows) keeps its message whole", () => {
+  // As this host's serial console got it: CP437 box bytes decoded as U+FFFD, rows placed with CUP.
+  const box = '\ufffd';
+  const raw = `${ESC}[0m${ESC}[37m${ESC}[44m${ESC}[01;01H${box}${ESC}[01;01H${box}${box}${box}${ESC}[02;01H${box}    ERROR    ${box}${ESC}[03;01H${box}        ${box}${ESC}[04;01H${box}    Verification failed: (0x1A) Security Violation    ${box}${ESC}[05;01H${box}    ${box}`;
+  const out = cleanLine(raw);
+  assert.match(out, /ERROR {4}\ufffd \ufffd/);
+  assert.match(out, /\ufffd {4}Verification failed: \(0x1A\) Security Violation {4}\ufffd \ufffd/);
+  assert.doesNotMatch(out, /\x1b|\[0?\d;0?1H/);
+});
