@@ -33,6 +33,7 @@ const InjectionSchema = z.discriminatedUnion('kind', [
       file: z.string().min(1).optional(),
       bytes: z.number().int().positive().optional(),
       keep: z.number().gt(0).lt(1).optional(),
+      offset: z.number().int().nonnegative().optional(),
       value: z.string().min(1).optional(),
       victim: z.string().startsWith('/').optional(),
       donor: z.string().startsWith('/').optional(),

@@ -63,6 +63,18 @@ test('set-stub-prefix rewrites the config embedded in BOOTX64.EFI', () => {
   assert.match(cfg ?? '', /^set prefix=\(\$root\)\/EFI\/debian\nconfigfile /m);
 });
 
+test('corrupt-esp-file flips one byte at its offset and nothing else; an offset past the end or an absent file is refused', () => {
+  const at = 1000;
+  const bad = espFile(damaged({ op: 'corrupt-esp-file', file: img.kernelPath, offset: at }).path, img.kernelPath);
+  assert.equal(bad.length, img.kernel.length);
+  assert.equal(bad[at], img.kernel[at]! ^ 0xff);
+  const diff = [...bad].flatMap((b, i) => (b === img.kernel[i] ? [] : [i]));
+  assert.deepEqual(diff, [at]);
+  assert.throws(() => damaged({ op: 'corrupt-esp-file', file: img.kernelPath, offset: img.kernel.length }), /past its end/);
+  // The default file is the Secure Boot variant's GRUB, which this test image does not have.
+  assert.throws(() => damaged({ op: 'corrupt-esp-file' }), /no EFI\/BOOT\/grubx64\.efi/);
+});
+
 test('GPT ops: both copies or only the primary', () => {
   const all = inspectImage(damaged({ op: 'wipe-gpt' }).path, { qemuImgCheck: false }).facts.table!;
   assert.equal(all.primary, undefined);
@@ -98,6 +110,22 @@ test('injectFault: an image fault on a disk VM points it at a damaged overlay', 
   const mem = await injectFault(spec, { ...getFault('debian-init-false-panic-hang'), guests: ['any' as const] }, join(img.dir, 'w2'), app);
   assert.match(inspectImage(mem.spec.disks[0]!.path, { qemuImgCheck: false }).facts.grub!.entries[0]!.args.join(' '), /init=\/bin\/false$/);
   assert.equal(mem.spec.append, undefined);
+});
+
+test('injectFault: debian-sb-tampered-grub turns Secure Boot on and flips a byte of the ESP file on an overlay', async () => {
+  const app: AppConfig = Object.freeze({ home: join(img.dir, 'home'), cache: join(img.dir, 'cache'), ci: true, color: false });
+  const spec = parseVmSpec({ name: 'd', firmware: 'uefi', disks: [{ path: img.path, format: 'raw' }] }, 't', img.dir);
+  const sb = getFault('debian-sb-tampered-grub');
+  assert.equal(sb.injection.kind, 'image');
+  // This test image has no signed GRUB; the same op on its kernel shows the plumbing.
+  const fault = { ...sb, guests: ['any' as const], injection: { ...sb.injection, file: img.kernelPath, offset: 4096 } };
+  const r = await injectFault(spec, fault, join(img.dir, 'w5'), app);
+  assert.equal(r.spec.secureBoot, true);
+  assert.notEqual(r.spec.disks[0]!.path, img.path);
+  const k = espFile(r.spec.disks[0]!.path, img.kernelPath);
+  assert.equal(k[4096], img.kernel[4096]! ^ 0xff);
+  assert.match(r.note, /flipped byte 4096 of /);
+  assert.ok(readFileSync(img.path).equals(baseBytes), 'the base image was written to');
 });
 
 test('injectFault: a direct-boot fault boots copies of the ESP kernel and initrd with grub.cfg\'s command line', async () => {

@@ -11,7 +11,7 @@ import { e2Device, lastLines, run, runOk, withTempFile } from './tools.ts';
 
 /** The disk-image operations an `image` injection can name. */
 export const IMAGE_OPS = [
-  'delete-esp-file', 'truncate-esp-file', 'edit-grub-cfg', 'set-root-uuid', 'append-cmdline', 'set-stub-prefix',
+  'delete-esp-file', 'truncate-esp-file', 'corrupt-esp-file', 'edit-grub-cfg', 'set-root-uuid', 'append-cmdline', 'set-stub-prefix',
   'wipe-gpt', 'wipe-primary-gpt', 'fstab-add-missing-device', 'fstab-bad-option', 'zero-ext4-superblock',
   'ext4-multiply-claimed-block', 'add-crash-unit',
 ] as const;
@@ -20,11 +20,13 @@ export type ImageOp = (typeof IMAGE_OPS)[number];
 /** One image injection: the op and its parameters (each op reads the ones it needs). */
 export type ImageInjection = Readonly<{
   op: ImageOp;
-  /** delete-esp-file / truncate-esp-file: `kernel`, `initrd` (of the first menu entry) or an ESP path. */
+  /** delete-esp-file / truncate-esp-file / corrupt-esp-file: `kernel`, `initrd` (of the first menu entry) or an ESP path. */
   file?: string | undefined;
   /** truncate-esp-file: bytes kept (at most size-1), else the `keep` fraction. */
   bytes?: number | undefined;
   keep?: number | undefined;
+  /** corrupt-esp-file: the byte flipped (all 8 bits), counted from the start of the file. */
+  offset?: number | undefined;
   /** set-root-uuid: the UUID; append-cmdline: the words; set-stub-prefix: the prefix; fstab-bad-option: the option. */
   value?: string | undefined;
   /** ext4-multiply-claimed-block: the file whose extent is re-pointed, and the file whose block it then shares. */
@@ -33,6 +35,10 @@ export type ImageInjection = Readonly<{
 }>;
 
 const SECTOR = 512;
+/** corrupt-esp-file defaults: the signed GRUB of the Secure Boot variant, 1 MiB in (its `mods` section, which the signature covers). */
+const DEFAULT_CORRUPT_FILE = 'EFI/BOOT/grubx64.efi';
+const DEFAULT_CORRUPT_OFFSET = 1 << 20;
+const hex2 = (b: number) => b.toString(16).padStart(2, '0');
 /** LBA 0-33: protective MBR, GPT header and the 128-entry array (UEFI 2.10 §5.3). */
 const GPT_SECTORS = 34;
 
@@ -174,6 +180,18 @@ export function applyImageOp(disk: string, format: 'raw' | 'qcow2', inj: ImageIn
         const keep = Math.min(inj.bytes ?? Math.floor(data.length * (inj.keep ?? 0.33)), data.length - 1);
         writeEspFile(disk, format, f, p, data.subarray(0, keep));
         return `cut ${p} on the ESP from ${data.length} to ${keep} bytes`;
+      }
+      case 'corrupt-esp-file': {
+        // Default: the second stage shim verifies under Secure Boot. A flipped byte inside a
+        // section changes the Authenticode hash, so the file no longer matches its signature.
+        const p = espPath(f, inj.file ?? DEFAULT_CORRUPT_FILE);
+        const data = Buffer.from(f.fat!.readFile(p));
+        const at = inj.offset ?? DEFAULT_CORRUPT_OFFSET;
+        if (at >= data.length) fail(`${p} has ${data.length} bytes; offset ${at} is past its end`);
+        const was = data[at]!;
+        data[at] = was ^ 0xff;
+        writeEspFile(disk, format, f, p, data);
+        return `flipped byte ${at} of ${p} on the ESP (0x${hex2(was)} -> 0x${hex2(data[at]!)})`;
       }
       case 'edit-grub-cfg': {
         const { path, text } = grubCfg(f);

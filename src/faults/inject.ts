@@ -95,9 +95,12 @@ function bootsFromDisk(spec: VmSpec): boolean {
   return spec.kernel === undefined && (spec.guest === 'debian' || (spec.guest === undefined && spec.disks.length > 0));
 }
 
-/** The disk a disk-booted VM boots: its guest's image when it names a guest, else disks[0]. */
-async function diskOf(spec: VmSpec, name: string, app: AppConfig): Promise<{ guestDisk: { path: string; format: 'raw' | 'qcow2' } | undefined; disk: { path: string; format: 'raw' | 'qcow2' } }> {
-  const guestDisk = spec.guest !== undefined ? (await resolveGuest(spec.guest, app, { firmware: spec.firmware })).disks?.[0] : undefined;
+/**
+ * The disk a disk-booted VM boots: its guest's image when it names a guest, else disks[0].
+ * `secureBoot` (the faulty VM's, after a fault's `set`) picks the guest's signed variant, as the hypervisor does.
+ */
+async function diskOf(spec: VmSpec, name: string, app: AppConfig, secureBoot: boolean): Promise<{ guestDisk: { path: string; format: 'raw' | 'qcow2' } | undefined; disk: { path: string; format: 'raw' | 'qcow2' } }> {
+  const guestDisk = spec.guest !== undefined ? (await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(secureBoot ? { secureBoot } : {}) })).disks?.[0] : undefined;
   const disk = guestDisk ?? spec.disks[0];
   if (disk === undefined || !existsSync(disk.path)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} has no disk image`);
   return { guestDisk, disk };
@@ -109,7 +112,7 @@ async function diskOf(spec: VmSpec, name: string, app: AppConfig): Promise<{ gue
  * the guest's own image first otherwise.
  */
 async function onDisk(spec: VmSpec, obj: Record<string, unknown>, name: string, op: ImageInjection, workDir: string, app: AppConfig, files: string[], append?: string): Promise<string> {
-  const { guestDisk, disk: base } = await diskOf(spec, name, app);
+  const { guestDisk, disk: base } = await diskOf(spec, name, app, obj['secureBoot'] === true);
   const overlay = join(workDir, `${name}-disk.qcow2`);
   rmSync(overlay, { force: true });
   createDiskOverlay(base.path, base.format, overlay);
@@ -131,7 +134,7 @@ async function onDisk(spec: VmSpec, obj: Record<string, unknown>, name: string, 
  */
 async function directBoot(spec: VmSpec, obj: Record<string, unknown>, name: string, workDir: string, app: AppConfig, files: string[]): Promise<string> {
   if (!bootsFromDisk(spec)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${name}': VM ${spec.name} already boots a kernel directly`);
-  const { guestDisk, disk } = await diskOf(spec, name, app);
+  const { guestDisk, disk } = await diskOf(spec, name, app, obj['secureBoot'] === true);
   const boot = extractBootFiles(disk.path, join(workDir, `${name}-boot`));
   files.push(boot.kernel, boot.initrd);
   if (guestDisk !== undefined) {
