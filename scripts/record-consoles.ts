@@ -42,6 +42,8 @@ const CAP_MS: Record<string, number> = { hang: 40_000, slow: 180_000, default: 1
  */
 const DEBIAN: Record<string, { stallSeconds: number; capMs: number }> = {
   'debian-init-sleep-hang': { stallSeconds: 90, capMs: 300_000 },
+  // Secure Boot (the fault sets secureBoot: true): examples/debian-secureboot.yaml's budget.
+  'debian-sb-tampered-grub': { stallSeconds: 120, capMs: 300_000 },
   default: { stallSeconds: 300, capMs: 600_000 },
 };
 

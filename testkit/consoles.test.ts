@@ -108,3 +108,43 @@ test('recorded debian-fstab-missing-device on its own clock under a 90 s budget:
   assert.equal(v?.finding?.id, 'systemd.emergency-mode', v?.reason);
   assert.ok(tracker.timeline().some((p) => p.phase === 'init' && v!.atMs - p.atMs > 90_000), 'the recording does spend more than the 90 s budget in init');
 });
+
+// shim's Secure Boot refusal is an ERROR dialog drawn row by row with cursor moves and no
+// newline, after which shim waits for a key. Fed in the recording's own pieces, the verdict
+// must come with the piece that completes the message row, not when the box (or the boot) ends.
+test('recorded debian-sb-tampered-grub: the shim dialog fails the boot when its message row arrives', { skip: existsSync(recordingPath('debian-sb-tampered-grub')) ? false : 'testkit/consoles/debian-sb-tampered-grub.jsonl not recorded' }, () => {
+  const rec = loadRecording('debian-sb-tampered-grub');
+  const tracker = createPhaseTracker({ ready: { type: 'login' }, budget: learnStallBudget([], { defaultSeconds: 120, floorSeconds: 5, factor: 2, percentile: 95 }), bootLoop: { resets: 3, windowSeconds: 300 } });
+  let at = 0;
+  const feed = createConsoleFeed(tracker, () => at);
+  let seen = '';
+  let messageAt: number | undefined;
+  let consoleAfterVerdict = 0;
+  for (const ev of rec.events) {
+    if (ev.type !== 'console') continue;
+    if (tracker.verdict() !== undefined) {
+      consoleAfterVerdict++;
+      continue;
+    }
+    at = ev.atMs;
+    seen += Buffer.from(ev.chunk).toString('latin1');
+    if (messageAt === undefined && seen.includes('Verification failed: (0x1A) Security Violation')) messageAt = ev.atMs;
+    feed.push(ev.chunk);
+  }
+  const v = tracker.verdict();
+  assert.ok(messageAt !== undefined, 'the recording holds the message');
+  assert.equal(v?.status, 'failed', v?.reason);
+  assert.equal(v?.finding?.id, 'shim.security-violation');
+  assert.equal(v?.finding?.family, 'secure-boot');
+  assert.equal(v?.atMs, messageAt, 'the verdict comes with the message row');
+  assert.ok(consoleAfterVerdict > 0, 'the box was still being drawn when the verdict came');
+  // The message stays the evidence's text, one space where each cursor move was.
+  assert.match(v?.finding?.evidence[0]?.text ?? '', / ERROR .*Verification failed: \(0x1A\) Security Violation/);
+});
+
+test('"Verification failed: " without an EFI status after it is not a Secure Boot finding', () => {
+  const r = analyzeLog(Buffer.from('gpg: Verification failed: bad signature\nVerification failed: checksum mismatch\n'));
+  assert.deepEqual(r.findings.filter((f) => f.family === 'secure-boot'), []);
+  const ok = analyzeLog(Buffer.from('Verification failed: Security Violation\n'));
+  assert.ok(ok.findings.some((f) => f.id === 'shim.security-violation'), "shim's verbose form");
+});
