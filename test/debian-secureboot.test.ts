@@ -4,7 +4,10 @@
 //   the signed image (shim → signed GRUB → signed kernel) reaches the login prompt and the
 //   kernel reports Secure Boot on;
 //   the plain image (grub-mkstandalone, unsigned) is refused by the firmware, and the
-//   signatures name it a Secure Boot rejection.
+//   signatures name it a Secure Boot rejection;
+//   the debian-sb-tampered-grub fault (one byte of grubx64.efi flipped in an overlay) is
+//   refused by shim, and repairImage --from the signed image (restore-loaders, found by
+//   comparing the ESP's EFI executables with the golden's) makes it boot to ready again.
 // Skips when the Secure Boot image is not built (`bootmedic guest build debian
 // --secure-boot`); `npm test` (scripts/run-tests.ts) builds it before the tests run.
 import assert from 'node:assert/strict';
@@ -14,8 +17,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadVmSpec, parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
+import { getFault, injectFault } from '../src/faults/index.ts';
 import { resolveDebianGuest } from '../src/guest/debian/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
+import { inspectImage, offeredRepairs, repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 
@@ -79,5 +84,34 @@ describe('debian guest under UEFI Secure Boot', { concurrency: 1, skip }, () => 
     assert.equal(denied.family, 'secure-boot');
     assert.equal(denied.component, 'firmware');
     assert.match(denied.title, /Secure Boot rejected Boot\d{4} "UEFI Misc Device"/);
+  });
+
+  test('a tampered grubx64.efi: shim refuses it; restore-loaders from the signed image makes it boot to ready', { timeout: 10 * 60_000 }, async () => {
+    const work = join(home, 'tampered');
+    const { spec, note } = await injectFault(secureSpec(), getFault('debian-sb-tampered-grub'), work, app);
+    const overlay = spec.disks[0]!.path;
+    assert.notEqual(overlay, signed!.image, `${note}: the fault must damage an overlay`);
+    assert.equal(spec.secureBoot, true);
+
+    const bad = await boot(spec);
+    assert.equal(bad.o.status, 'failed', bad.o.reason);
+    assert.ok(bad.o.findings.some((f) => f.id === 'shim.security-violation'), `findings ${bad.o.findings.map((f) => f.id).join(', ')}`);
+
+    // Inspection of the overlay alone finds nothing; against the signed image, grubx64.efi differs.
+    assert.equal(inspectImage(overlay, { qemuImgCheck: false }).report.ok, true);
+    const digests = inspectImage(overlay, { qemuImgCheck: false, from: signed!.image }).report.checks.filter((c) => c.status === 'problem');
+    assert.deepEqual(digests.map((c) => c.name), ['esp.loader-digests']);
+    assert.match(digests[0]!.evidence, /^EFI\/BOOT\/grubx64\.efi: sha256 [0-9a-f]{64}, golden [0-9a-f]{64}$/);
+    assert.ok(offeredRepairs(overlay, { from: signed!.image }).includes('restore-boot-artefacts'));
+
+    const r = repairImage(overlay, { from: signed!.image, snapshotDir: join(work, 'snapshots') });
+    assert.ok(r.ok, `repair left ${r.unrepaired.map((u) => u.check).join(', ')}`);
+    assert.deepEqual(r.repairs.map((a) => a.id), ['restore-loaders']);
+    assert.equal(r.snapshots.length, 1);
+
+    const { o, text } = await boot(spec);
+    assert.equal(o.status, 'ready', `after repair: ${o.reason}; findings ${o.findings.map((f) => f.id).join(', ')}`);
+    assert.match(text, /secureboot: Secure boot enabled/, 'Secure Boot is still on');
+    assert.equal(o.findings.filter((f) => f.family === 'secure-boot').length, 0);
   });
 });

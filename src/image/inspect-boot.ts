@@ -1,5 +1,6 @@
 // Inspection of the boot path: BIOS boot code, the ESP, the loader's embedded config,
 // grub.cfg and the kernel and initrd files it names.
+import { createHash } from 'node:crypto';
 import { isBootmedicError } from '../core/index.ts';
 import { sliceReader, type DiskReader } from './disk-reader.ts';
 import { openFat, type FatFs } from './fat.ts';
@@ -84,6 +85,35 @@ export function inspectEsp(disk: DiskReader, f: ImageFacts, checks: CheckList): 
   }
   checks.ok('grub-cfg.entries', bootable.map((e) => `'${e.title}': linux ${e.linux} ${e.args.join(' ')}; initrd ${e.initrds.join(' ') || '(none)'}`).join(' | '));
   checkBootFiles(f, fat, bootable, checks);
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * With a golden image: every EFI executable under EFI/ that both ESPs hold must have the
+ * golden copy's SHA-256. Users edit grub.cfg, never the loaders, so a difference is damage
+ * (a flipped byte in grubx64.efi passes every other check, and shim then refuses it under
+ * Secure Boot). A loader another check already condemns is left to that check.
+ */
+export function compareLoaders(f: ImageFacts, golden: FatFs, goldenPath: string, checks: CheckList): void {
+  const fat = f.fat;
+  if (fat === undefined) return;
+  const condemned = checks.has('esp.fallback-loader') || checks.has('esp.loader-config') ? ['efi/boot/bootx64.efi'] : [];
+  const loaders = fat.list().filter((e) => !e.isDir && /^EFI\//i.test(e.path) && /\.efi$/i.test(e.name) && !condemned.includes(e.path.toLowerCase()));
+  let compared = 0;
+  for (const e of loaders) {
+    const g = golden.find(e.path);
+    if (g === undefined || g.isDir) continue;
+    compared++;
+    const mine = sha256(fat.readFile(e.path));
+    const theirs = sha256(golden.readFile(g.path));
+    if (mine !== theirs) f.differingLoaders.push({ path: e.path, sha256: mine, goldenSha256: theirs });
+  }
+  if (f.differingLoaders.length > 0) {
+    checks.problem('esp.loader-digests', f.differingLoaders.map((d) => `${d.path}: sha256 ${d.sha256}, golden ${d.goldenSha256}`).join('; '), `bootmedic image repair ${f.path} --from ${goldenPath} (restore-loaders copies them from the golden ESP)`);
+  } else {
+    checks.ok('esp.loader-digests', `${compared} EFI executable(s) match the golden ESP (sha256)${compared > 0 ? `: ${loaders.filter((e) => golden.find(e.path) !== undefined).map((e) => e.path).join(', ')}` : ''}`);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { looksLikeExt4, readExt4Superblock, type Ext4Superblock, type FstabLine 
 import { openFat, type FatFs } from './fat.ts';
 import { readPartitionTable, type GptPartition, type PartitionTable } from './gpt.ts';
 import type { GrubConfig } from './grub-cfg.ts';
-import { checkBiosBoot, inspectEsp } from './inspect-boot.ts';
+import { checkBiosBoot, compareLoaders, inspectEsp } from './inspect-boot.ts';
 import { inspectRoot } from './inspect-root.ts';
 import { openDisk } from './qcow2.ts';
 import { CheckList, type InspectReport } from './report.ts';
@@ -42,10 +42,22 @@ export type ImageFacts = {
   badFstabLines: FstabLine[];
   /** fstab lines with mount options their filesystem would reject. */
   badFstabOptions: FstabLine[];
+  /** EFI executables whose SHA-256 differs from the golden ESP's (only when inspected with a golden image). */
+  differingLoaders: LoaderDiff[];
 };
 
+/** An EFI executable on the ESP that differs from the golden image's copy. */
+export type LoaderDiff = Readonly<{ path: string; sha256: string; goldenSha256: string }>;
+
 /** Options of an inspection. */
-export type InspectOptions = Readonly<{ qemuImgCheck?: boolean }>;
+export type InspectOptions = Readonly<{
+  qemuImgCheck?: boolean;
+  /** A known-good image of the same guest: the ESP's EFI executables are compared with its (esp.loader-digests). */
+  from?: string | undefined;
+}>;
+
+/** analyzeImage's options: a golden image may be passed already open (repairs keep it open). */
+export type AnalyzeOptions = InspectOptions & Readonly<{ golden?: OpenInspection | undefined }>;
 
 
 /** An inspection whose reader stays open, so the FAT view in `facts` can still read files; close() it. */
@@ -66,20 +78,28 @@ export function inspectImage(path: string, o: InspectOptions = {}): { report: In
 }
 
 /** Like inspectImage, but keeps the image open for reading files out of it (repairs use this). */
-export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspection {
+export function analyzeImage(path: string, o: AnalyzeOptions = {}): OpenInspection {
+  if (o.golden === undefined && o.from !== undefined) {
+    const golden = analyzeImage(o.from, { qemuImgCheck: false });
+    try {
+      return analyzeImage(path, { ...o, from: undefined, golden });
+    } finally {
+      golden.close();
+    }
+  }
   const checks = new CheckList();
   const chain = describeChain(path);
   const facts: ImageFacts = {
     path, format: chain[0]!.format, size: 0, chain, table: undefined, filesystems: [], esp: undefined, fat: undefined,
     grubCfgPath: undefined, stubConfigPath: undefined, grub: undefined, missingFiles: [], badKernels: [], badInitrds: [], root: undefined, rootSb: undefined,
-    fstabText: undefined, fstab: undefined, badFstabLines: [], badFstabOptions: [],
+    fstabText: undefined, fstab: undefined, badFstabLines: [], badFstabOptions: [], differingLoaders: [],
   };
   if (!checkContainer(chain, checks)) return { report: checks.report(), facts, reader: undefined, close() {} };
   if (facts.format === 'qcow2' && o.qemuImgCheck !== false) checkQemuImg(path, checks);
   const { reader } = openDisk(path);
   try {
     facts.size = reader.size;
-    inspectDisk(reader, facts, checks);
+    inspectDisk(reader, facts, checks, o.golden?.facts);
   } catch (e) {
     reader.close();
     throw e;
@@ -88,7 +108,7 @@ export function analyzeImage(path: string, o: InspectOptions = {}): OpenInspecti
   return { report: checks.report(), facts, reader, close: () => { if (!closed) reader.close(); closed = true; } };
 }
 
-function inspectDisk(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
+function inspectDisk(disk: DiskReader, f: ImageFacts, checks: CheckList, golden: ImageFacts | undefined): void {
   const table = readPartitionTable(disk);
   f.table = table;
   const fixGpt = `bootmedic image repair ${f.path} (rewrites the primary GPT from the backup)`;
@@ -122,6 +142,7 @@ function inspectDisk(disk: DiskReader, f: ImageFacts, checks: CheckList): void {
   }
   checkBiosBoot(disk, f, checks);
   inspectEsp(disk, f, checks);
+  if (golden?.fat !== undefined) compareLoaders(f, golden.fat, golden.path, checks);
   inspectRoot(disk, f, checks);
 }
 

@@ -6,7 +6,7 @@ import { imageErrors } from './errors.ts';
 export const REPAIR_CAUSES = ['initramfs-corrupt', 'kernel-missing', 'bootloader-config', 'rootfs-corrupt', 'root-device-missing', 'guest-userspace', 'disk-image-corrupt'] as const;
 export type RepairCause = (typeof REPAIR_CAUSES)[number];
 
-export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab', 'restore-disk', 'restore-bios-boot'] as const;
+export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab', 'restore-disk', 'restore-bios-boot', 'restore-loaders'] as const;
 /** The id of one targeted image repair. */
 export type RepairId = (typeof REPAIR_IDS)[number];
 

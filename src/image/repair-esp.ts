@@ -48,6 +48,24 @@ function mtoolsWrite(env: RepairEnv, files: ReadonlyArray<{ path: string; data: 
   }
 }
 
+/** Copies the EFI executables whose SHA-256 differs from the golden ESP's (esp.loader-digests) back from it. */
+export const restoreLoaders: RepairImpl = {
+  precondition(env) {
+    const f = env.target.facts;
+    if (f.differingLoaders.length === 0) return cannot('no EFI executable differs from the golden ESP');
+    if (f.fat === undefined) return cannot('the target ESP is not readable (restore-esp first)');
+    if (env.golden?.facts.fat === undefined) return cannot('needs a golden image with a readable ESP (--from)');
+    return can(`${f.differingLoaders.map((d) => d.path).join(', ')} differ from the golden ESP`);
+  },
+  run(env) {
+    const f = env.target.facts;
+    const gf = env.golden!.facts.fat!;
+    const files = f.differingLoaders.map((d) => ({ path: d.path, data: gf.readFile(d.path), was: d.sha256, want: d.goldenSha256 }));
+    mtoolsWrite(env, files, f.fat!);
+    return files.map((x) => `copied ${x.path} (${x.data.length} bytes) from the golden ESP: sha256 ${x.was.slice(0, 16)}… → ${x.want.slice(0, 16)}…`);
+  },
+};
+
 /** Copies the kernel and initrd files the target lacks (or holds broken) from the golden ESP. */
 export const restoreBootFiles: RepairImpl = {
   precondition(env) {

@@ -3,7 +3,7 @@ import { imageErrors } from './errors.ts';
 import { analyzeImage, type OpenInspection } from './inspect.ts';
 import { loadRepairCatalogue, REPAIR_IDS, type RepairId, type RepairSpec } from './repair-catalogue.ts';
 import type { Precondition, RepairEnv, RepairImpl } from './repair-env.ts';
-import { restoreBootFiles, restoreEsp, fixGrubCfg } from './repair-esp.ts';
+import { restoreBootFiles, restoreEsp, restoreLoaders, fixGrubCfg } from './repair-esp.ts';
 import { restoreDisk } from './repair-disk.ts';
 import { restoreBiosBoot } from './repair-bios.ts';
 import { rewriteGpt } from './repair-gpt.ts';
@@ -21,6 +21,7 @@ const IMPLS: Readonly<Record<RepairId, RepairImpl>> = {
   'fix-fstab': fixFstab,
   'restore-disk': restoreDisk,
   'restore-bios-boot': restoreBiosBoot,
+  'restore-loaders': restoreLoaders,
 };
 
 /** A targeted image repair: its data (causes, cost, the checks it fixes) and its code. */
@@ -49,18 +50,19 @@ export function resolveRepairNames(names: readonly string[]): RepairId[] {
  * RemedyContext.imageRepairs should list. Reads only.
  */
 export function offeredRepairs(disk: string, o: { from?: string | undefined } = {}): string[] {
-  const target = analyzeImage(disk, { qemuImgCheck: false });
-  let golden: OpenInspection | undefined;
+  // The golden image is opened first: with it, inspection also compares the ESP's loaders.
+  const golden = o.from === undefined ? undefined : analyzeImage(o.from, { qemuImgCheck: false });
+  let target: OpenInspection | undefined;
   try {
+    target = analyzeImage(disk, { qemuImgCheck: false, golden });
     const problems = problemsOf(target.report);
     if (problems.size === 0) return [];
-    if (o.from !== undefined) golden = analyzeImage(o.from, { qemuImgCheck: false });
     const env: RepairEnv = { disk, format: target.facts.format, target, problems, golden, snapshot: () => { throw imageErrors.make('IMAGE_REPAIR_FAILED', 'offeredRepairs does not write'); } };
     const ids = IMAGE_REPAIRS.filter((r) => !r.explicitOnly && r.fixes.some((c) => problems.has(c)) && r.precondition(env).ok).map((r) => r.id);
     const aliases = Object.entries(REPAIR_ALIASES).filter(([, v]) => v.some((id) => ids.includes(id))).map(([k]) => k);
     return [...ids, ...aliases];
   } finally {
-    target.close();
+    target?.close();
     golden?.close();
   }
 }
@@ -110,15 +112,21 @@ const problemsOf = (r: InspectReport) => new Set(r.checks.filter((c) => c.status
  * for (const a of r.repairs) console.log(a.id, a.did.join('; '));
  */
 export function repairImage(disk: string, o: RepairOptions = {}): RepairResult {
-  let golden: OpenInspection | undefined;
-  let target = analyzeImage(disk, { qemuImgCheck: false });
+  // The golden image is opened first: with it, inspection also compares the ESP's loaders (esp.loader-digests).
+  const golden = o.from === undefined ? undefined : analyzeImage(o.from, { qemuImgCheck: false });
+  let target: OpenInspection;
+  try {
+    target = analyzeImage(disk, { qemuImgCheck: false, golden });
+  } catch (e) {
+    golden?.close();
+    throw e;
+  }
   const before = target.report;
   const snapshots: ForensicSnapshot[] = [];
   const repairs: RepairAction[] = [];
   const tried = new Set<RepairId>();
   const reasons = new Map<string, string[]>();
   try {
-    if (!before.ok && o.from !== undefined) golden = analyzeImage(o.from, { qemuImgCheck: false });
     const format = target.facts.format;
     const snapshot = (reason: string) => {
       const s = takeSnapshot(disk, format, reason, { dir: o.snapshotDir });
@@ -162,7 +170,7 @@ export function repairImage(disk: string, o: RepairOptions = {}): RepairResult {
       repairs.push(action);
       o.onEvent?.({ type: 'repair-done', action });
       target.close();
-      target = analyzeImage(disk, { qemuImgCheck: false });
+      target = analyzeImage(disk, { qemuImgCheck: false, golden });
     }
   } finally {
     target.close();

@@ -10,7 +10,7 @@ import { parseCommandArgs } from '../parse.ts';
 import { usageError } from '../usage-error.ts';
 import { CATALOGUE_USAGE, runCatalogueCommand } from './image-catalogue.ts';
 
-const USAGE = `bootmedic image inspect <disk> [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--vm <vm.yaml>] [--json] | ${CATALOGUE_USAGE}`;
+const USAGE = `bootmedic image inspect <disk> [--from <golden>] [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--vm <vm.yaml>] [--json] | ${CATALOGUE_USAGE}`;
 
 function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
   const width = Math.max(...r.checks.map((c) => c.name.length));
@@ -31,10 +31,12 @@ function printRepair(r: RepairResult, out: NodeJS.WritableStream): void {
 }
 
 async function inspect(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, 'no-qemu-img-check': { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, from: { type: 'string' }, 'no-qemu-img-check': { type: 'boolean' } }, USAGE);
   const disk = positionals[0];
   if (disk === undefined || positionals.length > 1) usageError('image inspect takes one disk image', USAGE);
-  const { report } = inspectImage(disk, { qemuImgCheck: values['no-qemu-img-check'] !== true });
+  if (values.from !== undefined && !existsSync(values.from)) usageError(`golden image ${values.from} does not exist`, USAGE);
+  // With a golden image, the ESP's EFI executables are also compared with its (esp.loader-digests).
+  const { report } = inspectImage(disk, { qemuImgCheck: values['no-qemu-img-check'] !== true, from: values.from });
   if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: report.ok, checks: report.checks }) + '\n');
   else printReport(report, ctx.stdout);
   return report.ok ? EXIT.ok : EXIT.failed;
