@@ -69,7 +69,9 @@ export function describeReport(text: string, oops: CompiledOops, rules: Compiled
       rawFrames = got.rawFrames;
       frame = frames[frames.length - 1];
     }
-    const args = [...prefix, ...frames];
+    // concat, not spread: spreading arrays of varying element kinds (an empty frame list,
+    // a list of strings) made V8 deoptimise and recompile this function again and again.
+    const args = prefix.concat(frames);
     title = fillTemplate(f.fmt, args);
     alt = f.alt.map((a) => fillTemplate(a, args));
     // Alternative titles also name the frames as printed and with each syscall prefix
@@ -78,7 +80,7 @@ export function describeReport(text: string, oops: CompiledOops, rules: Compiled
       const p = i === 0 ? '' : rules.stripFramePrefixes[i - 1]!;
       const list = rawFrames.map((r) => (p !== '' && r.startsWith(p) ? r.slice(p.length) : r));
       if (i > 0 && list.every((x, j) => x === rawFrames[j])) continue;
-      const a = [...prefix, ...list];
+      const a = prefix.concat(list);
       const t = fillTemplate(f.fmt, a);
       if (t !== title) alt.push(t);
       for (const extra of f.alt) alt.push(fillTemplate(extra, a));

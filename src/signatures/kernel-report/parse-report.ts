@@ -83,7 +83,7 @@ function gatherReport(lines: readonly ReportLine[], start: number, kernelFrom: n
   for (let i = start; i < end; i++) {
     const l = lines[i]!;
     const isOopsLine = i === start;
-    if (rules.headerFilter.test(l.raw) && matchOops(l.raw, rules, l.context === NO_CONTEXT && i < kernelFrom, kernelOnly) !== undefined) {
+    if (rules.hasHeader(l.raw) && matchOops(l.raw, rules, l.context === NO_CONTEXT && i < kernelFrom, kernelOnly) !== undefined) {
       lastOopsIdx = i;
       if (!isOopsLine && !secondReport && !matchesAny(l.raw, rules.reportStartIgnores)) secondReport = true;
     } else if (!isOopsLine && !secondReport) {
@@ -182,7 +182,7 @@ class KernelStart {
 }
 
 // First line with an oops header, with the header test done once per line on a combined
-// literal pattern before the per-family checks.
+// literal search before the per-family checks.
 function findFirstOops(lines: readonly (LineLike & { readonly no: number })[], ks: KernelStart, rules: CompiledRules, opts: KernelReportOptions): { start: number; oops: CompiledOops } | undefined {
   const max = rules.limits.lineChars;
   const kernelOnly = opts.kernelOnly === true;
@@ -190,7 +190,7 @@ function findFirstOops(lines: readonly (LineLike & { readonly no: number })[], k
     if (opts.fromLine !== undefined && lines[i]!.no < opts.fromLine) continue;
     const full = lines[i]!.raw;
     const raw = full.length > max ? full.slice(0, max) : full;
-    if (!rules.headerFilter.test(raw)) continue;
+    if (!rules.hasHeader(raw)) continue;
     const any = matchOops(raw, rules, false, kernelOnly);
     if (any === undefined) continue;
     // Only a candidate line pays for the firmware check (usually a scan of a few lines).

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { createLiteralScan } from '../literal-scan.ts';
 import { kernelReportErrors } from './errors.ts';
 
 const STACK = 'STACK';
@@ -109,6 +110,8 @@ export type CompiledRules = {
   oopses: CompiledOops[];
   /** Matches a line holding any oops header (a cheap pre-filter before the per-family checks). */
   headerFilter: RegExp;
+  /** The same test as headerFilter without a regular expression (a long alternation of literals is slow in V8). */
+  hasHeader: (line: string) => boolean;
   titleReplacements: { match: RegExp; with: string }[];
   maxTitleBytes: number;
   titleTypes: { prefix: string; type: string }[];
@@ -211,6 +214,7 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
       }),
     })),
     headerFilter: new RegExp(r.oopses.map((o) => o.header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')),
+    hasHeader: createLiteralScan(r.oopses.map((o) => o.header)),
     titleReplacements: r.titleReplacements.map((t, i) => ({ match: re(t.match, `titleReplacements[${i}]`, 'g'), with: t.with })),
     maxTitleBytes: r.maxTitleBytes,
     titleTypes: r.titleTypes,
