@@ -1,12 +1,14 @@
 // The measured part of bench/signatures.ts, run in its own process: streams one file
 // through the line splitter and the signature engine and prints one JSON object with
 // throughput, memory and findings. Run by bench/signatures.ts (which documents how).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { createLineSplitter } from '../src/console/index.ts';
 import { createSignatureEngine } from '../src/signatures/index.ts';
 
-const [file, chunkArg, baselineArg, skipArg] = process.argv.slice(2);
-if (file === undefined) throw new Error('usage: signatures-stream <file> [chunk-bytes] [baseline 0|1]');
+const [file, chunkArg, baselineArg, skipArg, sourceArg] = process.argv.slice(2);
+if (file === undefined) throw new Error('usage: signatures-stream <file> [chunk-bytes] [baseline 0|1] [skipper 0|1] [file|pipe]');
 const chunk = Number(chunkArg ?? 256 * 1024);
 
 // Reference on the same machine and file: UTF-8 decoding and newline search only. On a
@@ -43,7 +45,14 @@ let chunks = 0;
 const cpu0 = process.cpuUsage();
 const thread0 = process.threadCpuUsage();
 const t0 = performance.now();
-for await (const c of createReadStream(file, { highWaterMark: chunk })) {
+// "file": the log is read with fs.createReadStream (reads of `chunk` bytes on libuv's
+// thread pool, charged to this process). "pipe": `cat` writes it into a pipe and this
+// process reads the pipe on its main thread, as a supervisor reads a QEMU console (a
+// Linux pipe hands over at most 64 KiB at once; writing it is cat's CPU, not ours).
+const cat = sourceArg === 'pipe' ? spawn('cat', [file], { stdio: ['ignore', 'pipe', 'inherit'] }) : undefined;
+const catExit = cat === undefined ? undefined : once(cat, 'close');
+const input = cat === undefined ? createReadStream(file, { highWaterMark: chunk }) : cat.stdout!;
+for await (const c of input) {
   bytes += (c as Buffer).length;
   splitter.push(c as Buffer);
   // RSS is sampled every 16 reads (1 MiB): often enough to see the peak of a steady
@@ -56,6 +65,10 @@ for await (const c of createReadStream(file, { highWaterMark: chunk })) {
 }
 splitter.end();
 count(engine.end());
+if (catExit !== undefined) {
+  const [code] = await catExit;
+  if (code !== 0) throw new Error(`cat exited with ${code}`);
+}
 lines = splitter.lines;
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);

@@ -2,7 +2,7 @@
 // failed ones (real consoles from ../shared/corpus when present, else a built-in sample),
 // streams it from disk through the line splitter and the engine, and prints MB/s per
 // core and memory. Run by hand:
-//   node bench/signatures.ts [--size-mb 1024] [--keep] [--no-baseline] [--ts] [--chunk-kb 64] [--all-lines]
+//   node bench/signatures.ts [--size-mb 1024] [--keep] [--no-baseline] [--ts] [--chunk-kb 64] [--all-lines] [--pipe]
 // Targets (issue 3): >= 100 MB/s per core on a 1 GB log, peak RSS < 100 MB.
 //
 // How memory is measured. The streaming runs in a child process (bench/signatures-stream.ts)
@@ -16,7 +16,10 @@
 // --ts runs the child on the .ts sources instead. Either way it prints the child's RSS
 // before streaming, its peak while streaming, the growth between them, the V8 heap used,
 // and the child's whole-life peak RSS. Reads are 64 KiB by default, what a Linux pipe
-// (a QEMU chardev's console) hands over at most at once.
+// (a QEMU chardev's console) hands over at most at once. By default the child reads the
+// file with fs.createReadStream (libuv's thread pool does the reads, in the child's CPU);
+// --pipe has `cat` write the file into a pipe that the child reads on its main thread,
+// which is how a supervisor gets a QEMU console (cat's own CPU is not counted).
 //
 // Throughput is bytes per CPU-second of the streaming child, the figure that moves least
 // with other work on the machine, in two forms: the main thread's CPU time
@@ -35,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sharedPath } from '../testkit/shared.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, keep: { type: 'boolean', default: false }, 'no-baseline': { type: 'boolean', default: false }, ts: { type: 'boolean', default: false }, 'chunk-kb': { type: 'string', default: '64' }, 'all-lines': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, keep: { type: 'boolean', default: false }, 'no-baseline': { type: 'boolean', default: false }, ts: { type: 'boolean', default: false }, 'chunk-kb': { type: 'string', default: '64' }, 'all-lines': { type: 'boolean', default: false }, pipe: { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -115,7 +118,7 @@ const entry = join(repo, 'bench', 'signatures-stream.ts');
 const script = values.ts ? entry : compileGraph(entry, join(dir, 'js'));
 const flags = ['--max-old-space-size=48', '--max-semi-space-size=2', ...process.execArgv];
 const load0 = loadavg();
-const run = spawnSync(process.execPath, [...flags, script, file, String(Number(values['chunk-kb']) * 1024), values['no-baseline'] ? '0' : '1', values['all-lines'] ? '0' : '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+const run = spawnSync(process.execPath, [...flags, script, file, String(Number(values['chunk-kb']) * 1024), values['no-baseline'] ? '0' : '1', values['all-lines'] ? '0' : '1', values.pipe ? 'pipe' : 'file'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
 if (run.status !== 0) {
   out(`the streaming child failed (exit ${run.status ?? run.signal})`);
   process.exit(1);
@@ -125,7 +128,7 @@ const r = JSON.parse(run.stdout) as Result;
 const MB = 1024 * 1024;
 const mb = r.bytes / MB;
 const load1 = loadavg();
-out(`child:      node ${flags.join(' ')} ${values.ts ? 'on the .ts sources (type stripper loaded)' : 'on plain .js (types stripped by this bench)'}, reads of ${values['chunk-kb']} KiB, ${values['all-lines'] ? 'every line through engine.push()' : "the engine's skipper in the splitter"}`);
+out(`child:      node ${flags.join(' ')} ${values.ts ? 'on the .ts sources (type stripper loaded)' : 'on plain .js (types stripped by this bench)'}, ${values.pipe ? 'reads from a pipe that cat fills (at most 64 KiB each, on the main thread)' : `file reads of ${values['chunk-kb']} KiB on the thread pool`}, ${values['all-lines'] ? 'every line through engine.push()' : "the engine's skipper in the splitter"}`);
 out(`load:       1-minute load average ${load0[0]!.toFixed(2)} before the child, ${load1[0]!.toFixed(2)} after (${availableParallelism()} cores here: above that, the child shared its core and wall MB/s understates)`);
 out(`processed:  ${mb.toFixed(0)} MB, ${r.lines.toLocaleString('en-US')} lines in ${r.wall.toFixed(1)} s wall, ${r.threadCpu.toFixed(2)} s CPU on the main thread, ${r.cpu.toFixed(2)} s CPU in the whole process`);
 out(`throughput: ${(mb / r.threadCpu).toFixed(0)} MB/s per core (MB per CPU-second of the main thread, which does all the splitting and matching); ${(mb / r.cpu).toFixed(0)} MB/s per CPU-second of the whole process (reads and GC helpers included); ${(mb / r.wall).toFixed(0)} MB/s wall`);
