@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseVmSpec } from '../src/config/index.ts';
-import { createPhaseTracker, learnStallBudget } from '../src/boot/index.ts';
+import { createPhaseTracker, learnStallBudget, type StallBudget } from '../src/boot/index.ts';
 import { loadCatalogue, type Fault } from '../src/faults/index.ts';
 import type { Hypervisor } from '../src/hypervisor/index.ts';
 import { analyzeLog } from '../src/signatures/index.ts';
@@ -87,64 +87,43 @@ for (const fault of loadCatalogue().filter((f) => f.guests.includes('debian'))) 
   });
 }
 
-// systemd announces the device wait of fstab-missing-device with its limit ("(1min 23s /
-// 1min 30s)"); the emergency mode that proves the cause comes only after that limit. Under
-// the Debian example's own 90 s budget, a replay with the recording's own clock (a stall
-// tick at every arrival, as the supervisor's timer would) must still end failed with that
-// evidence, not stalled while systemd is counting down.
-test('recorded debian-fstab-missing-device on its own clock under a 90 s budget: the announced device wait is not a stall', { skip: existsSync(recordingPath('debian-fstab-missing-device')) ? false : 'testkit/consoles/debian-fstab-missing-device.jsonl not recorded' }, () => {
-  const rec = loadRecording('debian-fstab-missing-device');
-  const tracker = createPhaseTracker({ ready: { type: 'login' }, budget: learnStallBudget([], { defaultSeconds: 90, floorSeconds: 5, factor: 2, percentile: 95 }), bootLoop: { resets: 3, windowSeconds: 300 } });
+/** Replays a recording into the console feed and a phase tracker on the recording's own clock (a stall tick at every arrival, as the supervisor's timer would). */
+function replayOnItsClock(name: string, budget: StallBudget) {
+  const rec = loadRecording(name);
+  const tracker = createPhaseTracker({ ready: { type: 'login' }, budget, bootLoop: { resets: 3, windowSeconds: 300 } });
   let at = 0;
-  const splitter = createConsoleFeed(tracker, () => at);
+  const feed = createConsoleFeed(tracker, () => at);
   for (const ev of rec.events) {
     if (tracker.verdict() !== undefined) break;
     at = ev.atMs;
     tracker.tick(at);
-    if (ev.type === 'console') splitter.push(ev.chunk);
+    if (ev.type === 'console') feed.push(ev.chunk);
   }
+  return tracker;
+}
+
+const recorded = (name: string) => (existsSync(recordingPath(name)) ? false : `testkit/consoles/${name}.jsonl not recorded`);
+
+// systemd announces the device wait of fstab-missing-device with its limit ("(1min 23s /
+// 1min 30s)"); the emergency mode that proves the cause comes only after that limit. Under
+// the Debian example's own 90 s budget it must still end failed with that evidence, not
+// stalled while systemd is counting down.
+test('recorded debian-fstab-missing-device on its own clock under a 90 s budget: the announced device wait is not a stall', { skip: recorded('debian-fstab-missing-device') }, () => {
+  const tracker = replayOnItsClock('debian-fstab-missing-device', learnStallBudget([], { defaultSeconds: 90, floorSeconds: 5, factor: 2, percentile: 95 }));
   const v = tracker.verdict();
   assert.equal(v?.status, 'failed', v?.reason);
   assert.equal(v?.finding?.id, 'systemd.emergency-mode', v?.reason);
   assert.ok(tracker.timeline().some((p) => p.phase === 'init' && v!.atMs - p.atMs > 90_000), 'the recording does spend more than the 90 s budget in init');
 });
 
-// shim's Secure Boot refusal is an ERROR dialog drawn row by row with cursor moves and no
-// newline, after which shim waits for a key. Fed in the recording's own pieces, the verdict
-// must come with the piece that completes the message row, not when the box (or the boot) ends.
-test('recorded debian-sb-tampered-grub: the shim dialog fails the boot when its message row arrives', { skip: existsSync(recordingPath('debian-sb-tampered-grub')) ? false : 'testkit/consoles/debian-sb-tampered-grub.jsonl not recorded' }, () => {
-  const rec = loadRecording('debian-sb-tampered-grub');
-  const tracker = createPhaseTracker({ ready: { type: 'login' }, budget: learnStallBudget([], { defaultSeconds: 120, floorSeconds: 5, factor: 2, percentile: 95 }), bootLoop: { resets: 3, windowSeconds: 300 } });
-  let at = 0;
-  const feed = createConsoleFeed(tracker, () => at);
-  let seen = '';
-  let messageAt: number | undefined;
-  let consoleAfterVerdict = 0;
-  for (const ev of rec.events) {
-    if (ev.type !== 'console') continue;
-    if (tracker.verdict() !== undefined) {
-      consoleAfterVerdict++;
-      continue;
-    }
-    at = ev.atMs;
-    seen += Buffer.from(ev.chunk).toString('latin1');
-    if (messageAt === undefined && seen.includes('Verification failed: (0x1A) Security Violation')) messageAt = ev.atMs;
-    feed.push(ev.chunk);
-  }
+// GRUB waits 10 s at "Press any key to continue..." before it says it failed to boot both
+// entries. A CI run learned a 9.7 s bootloader budget from one good boot and called this
+// boot stalled during that wait; on its own clock, with that budget, it must fail with
+// GRUB's message.
+test('recorded debian-grub-kernel-file-missing on its own clock under a 9.7 s learned bootloader budget: GRUB\'s key wait is not a stall', { skip: recorded('debian-grub-kernel-file-missing') }, () => {
+  const tracker = replayOnItsClock('debian-grub-kernel-file-missing', { perPhase: { firmware: 12_000, bootloader: 9_700 }, fallbackMs: 60_000, learnedFrom: 1 });
   const v = tracker.verdict();
-  assert.ok(messageAt !== undefined, 'the recording holds the message');
   assert.equal(v?.status, 'failed', v?.reason);
-  assert.equal(v?.finding?.id, 'shim.security-violation');
-  assert.equal(v?.finding?.family, 'secure-boot');
-  assert.equal(v?.atMs, messageAt, 'the verdict comes with the message row');
-  assert.ok(consoleAfterVerdict > 0, 'the box was still being drawn when the verdict came');
-  // The message stays the evidence's text, one space where each cursor move was.
-  assert.match(v?.finding?.evidence[0]?.text ?? '', / ERROR .*Verification failed: \(0x1A\) Security Violation/);
-});
-
-test('"Verification failed: " without an EFI status after it is not a Secure Boot finding', () => {
-  const r = analyzeLog(Buffer.from('gpg: Verification failed: bad signature\nVerification failed: checksum mismatch\n'));
-  assert.deepEqual(r.findings.filter((f) => f.family === 'secure-boot'), []);
-  const ok = analyzeLog(Buffer.from('Verification failed: Security Violation\n'));
-  assert.ok(ok.findings.some((f) => f.id === 'shim.security-violation'), "shim's verbose form");
+  assert.equal(v?.finding?.family, 'grub', v?.reason);
+  assert.ok(tracker.timeline().some((p) => p.phase === 'bootloader' && v!.atMs - p.atMs > 9_700), 'the recording does spend more than 9.7 s in the bootloader');
 });

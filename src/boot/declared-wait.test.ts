@@ -21,4 +21,6 @@ test('both forms of systemd running-job lines announce the time left; other line
   assert.equal(declaredWaitLeft('A start job is running for x (1s / 9999h)'), MAX_DECLARED_WAIT_MS, 'a huge limit is capped');
   assert.equal(declaredWaitLeft('Begin: Running /scripts/local-block ... done.'), undefined);
   assert.equal(declaredWaitLeft('running (12s / 1min 30s) and more text'), undefined, 'the limit must end the line');
+  assert.equal(declaredWaitLeft('Press any key to continue...'), 10_000, "GRUB's fixed wait after an error");
+  assert.equal(declaredWaitLeft('Press any key to continue... or not'), undefined);
 });

@@ -6,6 +6,13 @@
 // is the evidence of what failed. Calling the boot stalled before that throws the evidence
 // away; the phase tracker therefore holds its stall clock until the announced end.
 
+// Some boot loaders wait a fixed time without saying how long: GRUB prints "Press any key to
+// continue..." after an error and waits up to 10 s for a key before it goes on (GRUB 2.06,
+// grub-core/normal/menu.c, grub_wait_after_message; the recorded debian-grub-kernel-file-
+// missing console shows 10.06 s). What it prints next ("Failed to boot both default and
+// fallback entries.") is the evidence.
+const KNOWN_WAITS: ReadonlyMap<string, number> = new Map([['Press any key to continue...', 10_000]]);
+
 /** The longest announced wait that holds the stall clock; a longer limit is capped here. */
 export const MAX_DECLARED_WAIT_MS = 10 * 60_000;
 
@@ -26,10 +33,13 @@ export function parseTimespan(text: string): number | undefined {
 }
 
 /**
- * The time left of a wait the line announces ("… running (12s / 1min 30s)"), in ms, capped
- * at MAX_DECLARED_WAIT_MS; undefined for any other line, and for "no limit".
+ * The time left of a wait the line announces ("… running (12s / 1min 30s)", or a known
+ * fixed wait such as GRUB's "Press any key to continue..."), in ms, capped at
+ * MAX_DECLARED_WAIT_MS; undefined for any other line, and for "no limit".
  */
 export function declaredWaitLeft(text: string): number | undefined {
+  const known = KNOWN_WAITS.get(text.trim());
+  if (known !== undefined) return known;
   if (!text.includes('running') || !text.includes(' / ')) return undefined;
   const m = WAIT.exec(text);
   if (m === null) return undefined;

@@ -164,3 +164,39 @@ test('a wait the guest announces with its limit holds the stall clock until the 
   b.t.tick(11_000);
   assert.equal(b.t.verdict()?.status, 'stalled', 'a wait without a limit holds nothing');
 });
+
+test("GRUB's 'Press any key to continue...' prompt holds the clock for GRUB's own 10 s wait", () => {
+  const a = make();
+  a.t.finding(progress('bootloader', 0, 1));
+  a.t.line(2, "error: you need to load the kernel first.", "error: you need to load the kernel first.", 1000);
+  a.t.partial('Press any key to continue...', 1000);
+  a.t.partial('Press any key to continue...', 5000);
+  a.t.tick(19_000);
+  assert.equal(a.t.verdict(), undefined, 'inside 10 s wait + 10 s budget');
+  a.t.tick(21_100);
+  assert.equal(a.t.verdict()?.status, 'stalled', 'the repeated partial did not extend the hold');
+
+  const b = make();
+  b.t.finding(progress('bootloader', 0, 1));
+  b.t.partial('Press Enter to continue', 1000);
+  b.t.tick(10_100);
+  assert.equal(b.t.verdict()?.status, 'stalled', 'other prompts hold nothing');
+});
+
+test('the firmware phase after a guest reset gets the budget of a whole good boot', () => {
+  const budget = { perPhase: { firmware: 3000, kernel: 3000, init: 3000 }, fallbackMs: 12_000, learnedFrom: 1 };
+  const a = make(budget);
+  a.t.tick(2900);
+  assert.equal(a.t.verdict(), undefined);
+  a.t.finding(progress('kernel', 2900, 1));
+  a.t.line(2, 'reboot: Restarting system', 'reboot: Restarting system', 4000);
+  a.t.qmp('RESET', { guest: true, reason: 'guest-reset' }, 4000);
+  a.t.tick(4000 + 8000);
+  assert.equal(a.t.verdict(), undefined, '8 s in firmware after a reset: within a whole boot');
+  a.t.tick(4000 + 12_100);
+  assert.equal(a.t.verdict()?.status, 'stalled', 'past a whole good boot');
+
+  const b = make(budget);
+  b.t.tick(3100);
+  assert.equal(b.t.verdict()?.status, 'stalled', "a first boot's firmware phase keeps its own budget");
+});

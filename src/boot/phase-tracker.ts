@@ -83,8 +83,20 @@ export function createPhaseTracker(opts: TrackerOptions) {
   // The end of a wait the guest announced with its limit (systemd's running jobs): the
   // stall clock is held until then, so the guest's own timeout message is seen.
   let heldUntil = 0;
+  let heldFor = '';
   /** When the current phase's stall clock started: entering it, or the end of an announced wait. */
   const clockStart = () => Math.max(enteredAt, heldUntil);
+  const hold = (text: string, atMs: number) => {
+    const left = declaredWaitLeft(text);
+    if (left === undefined || text === heldFor) return;
+    heldFor = text;
+    heldUntil = Math.max(heldUntil, atMs + left);
+  };
+  // The firmware phase after a guest reset also holds the guest's way down and QEMU's
+  // reset, which no good boot measured (a good boot's firmware phase starts at spawn), so
+  // it gets the budget of a whole good boot rather than that of a first firmware phase.
+  let afterReset = false;
+  const budgetNow = () => (afterReset && phase === 'firmware' ? Math.max(budgetFor(opts.budget, phase), opts.budget.fallbackMs) : budgetFor(opts.budget, phase));
 
   const emit = (e: TrackerEvent) => {
     for (const fn of listeners) fn(e);
@@ -118,12 +130,12 @@ export function createPhaseTracker(opts: TrackerOptions) {
         if (recent.size > 256) recent.delete(recent.values().next().value!);
       }
       if (verdict === undefined && ready.line(text)) advance('ready', atMs, { line: no, text: raw });
-      const left = declaredWaitLeft(text);
-      if (left !== undefined) heldUntil = Math.max(heldUntil, atMs + left);
+      hold(text, atMs);
     },
     /** The unterminated tail of the console (prompts). */
     partial(text: string, atMs: number) {
       if (verdict === undefined && ready.partial(text)) advance('ready', atMs, { line: 0, text });
+      hold(text, atMs);
     },
     /** A finding from the signature engine. Progress markers move the phase forward. */
     finding(f: Finding) {
@@ -167,6 +179,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
           phase = 'firmware';
           enteredAt = atMs;
           heldUntil = 0;
+          afterReset = true;
           timeline.push({ phase, atMs });
           return;
         }
@@ -192,7 +205,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
     /** Clock tick: a stall is no phase progress for longer than the phase's budget. */
     tick(atMs: number) {
       if (verdict !== undefined) return;
-      const budget = budgetFor(opts.budget, phase);
+      const budget = budgetNow();
       const start = clockStart();
       const quiet = atMs - Math.max(lastNovelAt, start);
       const stretched = atMs - start < STRETCH * budget && quiet < Math.min(budget, QUIET_MS);
@@ -218,7 +231,7 @@ export function createPhaseTracker(opts: TrackerOptions) {
     findings: () => findings.slice(),
     /** ms until the current phase's budget runs out (for the supervisor's timer). */
     msUntilStall(atMs: number) {
-      return clockStart() + budgetFor(opts.budget, phase) - atMs;
+      return clockStart() + budgetNow() - atMs;
     },
   };
 }
