@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadVmSpec, parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
 import { resolveDebianGuest } from '../src/guest/debian/index.ts';
+import { OVMF_SECURE_BOOT } from '../src/guest/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { inspectImage, offeredRepairs, repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
@@ -29,7 +30,7 @@ const home = mkdtempSync(join(tmpdir(), 'bm-debian-sb-'));
 const app = resolveAppConfig({ home });
 const signed = resolveDebianGuest(app, 'uefi', { secureBoot: true });
 const plain = resolveDebianGuest(app, 'uefi');
-const FIRMWARE = ['/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', '/usr/share/OVMF/OVMF_VARS_4M.ms.fd'];
+const FIRMWARE = [OVMF_SECURE_BOOT.code, OVMF_SECURE_BOOT.vars];
 const missingFirmware = FIRMWARE.filter((f) => !existsSync(f));
 const skip =
   signed === undefined

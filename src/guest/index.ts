@@ -7,6 +7,7 @@ import { guestErrors } from './errors.ts';
 import { buildTinyGuest, ensureTinyGuest } from './tiny/index.ts';
 
 export { guestErrors } from './errors.ts';
+export { OVMF_4M, OVMF_SECURE_BOOT } from './firmware.ts';
 export { buildTinyGuest, ensureTinyGuest, resolveTinyGuest, TINY_CMDLINE, writeCpio, writeCpioGz, readCpio } from './tiny/index.ts';
 export type { TinyGuest, CpioEntry } from './tiny/index.ts';
 

@@ -7,7 +7,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from './exec.ts';
-import { debianQemuArgs, OVMF_SECURE_BOOT } from './qemu-args.ts';
+import { OVMF_SECURE_BOOT } from '../firmware.ts';
+import { debianQemuArgs } from './qemu-args.ts';
 import type { DebianFirmware } from './recipe.ts';
 
 /** The boot phases of the Debian guest, in the order they must appear. */
@@ -52,7 +53,7 @@ export async function probeBoot(o: { image: string; firmware: DebianFirmware; se
     let secureBootVars: string | undefined;
     if (o.secureBoot === true && o.firmware === 'uefi') {
       secureBootVars = join(dir, 'efivars.fd');
-      copyFileSync(OVMF_SECURE_BOOT.varsTemplate, secureBootVars);
+      copyFileSync(OVMF_SECURE_BOOT.vars, secureBootVars);
     }
     const overlay = join(dir, 'overlay.qcow2');
     await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', o.image, '-F', 'raw', overlay], o.signal ? { signal: o.signal } : {});

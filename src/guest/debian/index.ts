@@ -11,7 +11,7 @@ export { loadRecipe, imageKey, rootfsKey } from './recipe.ts';
 export { debianErrors } from './errors.ts';
 export { createProgressPrinter } from './progress.ts';
 export type { ProgressPrinter, ProgressStream } from './progress.ts';
-export { debianQemuArgs, OVMF_BIOS_PATH, OVMF_SECURE_BOOT } from './qemu-args.ts';
+export { debianQemuArgs, OVMF_BIOS_PATH } from './qemu-args.ts';
 export { stubConfig, grubConfig } from './grub.ts';
 export { probeBoot, phaseOffsets, DEBIAN_PHASES } from './boot-probe.ts';
 export type { ProbeResult, DebianPhase } from './boot-probe.ts';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { debianQemuArgs, OVMF_BIOS_PATH, OVMF_SECURE_BOOT } from './qemu-args.ts';
+import { OVMF_SECURE_BOOT } from '../firmware.ts';
+import { debianQemuArgs, OVMF_BIOS_PATH } from './qemu-args.ts';
 
 test('UEFI boots OVMF with -bios; Secure Boot uses the SMM build as pflash with a writable vars copy', () => {
   const plain = debianQemuArgs({ disk: '/o.qcow2', firmware: 'uefi' });

@@ -1,20 +1,17 @@
 // QEMU arguments that boot the Debian guest the way it was tested (INDEX.md setup):
 // q35, OVMF loaded with -bios (or SeaBIOS), virtio disk through a qcow2 overlay, serial
 // console on stdio, and no NIC (with one, OVMF spends ~130 s trying network boot).
+import { OVMF_SECURE_BOOT } from '../firmware.ts';
 import type { DebianFirmware } from './recipe.ts';
 
 /** Debian's OVMF build (package ovmf) as one flash image for -bios. */
 export const OVMF_BIOS_PATH = '/usr/share/ovmf/OVMF.fd';
 
 /**
- * Secure Boot (package ovmf): the SMM build that enforces it, and the variable-store
- * template with Microsoft's keys (PK, KEK, db with the Microsoft UEFI CA that signed shim).
- * The code is read-only; each boot writes its own copy of the variables.
+ * Arguments for qemu-system-x86_64 booting `disk` (a qcow2 overlay of the image) with the
+ * console on stdio. With `secureBootVars` (this boot's writable copy of
+ * OVMF_SECURE_BOOT.vars), OVMF's secure-boot build with SMM and a secured flash.
  */
-export const OVMF_SECURE_BOOT = { code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', varsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd' } as const;
-
-/** Arguments for qemu-system-x86_64 booting `disk` (a qcow2 overlay of the image) with the console on stdio. */
-/** With `secureBootVars` (this boot's writable copy of OVMF_SECURE_BOOT.varsTemplate), OVMF's secure-boot build with SMM and a secured flash. */
 export function debianQemuArgs(o: { disk: string; firmware: DebianFirmware; memoryMiB?: number; cpus?: number; accel?: 'tcg' | 'kvm'; ovmf?: string; secureBootVars?: string }): string[] {
   // UEFI GRUB runs out of memory loading this kernel and initrd at 256 MiB or less.
   const mem = o.memoryMiB ?? 1024;

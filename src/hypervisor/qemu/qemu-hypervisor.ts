@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig, VmSpec } from '../../config/index.ts';
-import { resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
+import { OVMF_4M, OVMF_SECURE_BOOT, resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
@@ -15,9 +15,6 @@ import { spawnVm } from './vm-process.ts';
 /** Options of the QEMU backend (tests point it at another binary or a shorter probe). */
 export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
 
-const OVMF = { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' };
-/** secureBoot: the SMM build that enforces Secure Boot, and a variable store with Microsoft's keys enrolled (Debian's ovmf package). */
-const OVMF_SECURE = { code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd' };
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
 
@@ -68,7 +65,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     }
     let pflash: BootPlan['pflash'];
     if (spec.firmware === 'uefi') {
-      const defaults = spec.secureBoot ? OVMF_SECURE : OVMF;
+      const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
       const code = spec.firmwareCode ?? defaults.code;
       const varsTemplate = spec.firmwareVars ?? defaults.vars;
       must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
