@@ -108,9 +108,10 @@ export type CompiledRules = {
   limits: RuleFile['limits'];
   reportText: RuleFile['reportText'];
   oopses: CompiledOops[];
-  /** Matches a line holding any oops header (a cheap pre-filter before the per-family checks). */
-  headerFilter: RegExp;
-  /** The same test as headerFilter without a regular expression (a long alternation of literals is slow in V8). */
+  /**
+   * True when a line holds any oops header (a cheap pre-filter before the per-family
+   * checks), without a regular expression (a long alternation of literals is slow in V8).
+   */
   hasHeader: (line: string) => boolean;
   titleReplacements: { match: RegExp; with: string }[];
   maxTitleBytes: number;
@@ -213,7 +214,6 @@ export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): Com
         };
       }),
     })),
-    headerFilter: new RegExp(r.oopses.map((o) => o.header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')),
     hasHeader: createLiteralScan(r.oopses.map((o) => o.header)),
     titleReplacements: r.titleReplacements.map((t, i) => ({ match: re(t.match, `titleReplacements[${i}]`, 'g'), with: t.with })),
     maxTitleBytes: r.maxTitleBytes,
