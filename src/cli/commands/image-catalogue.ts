@@ -24,7 +24,7 @@ async function withRuntime(ctx: CommandContext, fn: (rt: Runtime, deps: Catalogu
   const rt = await openRuntime(ctx.app);
   try {
     if (rt.store === undefined) throw new Error('runtime without a store');
-    return await fn(rt, { store: rt.store, home: rt.home, ...(rt.record ? { record: rt.record } : {}) });
+    return await fn(rt, { store: rt.store, home: rt.home, record: rt.record });
   } finally {
     await rt.close();
   }
