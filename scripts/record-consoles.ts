@@ -11,11 +11,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadVmSpec, parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
+import { parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { isBootmedicError } from '../src/core/index.ts';
 import { getFault, injectFault, loadCatalogue, type Fault } from '../src/faults/index.ts';
 import { createQemuHypervisor, type Hypervisor, type VmEvent, type VmProcess } from '../src/hypervisor/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
+import { exampleSpec } from '../testkit/index.ts';
 
 const out = new URL('../testkit/consoles/', import.meta.url).pathname;
 const app = resolveAppConfig();
@@ -160,11 +161,9 @@ async function recordTiny(name: string, spec: VmSpec, work: string): Promise<voi
   rec.write({ stoppedByRecorder: stoppedByUs });
 }
 
-/** examples/debian.yaml (1 GiB, 2 CPUs, no NIC, login is ready) with this fault's stall budget. */
+/** examples/debian.yaml (1 GiB, 1 CPU, no NIC, login is ready) with this fault's stall budget. */
 function debianSpec(stallSeconds: number, home: string): VmSpec {
-  const s = loadVmSpec(new URL('../examples/debian.yaml', import.meta.url).pathname);
-  const { sourcePath: _drop, ...rest } = s;
-  return parseVmSpec({ ...JSON.parse(JSON.stringify(rest)), accel: verdict.accel, stall: { ...s.stall, defaultSeconds: stallSeconds } }, 'record', home);
+  return exampleSpec('debian.yaml', home, { stallSeconds, over: { accel: verdict.accel }, source: 'record' });
 }
 
 /** What the supervisor's outcome says, next to what the catalogue expects. */

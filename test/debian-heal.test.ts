@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { loadVmSpec, parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
+import { resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
 import { resolveDebianGuest } from '../src/guest/debian/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
+import { exampleSpec } from '../testkit/index.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bm-debian-heal-'));
 // The home is private to this test; the cache (where the built image lives) is the usual one.
@@ -31,11 +31,7 @@ after(() => {
 });
 
 /** examples/debian.yaml with a stall budget that a loaded 2-core TCG host does not trip. */
-function debianSpec(): VmSpec {
-  const s = loadVmSpec(fileURLToPath(new URL('../examples/debian.yaml', import.meta.url)));
-  const { sourcePath: _drop, ...rest } = s;
-  return parseVmSpec({ ...JSON.parse(JSON.stringify(rest)), stall: { ...s.stall, defaultSeconds: 300 } }, 'debian-heal', home);
-}
+const debianSpec = (): VmSpec => exampleSpec('debian.yaml', home, { stallSeconds: 300, source: 'debian-heal' });
 
 async function boot(spec: VmSpec): Promise<BootOutcome> {
   const [o] = await superviseVm(spec, { hypervisor, home, ...(store ? { store } : {}) }, { mode: 'once' });

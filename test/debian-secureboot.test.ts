@@ -14,9 +14,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { loadVmSpec, parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
+import { resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
 import { resolveDebianGuest } from '../src/guest/debian/index.ts';
 import { OVMF_SECURE_BOOT } from '../src/guest/index.ts';
@@ -24,6 +23,7 @@ import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { inspectImage, offeredRepairs, repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
+import { exampleSpec } from '../testkit/index.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bm-debian-sb-'));
 // The home is private to this test; the cache (where the built images live) is the usual one.
@@ -47,9 +47,7 @@ after(() => {
 
 /** examples/debian-secureboot.yaml with a stall budget that a loaded 2-core TCG host does not trip, plus `over`. */
 function secureSpec(over: Record<string, unknown> = {}): VmSpec {
-  const s = loadVmSpec(fileURLToPath(new URL('../examples/debian-secureboot.yaml', import.meta.url)));
-  const { sourcePath: _drop, ...rest } = s;
-  return parseVmSpec({ ...JSON.parse(JSON.stringify(rest)), stall: { ...s.stall, defaultSeconds: 300 }, ...over }, 'debian-secureboot test', home);
+  return exampleSpec('debian-secureboot.yaml', home, { stallSeconds: 300, over, source: 'debian-secureboot test' });
 }
 
 async function boot(spec: VmSpec): Promise<{ o: BootOutcome; text: string }> {
