@@ -249,12 +249,10 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           to = pieceEnd(buf, at, to);
         }
         const block = buf.subarray(at, to);
-        {
-          const text = decoder.decode(block, { stream: true });
-          if (text.length > 0) primed = true;
-          feed(text);
-          decoderEmpty = block[block.length - 1]! < 0x80;
-        }
+        const text = decoder.decode(block, { stream: true });
+        if (text.length > 0) primed = true;
+        feed(text);
+        decoderEmpty = block[block.length - 1]! < 0x80;
         at = to;
       }
     },
