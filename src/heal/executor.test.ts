@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { CAUSE_IDS, type CauseId, type Diagnosis } from '../diagnose/index.ts';
 import { createHealer, type HealEvent, type IncidentStore, type RemedyContext } from './index.ts';
 import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
-// The store's door (store/index.ts) registers this repository once the lead wires it;
-// the test opens it directly so that it runs against real node:sqlite today.
+// The incident repository through the store's door, on real node:sqlite.
 import { openStore, type IncidentRepo } from '../store/index.ts';
 
 // The SQLite repository satisfies heal/'s port (checked by the compiler).
