@@ -130,4 +130,3 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
   return { spec: cur, simulate, notes };
 }
 
-export { seededRandom };
