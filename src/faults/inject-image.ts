@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeImage, openRegion, writeBytes, type ImageFacts } from '../image/index.ts';
 import { faultErrors } from './errors.ts';
-import { e2Device, lastLines, run, runOk, withTempFile } from './tools.ts';
+import { withTempFile } from '../core/index.ts';
+import { e2Device, lastLines, run, runOk } from './tools.ts';
 
 /** The disk-image operations an `image` injection can name. */
 export const IMAGE_OPS = [

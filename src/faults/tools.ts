@@ -1,10 +1,7 @@
 // The external tools the image injectors run (mtools, debugfs, qemu-img), each with an
 // argument array, a timeout and SIGKILL on expiry, so no child outlives an injection.
 import { spawnSync } from 'node:child_process';
-import { withTempFile } from '../core/index.ts';
 import { faultErrors } from './errors.ts';
-
-export { withTempFile };
 
 /** One tool run's exit status and output. */
 export type ToolRun = Readonly<{ status: number; stdout: string; stderr: string }>;

@@ -154,5 +154,3 @@ export function writeFileInto(disk: string, format: 'raw' | 'qcow2', offset: num
 export function writeBytes(disk: string, format: 'raw' | 'qcow2', offset: number, data: Buffer): void {
   withTempFile(data, (tmp) => writeFileInto(disk, format, offset, tmp));
 }
-
-export { withTempFile };

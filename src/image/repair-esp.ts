@@ -1,6 +1,7 @@
 import type { FatFs } from './fat.ts';
 import { parseGrubCfg, renderGrubCfg } from './grub-cfg.ts';
-import { openRegion, withTempFile, writeDifferences } from './region.ts';
+import { withTempFile } from '../core/index.ts';
+import { openRegion, writeDifferences } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
 import { runToolOk } from './tools.ts';
 

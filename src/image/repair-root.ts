@@ -1,7 +1,8 @@
 import type { FstabLine } from './ext4.ts';
 import { imageErrors } from './errors.ts';
 import { matchSpec } from './inspect.ts';
-import { openRegion, withTempFile } from './region.ts';
+import { withTempFile } from '../core/index.ts';
+import { openRegion } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
 import { debugfsCat, lastLines, runTool, withOffset } from './tools.ts';
 import { PART_TYPE } from './gpt.ts';
