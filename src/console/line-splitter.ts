@@ -1,4 +1,5 @@
 import { Buffer, isAscii } from 'node:buffer';
+import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
@@ -76,7 +77,7 @@ const PARTIAL_WINDOW = 4096;
 // ASCII (most of a console) is decoded as Latin-1, a plain copy several times faster
 // than UTF-8 decoding and giving one-byte strings that every later step scans faster;
 // only the blocks with other bytes go through the UTF-8 decoder.
-const BLOCK = 64 * 1024;
+const BLOCK = BYTE_BLOCK_MAX; // 64 KiB, what the byte scan's memory holds
 // A block with other bytes is looked at in pieces of about this size, each cut after a
 // newline: the pieces of pure ASCII are still decoded as Latin-1, and only the others go
 // through the UTF-8 decoder (a console's non-ASCII lines are few but spread out).
@@ -110,6 +111,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let primed = false; // the decoder has seen the stream's start (its byte-order mark rule)
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
   const skipper = opts.skipper;
+  // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available.
+  const bytes = createByteBlock();
   let skipperVersion = -1; // the skipper's version when nextHit was found
 
   function emit(rawText: string, atMs: number, truncated: boolean): void {
@@ -155,7 +158,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
     discarding = true;
   }
 
-  function feed(s: string): void {
+  /** Splits decoded text; `backed`: `s` is the Latin-1 string of the ASCII block just loaded into `bytes`. */
+  function feed(s: string, backed = false): void {
     if (s.length === 0) return;
     const atMs = now();
     let start = 0;
@@ -170,8 +174,12 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         discarding = false;
       } else if (tail.length === 0 && nl - start <= max) {
         if (nextDirty < start) {
-          DIRTY.lastIndex = start;
-          nextDirty = DIRTY.test(s) ? DIRTY.lastIndex - 1 : s.length;
+          if (backed) {
+            nextDirty = bytes!.dirty(start);
+          } else {
+            DIRTY.lastIndex = start;
+            nextDirty = DIRTY.test(s) ? DIRTY.lastIndex - 1 : s.length;
+          }
         }
         // A CR just before the LF is the line end; one anywhere else overdraws.
         const end = nl > start && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
@@ -241,7 +249,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         if (decoderEmpty && primed) {
           const ascii = asciiLinesEnd(buf, at, to);
           if (ascii > at) {
-            feed(buf.toString('latin1', at, ascii));
+            bytes?.load(buf, at, ascii);
+            feed(buf.toString('latin1', at, ascii), bytes !== undefined);
             at = ascii;
             continue;
           }

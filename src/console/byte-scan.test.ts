@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seededRandom } from '../core/index.ts';
+import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
+import { createLineSplitter, splitLines } from './index.ts';
+import type { ConsoleLine } from './index.ts';
+
+// What the scan must agree with: the splitter's regular expression, restricted to ASCII.
+const DIRTY = /\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+function dirtyByRegex(s: string, from: number): number {
+  DIRTY.lastIndex = from;
+  return DIRTY.test(s) ? DIRTY.lastIndex - 1 : s.length;
+}
+
+/** Random ASCII text: mostly printable, with line ends, CRs and the other controls mixed in. */
+function randomAscii(rand: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    s += r < 0.8 ? String.fromCharCode(0x20 + Math.floor(rand() * 95)) : r < 0.88 ? '\n' : r < 0.95 ? '\r' : String.fromCharCode(Math.floor(rand() * 32) + (rand() < 0.1 ? 0x60 : 0));
+  }
+  return s;
+}
+
+test('the byte scan finds the same dirty offsets as the regular expression, from every start', (t) => {
+  const block = createByteBlock();
+  if (block === undefined) return t.skip('WebAssembly SIMD is not available here; the splitter uses its regular expression');
+  const rand = seededRandom(7);
+  for (let round = 0; round < 300; round++) {
+    // Lengths around the 16-byte steps, and some long blocks.
+    const n = round < 200 ? Math.floor(rand() * 70) : Math.floor(rand() * BYTE_BLOCK_MAX);
+    const s = randomAscii(rand, n);
+    const buf = Buffer.from(s, 'latin1');
+    // The block sits inside a larger buffer, as a block of a read chunk does.
+    const outer = Buffer.concat([Buffer.from('\r\x01pre'), buf, Buffer.from('\n\x01post\r')]);
+    block.load(outer, 5, 5 + buf.length);
+    const step = n > 1000 ? 97 : 1;
+    for (let from = 0; from <= n; from += step) assert.equal(block.dirty(from), dirtyByRegex(s, from), `round ${round}, from ${from}: ${JSON.stringify(s.slice(from, from + 40))}`);
+  }
+});
+
+test('blocks of several splitters stay apart when they share the scan', (t) => {
+  const a = createByteBlock();
+  const b = createByteBlock();
+  if (a === undefined || b === undefined) return t.skip('WebAssembly SIMD is not available here');
+  a.load(Buffer.from('clean line\nclean\x1b[0m line\n'), 0, 27);
+  b.load(Buffer.from('x\x07y\n'), 0, 4);
+  assert.equal(a.dirty(0), 16); // a's bytes again, though b loaded last
+  assert.equal(b.dirty(0), 1);
+  assert.equal(a.dirty(17), 27);
+});
+
+test('ASCII bytes and the same text as a string split into the same lines', () => {
+  const rand = seededRandom(11);
+  const fields = (l: ConsoleLine) => [l.no, l.raw, l.text, l.kernelTs, l.caller, l.level, l.truncated];
+  for (let round = 0; round < 40; round++) {
+    const s = randomAscii(rand, 2000 + Math.floor(rand() * 200_000)).replace(/\n/g, () => (rand() < 0.3 ? `\n[ ${Math.floor(rand() * 99)}.123456] ` : '\n'));
+    const fromText = splitLines(s).map(fields);
+    // Bytes arrive in chunks of any size, as from a pipe.
+    const lines: ConsoleLine[] = [];
+    const sp = createLineSplitter({ onLine: (l) => lines.push(l), now: () => 0 });
+    const buf = Buffer.from(s, 'latin1');
+    for (let at = 0; at < buf.length; ) {
+      const n = 1 + Math.floor(rand() * 150_000);
+      sp.push(buf.subarray(at, at + n));
+      at += n;
+    }
+    sp.end();
+    assert.deepEqual(lines.map(fields), fromText, `round ${round}`);
+  }
+});
