@@ -1,5 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
+import type { ByteBlock } from './byte-scan.ts';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
@@ -53,10 +54,14 @@ export type LineSkipper = {
   readonly timestamped: boolean;
   /** Changes whenever `next` would answer differently (the splitter then searches again). */
   readonly version: number;
-  /** Where the first literal the consumer looks for starts in `s` at or after `from`, or -1. */
-  next(s: string, from: number): number;
-  /** True when a literal the consumer looks for occurs in `line` (a line cleaned of terminal control). */
-  occursIn(line: string): boolean;
+  /**
+   * Where the first literal the consumer looks for starts in `s` at or after `from`, or -1.
+   * `bytes` is given when `s` is the Latin-1 string of an ASCII block loaded in the byte
+   * scan: the consumer may search the bytes there instead (ByteBlock.find).
+   */
+  next(s: string, from: number, bytes?: ByteBlock): number;
+  /** True when a literal the consumer looks for occurs in `line` (a line cleaned of terminal control); `bytes` is given when the line is ASCII. */
+  occursIn(line: string, bytes?: ByteBlock): boolean;
   /** A line passed over: `s[from, to)` is its raw text (clean, message not empty), `no` its number. */
   skip(s: string, from: number, to: number, no: number, atMs: number): void;
 };
@@ -115,12 +120,13 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   const bytes = createByteBlock();
   let skipperVersion = -1; // the skipper's version when nextHit was found
 
-  function emit(rawText: string, atMs: number, truncated: boolean): void {
+  /** Cleans and emits a line; `ascii`: it came from an ASCII block, so the byte scan may search it. */
+  function emit(rawText: string, atMs: number, truncated: boolean, ascii = false): void {
     // CRLF is the common line end on serial consoles: drop the CR before the (cheap)
     // check for control characters, so such lines stay on the fast path.
     const raw = cleanLine(rawText.charCodeAt(rawText.length - 1) === 0x0d ? rawText.slice(0, -1) : rawText);
     // A cleaned line (systemd's coloured status lines) may be passed over as well.
-    if (skipper !== undefined && !skipper.all && !truncated && raw.length > 0 && !skipper.occursIn(raw) && skippable(raw, 0, raw.length, skipper.timestamped)) {
+    if (skipper !== undefined && !skipper.all && !truncated && raw.length > 0 && !skipper.occursIn(raw, ascii ? bytes : undefined) && skippable(raw, 0, raw.length, skipper.timestamped)) {
       skipper.skip(raw, 0, raw.length, ++no, atMs);
       return;
     }
@@ -187,7 +193,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           if (skipper !== undefined && !skipper.all && end > start) {
             if (nextHit < start || skipperVersion !== skipper.version) {
               skipperVersion = skipper.version;
-              nextHit = skipper.next(s, start);
+              nextHit = skipper.next(s, start, backed ? bytes : undefined);
               if (nextHit === -1) nextHit = s.length;
             }
             if (nextHit >= end && skippable(s, start, end, skipper.timestamped)) {
@@ -199,7 +205,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           }
           emitClean(s, start, end, s.slice(start, end), atMs, false);
         } else {
-          emit(s.slice(start, nl), atMs, false);
+          emit(s.slice(start, nl), atMs, false, backed);
         }
       } else {
         let piece = tail.length === 0 ? s.slice(start, nl) : tail + s.slice(start, nl);
@@ -246,11 +252,31 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         // The decoder may hold the start of a character cut by the previous chunk; it
         // holds none after a block that ended in an ASCII byte. It also drops a byte-order
         // mark at the start of the stream only, so it decodes the first text itself.
+        if (decoderEmpty && primed && bytes !== undefined) {
+          // The runs of ASCII lines go as Latin-1, searched in the byte scan; each line
+          // with other bytes goes through the decoder on its own.
+          bytes.load(buf, at, to);
+          while (at < to && decoderEmpty) {
+            const high = bytes.high(at);
+            const lineStart = high === to ? to : Math.max(at, buf.lastIndexOf(0x0a, high) + 1);
+            if (lineStart > at) {
+              bytes.window(at, lineStart);
+              feed(buf.toString('latin1', at, lineStart), true);
+              at = lineStart;
+            }
+            if (at === to) break;
+            const nl = buf.indexOf(0x0a, high);
+            const lineEnd = nl === -1 || nl >= to ? to : nl + 1;
+            feed(decoder.decode(buf.subarray(at, lineEnd), { stream: true }));
+            decoderEmpty = buf[lineEnd - 1]! < 0x80;
+            at = lineEnd;
+          }
+          continue;
+        }
         if (decoderEmpty && primed) {
           const ascii = asciiLinesEnd(buf, at, to);
           if (ascii > at) {
-            bytes?.load(buf, at, ascii);
-            feed(buf.toString('latin1', at, ascii), bytes !== undefined);
+            feed(buf.toString('latin1', at, ascii));
             at = ascii;
             continue;
           }

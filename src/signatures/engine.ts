@@ -1,5 +1,5 @@
 import { consoleLineAt } from '../console/index.ts';
-import type { ConsoleLine, LineSkipper } from '../console/index.ts';
+import type { ByteBlock, ConsoleLine, LineSkipper } from '../console/index.ts';
 import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
@@ -368,8 +368,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     all: true,
     timestamped: true,
     version: 0,
-    next: (s: string, from: number) => finder!.next(s, from),
-    occursIn: (line: string) => finder!.occursIn(line),
+    next: (s: string, from: number, bytes?: ByteBlock) => finder!.next(s, from, bytes),
+    occursIn: (line: string, bytes?: ByteBlock) => finder!.occursIn(line, bytes),
     skip(s: string, from: number, to: number, no: number, atMs: number): void {
       lastNo = no;
       const z = ringNext();

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createByteBlock } from '../console/index.ts';
+import { seededRandom } from '../core/index.ts';
 import { createLiteralFinder, createLiteralScan } from './literal-scan.ts';
 import { oopsHeaders } from './kernel-title.ts';
 
@@ -69,4 +71,37 @@ test('the finder returns the leftmost occurrence from any start, through success
     }
   }
   assert.ok(found > 1000, `${found} occurrences found`);
+});
+
+test('searching the bytes of an ASCII block gives the same occurrences as searching its string', (t) => {
+  const block = createByteBlock();
+  if (block === undefined) return t.skip('WebAssembly SIMD is not available here; the string search is the only one');
+  const words = [' error, dev ', '" lock', 'bootmedic-ready', 'BUG:', ...oopsHeaders()];
+  const endWords = ['/ #', 'login:'];
+  const finder = createLiteralFinder(words, endWords);
+  const rand = seededRandom(5);
+  const alphabet = 'BUGWARNINGINFO: kernelpanic_-e rdv"lock/#\r\n';
+  let found = 0;
+  for (let round = 0; round < 400; round++) {
+    let s = Array.from({ length: Math.floor(rand() * 3000) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+    for (let k = Math.floor(rand() * 6); k > 0; k--) {
+      const w = [...words, ...endWords.map((e) => `${e} `)][Math.floor(rand() * (words.length + endWords.length))]!;
+      const at = Math.floor(rand() * (s.length + 1));
+      s = s.slice(0, at) + (rand() < 0.7 ? w : w.slice(0, -1)) + s.slice(at);
+    }
+    // The block sits in a larger buffer, and the search runs in a window of it.
+    const buf = Buffer.from(`x\n${s}\nBUG: after`, 'latin1');
+    block.load(buf, 0, buf.length);
+    block.window(2, 2 + s.length);
+    for (let from = 0; from <= s.length; ) {
+      const want = finder.next(s, from);
+      assert.equal(finder.next(s, from, block), want, `round ${round}, from ${from}`);
+      if (want === -1) break;
+      found++;
+      from = want + 1;
+    }
+    const line = s.split('\n')[0]!;
+    assert.equal(finder.occursIn(line, block), finder.occursIn(line), JSON.stringify(line));
+  }
+  assert.ok(found > 500, `the test found ${found} occurrences`);
 });

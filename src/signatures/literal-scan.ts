@@ -11,6 +11,9 @@
 // order, so the first occurrence it confirms is the leftmost one: the same scan also
 // answers "where is the next occurrence?" over a whole decoded block (createLiteralFinder).
 
+import { compileLiteralTable } from '../console/index.ts';
+import type { ByteBlock, LiteralTable } from '../console/index.ts';
+
 /** A pair key: two characters folded to 16 bits (characters above U+00FF fold too; see below). */
 const pairKey = (a: number, b: number) => ((a & 0xff) << 8) | (b & 0xff);
 
@@ -21,10 +24,14 @@ export function createLiteralScan(words: readonly string[]): (s: string) => bool
 
 /** Where literals occur: `next` for successive searches through one text, `occursIn` for one-off tests. */
 export type LiteralFinder = {
-  /** Where the first occurrence of some literal starts in `s` at or after `from`, or -1. */
-  next(s: string, from: number): number;
-  /** True when some literal occurs in `s` (no state kept between calls). */
-  occursIn(s: string): boolean;
+  /**
+   * Where the first occurrence of some literal starts in `s` at or after `from`, or -1.
+   * `bytes`: the ASCII block `s` was decoded from, loaded in the splitter's byte scan,
+   * which then searches the bytes (same answer, faster).
+   */
+  next(s: string, from: number, bytes?: ByteBlock): number;
+  /** True when some literal occurs in `s` (no state kept between calls); `bytes`: `s` is ASCII, search it in the byte scan. */
+  occursIn(s: string, bytes?: ByteBlock): boolean;
 };
 
 /**
@@ -53,12 +60,27 @@ export function createLiteralFinder(words: readonly string[], endWords: readonly
   const short = uniq.filter((w) => w.length < 4 || wide(w));
   const scan = long.length === 0 ? () => -1 : wuManber(long);
   // A line test may answer true too often (an end word with its blank), never too rarely.
-  const occursIn = (s: string) => scan(s, 0) !== -1 || short.some((w) => s.includes(w)) || endWords.some((w) => s.includes(w));
-  if (short.length === 0) return { next: scan, occursIn };
+  // The same search over an ASCII block's bytes, compiled on first use (undefined: not possible).
+  let table: LiteralTable | undefined | null = null;
+  const onBytes = (bytes: ByteBlock, from: number) => {
+    if (table === null) table = compileLiteralTable(uniq);
+    return table === undefined ? undefined : bytes.find(table, from);
+  };
+  const occursIn = (s: string, bytes?: ByteBlock) => {
+    if (bytes !== undefined) {
+      if (table === null) table = compileLiteralTable(uniq);
+      const at = table === undefined ? undefined : bytes.findText(table, s);
+      if (at !== undefined) return at !== -1 || endWords.some((w) => s.includes(w));
+    }
+    return scan(s, 0) !== -1 || short.some((w) => s.includes(w)) || endWords.some((w) => s.includes(w));
+  };
+  if (short.length === 0) return { next: (s, from, bytes) => (bytes === undefined ? undefined : onBytes(bytes, from)) ?? scan(s, from), occursIn };
   let last = ''; // the string the positions below belong to
   const at = new Array<number>(short.length).fill(-1); // next occurrence of short[i] in `last`
   const searched = new Array<number>(short.length).fill(Infinity); // ... at or after this offset
-  const next = (s: string, from: number) => {
+  const next = (s: string, from: number, bytes?: ByteBlock) => {
+    const b = bytes === undefined ? undefined : onBytes(bytes, from);
+    if (b !== undefined) return b;
     if (s !== last) {
       last = s;
       searched.fill(Infinity);
