@@ -7,5 +7,5 @@ export type { SyzTestCase } from './syz-test-file.ts';
 export { evaluateTitles } from './evaluate-titles.ts';
 export type { TitleEvaluation, TitleMiss } from './evaluate-titles.ts';
 export { normalizeTitle } from './normalize-title.ts';
-export { linuxRules, compileRules } from './rules.ts';
+export { linuxRules, compileRules, oopsRulesAsJson } from './rules.ts';
 export { kernelReportErrors } from './errors.ts';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { splitLines } from '../../console/index.ts';
 import { isBootmedicError } from '../../core/index.ts';
-import { compileRules, containsKernelCrash, parseKernelReport } from './index.ts';
+import { compileRules, containsKernelCrash, oopsRulesAsJson, parseKernelReport } from './index.ts';
 
 const HEADERS = ['BUG: KASAN: ', 'WARNING: ', 'INFO: task ', 'general protection fault', 'Kernel panic - not syncing: ', 'kernel BUG at ', 'BUG: Dentry ', 'UBSAN: ', '[ 1.0] ', ' login: ', '0x', 'a', ' ', '9'];
 
@@ -42,6 +42,15 @@ test('a rule file with a missing key or a broken pattern is refused, naming the 
   // A title that does not begin with its family's header could never be tried: refused.
   const unheaded = good.replace("- title: 'BUG: KASAN:'", "- title: 'KASAN:'");
   assert.throws(() => compileRules(unheaded), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('must start with its header'));
+});
+
+test('linux-oopses.json, which the engine loads, is linux-oopses.yaml as written by scripts/build-kb.ts', () => {
+  const yaml = readFileSync(new URL('./linux-oopses.yaml', import.meta.url), 'utf8');
+  const json = readFileSync(new URL('./linux-oopses.json', import.meta.url), 'utf8');
+  assert.ok(json === oopsRulesAsJson(yaml), 'linux-oopses.json differs from linux-oopses.yaml: run node scripts/build-kb.ts');
+  // Both forms compile to the same rules, and bad JSON is refused like bad YAML.
+  assert.deepEqual(compileRules(json, 'linux-oopses.json').oopses.map((o) => o.header), compileRules(yaml).oopses.map((o) => o.header));
+  assert.throws(() => compileRules('{"version": 1,', 'x.json'), (e) => isBootmedicError(e, 'SIGNATURES_KREPORT_BAD_RULES') && e.message.includes('not valid JSON'));
 });
 
 test('a thousand lines of repeated headers in one context finish and do not throw', () => {

@@ -1,9 +1,14 @@
-// Loads linux-oopses.yaml, validates it, and compiles its patterns once per process.
+// Loads the kernel oops rules, validates them, and compiles their patterns once per process.
+// linux-oopses.yaml is the source people edit (with its comments and attribution);
+// linux-oopses.json is the same document as JSON, written from it by
+// scripts/build-kb.ts and checked equal to it by a test. The engine loads the JSON:
+// JSON.parse is native, and a process that analyses consoles need not load a YAML parser
+// (about 12 MB of resident memory for the parser and one parse of this file).
 // The knowledge (formats, skip lists, normalisation) lives in the YAML; this file only
 // turns it into RegExp objects. Compilation errors name the offending pattern.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { createLiteralScan } from '../literal-scan.ts';
 import { kernelReportErrors } from './errors.ts';
@@ -37,6 +42,8 @@ const oopsSchema = z.strictObject({
 });
 
 const rulesSchema = z.strictObject({
+  // The JSON copy says where it came from (the YAML's comments do not survive).
+  _generated: z.string().optional(),
   version: z.literal(1),
   consolePrefix: z.string(),
   cpuContext: z.string(),
@@ -118,7 +125,12 @@ export type CompiledRules = {
   titleTypes: { prefix: string; type: string }[];
 };
 
-const RULES_URL = new URL('./linux-oopses.yaml', import.meta.url);
+const RULES_URL = new URL('./linux-oopses.json', import.meta.url);
+
+/** YAML's parser, loaded only when rules arrive as YAML text. */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+}
 
 function expand(src: string, templates: Record<string, string>): string {
   // Templates may refer to other templates ({{RIP}} uses {{PC}}); a few rounds settle them.
@@ -129,13 +141,17 @@ function expand(src: string, templates: Record<string, string>): string {
   return out;
 }
 
-/** Compiles rule text (YAML) into RegExps; throws SIGNATURES_KREPORT_BAD_RULES naming the bad entry. */
-export function compileRules(yamlText: string, where = 'linux-oopses.yaml'): CompiledRules {
+/**
+ * Compiles rule text into RegExps; throws SIGNATURES_KREPORT_BAD_RULES naming the bad
+ * entry. The text is YAML (as in linux-oopses.yaml), or JSON when `where` ends in ".json".
+ */
+export function compileRules(text: string, where = 'linux-oopses.yaml'): CompiledRules {
   let raw: unknown;
+  const json = where.endsWith('.json');
   try {
-    raw = parseYaml(yamlText);
+    raw = json ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: not valid YAML: ${(e as Error).message}`, { cause: e });
+    throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_RULES', `${where}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message}`, { cause: e });
   }
   const parsed = rulesSchema.safeParse(raw);
   if (!parsed.success) {
@@ -236,4 +252,15 @@ export function linuxRules(): CompiledRules {
     cached = compileRules(text, path);
   }
   return cached;
+}
+
+/**
+ * The JSON copy of YAML rule text, as linux-oopses.json holds it: the document itself,
+ * with a note of where it came from and under which license (the YAML's comments carry
+ * the attribution; JSON has no comments).
+ */
+export function oopsRulesAsJson(yamlText: string): string {
+  const doc = parseYaml(yamlText) as Record<string, unknown>;
+  const note = 'Generated from linux-oopses.yaml by scripts/build-kb.ts; edit that file. Knowledge source: syzkaller\'s Linux reporter (https://github.com/google/syzkaller), Copyright syzkaller project authors, Apache License 2.0.';
+  return `${JSON.stringify({ _generated: note, ...doc }, null, 1)}\n`;
 }
