@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createLineSplitter, splitLines } from '../console/index.ts';
 import { analyzeLog, createSignatureEngine, isFailure, stopsBoot } from './index.ts';
 import type { Finding } from './index.ts';
@@ -183,4 +185,22 @@ test('a kernel panic glued to a login prompt is still found', () => {
 test('an out-of-range stop code still gives a readable title', () => {
   const f = analyzeLog('2024-01-01T00:00:00.000Z| vcpu-0| I125: WinBSOD: Synthetic MSR[0x40000100] 0xdeadbeefcafe\n').findings.find((x) => x.family === 'windows-bugcheck');
   assert.equal(f?.title, 'Windows stop UNKNOWN_BUGCHECK (0xdeadbeefcafe)');
+});
+
+test('kept findings do not keep the decoded console blocks their lines were cut from alive', () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // 150 boots of ~64 KiB each, one panic per boot: without copying, each finding's
+  // evidence (a slice of its 64 KiB block) would keep its block, ~10 MB in all.
+  const filler = Array.from({ length: 900 }, (_, i) => `[    1.${String(i).padStart(6, '0')}] pci 0000:00:01.0: filler line ${i}`).join('\n');
+  const boot = `SeaBIOS (version 1.16)\n${filler}\n[    2.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n`;
+  const log = Buffer.from(boot.repeat(150));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const { findings } = analyzeLog(log);
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  const panics = findings.filter((f) => f.family === 'kernel-panic');
+  assert.equal(panics.length, 150);
+  assert.ok(grown < 4 * 1024 * 1024, `the findings hold ${(grown / 1048576).toFixed(1)} MB of heap`);
 });

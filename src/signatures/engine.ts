@@ -106,6 +106,14 @@ const lineOf = (z: Slot): ConsoleLine => (z.line ??= consoleLineAt(z.src, z.from
 const isSlot = (x: ConsoleLine | Slot): x is Slot => 'src' in x;
 const built = (x: ConsoleLine | Slot): ConsoleLine => (isSlot(x) ? lineOf(x) : x);
 
+/**
+ * A copy of `s` that holds only its own characters. A line is a slice of the splitter's
+ * decoded block (up to 64 KiB), and V8 keeps the whole block alive for as long as a slice
+ * of it lives: a finding kept by its caller would otherwise pin a block per finding.
+ * (Concatenating makes a new string; slicing it flattens that into a copy.)
+ */
+const own = (s: string): string => (s.length < 13 ? s : (` ${s}`).slice(1));
+
 function fill(template: string, groups: string[], extra: Record<string, string> = {}): string {
   return template.replace(/\{([a-z0-9]{1,10})\}/g, (_m, k: string) => {
     const n = Number(k);
@@ -189,6 +197,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       if (n >= MAX_PER_RULE) return;
       perRule.set(f.id, n + 1);
     }
+    f.title = own(f.title);
+    for (const e of f.evidence) e.text = own(e.text);
+    if (f.frame !== undefined) f.frame = own(f.frame);
     if (f.severity === 'fatal' || f.stopsBoot) failed = true;
     out.push(f);
   }
