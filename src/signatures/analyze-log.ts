@@ -19,24 +19,48 @@ export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { k
   return a.finish();
 }
 
-/** Splitter + engine for one whole log, collecting findings; analyzeLog and analyzeStream share it. */
-function createLogAnalyzer(opts: EngineOptions & { kb?: Kb }) {
-  const findings: Finding[] = [];
+/** What a log's findings add up to, without the findings themselves. */
+export type LogSummary = { findings: number; corrupted: boolean; lastPhase: BootPhase; lines: number; stopsBoot: boolean };
+
+/** Splitter + engine for one whole log, handing each finding to `onFinding` and keeping only a summary. */
+function createLogScanner(onFinding: (f: Finding) => void, opts: EngineOptions & { kb?: Kb }) {
+  const sum: LogSummary = { findings: 0, corrupted: false, lastPhase: 'firmware', lines: 0, stopsBoot: false };
+  const take = (fs: readonly Finding[]) => {
+    for (const f of fs) {
+      sum.findings++;
+      if (f.corrupted === true) sum.corrupted = true;
+      if (f.family === 'progress') sum.lastPhase = f.phase;
+      if (stopsBoot(f)) sum.stopsBoot = true;
+      onFinding(f);
+    }
+  };
   const engine = createSignatureEngine(opts);
   const splitter = createLineSplitter({
-    onLine: (l) => {
-      for (const f of engine.push(l)) findings.push(f);
-    },
+    onLine: (l) => take(engine.push(l)),
     now: () => 0,
     // The lines that cannot match are passed over without being built (same findings).
     skipper: engine.skipper,
   });
   return {
     push: (chunk: string | Uint8Array) => splitter.push(chunk),
-    finish(): LogAnalysis {
+    finish(): LogSummary {
       splitter.end();
-      for (const f of engine.end()) findings.push(f);
-      return { findings, corrupted: findings.some((f) => f.corrupted === true), lastPhase: lastPhaseOf(findings), lines: splitter.lines };
+      take(engine.end());
+      sum.lines = splitter.lines;
+      return sum;
+    },
+  };
+}
+
+/** Splitter + engine for one whole log, collecting findings; analyzeLog and analyzeStream share it. */
+function createLogAnalyzer(opts: EngineOptions & { kb?: Kb }) {
+  const findings: Finding[] = [];
+  const scanner = createLogScanner((f) => findings.push(f), opts);
+  return {
+    push: scanner.push,
+    finish(): LogAnalysis {
+      const { corrupted, lastPhase, lines } = scanner.finish();
+      return { findings, corrupted, lastPhase, lines };
     },
   };
 }
@@ -66,6 +90,21 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array | string>, 
   const a = createLogAnalyzer(opts);
   for await (const c of chunks) a.push(c);
   return a.finish();
+}
+
+/**
+ * Analyses a console log arriving as a stream of chunks and hands each finding to
+ * `onFinding` as it is found, keeping none: memory is bounded by the engine's window
+ * whatever the log's length and however many findings it holds. `afterChunk` runs after
+ * each chunk's findings (a writer waits there for its output to drain).
+ */
+export async function scanStream(chunks: AsyncIterable<Uint8Array | string>, onFinding: (f: Finding) => void, opts: EngineOptions & { kb?: Kb; afterChunk?: () => Promise<void> | void } = {}): Promise<LogSummary> {
+  const s = createLogScanner(onFinding, opts);
+  for await (const c of chunks) {
+    s.push(c);
+    await opts.afterChunk?.();
+  }
+  return s.finish();
 }
 
 /**

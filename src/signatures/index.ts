@@ -2,8 +2,8 @@
 // matcher that turns console lines into findings. Depends only on console/ and core/.
 export { createSignatureEngine } from './engine.ts';
 export type { SignatureEngine } from './engine.ts';
-export { analyzeLog, analyzeStream, findingsFromHypervisorLog, isFailure, stopsBoot, lastPhaseOf } from './analyze-log.ts';
-export type { LogAnalysis } from './analyze-log.ts';
+export { analyzeLog, analyzeStream, findingsFromHypervisorLog, isFailure, stopsBoot, lastPhaseOf, scanStream } from './analyze-log.ts';
+export type { LogAnalysis, LogSummary } from './analyze-log.ts';
 export { decodeStopCode, findingsFromQmpPanic } from './stop-codes.ts';
 export { loadKb, defaultKb } from './kb.ts';
 export type { Kb, Rule, Marker, CrashHeader } from './kb.ts';

@@ -49,3 +49,18 @@ test('analyze of a missing file is one clear error with exit 65', async () => {
   assert.match(err.text(), /console log \/nonexistent\/console.log does not exist/);
   assert.doesNotMatch(err.text(), /at .*\.ts:\d+/);
 });
+
+test('analyze writes each finding while the log is still arriving (nothing piles up for a long log)', async () => {
+  const stdin = new PassThrough();
+  const out = sink();
+  const done = main(['analyze', '-', '--json'], { stdout: out.stream, stderr: sink().stream, stdin });
+  stdin.write(PANIC);
+  stdin.write('SeaBIOS (version 1)\n'); // a reboot: the next chunk is read only once this one is written
+  // The panic is on stdout before the log has ended.
+  for (let i = 0; i < 200 && !out.text().includes('kernel-panic'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.match(out.text(), /^\{"findings":\[.*"family":"kernel-panic"/);
+  stdin.end('Linux version 6.1\nvm login: ');
+  assert.equal(await done, 1);
+  const j = JSON.parse(out.text()) as { findings: { family: string }[]; corrupted: boolean };
+  assert.deepEqual(j.findings.filter((f) => f.family !== 'progress').map((f) => f.family), ['kernel-panic']);
+});

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
-import { analyzeStream, signaturesErrors, stopsBoot } from '../../signatures/index.ts';
-import type { Finding, LogAnalysis } from '../../signatures/index.ts';
+import { scanStream, signaturesErrors, stopsBoot } from '../../signatures/index.ts';
+import type { Finding, LogSummary } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
@@ -31,20 +31,47 @@ function openLog(path: string): AsyncIterable<Uint8Array> {
   })();
 }
 
-function printHuman(r: LogAnalysis, out: NodeJS.WritableStream, color: boolean): void {
+/** Writes findings as they are found, in the human or the JSON form; `end` writes what follows them. */
+function createFindingWriter(out: NodeJS.WritableStream, json: boolean, color: boolean) {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const shown = r.findings.filter((f) => f.severity !== 'info');
-  for (const f of shown) {
-    out.write(`${paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(7))} ${f.title}\n`);
-    out.write(`        ${f.family} · ${f.component} / ${f.layer} · phase ${f.phase}${f.stopsBoot ? ' · stops the boot' : ''}  [${f.id}]\n`);
-    if (f.stopCode !== undefined) out.write(`        stop code ${f.stopCode.code} ${f.stopCode.name} (${f.stopCode.params.join(', ')})\n`);
-    for (const e of f.evidence) out.write(`  ${String(e.line).padStart(6)} | ${paint('1', e.text)}\n`);
-    out.write('\n');
-  }
-  const phases = r.findings.filter((f) => f.family === 'progress').map((f) => `${f.phase}@${f.evidence[0]?.line ?? '?'}`);
-  out.write(`phases: ${phases.length === 0 ? '(none recognised)' : phases.join(' → ')}\n`);
-  const failing = shown.filter(stopsBoot);
-  out.write(failing.length === 0 ? `no boot failure found in ${r.lines} lines\n` : `boot failed: ${failing[0]!.title} (${r.lines} lines)\n`);
+  let pending = json ? '{"findings":[' : '';
+  let first = true;
+  let firstFailing: Finding | undefined;
+  const phases: string[] = [];
+  return {
+    finding(f: Finding): void {
+      if (firstFailing === undefined && stopsBoot(f) && f.severity !== 'info') firstFailing = f;
+      if (json) {
+        pending += (first ? '' : ',') + JSON.stringify(f);
+        first = false;
+        return;
+      }
+      if (f.family === 'progress') phases.push(`${f.phase}@${f.evidence[0]?.line ?? '?'}`);
+      if (f.severity === 'info') return;
+      pending += `${paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(7))} ${f.title}\n`;
+      pending += `        ${f.family} · ${f.component} / ${f.layer} · phase ${f.phase}${f.stopsBoot ? ' · stops the boot' : ''}  [${f.id}]\n`;
+      if (f.stopCode !== undefined) pending += `        stop code ${f.stopCode.code} ${f.stopCode.name} (${f.stopCode.params.join(', ')})\n`;
+      for (const e of f.evidence) pending += `  ${String(e.line).padStart(6)} | ${paint('1', e.text)}\n`;
+      pending += '\n';
+    },
+    /** Hands what has gathered to the stream, waiting while the reader is behind (output is never piled up in memory). */
+    async flush(): Promise<void> {
+      if (pending === '') return;
+      const ok = out.write(pending);
+      pending = '';
+      if (!ok) await new Promise<void>((resolve) => out.once('drain', resolve));
+    },
+    end(r: LogSummary): void {
+      if (json) {
+        pending += `],"corrupted":${r.corrupted}}\n`;
+      } else {
+        pending += `phases: ${phases.length === 0 ? '(none recognised)' : phases.join(' → ')}\n`;
+        pending += firstFailing === undefined ? `no boot failure found in ${r.lines} lines\n` : `boot failed: ${firstFailing.title} (${r.lines} lines)\n`;
+      }
+      out.write(pending);
+      pending = '';
+    },
+  };
 }
 
 export const command: Command = {
@@ -56,9 +83,10 @@ export const command: Command = {
     const path = positionals[0];
     if (path === undefined || positionals.length > 1) usageError('analyze takes one console log (or - for stdin)', USAGE);
     const source = path === '-' ? (ctx.stdin as AsyncIterable<Uint8Array>) : openLog(path);
-    const r = await analyzeStream(source);
-    if (values.json === true) ctx.stdout.write(`${JSON.stringify({ findings: r.findings, corrupted: r.corrupted })}\n`);
-    else printHuman(r, ctx.stdout, ctx.app.color);
-    return r.findings.some(stopsBoot) ? EXIT.failed : EXIT.ok;
+    // Findings go out as they are found: a log of any size is analysed in bounded memory.
+    const w = createFindingWriter(ctx.stdout, values.json === true, ctx.app.color);
+    const r = await scanStream(source, w.finding, { afterChunk: w.flush });
+    w.end(r);
+    return r.stopsBoot ? EXIT.failed : EXIT.ok;
   },
 };
