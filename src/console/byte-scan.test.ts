@@ -50,22 +50,23 @@ test('blocks of several splitters stay apart when they share the scan', (t) => {
   assert.equal(a.dirty(17), 27);
 });
 
-test('ASCII bytes and the same text as a string split into the same lines', () => {
+test('bytes split into the same lines with and without the byte scan, and as a string', () => {
   const rand = seededRandom(11);
   const fields = (l: ConsoleLine) => [l.no, l.raw, l.text, l.kernelTs, l.caller, l.level, l.truncated];
   for (let round = 0; round < 40; round++) {
     const s = randomAscii(rand, 2000 + Math.floor(rand() * 200_000)).replace(/\n/g, () => (rand() < 0.3 ? `\n[ ${Math.floor(rand() * 99)}.123456] ` : '\n'));
     const fromText = splitLines(s).map(fields);
-    // Bytes arrive in chunks of any size, as from a pipe.
-    const lines: ConsoleLine[] = [];
-    const sp = createLineSplitter({ onLine: (l) => lines.push(l), now: () => 0 });
-    const buf = Buffer.from(s, 'latin1');
-    for (let at = 0; at < buf.length; ) {
-      const n = 1 + Math.floor(rand() * 150_000);
-      sp.push(buf.subarray(at, at + n));
-      at += n;
+    // Some lines carry UTF-8 (the ellipsis systemd prints); bytes arrive in chunks of any size, as from a pipe.
+    const buf = Buffer.from(rand() < 0.5 ? s : s.replace(/\n/g, () => (rand() < 0.05 ? '\u2026\n' : '\n')), 'utf8');
+    const expected = buf.includes(0xe2) ? splitLines(buf.toString('utf8')).map(fields) : fromText;
+    const cuts: number[] = [];
+    for (let at = 0; at < buf.length; at += 1 + Math.floor(rand() * 150_000)) cuts.push(at);
+    for (const byteScan of [true, false]) {
+      const lines: ConsoleLine[] = [];
+      const sp = createLineSplitter({ onLine: (l) => lines.push(l), now: () => 0, byteScan });
+      cuts.forEach((at, i) => sp.push(buf.subarray(at, cuts[i + 1] ?? buf.length)));
+      sp.end();
+      assert.deepEqual(lines.map(fields), expected, `round ${round}, byte scan ${byteScan}`);
     }
-    sp.end();
-    assert.deepEqual(lines.map(fields), fromText, `round ${round}`);
   }
 });

@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 // (node --jitless, an old CPU), createByteBlock() returns undefined and the callers keep
 // their JavaScript searches, which give the same answers.
 
-type Exports = { memory: WebAssembly.Memory; dirty(from: number, to: number): number; high(from: number, to: number): number; find(from: number, to: number, table: number): number };
+// The part of the WebAssembly API used here (TypeScript declares it only with the DOM library).
+type Memory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
+type Wasm = { Module: new (bytes: Uint8Array) => object; Instance: new (module: object) => { exports: object } };
+const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+
+type Exports = { memory: Memory; dirty(from: number, to: number): number; high(from: number, to: number): number; find(from: number, to: number, table: number): number };
 
 /** The most bytes one block may hold (the module's memory is two 64 KiB pages). */
 export const BYTE_BLOCK_MAX = 64 * 1024;
@@ -23,8 +28,9 @@ let holder: object | undefined;
 function instance(): Exports | undefined {
   if (scan === undefined) {
     try {
+      if (wasm === undefined) throw new Error('no WebAssembly');
       const bytes = readFileSync(new URL('./byte-scan.wasm', import.meta.url));
-      scan = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports;
+      scan = new wasm.Instance(new wasm.Module(bytes)).exports as Exports;
       mem = Buffer.from(scan.memory.buffer);
     } catch {
       scan = null;

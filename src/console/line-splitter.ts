@@ -37,6 +37,8 @@ export type LineSplitterOptions = {
   now?: () => number;
   /** Lets the consumer pass over the lines it has no use for without a ConsoleLine each. */
   skipper?: LineSkipper;
+  /** Default true: search ASCII bytes with the WebAssembly byte scan where it is available; false keeps to the string searches (same lines, slower). */
+  byteScan?: boolean;
 };
 
 /**
@@ -117,7 +119,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
   const skipper = opts.skipper;
   // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available.
-  const bytes = createByteBlock();
+  const bytes = opts.byteScan === false ? undefined : createByteBlock();
   let skipperVersion = -1; // the skipper's version when nextHit was found
 
   /** Cleans and emits a line; `ascii`: it came from an ASCII block, so the byte scan may search it. */

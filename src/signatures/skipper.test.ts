@@ -1,6 +1,6 @@
 // The engine's skipper lets the splitter pass over lines without building them. It must
 // change nothing: these tests run the same input through splitter + engine with and
-// without it (and the partial callback, chunk sizes, CRLF, ANSI, empty messages, report
+// without it, with and without the byte scan (and the partial callback, chunk sizes, CRLF, ANSI, empty messages, report
 // windows, reboots, stop-code parameter lines) and compare every finding and the last line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
 }
 
 /** Findings (and line count) of one run; `chunks` are the pieces pushed in order. */
-function run(chunks: readonly (Uint8Array | string)[], skip: boolean, opts: EngineOptions = {}): { findings: Finding[]; lines: number; skipped: number } {
+function run(chunks: readonly (Uint8Array | string)[], skip: boolean, opts: EngineOptions = {}, byteScan = true): { findings: Finding[]; lines: number; skipped: number } {
   const findings: Finding[] = [];
   const engine = createSignatureEngine(opts);
   let skipped = 0;
@@ -38,6 +38,7 @@ function run(chunks: readonly (Uint8Array | string)[], skip: boolean, opts: Engi
     onLine: (l) => findings.push(...engine.push(l)),
     onPartial: (t, a) => findings.push(...engine.partial(t, a)),
     now: () => 0,
+    byteScan,
     ...(skip ? { skipper: counted } : {}),
   });
   for (const c of chunks) s.push(c);
@@ -51,6 +52,10 @@ function same(chunks: readonly (Uint8Array | string)[], what: string, opts: Engi
   const b = run(chunks, true, opts);
   assert.deepEqual(b.findings, a.findings, what);
   assert.equal(b.lines, a.lines, what);
+  // The string searches alone (no WebAssembly byte scan) skip the same lines.
+  const c = run(chunks, true, opts, false);
+  assert.deepEqual(c.findings, a.findings, `${what} (string searches only)`);
+  assert.equal(c.skipped, b.skipped, `${what} (string searches only)`);
   return b.skipped;
 }
 
