@@ -10,20 +10,19 @@
 ;;   high(from, to) -> the first offset in [from, to) of a byte above 0x7f, or `to`.
 ;;
 ;;   find(from, to, table) -> where the first occurrence of one of a set of literals
-;;   starts in [from, to) (the whole literal inside it), or -1. `table` is the offset
-;;   of the set's tables in this memory (byte-scan.ts writes them):
-;;     table + 0:      m, the length of the shortest literal (at least 2, at most 255)
-;;     table + 16:     shift, 16384 bytes: for the two characters that end a window of
-;;                     m bytes (a pair of 7-bit characters), how far the window may move
-;;                     without passing over an occurrence (0: check the literals here)
-;;     table + 16400:  heads, 16384 little-endian u16: for the same pair, 1 + the offset
-;;                     in the pool of the literals whose first m bytes end in it (0: none)
-;;     table + 49168:  quad, 65536 bytes: 1 where some literal's first m bytes start
-;;                     and end with the characters whose hash (see find) is the index
-;;     table + 114704: pool: records of one length byte and the literal's bytes; a
+;;   (each at least 4 bytes long) starts in [from, to), the whole literal inside it, or
+;;   -1. `table` is the offset of the set's tables in this memory (byte-scan.ts writes
+;;   them):
+;;     table + 16:     bits, 8192 bytes: bit h is set when some literal's first four
+;;                     bytes hash to h (the hash: those bytes as a big-endian u32, times
+;;                     0x9e3779b1, the top 16 bits)
+;;     table + 8208:   heads, 65536 little-endian u16: for hash h, 1 + the offset in the
+;;                     pool of the literals whose first four bytes hash to it (0: none)
+;;     table + 139280: pool: records of one length byte and the literal's bytes; a
 ;;                     literal list ends with a length byte of 0
-;;   This is the Wu-Manber search (blocks of two characters) that literal-scan.ts runs
-;;   on strings, with the occurrences confirmed here rather than in JavaScript.
+;;   Every position's last four bytes are hashed (no position waits on the one before,
+;;   unlike a Wu-Manber jump), and only a set bit leads to comparing literals in place.
+;;   It answers what literal-scan.ts's search answers on strings.
 ;;
 ;; dirty looks at 16 bytes per step with WebAssembly SIMD (comparisons whose lanes become a
 ;; bit mask; the lowest set bit is the first such byte), and at the last few bytes one

@@ -62,14 +62,15 @@ export function createLiteralFinder(words: readonly string[], endWords: readonly
   // A line test may answer true too often (an end word with its blank), never too rarely.
   // The same search over an ASCII block's bytes, compiled on first use (undefined: not possible).
   let table: LiteralTable | undefined | null = null;
+  const tableOf = () => (table === null ? (table = compileLiteralTable(uniq)) : table);
   const onBytes = (bytes: ByteBlock, from: number) => {
-    if (table === null) table = compileLiteralTable(uniq);
-    return table === undefined ? undefined : bytes.find(table, from);
+    const t = tableOf();
+    return t === undefined ? undefined : bytes.find(t, from);
   };
   const occursIn = (s: string, bytes?: ByteBlock) => {
     if (bytes !== undefined) {
-      if (table === null) table = compileLiteralTable(uniq);
-      const at = table === undefined ? undefined : bytes.findText(table, s);
+      const t = tableOf();
+      const at = t === undefined ? undefined : bytes.findText(t, s);
       if (at !== undefined) return at !== -1 || endWords.some((w) => s.includes(w));
     }
     return scan(s, 0) !== -1 || short.some((w) => s.includes(w)) || endWords.some((w) => s.includes(w));
