@@ -3,7 +3,7 @@
 // linux-oopses.json is the same document as JSON, written from it by
 // scripts/build-kb.ts and checked equal to it by a test. The engine loads the JSON:
 // JSON.parse is native, and a process that analyses consoles need not load a YAML parser
-// (about 12 MB of resident memory for the parser and one parse of this file).
+// (about 15 MB of resident memory for the parser and one parse of this file).
 // The knowledge (formats, skip lists, normalisation) lives in the YAML; this file only
 // turns it into RegExp objects. Compilation errors name the offending pattern.
 import { readFileSync } from 'node:fs';
