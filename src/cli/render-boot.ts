@@ -23,7 +23,8 @@ export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
     case 'finding': {
       const f = e.finding;
       const sev = f.severity === 'fatal' || f.severity === 'error' ? p.red(f.severity) : p.yellow(f.severity);
-      return `  ${p.dim(`+${secs(f.atMs ?? 0)}`.padStart(9))}  ${sev} ${f.family}: ${f.title}`;
+      const line = `  ${p.dim(`+${secs(f.atMs ?? 0)}`.padStart(9))}  ${sev} ${f.family}: ${f.title}`;
+      return f.stopCode === undefined ? line : `${line}\n             parameters ${f.stopCode.params.join(' ')}`;
     }
     case 'reset':
       return `  ${p.dim(`+${secs(e.atMs)}`.padStart(9))}  ${p.yellow('reset')} (guest reboot #${e.count})`;
