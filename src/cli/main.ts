@@ -99,7 +99,7 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
     if (isBootmedicError(e)) {
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
       if (e.code === 'CLI_USAGE') return EXIT.usage;
-      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_')) return EXIT.unavailable;
+      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_') || e.code === 'TOOL_MISSING') return EXIT.unavailable;
       return EXIT.dataError;
     }
     stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);
