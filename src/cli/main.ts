@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolveAppConfig } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
-import type { CommandContext } from './command.ts';
+import { commandHelp, wantsHelp, type CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -68,13 +68,17 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
       return target === undefined ? EXIT.ok : EXIT.usage;
     }
     const { command } = await entry.load();
-    stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+    stdout.write(commandHelp(command));
     return EXIT.ok;
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
     stderr.write(`bootmedic: unknown command '${name}'\n  fix: run 'bootmedic --help' for the list of commands\n`);
     return EXIT.usage;
+  }
+  if (wantsHelp(args)) {
+    stdout.write(commandHelp((await entry.load()).command));
+    return EXIT.ok;
   }
 
   const controller = new AbortController();
