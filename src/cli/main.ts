@@ -4,10 +4,10 @@ import { isBootmedicError } from '../core/index.ts';
 import { commandHelp, wantsHelp, type CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT } from './exit-codes.ts';
+import { table } from './style.ts';
 
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`);
+  const lines = table(Object.entries(COMMANDS).map(([k, v]) => [k, v.summary]), { indent: '  ' });
   return `bootmedic keeps virtual machines booting.\n\nusage: bootmedic [--home DIR] <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'bootmedic help <command>' for a command's options.\n`;
 }
 

@@ -9,6 +9,7 @@ import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, pl
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { drillErrors } from './errors.ts';
 import { drawScenarios, injectScenario, type Scenario } from './scenarios.ts';
+import type { DrillProgress } from './progress.ts';
 import { computeTotals, type DrillReport, type ScenarioResult } from './stats.ts';
 
 // A drill: one clean boot of the drill VM (the baseline every scenario is measured
@@ -29,7 +30,7 @@ export type DrillOptions = Readonly<{
   dir: string;
   id?: string;
   signal?: AbortSignal;
-  onProgress?: (p: { done: number; total: number; current?: string; last?: ScenarioResult; phase: 'baseline' | 'scenario' | 'done' }) => void;
+  onProgress?: (p: DrillProgress) => void;
 }>;
 
 const DRILL_DISK_SIZE = '16M';
