@@ -24,8 +24,9 @@ function esc(path: string): string {
  * The `-cpu` value, or undefined for QEMU's default model. KVM runs the host's CPU. A
  * Windows guest (or `hvCrash: true`) gets `hv-crash`: Hyper-V's crash MSRs
  * (docs/system/i386/hyperv.rst), where Windows writes its stop code and four parameters, which
- * QEMU reports as GUEST_PANICKED with hyper-v info. Under TCG the model is named explicitly,
- * qemu64 (QEMU's default for x86), because a property needs a model to hang on.
+ * QEMU reports as GUEST_PANICKED with hyper-v info; KVM emulates those MSRs. Under TCG the model
+ * is named explicitly, qemu64 (QEMU's default for x86), because a property needs a model to
+ * hang on; QEMU 7.2 accepts it there.
  */
 export function cpuModel(spec: Pick<VmSpec, 'os' | 'hvCrash'>, accel: Accel): string | undefined {
   const hvCrash = spec.hvCrash ?? spec.os === 'windows';
