@@ -6,7 +6,8 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolveAppConfig } from '../src/config/index.ts';
-import { buildDebianGuest, createProgressPrinter, probeBoot } from '../src/guest/debian/index.ts';
+import { createProgress } from '../src/cli/index.ts';
+import { buildDebianGuest, probeBoot } from '../src/guest/debian/index.ts';
 
 /** Merges chunks that arrived within 10 ms of each other (the UART delivers a few bytes at a time), stamped with the last arrival. */
 function coalesce(chunks: { atMs: number; bytes: Buffer }[]): { atMs: number; bytes: Buffer }[] {
@@ -22,10 +23,10 @@ function coalesce(chunks: { atMs: number; bytes: Buffer }[]): { atMs: number; by
 const { values } = parseArgs({ options: { firmware: { type: 'string', default: 'uefi' }, save: { type: 'string' }, 'no-boot': { type: 'boolean', default: false } } });
 const firmware = values.firmware === 'bios' ? 'bios' : 'uefi';
 const app = resolveAppConfig();
-const progress = createProgressPrinter(process.stderr, { ci: app.ci });
+const progress = createProgress(process.stderr, { ci: app.ci });
 const t0 = Date.now();
-const g = await buildDebianGuest({ app, firmware, onProgress: progress.step });
-progress.close(true);
+const g = await buildDebianGuest({ app, firmware, onProgress: (step) => progress.line(`[debian] ${step}`) });
+progress.close();
 const buildS = (Date.now() - t0) / 1000;
 const st = statSync(g.image);
 process.stdout.write(`image            ${g.image}\n`);

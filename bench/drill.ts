@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveAppConfig } from '../src/config/index.ts';
-import { createProgress, finishDrill, runDrill } from '../src/drill/index.ts';
+import { createProgress } from '../src/cli/index.ts';
+import { describeProgress, finishDrill, runDrill } from '../src/drill/index.ts';
 import { createQemuHypervisor } from '../src/hypervisor/index.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import { openIncidents } from '../src/recovery/index.ts';
@@ -32,6 +33,8 @@ const app = resolveAppConfig({ home });
 const store = openStore({ home });
 const ledger = await openLedger({ home });
 const inc = openIncidents(home);
+// Plain lines (never a live display): bench output goes to logs.
+const progress = createProgress(process.stderr, { ci: true });
 const load0 = loadavg()[0]!;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -40,7 +43,10 @@ try {
   const deps = { hypervisor: createQemuHypervisor(app), home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
   const r = await runDrill({
     scenarios: Number(values.scenarios), seed: Number(values.seed), parallel: Number(values.parallel), ...(values.rto !== undefined ? { rtoSeconds: Number(values.rto) } : {}),
-    app, deps, incidents: inc.incidents, dir: join(home, 'drills', `bench-${values.seed}`), onProgress: createProgress(process.stderr, { tty: false }).update,
+    app, deps, incidents: inc.incidents, dir: join(home, 'drills', `bench-${values.seed}`), onProgress: (p) => {
+      const line = describeProgress(p).line;
+      if (line !== undefined) progress.line(line);
+    },
   });
   out = await finishDrill(r, ledger);
 } finally {

@@ -14,7 +14,7 @@ let guest: DebianGuest | undefined;
 let buildSkip = '';
 
 function hostCannotBuild(e: unknown): string | undefined {
-  if (isBootmedicError(e, 'GUEST_DEBIAN_NEEDS_ROOT') || isBootmedicError(e, 'GUEST_DEBIAN_TOOL_MISSING')) return (e as Error).message;
+  if (isBootmedicError(e, 'GUEST_DEBIAN_NEEDS_ROOT') || isBootmedicError(e, 'GUEST_DEBIAN_TOOL_MISSING') || isBootmedicError(e, 'TOOL_MISSING')) return (e as Error).message;
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringifyExact } from '../src/core/index.ts';
 
 /** A reply: a return value, a QMP error, or silence (to test timeouts). */
 export type FakeReply = { return: unknown } | { error: { class: string; desc: string } } | 'silent';
@@ -26,7 +27,7 @@ export type FakeQmp = {
   readonly path: string;
   /** Commands received, in order, with their arguments. */
   readonly received: { execute: string; arguments?: Record<string, unknown> }[];
-  /** Sends an event to every connected client, with a QEMU-style timestamp. */
+  /** Sends an event to every connected client, with a QEMU-style timestamp; a bigint in `data` is written as an exact JSON integer, as QEMU writes 64-bit values. */
   emit(event: string, data?: Record<string, unknown>): void;
   /** Closes every client connection (QEMU exiting). */
   dropClients(): void;
@@ -78,7 +79,7 @@ export async function startFakeQmp(opts: FakeQmpOptions = {}): Promise<FakeQmp> 
       const now = Date.now();
       // QEMU writes events as {"timestamp": ..., "event": ..., "data": ...}; data is omitted when empty.
       const msg = { timestamp: { seconds: Math.floor(now / 1000), microseconds: (now % 1000) * 1000 }, event, ...(data ? { data } : {}) };
-      for (const c of clients) c.write(JSON.stringify(msg) + '\r\n');
+      for (const c of clients) c.write(stringifyExact(msg) + '\r\n');
     },
     dropClients() {
       for (const c of clients) c.destroy();

@@ -17,3 +17,15 @@ export type Command = Readonly<{
   usage: string;
   run(argv: string[], ctx: CommandContext): Promise<number>;
 }>;
+
+/** True when the command's arguments ask for its help: `--help` or `-h` before any `--`. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** A command's help: its usage (one line per form) and what it does. */
+export function commandHelp(c: Command): string {
+  const forms = c.usage.split(/ \| (?=bootmedic )/);
+  return `usage: ${forms.join('\n       ')}\n\n${c.summary}\n`;
+}

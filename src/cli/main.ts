@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolveAppConfig } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
-import type { CommandContext } from './command.ts';
+import { commandHelp, wantsHelp, type CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT } from './exit-codes.ts';
+import { table } from './style.ts';
 
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`);
+  const lines = table(Object.entries(COMMANDS).map(([k, v]) => [k, v.summary]), { indent: '  ' });
   return `bootmedic keeps virtual machines booting.\n\nusage: bootmedic [--home DIR] <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'bootmedic help <command>' for a command's options.\n`;
 }
 
@@ -68,13 +68,17 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
       return target === undefined ? EXIT.ok : EXIT.usage;
     }
     const { command } = await entry.load();
-    stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+    stdout.write(commandHelp(command));
     return EXIT.ok;
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
     stderr.write(`bootmedic: unknown command '${name}'\n  fix: run 'bootmedic --help' for the list of commands\n`);
     return EXIT.usage;
+  }
+  if (wantsHelp(args)) {
+    stdout.write(commandHelp((await entry.load()).command));
+    return EXIT.ok;
   }
 
   const controller = new AbortController();
@@ -99,7 +103,7 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
     if (isBootmedicError(e)) {
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
       if (e.code === 'CLI_USAGE') return EXIT.usage;
-      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_')) return EXIT.unavailable;
+      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_') || e.code === 'TOOL_MISSING') return EXIT.unavailable;
       return EXIT.dataError;
     }
     stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);

@@ -1,14 +1,8 @@
 import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
+import type { Paint } from './style.ts';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
-type Paint = Readonly<{ red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string }>;
-
-/** ANSI colours when the output is a terminal, plain text otherwise (and under CI or NO_COLOR). */
-export function paint(color: boolean): Paint {
-  const wrap = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  return { red: wrap('31'), green: wrap('32'), yellow: wrap('33'), dim: wrap('2'), bold: wrap('1') };
-}
 
 const statusWord = (p: Paint, status: string) =>
   status === 'ready' ? p.green('READY') : status === 'stalled' ? p.yellow('STALLED') : p.red('FAILED');
@@ -23,7 +17,8 @@ export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
     case 'finding': {
       const f = e.finding;
       const sev = f.severity === 'fatal' || f.severity === 'error' ? p.red(f.severity) : p.yellow(f.severity);
-      return `  ${p.dim(`+${secs(f.atMs ?? 0)}`.padStart(9))}  ${sev} ${f.family}: ${f.title}`;
+      const line = `  ${p.dim(`+${secs(f.atMs ?? 0)}`.padStart(9))}  ${sev} ${f.family}: ${f.title}`;
+      return f.stopCode === undefined ? line : `${line}\n             parameters ${f.stopCode.params.join(' ')}`;
     }
     case 'reset':
       return `  ${p.dim(`+${secs(e.atMs)}`.padStart(9))}  ${p.yellow('reset')} (guest reboot #${e.count})`;

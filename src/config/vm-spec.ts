@@ -64,6 +64,13 @@ export const VmSpecSchema = z
     secureBoot: z.boolean().default(false),
     /** A hardware watchdog for the guest to pet; when it fires QEMU reports WATCHDOG and pauses the VM. */
     watchdog: z.enum(['none', 'i6300esb']).default('none'),
+    /** The guest's operating system; `windows` gives the CPU Hyper-V's crash MSRs (hvCrash). */
+    os: z.enum(['linux', 'windows', 'other']).default('linux'),
+    /**
+     * `-cpu <model>,hv-crash`: the guest writes its stop code and parameters to Hyper-V's crash
+     * MSRs and QEMU reports them in GUEST_PANICKED (info type hyper-v). Default: on for os windows.
+     */
+    hvCrash: z.boolean().optional(),
     /** QEMU machine type. */
     machine: z.enum(['q35', 'pc']).default('q35'),
     memoryMiB: z.number().int().min(16).max(1048576).default(256),

@@ -5,3 +5,6 @@ export type { ErrorSpec, ErrorCatalogue } from './errors.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
 export { withTempFile } from './temp-file.ts';
+export { parseJsonExact, stringifyExact } from './exact-json.ts';
+export { runTool, runToolSync, packageOf, lastLines, toolErrors } from './host-tool/index.ts';
+export type { ToolResult, ToolOptions, AsyncToolOptions } from './host-tool/index.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeTotals, createProgress, drawScenarios, loadDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
+import { computeTotals, describeProgress, drawScenarios, loadDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
 
 test('the scenario data names the faults issue 6 asks for, with ground truth', () => {
   const { faults, combinations } = loadDrillFaults();
@@ -61,10 +61,8 @@ test('the HTML report is self-contained with inline SVG; Markdown has the totals
   assert.ok(md.includes('Top-1 diagnosis accuracy') && md.includes('origin\n5\n'));
 });
 
-test('progress without a terminal prints one plain line per finished scenario', () => {
-  let out = '';
-  const p = createProgress({ write: (s: string) => (out += s) }, { tty: false });
-  p.update({ done: 0, total: 2, current: 'a', phase: 'scenario' });
-  p.update({ done: 1, total: 2, last: res({ name: 'a', mttrMs: 1500 }), phase: 'scenario' });
-  assert.equal(out, 'drill [############............] 1/2 1 a: recovered in 1.5 s\n');
+test('progress: a started scenario is a status, a finished one a line to keep', () => {
+  assert.deepEqual(describeProgress({ done: 0, total: 2, current: 'a', phase: 'scenario' }), { status: '[........................] 0/2 a' });
+  assert.deepEqual(describeProgress({ done: 1, total: 2, last: res({ name: 'a', mttrMs: 1500 }), phase: 'scenario' }), { line: 'drill [############............] 1/2 1 a: recovered in 1.5 s' });
+  assert.deepEqual(describeProgress({ done: 0, total: 2, current: 'clean boot (baseline)', phase: 'baseline' }), { line: 'drill: clean boot (baseline)' });
 });

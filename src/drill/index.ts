@@ -7,6 +7,7 @@ export type { DrillFault, Scenario, InjectedScenario } from './scenarios.ts';
 export { computeTotals, percentile } from './stats.ts';
 export type { DrillReport, DrillTotals, ScenarioResult } from './stats.ts';
 export { renderHtml, renderMarkdown, writeReport } from './report.ts';
-export { createProgress } from './progress.ts';
+export { describeProgress } from './progress.ts';
+export type { DrillProgress } from './progress.ts';
 export { finishDrill } from './finish.ts';
 export { drillErrors } from './errors.ts';

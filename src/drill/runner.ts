@@ -1,14 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
+import { runTool } from '../core/index.ts';
 import type { HealEvent, IncidentStore } from '../heal/index.ts';
 import { createSnapshot } from '../hypervisor/index.ts';
 import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood } from '../recovery/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { drillErrors } from './errors.ts';
 import { drawScenarios, injectScenario, type Scenario } from './scenarios.ts';
+import type { DrillProgress } from './progress.ts';
 import { computeTotals, type DrillReport, type ScenarioResult } from './stats.ts';
 
 // A drill: one clean boot of the drill VM (the baseline every scenario is measured
@@ -29,7 +30,7 @@ export type DrillOptions = Readonly<{
   dir: string;
   id?: string;
   signal?: AbortSignal;
-  onProgress?: (p: { done: number; total: number; current?: string; last?: ScenarioResult; phase: 'baseline' | 'scenario' | 'done' }) => void;
+  onProgress?: (p: DrillProgress) => void;
 }>;
 
 const DRILL_DISK_SIZE = '16M';
@@ -65,7 +66,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const goldenDir = join(o.dir, 'golden');
   mkdirSync(goldenDir, { recursive: true });
   const golden = join(goldenDir, 'disk.qcow2');
-  if (!existsSync(golden)) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', golden, DRILL_DISK_SIZE], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (!existsSync(golden)) await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', golden, DRILL_DISK_SIZE]);
 
   const probe = await o.deps.hypervisor.probeAccel();
   // A forced KVM boot hangs only where the probe found KVM present but hanging.

@@ -3,11 +3,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeImage, buildTestImage, inspectImage, memdiskConfig, openRegion } from '../image/index.ts';
-import { e2Device, run } from './tools.ts';
+import { runToolSync } from '../core/index.ts';
 import { parseVmSpec, type AppConfig } from '../config/index.ts';
 import { getFault } from './catalogue.ts';
 import { injectFault } from './inject.ts';
-import { applyImageOp, createDiskOverlay, type ImageInjection } from './inject-image.ts';
+import { applyImageOp, createDiskOverlay, e2Device, type ImageInjection } from './inject-image.ts';
 
 // One small GPT + FAT + ext4 image; every op damages its own overlay, so the base must stay unchanged.
 const img = buildTestImage({ espMiB: 34, rootMiB: 12 });
@@ -35,8 +35,8 @@ function fsck(disk: string): { status: number; out: string } {
   const f = inspectImage(disk, { qemuImgCheck: false }).facts;
   const region = openRegion(disk, 'qcow2', f.root!.offset, f.root!.size);
   try {
-    const r = run('e2fsck', ['-fn', e2Device(region.path, region.offset)]);
-    return { status: r.status, out: r.stdout + r.stderr };
+    const r = runToolSync('e2fsck', ['-fn', e2Device(region.path, region.offset)], { check: false });
+    return { status: r.code, out: r.stdout + r.stderr };
   } finally {
     region.dispose();
   }

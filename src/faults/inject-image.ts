@@ -7,8 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeImage, openRegion, writeBytes, type ImageFacts } from '../image/index.ts';
 import { faultErrors } from './errors.ts';
-import { withTempFile } from '../core/index.ts';
-import { e2Device, lastLines, run, runOk } from './tools.ts';
+import { lastLines, runToolSync, withTempFile } from '../core/index.ts';
 
 /** The disk-image operations an `image` injection can name. */
 export const IMAGE_OPS = [
@@ -46,7 +45,7 @@ const GPT_SECTORS = 34;
 /** Creates a qcow2 overlay at `overlay` backed by `base`; only the overlay is ever written. */
 export function createDiskOverlay(base: string, format: 'raw' | 'qcow2', overlay: string): void {
   mkdirSync(join(overlay, '..'), { recursive: true });
-  runOk('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', base, overlay], { timeoutMs: 60_000 });
+  runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', base, overlay], { timeoutMs: 60_000 });
 }
 
 function fail(what: string): never {
@@ -66,7 +65,13 @@ function withEsp(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, fn: (img:
 }
 
 function writeEspFile(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, path: string, data: Buffer | string): void {
-  withEsp(disk, format, f, (img) => withTempFile(data, (tmp) => runOk('mcopy', ['-o', '-i', img, tmp, `::/${path.replace(/^\/+/, '')}`])));
+  withEsp(disk, format, f, (img) => withTempFile(data, (tmp) => runToolSync('mcopy', ['-o', '-i', img, tmp, `::/${path.replace(/^\/+/, '')}`])));
+}
+
+/** The e2fsprogs device name of a filesystem `offset` bytes into a raw file (unix_io "offset=" option). */
+export function e2Device(rawPath: string, offset: number): string {
+  if (rawPath.includes('?')) throw faultErrors.make('FAULT_TOOL_FAILED', `${rawPath}: e2fsprogs cannot open a path holding '?'`);
+  return `${rawPath}?offset=${offset}`;
 }
 
 /** Runs debugfs -w commands on the root filesystem, committing the writes. */
@@ -74,8 +79,8 @@ function debugfsWrite(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, cmds
   const root = f.root ?? fail(`${disk}: no root filesystem found`);
   const region = openRegion(disk, format, root.offset, root.size);
   try {
-    const r = run('debugfs', ['-w', '-f', '-', e2Device(region.path, region.offset)], { input: cmds.join('\n') + '\n', timeoutMs: 60_000 });
-    if (r.status !== 0 || /while |Filesystem not open|No free space|not found/i.test(r.stderr.replace(/^debugfs \d.*$/m, ''))) fail(`debugfs on ${disk}: ${lastLines(r.stderr)}`);
+    const r = runToolSync('debugfs', ['-w', '-f', '-', e2Device(region.path, region.offset)], { check: false, input: cmds.join('\n') + '\n', timeoutMs: 60_000 });
+    if (r.code !== 0 || /while |Filesystem not open|No free space|not found/i.test(r.stderr.replace(/^debugfs \d.*$/m, ''))) fail(`debugfs on ${disk}: ${lastLines(r.stderr)}`);
     region.commit();
     return r.stdout;
   } finally {
@@ -87,7 +92,7 @@ function debugfsRead(disk: string, format: 'raw' | 'qcow2', f: ImageFacts, reque
   const root = f.root ?? fail(`${disk}: no root filesystem found`);
   const region = openRegion(disk, format, root.offset, root.size);
   try {
-    return run('debugfs', ['-R', request, e2Device(region.path, region.offset)], { timeoutMs: 30_000 }).stdout;
+    return runToolSync('debugfs', ['-R', request, e2Device(region.path, region.offset)], { check: false, timeoutMs: 30_000 }).stdout;
   } finally {
     region.dispose();
   }
@@ -172,7 +177,7 @@ export function applyImageOp(disk: string, format: 'raw' | 'qcow2', inj: ImageIn
     switch (inj.op) {
       case 'delete-esp-file': {
         const p = espPath(f, inj.file);
-        withEsp(disk, format, f, (img) => runOk('mdel', ['-i', img, `::/${p.replace(/^\/+/, '')}`]));
+        withEsp(disk, format, f, (img) => runToolSync('mdel', ['-i', img, `::/${p.replace(/^\/+/, '')}`]));
         return `deleted ${p} from the ESP`;
       }
       case 'truncate-esp-file': {

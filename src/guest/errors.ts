@@ -6,10 +6,6 @@ export const guestErrors = defineErrors('guest', {
     cause: 'A VM asks for a built-in guest that has not been built into the cache yet.',
     fix: "Run 'bootmedic guest build tiny' (or debian) first; scripts/setup.sh does it for you.",
   },
-  GUEST_TOOL_MISSING: {
-    cause: 'A host tool the guest build needs (apt-get, apt-cache, dpkg-deb, tar) is not installed.',
-    fix: 'Run scripts/setup.sh, or install the named tool with apt.',
-  },
   GUEST_DOWNLOAD_FAILED: {
     cause: 'apt could not resolve or download a Debian package the guest needs.',
     fix: "Check the network and the apt sources (try 'apt-get update'), then build again.",

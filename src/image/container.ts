@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync } from 'node:fs';
 import { openReadOnly, preadZeroFill } from './disk-reader.ts';
 import { isQcow2, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
 import type { CheckList } from './report.ts';
-import { runTool } from './tools.ts';
+import { runToolSync } from '../core/index.ts';
 
 /** One image of the chain as read from headers alone, so a missing link can be reported. */
 export type ChainInfo = Readonly<{ path: string; format: 'raw' | 'qcow2'; header: Qcow2Header | undefined; missing: boolean; fileSize: number }>;
@@ -80,11 +80,11 @@ export function checkContainer(chain: readonly ChainInfo[], checks: CheckList): 
 
 /** Runs `qemu-img check --output=json` on a qcow2 image and adds its verdict (corruptions, leaks). */
 export function checkQemuImg(path: string, checks: CheckList): void {
-  let r = runTool('qemu-img', ['check', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
+  let r = runToolSync('qemu-img', ['check', '--output=json', '-f', 'qcow2', path], { check: false, timeoutMs: 600_000 });
   // A running QEMU holds the image's write lock; read it shared instead (its counts may then
   // include the VM's in-flight allocations, which the evidence says).
   const inUse = /lock/i.test(r.stderr) && r.stdout.trim() === '';
-  if (inUse) r = runTool('qemu-img', ['check', '-U', '--output=json', '-f', 'qcow2', path], { timeoutMs: 600_000 });
+  if (inUse) r = runToolSync('qemu-img', ['check', '-U', '--output=json', '-f', 'qcow2', path], { check: false, timeoutMs: 600_000 });
   let j: { corruptions?: number; leaks?: number; 'check-errors'?: number; 'image-end-offset'?: number } | undefined;
   try {
     j = JSON.parse(r.stdout) as typeof j;
@@ -92,13 +92,13 @@ export function checkQemuImg(path: string, checks: CheckList): void {
     j = undefined;
   }
   if (j === undefined) {
-    checks.problem('container.qemu-img-check', `qemu-img check failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'the qcow2 metadata is unreadable; restore the image from a backup');
+    checks.problem('container.qemu-img-check', `qemu-img check failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'the qcow2 metadata is unreadable; restore the image from a backup');
     return;
   }
   const corrupt = j.corruptions ?? 0;
   const leaks = j.leaks ?? 0;
   const errs = j['check-errors'] ?? 0;
-  const ev = `corruptions ${corrupt}, leaked clusters ${leaks}, check errors ${errs} (exit ${r.status})${inUse ? '; image in use by a running VM, checked with --force-share' : ''}`;
+  const ev = `corruptions ${corrupt}, leaked clusters ${leaks}, check errors ${errs} (exit ${r.code})${inUse ? '; image in use by a running VM, checked with --force-share' : ''}`;
   if (corrupt > 0 || errs > 0) checks.problem('container.qemu-img-check', ev, `copy the image, then run 'qemu-img check -r all ${path}'`);
   else if (leaks > 0) checks.problem('container.qemu-img-check', ev, `leaks waste space only: 'qemu-img check -r leaks ${path}'`);
   else checks.ok('container.qemu-img-check', ev);

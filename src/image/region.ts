@@ -1,10 +1,9 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withTempFile } from '../core/index.ts';
+import { runToolSync, withTempFile } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 import { openDisk } from './qcow2.ts';
-import { runTool, runToolOk } from './tools.ts';
 
 /**
  * A byte range of a disk image (usually a partition) as a raw file that e2fsprogs and
@@ -75,8 +74,8 @@ export function writeDifferences(disk: string, format: 'raw' | 'qcow2', offset: 
         args.push('-c', `write -q -s ${file} ${offset + at} ${len}`);
       });
       args.push(disk);
-      const r = runTool('qemu-io', args, { timeoutMs: 300_000 });
-      if (r.status !== 0 || /error|failed/i.test(r.stderr + r.stdout)) {
+      const r = runToolSync('qemu-io', args, { check: false, timeoutMs: 300_000 });
+      if (r.code !== 0 || /error|failed/i.test(r.stderr + r.stdout)) {
         throw imageErrors.make('IMAGE_TOOL_FAILED', `qemu-io could not write the repaired bytes into ${disk}: ${(r.stderr + r.stdout).trim().split('\n').slice(-2).join(' / ')}`);
       }
       runs.slice(i, i + BATCH).forEach((_, k) => rmSync(join(dir, `run-${i + k}.bin`), { force: true }));
@@ -107,7 +106,7 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
   const dir = mkdtempSync(join(tmpdir(), 'bootmedic-region-'));
   const path = join(dir, 'part.raw');
   try {
-    runToolOk('qemu-img', ['convert', '-O', 'raw', '--image-opts', windowOpts(disk, format, offset, size), path], { timeoutMs: 300_000 });
+    runToolSync('qemu-img', ['convert', '-O', 'raw', '--image-opts', windowOpts(disk, format, offset, size), path], { timeoutMs: 300_000 });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -130,7 +129,7 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
 export function writeFileInto(disk: string, format: 'raw' | 'qcow2', offset: number, src: string): void {
   const size = statSync(src).size;
   if (format === 'qcow2') {
-    runToolOk('qemu-img', ['convert', '-n', '-f', 'raw', src, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
+    runToolSync('qemu-img', ['convert', '-n', '-f', 'raw', src, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
     return;
   }
   const from = openSync(src, 'r');

@@ -1,9 +1,8 @@
 import type { FatFs } from './fat.ts';
 import { parseGrubCfg, renderGrubCfg } from './grub-cfg.ts';
-import { withTempFile } from '../core/index.ts';
+import { runToolSync, withTempFile } from '../core/index.ts';
 import { openRegion, writeDifferences } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
-import { runToolOk } from './tools.ts';
 
 /** Copies the golden image's whole ESP over the target's. */
 export const restoreEsp: RepairImpl = {
@@ -37,11 +36,11 @@ function mtoolsWrite(env: RepairEnv, files: ReadonlyArray<{ path: string; data: 
       for (let i = 1; i <= parts.length; i++) {
         const d = parts.slice(0, i).join('/');
         if (fat.find(d) === undefined && !made.has(d.toLowerCase())) {
-          runToolOk('mmd', ['-i', img, `::/${d}`]);
+          runToolSync('mmd', ['-i', img, `::/${d}`]);
           made.add(d.toLowerCase());
         }
       }
-      withTempFile(file.data, (tmp) => runToolOk('mcopy', ['-o', '-i', img, tmp, `::/${file.path.replace(/^\/+/, '')}`]));
+      withTempFile(file.data, (tmp) => runToolSync('mcopy', ['-o', '-i', img, tmp, `::/${file.path.replace(/^\/+/, '')}`]));
     }
     region.commit();
   } finally {

@@ -1,10 +1,10 @@
 import type { FstabLine } from './ext4.ts';
 import { imageErrors } from './errors.ts';
 import { matchSpec } from './inspect.ts';
-import { withTempFile } from '../core/index.ts';
+import { lastLines, runToolSync, withTempFile } from '../core/index.ts';
 import { openRegion } from './region.ts';
 import { can, cannot, type RepairEnv, type RepairImpl } from './repair-env.ts';
-import { debugfsCat, lastLines, runTool, withOffset } from './tools.ts';
+import { debugfsCat, withOffset } from './tools.ts';
 import { PART_TYPE } from './gpt.ts';
 import { unknownMountOptions } from './mount-options.ts';
 
@@ -27,15 +27,15 @@ export const fsckRoot: RepairImpl = {
     const region = openRegion(env.disk, env.format, root.offset, root.size);
     try {
       // e2fsck exit codes (e2fsck(8)): 0 clean, 1 fixed, 2 fixed + reboot, 4 left uncorrected, 8+ operational error.
-      const p = withOffset(region.path, region.offset, (dev) => runTool('e2fsck', ['-p', dev], { timeoutMs: 600_000 }));
-      did.push(`e2fsck -p exited ${p.status}: ${lastLines(p.stdout + p.stderr, 1)}`);
-      if (p.status >= 4) {
+      const p = withOffset(region.path, region.offset, (dev) => runToolSync('e2fsck', ['-p', dev], { check: false, timeoutMs: 600_000 }));
+      did.push(`e2fsck -p exited ${p.code}: ${lastLines(p.stdout + p.stderr, 1)}`);
+      if (p.code >= 4) {
         // For qcow2 the -p changes still sit in the region copy, so this snapshot holds the pre-fsck root.
         const snap = env.snapshot('before-e2fsck-y');
         did.push(`forensic snapshot before e2fsck -y: ${snap.kind} ${snap.ref}`);
-        const y = withOffset(region.path, region.offset, (dev) => runTool('e2fsck', ['-fy', dev], { timeoutMs: 600_000 }));
-        did.push(`e2fsck -fy exited ${y.status}: ${lastLines(y.stdout + y.stderr, 1)}`);
-        if (y.status >= 4) throw imageErrors.make('IMAGE_REPAIR_FAILED', `e2fsck -fy could not repair the root filesystem (exit ${y.status}): ${lastLines(y.stdout + y.stderr)}`, { fix: `restore the disk from forensic snapshot ${snap.ref}, or from a backup` });
+        const y = withOffset(region.path, region.offset, (dev) => runToolSync('e2fsck', ['-fy', dev], { check: false, timeoutMs: 600_000 }));
+        did.push(`e2fsck -fy exited ${y.code}: ${lastLines(y.stdout + y.stderr, 1)}`);
+        if (y.code >= 4) throw imageErrors.make('IMAGE_REPAIR_FAILED', `e2fsck -fy could not repair the root filesystem (exit ${y.code}): ${lastLines(y.stdout + y.stderr)}`, { fix: `restore the disk from forensic snapshot ${snap.ref}, or from a backup` });
       }
       region.commit();
     } finally {
@@ -107,8 +107,8 @@ export const fixFstab: RepairImpl = {
     try {
       withTempFile(text, (tmp) => {
         const cmds = ['rm /etc/fstab', `write ${tmp} /etc/fstab`, 'sif /etc/fstab uid 0', 'sif /etc/fstab gid 0', 'sif /etc/fstab mode 0100644', ''].join('\n');
-        const r = withOffset(region.path, region.offset, (dev) => runTool('debugfs', ['-w', '-f', '-', dev], { input: cmds, timeoutMs: 60_000 }));
-        if (r.status !== 0 || /while|Filesystem not open|No free space/i.test(r.stderr.replace(/^debugfs \d.*$/m, ''))) {
+        const r = withOffset(region.path, region.offset, (dev) => runToolSync('debugfs', ['-w', '-f', '-', dev], { check: false, input: cmds, timeoutMs: 60_000 }));
+        if (r.code !== 0 || /while|Filesystem not open|No free space/i.test(r.stderr.replace(/^debugfs \d.*$/m, ''))) {
           throw imageErrors.make('IMAGE_REPAIR_FAILED', `debugfs could not write /etc/fstab: ${lastLines(r.stderr)}`);
         }
       });

@@ -1,7 +1,7 @@
 import { constants, copyFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { imageErrors } from './errors.ts';
-import { runToolOk } from './tools.ts';
+import { runToolSync } from '../core/index.ts';
 
 /** A forensic snapshot taken before a repair writes anything. */
 export type ForensicSnapshot = Readonly<{
@@ -25,7 +25,7 @@ export function takeSnapshot(disk: string, format: 'raw' | 'qcow2', reason: stri
   const takenAt = now.toISOString();
   if (format === 'qcow2') {
     const name = `bootmedic-${stamp(now)}-${reason.replace(/[^\w-]+/g, '-')}`.slice(0, 120);
-    runToolOk('qemu-img', ['snapshot', '-c', name, disk], { timeoutMs: 300_000 });
+    runToolSync('qemu-img', ['snapshot', '-c', name, disk], { timeoutMs: 300_000 });
     return { kind: 'qcow2-internal', ref: name, takenAt, reason };
   }
   const dir = o.dir ?? dirname(disk);

@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { renderGrubCfg } from './grub-cfg.ts';
 import { tarOneFile } from './grub-memdisk.ts';
-import { runToolOk } from './tools.ts';
+import { runToolSync } from '../core/index.ts';
 
 const MiB = 1024 * 1024;
 
@@ -100,18 +100,18 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
 
   const esp = join(dir, 'esp.img');
   writeFileSync(esp, '');
-  runToolOk('truncate', ['-s', `${espMiB}M`, esp]);
+  runToolSync('truncate', ['-s', `${espMiB}M`, esp]);
   const fat = o.fat ?? 32;
-  runToolOk('mkfs.fat', ['-F', String(fat), ...(fat === 12 ? [] : ['-s', '1']), '-i', espVolumeId.replace('-', ''), '-n', 'ESP', esp]);
-  runToolOk('mmd', ['-i', esp, '::EFI', '::EFI/BOOT', '::EFI/debian']);
+  runToolSync('mkfs.fat', ['-F', String(fat), ...(fat === 12 ? [] : ['-s', '1']), '-i', espVolumeId.replace('-', ''), '-n', 'ESP', esp]);
+  runToolSync('mmd', ['-i', esp, '::EFI', '::EFI/BOOT', '::EFI/debian']);
   // A BIOS variant boots GRUB from the MBR and the BIOS boot partition; it has no UEFI loader.
-  if (o.biosBoot !== true) runToolOk('mcopy', ['-i', esp, join(files, 'BOOTX64.EFI'), '::EFI/BOOT/BOOTX64.EFI']);
-  runToolOk('mcopy', ['-i', esp, join(files, 'grub.cfg'), `::${grubCfgPath}`]);
-  runToolOk('mcopy', ['-i', esp, join(files, 'kernel'), `::${kernelPath}`]);
-  runToolOk('mcopy', ['-i', esp, join(files, 'initrd'), `::${initrdPath}`]);
+  if (o.biosBoot !== true) runToolSync('mcopy', ['-i', esp, join(files, 'BOOTX64.EFI'), '::EFI/BOOT/BOOTX64.EFI']);
+  runToolSync('mcopy', ['-i', esp, join(files, 'grub.cfg'), `::${grubCfgPath}`]);
+  runToolSync('mcopy', ['-i', esp, join(files, 'kernel'), `::${kernelPath}`]);
+  runToolSync('mcopy', ['-i', esp, join(files, 'initrd'), `::${initrdPath}`]);
 
   const root = join(dir, 'root.img');
-  runToolOk('mkfs.ext4', ['-q', '-F', '-U', rootUuid, '-L', 'root', '-d', stage, root, `${rootMiB}M`]);
+  runToolSync('mkfs.ext4', ['-q', '-F', '-U', rootUuid, '-L', 'root', '-d', stage, root, `${rootMiB}M`]);
 
   const path = join(dir, 'disk.img');
   const espOffset = MiB;
@@ -120,10 +120,10 @@ export function buildTestImage(o: { espMiB?: number; rootMiB?: number; fat?: 12 
   const rootSize = rootMiB * MiB;
   writeFileSync(path, '');
   const biosMiB = o.biosBoot === true ? 1 : 0;
-  runToolOk('truncate', ['-s', String(rootOffset + rootSize + (1 + biosMiB) * MiB), path]);
+  runToolSync('truncate', ['-s', String(rootOffset + rootSize + (1 + biosMiB) * MiB), path]);
   const bios = biosMiB === 0 ? '' : `start=${(rootOffset + rootSize) / 512}, size=${MiB / 512}, type=21686148-6449-6E6F-744E-656564454649, name="BIOS boot"\n`;
   const script = `label: gpt\nunit: sectors\nstart=2048, size=${espSize / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI"\nstart=${rootOffset / 512}, size=${rootSize / 512}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n${bios}`;
-  runToolOk('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', path], { input: script });
+  runToolSync('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', path], { input: script });
   const fd = openSync(path, 'r+');
   try {
     writeSync(fd, readFileSync(esp), 0, espSize, espOffset);

@@ -1,26 +1,10 @@
-import { spawnSync } from 'node:child_process';
+// Image helpers built on the host-tool runner (src/core): the in-use check, e2fsprogs
+// device names with an offset, and reading files with debugfs.
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastLines, runToolSync, type ToolResult } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
-
-/** The outcome of one external tool run. */
-export type ToolResult = Readonly<{ status: number; stdout: string; stderr: string }>;
-
-/**
- * Runs a tool with an argument array (never a shell), waits for it and returns its
- * output; a missing tool or a timeout is IMAGE_TOOL_FAILED. A non-zero exit is returned,
- * not thrown, because e2fsck and qemu-img check use exit codes as results.
- */
-export function runTool(cmd: string, args: readonly string[], o: { timeoutMs?: number; input?: string | Buffer } = {}): ToolResult {
-  const r = spawnSync(cmd, args, { timeout: o.timeoutMs ?? 120_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, ...(o.input === undefined ? {} : { input: typeof o.input === 'string' ? Buffer.from(o.input) : o.input }) });
-  if (r.error !== undefined) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'is not installed' : code === 'ETIMEDOUT' ? `did not finish within ${(o.timeoutMs ?? 120_000) / 1000} s` : r.error.message;
-    throw imageErrors.make('IMAGE_TOOL_FAILED', `${cmd} ${why}`, { cause: r.error });
-  }
-  return { status: r.status ?? 128, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
-}
 
 const LOCKED = /Failed to get "?\w+"? lock|Is another process using the image/i;
 const IN_USE_FIX = 'The image is in use by a running VM: stop the VM (or repair a copy) and run again.';
@@ -31,23 +15,8 @@ const IN_USE_FIX = 'The image is in use by a running VM: stop the VM (or repair 
  * quits without writing) fails while another writer holds them.
  */
 export function assertNotInUse(disk: string, format: 'raw' | 'qcow2'): void {
-  const r = runTool('qemu-io', ['-f', format, '-c', 'quit', disk], { timeoutMs: 30_000 });
-  if (r.status !== 0 && LOCKED.test(r.stderr)) throw imageErrors.make('IMAGE_REPAIR_FAILED', `${disk} is in use by a running VM; nothing was changed`, { fix: IN_USE_FIX });
-}
-
-/** Like runTool, but a non-zero exit is IMAGE_TOOL_FAILED with the tool's stderr. */
-export function runToolOk(cmd: string, args: readonly string[], o: { timeoutMs?: number; input?: string | Buffer } = {}): ToolResult {
-  const r = runTool(cmd, args, o);
-  if (r.status !== 0) {
-    const locked = LOCKED.test(r.stderr + r.stdout);
-    throw imageErrors.make('IMAGE_TOOL_FAILED', `${cmd} ${args[0] ?? ''} failed (exit ${r.status}): ${lastLines(r.stderr || r.stdout)}`, locked ? { fix: IN_USE_FIX } : {});
-  }
-  return r;
-}
-
-/** The last few non-empty lines of a tool's output, for one-line messages. */
-export function lastLines(text: string, n = 2): string {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-n).join(' / ');
+  const r = runToolSync('qemu-io', ['-f', format, '-c', 'quit', disk], { check: false, timeoutMs: 30_000 });
+  if (r.code !== 0 && LOCKED.test(r.stderr)) throw imageErrors.make('IMAGE_REPAIR_FAILED', `${disk} is in use by a running VM; nothing was changed`, { fix: IN_USE_FIX });
 }
 
 /**
@@ -69,9 +38,9 @@ export function withOffset(rawPath: string, offset: number, run: (device: string
 
 /** Reads one file out of an ext4 filesystem in a raw image with `debugfs -R 'cat ...'`; undefined when absent. */
 export function debugfsCat(rawPath: string, offset: number, file: string): string | undefined {
-  const r = withOffset(rawPath, offset, (dev) => runTool('debugfs', ['-R', `cat ${file}`, dev], { timeoutMs: 30_000 }));
+  const r = withOffset(rawPath, offset, (dev) => runToolSync('debugfs', ['-R', `cat ${file}`, dev], { check: false, timeoutMs: 30_000 }));
   if (/File not found by ext2_lookup/.test(r.stderr)) return undefined;
-  if (r.status !== 0 || /Bad magic number|Could not allocate|while trying to open/i.test(r.stderr)) {
+  if (r.code !== 0 || /Bad magic number|Could not allocate|while trying to open/i.test(r.stderr)) {
     throw imageErrors.make('IMAGE_TOOL_FAILED', `debugfs cannot read ${file}: ${lastLines(r.stderr)}`);
   }
   return r.stdout;
@@ -79,6 +48,6 @@ export function debugfsCat(rawPath: string, offset: number, file: string): strin
 
 /** True when a file exists in the ext4 filesystem (debugfs `stat`). */
 export function debugfsExists(rawPath: string, offset: number, file: string): boolean {
-  const r = withOffset(rawPath, offset, (dev) => runTool('debugfs', ['-R', `stat ${file}`, dev], { timeoutMs: 30_000 }));
-  return r.status === 0 && !/File not found|while trying to open/i.test(r.stderr) && /Inode:/.test(r.stdout);
+  const r = withOffset(rawPath, offset, (dev) => runToolSync('debugfs', ['-R', `stat ${file}`, dev], { check: false, timeoutMs: 30_000 }));
+  return r.code === 0 && !/File not found|while trying to open/i.test(r.stderr) && /Inode:/.test(r.stdout);
 }

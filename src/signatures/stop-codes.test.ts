@@ -42,3 +42,9 @@ test('hypervisor logs: QEMU stderr and vmware.log lines give hypervisor findings
   assert.equal(v[0]?.stopCode?.name, 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED');
   assert.deepEqual(findingsFromHypervisorLog('qemu-system-x86_64: terminating on signal 15 from pid 1\n'), []);
 });
+
+test('64-bit hyper-v parameters given as exact decimal strings or bigints print as exact hex', () => {
+  const [f] = findingsFromQmpPanic({ action: 'pause', info: { type: 'hyper-v', arg1: 59, arg2: 3221225477, arg3: '18446735277616529280', arg4: 18446664974541287392n, arg5: 0 } });
+  assert.deepEqual(f?.stopCode?.params, ['0xC0000005', '0xFFFFF7FFFFFFFF80', '0xFFFFB80F4A2C6FE0', '0x00000000']);
+  assert.match(f?.evidence[0]?.text ?? '', /"arg4":18446664974541287392/);
+});

@@ -1,6 +1,7 @@
 // Windows bug check (stop) codes: QMP GUEST_PANICKED with hyper-v info carries the code
 // in arg1 and its four parameters in arg2..arg5 (qemu/qemu qapi/run-state.json,
 // docs/system/i386/hyperv.rst); the names come from the shipped table kb/windows-bugchecks.json.
+import { stringifyExact } from '../core/index.ts';
 import { defaultKb } from './kb.ts';
 import type { Finding } from './types.ts';
 
@@ -49,13 +50,14 @@ export function decodeStopCode(code: number | string | bigint, params: (number |
 export function findingsFromQmpPanic(data: Record<string, unknown>): Finding[] {
   const action = typeof data['action'] === 'string' ? data['action'] : 'unknown';
   const info = data['info'];
-  const evidence = [{ line: 0, text: `QMP GUEST_PANICKED ${JSON.stringify(data)}` }];
+  const evidence = [{ line: 0, text: `QMP GUEST_PANICKED ${stringifyExact(data)}` }];
   const source = 'BFM-118; qemu/qemu qapi/run-state.json';
   if (typeof info === 'object' && info !== null && (info as Record<string, unknown>)['type'] === 'hyper-v') {
     const i = info as Record<string, unknown>;
-    const arg = (k: string): number | string => {
+    // 64-bit parameters arrive as exact decimal strings (or bigints), never rounded numbers.
+    const arg = (k: string): number | string | bigint => {
       const x = i[k];
-      return typeof x === 'number' || typeof x === 'string' ? x : 0;
+      return typeof x === 'number' || typeof x === 'string' || typeof x === 'bigint' ? x : 0;
     };
     const stop = decodeStopCode(arg('arg1'), [arg('arg2'), arg('arg3'), arg('arg4'), arg('arg5')]);
     if (stop !== undefined) {

@@ -4,11 +4,12 @@ import type { Finding, LogSummary } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { paint, type Paint } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 const USAGE = 'bootmedic analyze <log|-> [--json]';
 
-const SEVERITY_COLOR: Readonly<Record<Finding['severity'], string>> = { info: '2', warning: '33', error: '31', fatal: '1;31' };
+const SEVERITY_STYLE: Readonly<Record<Finding['severity'], keyof Paint>> = { info: 'dim', warning: 'yellow', error: 'red', fatal: 'boldRed' };
 
 /** Opens the log as a stream of chunks, turning a missing or unreadable file into one clear error. */
 function openLog(path: string): AsyncIterable<Uint8Array> {
@@ -33,7 +34,7 @@ function openLog(path: string): AsyncIterable<Uint8Array> {
 
 /** Writes findings as they are found, in the human or the JSON form; `end` writes what follows them. */
 function createFindingWriter(out: NodeJS.WritableStream, json: boolean, color: boolean) {
-  const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const p = paint(color);
   let pending = json ? '{"findings":[' : '';
   let first = true;
   let firstFailing: Finding | undefined;
@@ -48,10 +49,10 @@ function createFindingWriter(out: NodeJS.WritableStream, json: boolean, color: b
       }
       if (f.family === 'progress') phases.push(`${f.phase}@${f.evidence[0]?.line ?? '?'}`);
       if (f.severity === 'info') return;
-      pending += `${paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(7))} ${f.title}\n`;
+      pending += `${p[SEVERITY_STYLE[f.severity]](f.severity.toUpperCase().padEnd(7))} ${f.title}\n`;
       pending += `        ${f.family} · ${f.component} / ${f.layer} · phase ${f.phase}${f.stopsBoot ? ' · stops the boot' : ''}  [${f.id}]\n`;
       if (f.stopCode !== undefined) pending += `        stop code ${f.stopCode.code} ${f.stopCode.name} (${f.stopCode.params.join(', ')})\n`;
-      for (const e of f.evidence) pending += `  ${String(e.line).padStart(6)} | ${paint('1', e.text)}\n`;
+      for (const e of f.evidence) pending += `  ${String(e.line).padStart(6)} | ${p.bold(e.text)}\n`;
       pending += '\n';
     },
     /** Hands what has gathered to the stream, waiting while the reader is behind (output is never piled up in memory). */

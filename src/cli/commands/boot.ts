@@ -4,7 +4,8 @@ import type { Command } from '../command.ts';
 import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
+import { outcomeJson, renderEvent } from '../render-boot.ts';
+import { paint } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 const usage = 'bootmedic boot <vm.yaml> [--json] [--home DIR]';

@@ -7,6 +7,7 @@ import { openStore } from '../../store/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { paint, table } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 const USAGE = 'bootmedic diagnose <boot-id | console.log | -> [--json] [--evidence] [--model <model.yaml>]';
@@ -37,26 +38,27 @@ function evidenceFromStore(home: string, id: string): Evidence | undefined {
 }
 
 function printHuman(d: Diagnosis, model: Model, what: string, ev: Evidence, out: NodeJS.WritableStream, color: boolean): void {
-  const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const p = paint(color);
   const title = (id: string) => model.causes.find((c) => c.id === id)?.title ?? '';
   out.write(`Diagnosis of ${what}: ${ev.status} in ${ev.phase === 'none' ? 'no phase (nothing printed)' : `the ${ev.phase} phase`}, ${ev.findings.filter((f) => f.severity !== 'info').length} finding(s)\n\n`);
   const shown = d.causes.filter((c, i) => i < 3 || c.probability >= 0.01);
-  shown.forEach((c, i) => {
-    const pct = `${(c.probability * 100).toFixed(1)}%`.padStart(6);
-    const line = `${String(i + 1).padStart(3)}. ${c.cause.padEnd(20)} ${pct}  ${title(c.cause)}`;
-    out.write(`${i === 0 ? paint('1', line) : line}\n`);
-  });
+  const ranked = table(
+    shown.map((c, i) => [`${i + 1}.`, c.cause, `${(c.probability * 100).toFixed(1)}%`, title(c.cause)]),
+    { columns: [{ align: 'right', min: 4 }, { min: 20 }, { align: 'right', min: 6 }], gap: [' ', ' ', '  '] },
+  );
+  ranked.forEach((line, i) => out.write(`${i === 0 ? p.bold(line) : line}\n`));
   const rest = d.causes.length - shown.length;
   if (rest > 0) out.write(`     (${rest} more below 1%)\n`);
   out.write(`\nWhy: ${d.explanation.summary}\n`);
   const moved = d.explanation.evidence.filter((e) => Math.abs(e.forTop) >= 0.1);
   if (moved.length > 0) {
     out.write(`\nEvidence, as weight for ${d.causes[0]!.cause} (bits; + raises it, - lowers it):\n`);
-    for (const e of moved) {
-      const w = `${e.forTop >= 0 ? '+' : ''}${e.forTop.toFixed(1)}`.padStart(6);
+    const rows = moved.map((e) => {
+      const w = `${e.forTop >= 0 ? '+' : ''}${e.forTop.toFixed(1)}`;
       const also = e.raised.filter((r) => r.cause !== d.causes[0]!.cause).map((r) => `${r.cause} +${r.bits.toFixed(1)}`);
-      out.write(`  ${paint(e.forTop >= 0 ? '32' : '31', w)}  ${e.evidence.padEnd(28)} ${e.detail}${also.length > 0 ? paint('2', `  (also raises ${also.join(', ')})`) : ''}\n`);
-    }
+      return [(e.forTop >= 0 ? p.green : p.red)(w), e.evidence, `${e.detail}${also.length > 0 ? p.dim(`  (also raises ${also.join(', ')})`) : ''}`];
+    });
+    for (const line of table(rows, { columns: [{ align: 'right', min: 6 }, { min: 28 }], indent: '  ', gap: ['  ', ' '] })) out.write(`${line}\n`);
   }
   const v = d.explanation.versus;
   const terms = v.items.slice(0, 6).map((i) => `${i.evidence} ${i.bits >= 0 ? '+' : ''}${i.bits.toFixed(1)}`);

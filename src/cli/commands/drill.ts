@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ensureHome, type AppConfig } from '../../config/index.ts';
-import { createProgress, finishDrill, runDrill, type DrillReport } from '../../drill/index.ts';
+import { describeProgress, finishDrill, runDrill, type DrillReport } from '../../drill/index.ts';
 import { createQemuHypervisor } from '../../hypervisor/index.ts';
 import { openLedger } from '../../ledger/index.ts';
 import { openIncidents } from '../../recovery/index.ts';
@@ -9,6 +9,7 @@ import { openStore } from '../../store/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { createProgress } from '../progress.ts';
 import { usageError } from '../usage-error.ts';
 
 const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
@@ -25,15 +26,22 @@ export async function executeDrill(
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home });
   const inc = openIncidents(app.home);
+  const progress = createProgress(ctx.stderr, { ci: app.ci });
   try {
     const deps = { hypervisor: createQemuHypervisor(app), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
-    const progress = createProgress(ctx.stderr as { write(s: string): unknown; isTTY?: boolean }, app.ci ? { tty: false } : {});
     const report = await runDrill({
       scenarios: o.scenarios, seed: o.seed, parallel: o.parallel, ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}), ...(o.quick ? { quick: true } : {}),
-      app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal, onProgress: progress.update,
+      app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal,
+      onProgress: (p) => {
+        const d = describeProgress(p);
+        if (d.line !== undefined) progress.line(d.line);
+        if (d.status !== undefined) progress.status(d.status);
+      },
     });
+    progress.close();
     return await finishDrill(report, ledger);
   } finally {
+    progress.close();
     inc.close();
     await ledger.close();
     store.close();

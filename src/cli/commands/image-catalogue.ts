@@ -7,7 +7,8 @@ import type { CommandContext } from '../command.ts';
 import { openRuntime, type Runtime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { paint, renderEvent } from '../render-boot.ts';
+import { renderEvent } from '../render-boot.ts';
+import { paint, table } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 /** The usage lines of the catalogue subcommands. */
@@ -36,7 +37,7 @@ const one = (positionals: string[], what: string): string => {
   return x;
 };
 
-const line = (i: StoredImage) => `${i.id.padEnd(24)} ${i.state.padEnd(9)} ${i.signature ? 'signed  ' : 'unsigned'} ${i.sha256.slice(0, 16)}  ${i.path}`;
+const row = (i: StoredImage) => [i.id, i.state, i.signature ? 'signed' : 'unsigned', i.sha256.slice(0, 16), i.path];
 const asJson = (i: StoredImage) => ({ ...i, signature: i.signature === undefined ? undefined : { alg: i.signature.alg, signedAt: i.signature.signedAt, publicKey: i.signature.publicKey } });
 
 /** Runs one catalogue subcommand; undefined when `sub` is not one of them. */
@@ -51,7 +52,7 @@ export async function runCatalogueCommand(sub: string, argv: string[], ctx: Comm
         if (values.json === true) ctx.stdout.write(JSON.stringify(asJson(img)) + '\n');
         else {
           ctx.stdout.write(`added ${img.id} (candidate) sha256 ${img.sha256}\n`);
-          for (const a of img.artefacts) ctx.stdout.write(`  ${a.kind.padEnd(8)} ${a.sha256}  ${a.path} (${a.size} bytes)\n`);
+          for (const l of table(img.artefacts.map((a) => [a.kind, a.sha256, `${a.path} (${a.size} bytes)`]), { indent: '  ', columns: [{ min: 8 }], gap: [' ', '  '] })) ctx.stdout.write(`${l}\n`);
           if (img.artefacts.length === 0) ctx.stdout.write('  (no boot artefacts found on an ESP)\n');
         }
         return EXIT.ok;
@@ -66,7 +67,7 @@ export async function runCatalogueCommand(sub: string, argv: string[], ctx: Comm
         if (values.json === true) ctx.stdout.write(JSON.stringify({ images: images.map(asJson), lastKnownGood: lkg }) + '\n');
         else {
           if (images.length === 0) ctx.stdout.write('no catalogued images (bootmedic image add <disk>)\n');
-          for (const i of images) ctx.stdout.write(line(i) + '\n');
+          for (const l of table(images.map(row), { columns: [{ min: 24 }, { min: 9 }, { min: 8 }], gap: [' ', ' ', ' ', '  '] })) ctx.stdout.write(`${l}\n`);
           for (const l of lkg) ctx.stdout.write(`last-known-good  vm ${l.vm}: ${l.imageId} (boot ${l.bootId}, ${l.at})\n`);
         }
         return EXIT.ok;

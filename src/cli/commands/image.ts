@@ -7,17 +7,18 @@ import { inspectImage, repairImage, resolveRepairNames, type InspectReport, type
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { table } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 import { CATALOGUE_USAGE, runCatalogueCommand } from './image-catalogue.ts';
 
 const USAGE = `bootmedic image inspect <disk> [--from <golden>] [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--vm <vm.yaml>] [--json] | ${CATALOGUE_USAGE}`;
 
 function printReport(r: InspectReport, out: NodeJS.WritableStream): void {
-  const width = Math.max(...r.checks.map((c) => c.name.length));
-  for (const c of r.checks) {
-    out.write(`${c.status === 'ok' ? 'ok     ' : 'PROBLEM'}  ${c.name.padEnd(width)}  ${c.evidence}\n`);
-    if (c.status === 'problem' && c.fix !== '') out.write(`${' '.repeat(9 + width + 2)}fix: ${c.fix}\n`);
-  }
+  const rows = r.checks.flatMap((c) => [
+    [c.status === 'ok' ? 'ok' : 'PROBLEM', c.name, c.evidence],
+    ...(c.status === 'problem' && c.fix !== '' ? [['', '', `fix: ${c.fix}`]] : []),
+  ]);
+  for (const line of table(rows, { columns: [{ min: 7 }] })) out.write(`${line.trimEnd()}\n`);
   const n = r.checks.filter((c) => c.status === 'problem').length;
   out.write(r.ok ? `\nimage ok: ${r.checks.length} checks passed\n` : `\n${n} problem(s) in ${r.checks.length} checks\n`);
 }

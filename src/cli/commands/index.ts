@@ -4,7 +4,7 @@ type Entry = Readonly<{ summary: string; load: () => Promise<{ command: Command 
 
 // Commands load lazily, so `bootmedic analyze` does not pay for QEMU or SQLite code.
 export const COMMANDS: Readonly<Record<string, Entry>> = {
-  run: { summary: 'Set up nothing, boot the example VMs and report each boot (the main job on its defaults).', load: () => import('./run.ts') },
+  run: { summary: 'The main job on its defaults: boot the tiny guest once, then a short demo drill (4 seeded faults healed on real VMs).', load: () => import('./run.ts') },
   boot: { summary: 'Boot a VM once and report its phases and outcome.', load: () => import('./boot.ts') },
   watch: { summary: 'Keep VMs running and report every boot and reboot.', load: () => import('./watch.ts') },
   analyze: { summary: 'Find boot failures in a saved console log (or stdin).', load: () => import('./analyze.ts') },

@@ -18,6 +18,7 @@ import {
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { table } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 const USAGE = `bootmedic ledger <subcommand> [options]
@@ -79,11 +80,12 @@ async function show(argv: string[], ctx: CommandContext): Promise<number> {
       return EXIT.ok;
     }
     ctx.stdout.write(`ledger ${l.origin}: ${l.size} entries${rows.length < l.size ? `, showing ${from}..${from + rows.length - 1}` : ''}\n`);
-    for (const r of rows) {
+    const cells = rows.map((r) => {
       const e = decodeEntry(r.bytes);
       const data = JSON.stringify(e?.data ?? null);
-      ctx.stdout.write(`${String(r.index).padStart(7)}  ${e?.at ?? '?'}  ${(e?.type ?? '?').padEnd(13)} ${(e?.vm ?? '-').padEnd(12)} ${data.length > 80 ? `${data.slice(0, 77)}...` : data}\n`);
-    }
+      return [String(r.index), e?.at ?? '?', e?.type ?? '?', e?.vm ?? '-', data.length > 80 ? `${data.slice(0, 77)}...` : data];
+    });
+    for (const l of table(cells, { columns: [{ align: 'right', min: 7 }, {}, { min: 13 }, { min: 12 }], gap: ['  ', '  ', ' ', ' '] })) ctx.stdout.write(`${l}\n`);
     return EXIT.ok;
   });
 }

@@ -5,7 +5,8 @@ import type { Command } from '../command.ts';
 import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
+import { outcomeJson, renderEvent } from '../render-boot.ts';
+import { paint, table } from '../style.ts';
 import { executeDrill } from './drill.ts';
 
 const usage = 'bootmedic run [--json] [--home DIR]';
@@ -48,11 +49,11 @@ export const command: Command = {
     } else {
       const pc = (x: number) => `${(x * 100).toFixed(0)}%`;
       ctx.stdout.write(`\n${p.bold('summary')}\n`);
-      ctx.stdout.write(`  clean boot   ${boot.status.padEnd(8)} ${(boot.durationMs / 1000).toFixed(2).padStart(7)} s\n`);
-      for (const s of report.scenarios) {
-        const mttr = s.mttrMs !== undefined ? `MTTR ${(s.mttrMs / 1000).toFixed(1)} s` : '';
-        ctx.stdout.write(`  ${s.name.padEnd(28)} ${s.outcome.padEnd(12)} diagnosed ${(s.topCause ?? '-').padEnd(20)} ${mttr}\n`);
-      }
+      const rows = [
+        ['clean boot', boot.status, `${(boot.durationMs / 1000).toFixed(2)} s`],
+        ...report.scenarios.map((s) => [s.name, s.outcome, `diagnosed ${s.topCause ?? '-'}`, s.mttrMs !== undefined ? `MTTR ${(s.mttrMs / 1000).toFixed(1)} s` : '']),
+      ];
+      for (const l of table(rows, { indent: '  ' })) ctx.stdout.write(`${l.trimEnd()}\n`);
       ctx.stdout.write(`  detection ${pc(t.detectionRate)}, top-1 diagnosis ${pc(t.top1Accuracy)}, recovery ${pc(t.recoveryRate)}, median MTTR ${t.mttrMedianMs === null ? '-' : `${(t.mttrMedianMs / 1000).toFixed(1)} s`}\n`);
       ctx.stdout.write(`\nreport: ${files.html}\n        ${files.md}\n${p.dim("every boot, diagnosis and remedy is in the ledger; 'bootmedic ledger verify' checks it.")}\n`);
     }

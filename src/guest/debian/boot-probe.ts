@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from './exec.ts';
+import { runTool } from '../../core/index.ts';
+import { BUILD_ENV } from './build-env.ts';
 import { OVMF_SECURE_BOOT } from '../firmware.ts';
 import { debianQemuArgs } from './qemu-args.ts';
 import type { DebianFirmware } from './recipe.ts';
@@ -56,7 +57,7 @@ export async function probeBoot(o: { image: string; firmware: DebianFirmware; se
       copyFileSync(OVMF_SECURE_BOOT.vars, secureBootVars);
     }
     const overlay = join(dir, 'overlay.qcow2');
-    await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', o.image, '-F', 'raw', overlay], o.signal ? { signal: o.signal } : {});
+    await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', o.image, '-F', 'raw', overlay], { env: BUILD_ENV, ...(o.signal ? { signal: o.signal } : {}) });
     return await new Promise<ProbeResult>((resolvePromise, reject) => {
       const t0 = Date.now();
       const argv = debianQemuArgs({ disk: overlay, firmware: o.firmware, ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}), ...(secureBootVars ? { secureBootVars } : {}) });

@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import { chownSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../../config/index.ts';
+import { runTool } from '../../core/index.ts';
+import { BUILD_ENV } from './build-env.ts';
 import { assembleDisk, installBiosGrub, planLayout } from './disk.ts';
 import { debianErrors } from './errors.ts';
 import { makeEsp } from './esp.ts';
-import { exec } from './exec.ts';
 import { ensureGrub, grubConfig, makeBiosImages, makeEfiBinary, signedBootFiles, stubConfig, writeText } from './grub.ts';
 import { derivedUuid, derivedVolumeId, imageKey, loadRecipe, rootfsKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
 import { customiseRootfs, ensureRootfs, removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
@@ -223,19 +224,19 @@ type AssembleInput = {
 
 async function assemble(a: AssembleInput): Promise<DebianGuest> {
   const { recipe, firmware, key, work, step, signal } = a;
-  const sig = signal ? { signal } : {};
+  const sig = { env: BUILD_ENV, ...(signal ? { signal } : {}) };
   const rootUuid = derivedUuid(key, 'root-fs');
   const volId = derivedVolumeId(key);
   const espUuid = `${volId.slice(0, 4)}-${volId.slice(4)}`;
   const tree = join(work, 'rootfs');
   mkdirSync(tree);
   const kernelVersion = await customiseRootfs(a.rootfsDir, tree, recipe, { rootUuid, espVolumeId: volId }, step, signal);
-  const pk = await exec('dpkg-query', [`--admindir=${join(tree, 'var/lib/dpkg')}`, '-W', '-f', '${Package} ${Version}\\n'], sig);
+  const pk = await runTool('dpkg-query', [`--admindir=${join(tree, 'var/lib/dpkg')}`, '-W', '-f', '${Package} ${Version}\\n'], sig);
   const packages = pk.stdout.split('\n').filter(Boolean);
 
   step(`mkfs.ext4 -d: root filesystem (${recipe.rootMiB} MiB, UUID ${rootUuid})`);
   const rootImg = join(work, 'root.ext4');
-  await exec('mkfs.ext4', ['-q', '-F', '-L', 'root', '-U', rootUuid, '-d', tree, rootImg, `${recipe.rootMiB}M`], sig);
+  await runTool('mkfs.ext4', ['-q', '-F', '-L', 'root', '-U', rootUuid, '-d', tree, rootImg, `${recipe.rootMiB}M`], sig);
 
   const secureBoot = a.secureBoot;
   step(`${secureBoot ? 'signed shim as BOOTX64.EFI, signed grubx64.efi,' : `GRUB ${firmware === 'uefi' ? 'BOOTX64.EFI (grub-mkstandalone)' : 'core.img (grub-mkimage i386-pc)'}`} and grub.cfg`);

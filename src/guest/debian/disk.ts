@@ -3,7 +3,8 @@
 // writes (dd-like, skipping all-zero blocks so the file stays sparse). For BIOS, GRUB's
 // boot.img goes into the MBR boot code and core.img into the BIOS boot partition.
 import { closeSync, ftruncateSync, openSync, readSync, writeSync, fstatSync } from 'node:fs';
-import { exec } from './exec.ts';
+import { runTool } from '../../core/index.ts';
+import { BUILD_ENV } from './build-env.ts';
 
 const SECTOR = 512;
 const MiB = 1 << 20;
@@ -79,7 +80,7 @@ export async function assembleDisk(out: string, layout: DiskLayout, signal?: Abo
   } finally {
     closeSync(fd);
   }
-  await exec('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', out], { input: sfdiskScript(layout), ...(signal ? { signal } : {}) });
+  await runTool('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', out], { env: BUILD_ENV, input: sfdiskScript(layout), ...(signal ? { signal } : {}) });
   const w = openSync(out, 'r+');
   try {
     for (const p of layout.partitions) if (p.image !== undefined) copyInto(w, p.image, p.start * SECTOR, p.sectors * SECTOR);

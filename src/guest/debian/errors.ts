@@ -2,10 +2,6 @@ import { defineErrors } from '../../core/index.ts';
 
 /** Error codes of the Debian guest builder (guest/debian/). */
 export const debianErrors = defineErrors('guest-debian', {
-  GUEST_DEBIAN_TOOL_FAILED: {
-    cause: 'A host tool of the Debian image build (debootstrap, mkfs.ext4, mkfs.fat, mtools, sfdisk, grub-mkstandalone, chroot) exited with an error.',
-    fix: 'Read the tool output quoted in the message; run scripts/setup.sh to install missing host packages, then build again.',
-  },
   GUEST_DEBIAN_TOOL_MISSING: {
     cause: 'A host tool the Debian image build needs is not installed.',
     fix: 'Install it (apt-get install debootstrap e2fsprogs dosfstools mtools fdisk), or run scripts/setup.sh.',

@@ -3,7 +3,8 @@
 // --directory pointing at the unpacked modules.
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from './exec.ts';
+import { runTool } from '../../core/index.ts';
+import { BUILD_ENV } from './build-env.ts';
 import { grubKey, type DebianFirmware, type DebianRecipe } from './recipe.ts';
 import { removeStaleTemps, unmountAndRemove, type Step } from './rootfs.ts';
 
@@ -21,7 +22,7 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
     step(`GRUB packages: cached (${dir})`);
     return { root, packages: readdirSync(join(dir, 'debs')).sort() };
   }
-  const sig = signal ? { signal } : {};
+  const sig = { env: BUILD_ENV, ...(signal ? { signal } : {}) };
   const tmp = `${dir}.tmp-${process.pid}`;
   await removeStaleTemps(dir);
   mkdirSync(join(tmp, 'debs'), { recursive: true });
@@ -29,10 +30,10 @@ export async function ensureGrub(guestsDir: string, recipe: DebianRecipe, firmwa
     const pkgs = firmware === 'secure-boot' ? recipe.secureBootPackages : recipe.grubPackages[firmware];
     step(`download ${pkgs.join(', ')} (apt-get download)`);
     // As root, apt warns that the _apt user cannot write here and downloads anyway.
-    await exec('apt-get', ['download', '-q', ...pkgs], { ...sig, cwd: join(tmp, 'debs') });
+    await runTool('apt-get', ['download', '-q', ...pkgs], { ...sig, cwd: join(tmp, 'debs') });
     const debs = readdirSync(join(tmp, 'debs')).filter((f) => f.endsWith('.deb')).sort();
     step(`unpack ${debs.length} packages (dpkg-deb -x)`);
-    for (const d of debs) await exec('dpkg-deb', ['-x', join(tmp, 'debs', d), join(tmp, 'root')], sig);
+    for (const d of debs) await runTool('dpkg-deb', ['-x', join(tmp, 'debs', d), join(tmp, 'root')], sig);
     renameSync(tmp, dir);
     return { root, packages: debs };
   } catch (e) {
@@ -93,7 +94,7 @@ export function signedBootFiles(signed: GrubTree): { src: string; dest: string }
 export async function makeEfiBinary(grub: GrubTree, stubPath: string, out: string, signal?: AbortSignal): Promise<void> {
   // grub-mkstandalone links libefivar/libefiboot, unpacked beside it; the dynamic loader's
   // --library-path finds them without touching the environment or the host.
-  await exec(
+  await runTool(
     '/lib64/ld-linux-x86-64.so.2',
     [
       '--library-path',
@@ -109,7 +110,7 @@ export async function makeEfiBinary(grub: GrubTree, stubPath: string, out: strin
       out,
       `boot/grub/grub.cfg=${stubPath}`,
     ],
-    signal ? { signal } : {},
+    { env: BUILD_ENV, ...(signal ? { signal } : {}) },
   );
 }
 
@@ -121,7 +122,7 @@ const BIOS_MODULES = ['biosdisk', 'part_gpt', 'part_msdos', 'fat', 'ext2', 'sear
 export async function makeBiosImages(grub: GrubTree, stubPath: string, dir: string, signal?: AbortSignal): Promise<{ core: string; boot: string }> {
   const mods = join(grub.root, 'usr/lib/grub/i386-pc');
   const core = join(dir, 'core.img');
-  await exec(join(grub.root, 'usr/bin/grub-mkimage'), ['-O', 'i386-pc', '-d', mods, '-o', core, '-c', stubPath, '-p', '/EFI/debian', ...BIOS_MODULES], signal ? { signal } : {});
+  await runTool(join(grub.root, 'usr/bin/grub-mkimage'), ['-O', 'i386-pc', '-d', mods, '-o', core, '-c', stubPath, '-p', '/EFI/debian', ...BIOS_MODULES], { env: BUILD_ENV, ...(signal ? { signal } : {}) });
   return { core, boot: join(mods, 'boot.img') };
 }
 

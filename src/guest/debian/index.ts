@@ -9,8 +9,6 @@ export type { DebianGuest, DebianBuildOptions, DebianVariant } from './build.ts'
 export type { DebianFirmware, DebianRecipe } from './recipe.ts';
 export { loadRecipe, imageKey, rootfsKey } from './recipe.ts';
 export { debianErrors } from './errors.ts';
-export { createProgressPrinter } from './progress.ts';
-export type { ProgressPrinter, ProgressStream } from './progress.ts';
 export { debianQemuArgs, OVMF_BIOS_PATH } from './qemu-args.ts';
 export { stubConfig, grubConfig } from './grub.ts';
 export { probeBoot, phaseOffsets, DEBIAN_PHASES } from './boot-probe.ts';

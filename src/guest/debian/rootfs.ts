@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { debianErrors } from './errors.ts';
-import { exec } from './exec.ts';
+import { runTool } from '../../core/index.ts';
+import { BUILD_ENV } from './build-env.ts';
 import { rootfsInputs, rootfsKey, type DebianRecipe } from './recipe.ts';
 
 /** A step reporter: one short human line per step. */
@@ -37,7 +38,7 @@ export function mountsUnder(dir: string): string[] {
 export async function unmountAndRemove(dir: string): Promise<void> {
   for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) {
     try {
-      await exec('umount', ['-l', m]);
+      await runTool('umount', ['-l', m], { env: BUILD_ENV });
     } catch {
       // removeTree below reports what is still mounted.
     }
@@ -114,10 +115,11 @@ export async function ensureRootfs(guestsDir: string, recipe: DebianRecipe, step
   const started = Date.now();
   let last = 0;
   try {
-    await exec(
+    await runTool(
       'debootstrap',
       [`--variant=${recipe.variant}`, `--arch=${recipe.arch}`, `--components=${recipe.components.join(',')}`, `--include=${[...recipe.include].sort().join(',')}`, recipe.suite, tmp, mirror],
       {
+        env: BUILD_ENV,
         ...(signal ? { signal } : {}),
         onLine: (l) => {
           // debootstrap prints one `I: Retrieving/Unpacking/Configuring x` per package; pass
@@ -158,9 +160,9 @@ export type RootfsIds = { rootUuid: string; espVolumeId: string };
 
 /** Copies the cached tree to `dest` and customises it for one image; returns the kernel version. */
 export async function customiseRootfs(src: string, dest: string, recipe: DebianRecipe, ids: RootfsIds, step: Step, signal?: AbortSignal): Promise<string> {
-  const sig = signal ? { signal } : {};
+  const sig = { env: BUILD_ENV, ...(signal ? { signal } : {}) };
   step('copy the debootstrap tree');
-  await exec('cp', ['-a', '--reflink=auto', `${src}/.`, dest], sig);
+  await runTool('cp', ['-a', '--reflink=auto', `${src}/.`, dest], sig);
   const w = (rel: string, text: string, mode = 0o644): void => {
     mkdirSync(dirname(join(dest, rel)), { recursive: true });
     writeFileSync(join(dest, rel), text, { mode });
@@ -181,10 +183,10 @@ export async function customiseRootfs(src: string, dest: string, recipe: DebianR
   // host's root in a chroot, and the fsck hook finds nothing to add).
   w('etc/initramfs-tools/conf.d/bootmedic', `${Object.entries(recipe.initramfsConf).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
   step('set the root password');
-  await exec('chroot', [dest, 'chpasswd'], { ...sig, input: `root:${recipe.rootPassword}\n` });
+  await runTool('chroot', [dest, 'chpasswd'], { ...sig, input: `root:${recipe.rootPassword}\n` });
   const ver = kernelVersionOf(dest);
   step(`update-initramfs for ${ver} (about half a minute)`);
-  await exec('chroot', [dest, 'update-initramfs', '-u', '-k', ver], sig);
+  await runTool('chroot', [dest, 'update-initramfs', '-u', '-k', ver], sig);
   const lefts = mountsUnder(dest);
   if (lefts.length > 0) throw debianErrors.make('GUEST_DEBIAN_MOUNTS_LEFT', `${dest} has mounts after chroot: ${lefts.join(', ')}`);
   return ver;

@@ -1,11 +1,10 @@
 // Debian packages for the tiny guest: resolved with apt-cache, fetched with
 // `apt-get download` into <cache>/debs (never installed on the host) and unpacked with
 // dpkg-deb into the cache.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isBootmedicError, lastLines, runTool } from '../../core/index.ts';
 import { guestErrors } from '../errors.ts';
-import { runTool } from './run-tool.ts';
 
 /** Progress output of a build (stderr lines). */
 export type Log = (line: string) => void;
@@ -13,7 +12,7 @@ export type Log = (line: string) => void;
 /** The newest `linux-image-<ver>-amd64` the `linux-image-amd64` metapackage depends on, or the newest cached one offline. */
 export async function resolveKernelPackage(debsDir: string, signal?: AbortSignal): Promise<string> {
   // The control field names are never translated, unlike `apt-cache depends` output.
-  const r = await runTool('apt-cache', ['show', '--no-all-versions', 'linux-image-amd64'], signal ? { signal } : {});
+  const r = await runTool('apt-cache', ['show', '--no-all-versions', 'linux-image-amd64'], { check: false, ...(signal ? { signal } : {}) });
   const m = /^Depends:\s*(linux-image-[\w.+-]+-amd64)\b/m.exec(r.stdout);
   if (r.code === 0 && m?.[1]) return m[1];
   const cached = cachedDebs(debsDir, /^(linux-image-\d[\w.+-]*-amd64)_/);
@@ -41,10 +40,10 @@ export async function fetchDeb(pkg: string, debsDir: string, log: Log, signal?: 
   log(`downloading ${pkg} into ${debsDir}`);
   // Running as root, apt drops to the _apt user and warns when that user cannot write
   // here; the download still succeeds, so the warning is only shown on failure.
-  const r = await runTool('apt-get', ['download', '-q', pkg], { cwd: debsDir, ...(signal ? { signal } : {}) });
+  const r = await runTool('apt-get', ['download', '-q', pkg], { cwd: debsDir, check: false, ...(signal ? { signal } : {}) });
   const got = cachedDebs(debsDir, new RegExp(`^(${escaped})_`));
   if (r.code !== 0 || got[0] === undefined) {
-    throw guestErrors.make('GUEST_DOWNLOAD_FAILED', `apt-get download ${pkg} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+    throw guestErrors.make('GUEST_DOWNLOAD_FAILED', `apt-get download ${pkg} failed: ${lastLines(r.stderr)}`);
   }
   return got[0].file;
 }
@@ -60,23 +59,21 @@ export async function unpackDeb(deb: string, dest: string, members: readonly str
   mkdirSync(tmp, { recursive: true });
   const opt = signal ? { signal } : {};
   try {
-    if (members === 'all') {
-      const r = await runTool('dpkg-deb', ['-x', deb, tmp], opt);
-      if (r.code !== 0) throw new Error(r.stderr.trim());
-    } else {
-      const src = spawn('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', 'pipe', 'pipe'], ...opt });
-      const srcDone = new Promise<number | null>((res, rej) => {
-        src.on('error', rej);
-        src.on('close', res);
-      });
-      const r = await runTool('tar', ['-x', '-C', tmp, ...members], { stdin: src.stdout, ...opt });
-      const srcCode = await srcDone;
-      if (srcCode !== 0 || r.code !== 0) throw new Error(r.stderr.trim() || `dpkg-deb exited ${srcCode}`);
+    if (members === 'all') await runTool('dpkg-deb', ['-x', deb, tmp], opt);
+    else {
+      // dpkg-deb's tar stream goes through a file beside the unpack, then tar takes the members.
+      const tarFile = `${tmp}.tar`;
+      try {
+        await runTool('dpkg-deb', ['--fsys-tarfile', deb], { ...opt, stdoutTo: tarFile });
+        await runTool('tar', ['-x', '-C', tmp, '-f', tarFile, ...members], opt);
+      } finally {
+        rmSync(tarFile, { force: true });
+      }
     }
     renameSync(tmp, dest);
   } catch (cause) {
     rmSync(tmp, { recursive: true, force: true });
-    if ((cause as { code?: string }).code === 'GUEST_TOOL_MISSING') throw cause;
+    if (isBootmedicError(cause, 'TOOL_MISSING') || isBootmedicError(cause, 'TOOL_ABORTED')) throw cause;
     throw guestErrors.make('GUEST_UNPACK_FAILED', `cannot unpack ${deb}: ${(cause as Error).message}`, { cause });
   }
 }

@@ -35,3 +35,19 @@ test('secureBoot turns SMM on and secures the flash; without it neither appears'
   assert.ok(sb.includes('if=pflash,format=raw,unit=0,readonly=on,file=/c.fd'));
   assert.ok(sb.includes('if=pflash,format=raw,unit=1,file=/run/v.fd'));
 });
+
+test('a Windows VM gets hv-crash on -cpu (host under KVM, qemu64 under TCG); others keep the default CPU', () => {
+  const plan = (accel: 'kvm' | 'tcg') => ({ accel, overlays: [], qmpSocket: '/q' });
+  const cpu = (spec: Record<string, unknown>, accel: 'kvm' | 'tcg') => {
+    const a = qemuArgv(parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], ...spec }, 't', '/'), plan(accel));
+    return a.includes('-cpu') ? a[a.indexOf('-cpu') + 1] : undefined;
+  };
+  assert.equal(cpu({ os: 'windows' }, 'kvm'), 'host,hv-crash');
+  assert.equal(cpu({ os: 'windows' }, 'tcg'), 'qemu64,hv-crash');
+  assert.equal(cpu({}, 'kvm'), 'host');
+  assert.equal(cpu({}, 'tcg'), undefined);
+  // The explicit option wins both ways.
+  assert.equal(cpu({ os: 'windows', hvCrash: false }, 'kvm'), 'host');
+  assert.equal(cpu({ hvCrash: true }, 'tcg'), 'qemu64,hv-crash');
+  assert.throws(() => parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], os: 'macos' }, 't', '/'));
+});

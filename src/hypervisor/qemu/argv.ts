@@ -21,6 +21,20 @@ function esc(path: string): string {
 }
 
 /**
+ * The `-cpu` value, or undefined for QEMU's default model. KVM runs the host's CPU. A
+ * Windows guest (or `hvCrash: true`) gets `hv-crash`: Hyper-V's crash MSRs
+ * (docs/system/i386/hyperv.rst), where Windows writes its stop code and four parameters, which
+ * QEMU reports as GUEST_PANICKED with hyper-v info; KVM emulates those MSRs. Under TCG the model
+ * is named explicitly, qemu64 (QEMU's default for x86), because a property needs a model to
+ * hang on; QEMU 7.2 accepts it there.
+ */
+export function cpuModel(spec: Pick<VmSpec, 'os' | 'hvCrash'>, accel: Accel): string | undefined {
+  const hvCrash = spec.hvCrash ?? spec.os === 'windows';
+  const model = accel === 'kvm' ? 'host' : hvCrash ? 'qemu64' : undefined;
+  return model === undefined ? undefined : hvCrash ? `${model},hv-crash` : model;
+}
+
+/**
  * Builds QEMU's argv. Choices, each for a reason:
  * - `-S`: the CPUs start paused, so the QMP client is connected before the guest runs and
  *   no event or console byte is missed; launch sends `cont`.
@@ -32,6 +46,7 @@ function esc(path: string): string {
  * - no `-no-reboot`; `-action reboot=reset`: a guest reboot resets the VM and emits a RESET
  *   event, so reboot loops are visible and countable, and `watch` follows every reboot.
  * - `-action shutdown=poweroff`: a guest power-off emits SHUTDOWN and QEMU exits 0.
+ * - `hv-crash` on `-cpu` for Windows guests (cpuModel).
  */
 export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
   const a: string[] = ['-nodefaults', '-no-user-config', '-display', 'none', '-name', spec.name, '-S'];
@@ -39,7 +54,8 @@ export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
   // accepts writes only from SMM (-global ... secure=on), so the guest OS cannot rewrite db.
   a.push('-machine', `${spec.machine}${spec.secureBoot ? ',smm=on' : ''},accel=${plan.accel}`);
   if (spec.secureBoot) a.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
-  if (plan.accel === 'kvm') a.push('-cpu', 'host');
+  const cpu = cpuModel(spec, plan.accel);
+  if (cpu !== undefined) a.push('-cpu', cpu);
   a.push('-m', String(spec.memoryMiB), '-smp', String(spec.cpus));
   a.push('-qmp', `unix:${esc(plan.qmpSocket)},server=on,wait=off`);
   a.push('-chardev', 'stdio,id=con0,signal=off', '-serial', 'chardev:con0');

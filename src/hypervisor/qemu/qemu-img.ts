@@ -1,31 +1,11 @@
 // qemu-img wrappers: per-boot overlays, named internal snapshots and checks. Every boot
 // runs on a qcow2 overlay whose backing file is the base image; QEMU opens a backing
 // file read-only, so the base never changes and a boot is disposable.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { lastLines, runTool } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
 
-type Result = { code: number | null; stdout: string; stderr: string };
-
-function qemuImg(args: readonly string[], signal?: AbortSignal): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-img', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'ENOENT' ? hvErrors.make('HV_QEMU_MISSING', 'qemu-img is not installed', { cause: e }) : e),
-    );
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function must(args: readonly string[], what: string, signal?: AbortSignal): Promise<Result> {
-  const r = await qemuImg(args, signal);
-  if (r.code !== 0) throw hvErrors.make('HV_QEMU_IMG_FAILED', `${what}: ${r.stderr.trim().split('\n').at(-1) ?? `qemu-img exited ${r.code}`}`, { details: { args: [...args], stderr: r.stderr } });
-  return r;
-}
+const must = (args: readonly string[], what: string, signal?: AbortSignal) => runTool('qemu-img', args, { what, ...(signal ? { signal } : {}) });
 
 function mustExist(path: string): void {
   if (!existsSync(path)) throw hvErrors.make('HV_DISK_MISSING', `disk image ${path}: no such file`);
@@ -79,13 +59,14 @@ export type CheckResult = { ok: boolean; corruptions: number; leaks: number; che
 /** Runs `qemu-img check --output=json` and returns counts; a format without checks reports ok. */
 export async function checkImage(image: string, format?: 'qcow2' | 'raw'): Promise<CheckResult> {
   mustExist(image);
-  const r = await qemuImg(['check', '--output=json', ...(format ? ['-f', format] : []), image]);
+  // qemu-img check reports by exit code: 0 clean, 2 corrupted, 3 leaks, 1 could not check.
+  const r = await runTool('qemu-img', ['check', '--output=json', ...(format ? ['-f', format] : []), image], { check: false });
   if (r.code === 1 && /not support|doesn't support/i.test(r.stderr)) return { ok: true, corruptions: 0, leaks: 0, checkErrors: 0, raw: {} };
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(r.stdout) as Record<string, unknown>;
   } catch {
-    throw hvErrors.make('HV_QEMU_IMG_FAILED', `check of ${image}: ${r.stderr.trim().split('\n').at(-1) ?? `qemu-img exited ${r.code}`}`);
+    throw hvErrors.make('HV_QEMU_IMG_FAILED', `check of ${image}: ${lastLines(r.stderr, 1) || `qemu-img exited ${r.code}`}`);
   }
   const n = (k: string) => Number(raw[k] ?? 0);
   return { ok: r.code === 0, corruptions: n('corruptions'), leaks: n('leaks'), checkErrors: n('check-errors'), raw };

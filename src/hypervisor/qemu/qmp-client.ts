@@ -3,9 +3,10 @@
 // qmp_capabilities before any other command; replies carry the command's "id"; events
 // ({"event", "data", "timestamp"}) may arrive at any time, interleaved with replies.
 import { connect, type Socket } from 'node:net';
+import { parseJsonExact } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
 
-/** A QMP event as QEMU sent it. */
+/** A QMP event as QEMU sent it; an integer past 2^53 in `data` is its exact decimal string. */
 export type QmpEvent = { event: string; data: Record<string, unknown>; timestamp?: { seconds: number; microseconds: number } };
 
 /** The greeting QEMU sends on connect. */
@@ -118,7 +119,8 @@ export function connectQmp(path: string, opts: { timeoutMs?: number; signal?: Ab
         if (line === '') continue;
         let msg: unknown;
         try {
-          msg = JSON.parse(line);
+          // 64-bit values (GUEST_PANICKED hyper-v parameters are guest addresses) stay exact.
+          msg = parseJsonExact(line);
         } catch {
           return fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: not JSON: ${line.slice(0, 80)}`));
         }
