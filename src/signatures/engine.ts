@@ -18,8 +18,13 @@ export interface SignatureEngine {
   push(line: ConsoleLine): Finding[];
   /** Prompt detection on the unterminated tail (the same prompt is reported once). */
   partial(text: string, atMs: number): Finding[];
-  /** Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'. */
-  end(): Finding[];
+  /**
+   * Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'.
+   * `reached` is a phase the boot's owner saw it reach by a signal the engine does not
+   * know (the VM's own ready marker): findings held for their recovery settle against it.
+   * Findings still held are returned with the severity of their rule.
+   */
+  end(reached?: BootPhase): Finding[];
   /**
    * Give this to the line splitter (`createLineSplitter({ skipper })`) to let it pass over
    * the lines that cannot change anything here without building them: the findings are
@@ -178,6 +183,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let pending: Pending | undefined;
   // A stop-code finding waiting for its parameter lines (vmware.log prints one MSR per line).
   let held: { f: Finding; re: RegExp; left: number; params: string[]; code: string } | undefined;
+  // Findings of rules with a recovery, held until the boot reaches the recovery's phase
+  // (then reported with its lower severity) or shows it will not (reported as they are).
+  let awaiting: { f: Finding; to: NonNullable<Rule['recovery']> }[] = [];
   let sawPreKernel = false; // a firmware or bootloader marker was seen
   let perRule = new Map<string, number>();
   let prompts = new Set<string>();
@@ -200,8 +208,36 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     f.title = own(f.title);
     for (const e of f.evidence) e.text = own(e.text);
     if (f.frame !== undefined) f.frame = own(f.frame);
-    if (f.severity === 'fatal' || f.stopsBoot) failed = true;
+    if (f.severity === 'fatal' || f.stopsBoot) {
+      failed = true;
+      // This boot will not go on, so nothing held can recover: report those first.
+      releaseAwaiting(out);
+    }
     out.push(f);
+  }
+
+  /** Reports the held findings whose recovery phase the boot has reached, lowered. */
+  function settle(out: Finding[], reached: BootPhase, ev?: { line: number; text: string }): void {
+    if (awaiting.length === 0) return;
+    const still: typeof awaiting = [];
+    for (const a of awaiting) {
+      if (RANK[reached] < RANK[a.to.reaches]) {
+        still.push(a);
+        continue;
+      }
+      a.f.recovered = ev === undefined ? { from: a.f.severity, phase: reached } : { from: a.f.severity, phase: reached, evidence: { ...ev } };
+      a.f.severity = a.to.severity;
+      emit(out, a.f);
+    }
+    awaiting = still;
+  }
+
+  /** Reports every held finding as it is (its boot did not get far enough). */
+  function releaseAwaiting(out: Finding[]): void {
+    if (awaiting.length === 0) return;
+    const all = awaiting;
+    awaiting = [];
+    for (const a of all) emit(out, a.f);
   }
 
   function setPhase(out: Finding[], to: BootPhase, id: string, ev: { line: number; text: string }, atMs: number, source?: string): void {
@@ -209,6 +245,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (to === 'firmware' && RANK[phase] > RANK.firmware) {
       // A firmware banner after a later phase: the VM rebooted; judge the new boot afresh.
       flushPending(out);
+      releaseAwaiting(out);
       ready = false;
       failed = false;
       perRule = new Map();
@@ -225,6 +262,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     };
     if (source !== undefined) f.source = `${id}: ${source}`;
     emit(out, f);
+    settle(out, to, ev);
   }
 
   function ruleFinding(out: Finding[], hit: Hit<Entry & { tag: 'rule' }>, ev: { line: number; text: string }, atMs: number): void {
@@ -259,6 +297,11 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       }
     }
     f.title = fill(r.title, hit.groups, extra);
+    if (r.recovery !== undefined && RANK[phase] < RANK[r.recovery.reaches]) {
+      // Held, at most as many per rule as would be reported.
+      if (awaiting.filter((a) => a.f.id === r.id).length < MAX_PER_RULE) awaiting.push({ f, to: r.recovery });
+      return;
+    }
     emit(out, f);
   }
 
@@ -422,8 +465,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       refreshSkipper();
       return r;
     },
-    end() {
-      const r = endLog();
+    end(reached) {
+      const r = endLog(reached);
       refreshSkipper();
       return r;
     },
@@ -475,10 +518,15 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     return out;
   }
 
-  function endLog(): Finding[] {
+  function endLog(reached: BootPhase | undefined): Finding[] {
     const out: Finding[] = [];
     releaseHeld(out);
     flushPending(out);
+    if (reached !== undefined && RANK[reached] > RANK[phase]) {
+      settle(out, reached);
+      if (reached === 'ready') ready = true;
+    }
+    releaseAwaiting(out);
     if (!failed && !ready) {
       const last = lastSlot === undefined ? lastLine : lineOf(lastSlot);
       const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;
