@@ -4,7 +4,7 @@ import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
-import { isBootCrashTitle, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
+import { isBootCrashTitle, isFirmwareLine, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
 import { createLiteralFinder } from './literal-scan.ts';
 import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
@@ -187,6 +187,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   // (then reported with its lower severity) or shows it will not (reported as they are).
   let awaiting: { f: Finding; to: NonNullable<Rule['recovery']> }[] = [];
   let sawPreKernel = false; // a firmware or bootloader marker was seen
+  let sawKernelTs = false; // the kernel's lines carry timestamps (printk time)
   let perRule = new Map<string, number>();
   let prompts = new Set<string>();
 
@@ -382,6 +383,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     // login prompt), so the parser's header set is checked too.
     const header = h?.rule ?? (index.lastGateHit && oopsRe.test(text) ? classify(text) : undefined);
     if (header === undefined) return;
+    // Once the kernel's lines are known to carry timestamps, a line in a firmware's log
+    // format without one is the firmware's (ARM Trusted Firmware between kernel lines).
+    if (line.kernelTs === undefined && sawKernelTs && isFirmwareLine(text)) return;
     if (header.kind === 'panic') {
       flushPending(out);
       // Reported at once (the guest may hang or reset right after); the parser sees only
@@ -443,7 +447,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   };
   function refreshSkipper(): void {
     skipper.all = customReady !== undefined || held !== undefined || (pending !== undefined && pending.window.length >= windowLines - 1);
-    skipper.timestamped = RANK[phase] < RANK.kernel;
+    // Timestamped lines go through push() until the first one has (it moves the phase and
+    // says the kernel's lines are timestamped).
+    skipper.timestamped = RANK[phase] < RANK.kernel || !sawKernelTs;
     if (skipper.all) return;
     const key = RANK[phase] + (pending !== undefined ? BOOT_PHASES.length : 0);
     if (key !== finderKey) {
@@ -495,6 +501,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
       else headerHit ??= { rule: e, order: h.order, groups: h.groups };
     }
+    if (line.kernelTs !== undefined) sawKernelTs = true;
     // A kernel timestamp means the kernel is running, even if its banner was missed.
     if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', (ev ??= { line: line.no, text: line.raw }), line.atMs);
     if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
