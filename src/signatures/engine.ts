@@ -8,6 +8,7 @@ import { isBootCrashTitle, isFirmwareLine, kernelReport, oopsHeaderRe, oopsHeade
 import { createLiteralFinder } from './literal-scan.ts';
 import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
+import { createRecoveryHold } from './recovery-hold.ts';
 import { decodeStopCode } from './stop-codes.ts';
 import { BOOT_PHASES } from './types.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
@@ -185,7 +186,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let held: { f: Finding; re: RegExp; left: number; params: string[]; code: string } | undefined;
   // Findings of rules with a recovery, held until the boot reaches the recovery's phase
   // (then reported with its lower severity) or shows it will not (reported as they are).
-  let awaiting: { f: Finding; to: NonNullable<Rule['recovery']> }[] = [];
+  const awaiting = createRecoveryHold(MAX_PER_RULE);
   let sawPreKernel = false; // a firmware or bootloader marker was seen
   let sawKernelTs = false; // the kernel's lines carry timestamps (printk time)
   let perRule = new Map<string, number>();
@@ -212,33 +213,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (f.severity === 'fatal' || f.stopsBoot) {
       failed = true;
       // This boot will not go on, so nothing held can recover: report those first.
-      releaseAwaiting(out);
+      awaiting.release((x) => emit(out, x));
     }
     out.push(f);
-  }
-
-  /** Reports the held findings whose recovery phase the boot has reached, lowered. */
-  function settle(out: Finding[], reached: BootPhase, ev?: { line: number; text: string }): void {
-    if (awaiting.length === 0) return;
-    const still: typeof awaiting = [];
-    for (const a of awaiting) {
-      if (RANK[reached] < RANK[a.to.reaches]) {
-        still.push(a);
-        continue;
-      }
-      a.f.recovered = ev === undefined ? { from: a.f.severity, phase: reached } : { from: a.f.severity, phase: reached, evidence: { ...ev } };
-      a.f.severity = a.to.severity;
-      emit(out, a.f);
-    }
-    awaiting = still;
-  }
-
-  /** Reports every held finding as it is (its boot did not get far enough). */
-  function releaseAwaiting(out: Finding[]): void {
-    if (awaiting.length === 0) return;
-    const all = awaiting;
-    awaiting = [];
-    for (const a of all) emit(out, a.f);
   }
 
   function setPhase(out: Finding[], to: BootPhase, id: string, ev: { line: number; text: string }, atMs: number, source?: string): void {
@@ -246,7 +223,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (to === 'firmware' && RANK[phase] > RANK.firmware) {
       // A firmware banner after a later phase: the VM rebooted; judge the new boot afresh.
       flushPending(out);
-      releaseAwaiting(out);
+      awaiting.release((x) => emit(out, x));
       ready = false;
       failed = false;
       perRule = new Map();
@@ -263,7 +240,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     };
     if (source !== undefined) f.source = `${id}: ${source}`;
     emit(out, f);
-    settle(out, to, ev);
+    awaiting.settle(to, ev, (x) => emit(out, x));
   }
 
   function ruleFinding(out: Finding[], hit: Hit<Entry & { tag: 'rule' }>, ev: { line: number; text: string }, atMs: number): void {
@@ -298,12 +275,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       }
     }
     f.title = fill(r.title, hit.groups, extra);
-    if (r.recovery !== undefined && RANK[phase] < RANK[r.recovery.reaches]) {
-      // Held, at most as many per rule as would be reported.
-      if (awaiting.filter((a) => a.f.id === r.id).length < MAX_PER_RULE) awaiting.push({ f, to: r.recovery });
-      return;
-    }
-    emit(out, f);
+    if (!awaiting.hold(f, r.recovery, phase)) emit(out, f);
   }
 
   /** Emits the held stop-code finding with the parameters gathered so far. */
@@ -530,10 +502,10 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     releaseHeld(out);
     flushPending(out);
     if (reached !== undefined && RANK[reached] > RANK[phase]) {
-      settle(out, reached);
+      awaiting.settle(reached, undefined, (x) => emit(out, x));
       if (reached === 'ready') ready = true;
     }
-    releaseAwaiting(out);
+    awaiting.release((x) => emit(out, x));
     if (!failed && !ready) {
       const last = lastSlot === undefined ? lastLine : lineOf(lastSlot);
       const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;
