@@ -4,10 +4,11 @@ import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
-import { isBootCrashTitle, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
+import { isBootCrashTitle, isFirmwareLine, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
 import { createLiteralFinder } from './literal-scan.ts';
 import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
+import { createRecoveryHold } from './recovery-hold.ts';
 import { decodeStopCode } from './stop-codes.ts';
 import { BOOT_PHASES } from './types.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
@@ -18,8 +19,13 @@ export interface SignatureEngine {
   push(line: ConsoleLine): Finding[];
   /** Prompt detection on the unterminated tail (the same prompt is reported once). */
   partial(text: string, atMs: number): Finding[];
-  /** Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'. */
-  end(): Finding[];
+  /**
+   * Flushes pending reports; without a fatal finding or a ready signal, adds 'incomplete-boot'.
+   * `reached` is a phase the boot's owner saw it reach by a signal the engine does not
+   * know (the VM's own ready marker): findings held for their recovery settle against it.
+   * Findings still held are returned with the severity of their rule.
+   */
+  end(reached?: BootPhase): Finding[];
   /**
    * Give this to the line splitter (`createLineSplitter({ skipper })`) to let it pass over
    * the lines that cannot change anything here without building them: the findings are
@@ -178,7 +184,11 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   let pending: Pending | undefined;
   // A stop-code finding waiting for its parameter lines (vmware.log prints one MSR per line).
   let held: { f: Finding; re: RegExp; left: number; params: string[]; code: string } | undefined;
+  // Findings of rules with a recovery, held until the boot reaches the recovery's phase
+  // (then reported with its lower severity) or shows it will not (reported as they are).
+  const awaiting = createRecoveryHold(MAX_PER_RULE);
   let sawPreKernel = false; // a firmware or bootloader marker was seen
+  let sawKernelTs = false; // the kernel's lines carry timestamps (printk time)
   let perRule = new Map<string, number>();
   let prompts = new Set<string>();
 
@@ -200,7 +210,11 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     f.title = own(f.title);
     for (const e of f.evidence) e.text = own(e.text);
     if (f.frame !== undefined) f.frame = own(f.frame);
-    if (f.severity === 'fatal' || f.stopsBoot) failed = true;
+    if (f.severity === 'fatal' || f.stopsBoot) {
+      failed = true;
+      // This boot will not go on, so nothing held can recover: report those first.
+      awaiting.release((x) => emit(out, x));
+    }
     out.push(f);
   }
 
@@ -209,6 +223,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     if (to === 'firmware' && RANK[phase] > RANK.firmware) {
       // A firmware banner after a later phase: the VM rebooted; judge the new boot afresh.
       flushPending(out);
+      awaiting.release((x) => emit(out, x));
       ready = false;
       failed = false;
       perRule = new Map();
@@ -225,6 +240,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     };
     if (source !== undefined) f.source = `${id}: ${source}`;
     emit(out, f);
+    awaiting.settle(to, ev, (x) => emit(out, x));
   }
 
   function ruleFinding(out: Finding[], hit: Hit<Entry & { tag: 'rule' }>, ev: { line: number; text: string }, atMs: number): void {
@@ -259,7 +275,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       }
     }
     f.title = fill(r.title, hit.groups, extra);
-    emit(out, f);
+    if (!awaiting.hold(f, r.recovery, phase)) emit(out, f);
   }
 
   /** Emits the held stop-code finding with the parameters gathered so far. */
@@ -339,6 +355,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     // login prompt), so the parser's header set is checked too.
     const header = h?.rule ?? (index.lastGateHit && oopsRe.test(text) ? classify(text) : undefined);
     if (header === undefined) return;
+    // Once the kernel's lines are known to carry timestamps, a line in a firmware's log
+    // format without one is the firmware's (ARM Trusted Firmware between kernel lines).
+    if (line.kernelTs === undefined && sawKernelTs && isFirmwareLine(text)) return;
     if (header.kind === 'panic') {
       flushPending(out);
       // Reported at once (the guest may hang or reset right after); the parser sees only
@@ -400,7 +419,9 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
   };
   function refreshSkipper(): void {
     skipper.all = customReady !== undefined || held !== undefined || (pending !== undefined && pending.window.length >= windowLines - 1);
-    skipper.timestamped = RANK[phase] < RANK.kernel;
+    // Timestamped lines go through push() until the first one has (it moves the phase and
+    // says the kernel's lines are timestamped).
+    skipper.timestamped = RANK[phase] < RANK.kernel || !sawKernelTs;
     if (skipper.all) return;
     const key = RANK[phase] + (pending !== undefined ? BOOT_PHASES.length : 0);
     if (key !== finderKey) {
@@ -422,8 +443,8 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       refreshSkipper();
       return r;
     },
-    end() {
-      const r = endLog();
+    end(reached) {
+      const r = endLog(reached);
       refreshSkipper();
       return r;
     },
@@ -452,6 +473,7 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
       else if (e.tag === 'rule') ruleHit ??= { rule: e, order: h.order, groups: h.groups };
       else headerHit ??= { rule: e, order: h.order, groups: h.groups };
     }
+    if (line.kernelTs !== undefined) sawKernelTs = true;
     // A kernel timestamp means the kernel is running, even if its banner was missed.
     if (line.kernelTs !== undefined && RANK[phase] < RANK.kernel) setPhase(out, 'kernel', 'kernel.timestamp', (ev ??= { line: line.no, text: line.raw }), line.atMs);
     if (customReady !== undefined && !ready && readyMatches(customReady, text)) setPhase(out, 'ready', 'ready.custom', (ev ??= { line: line.no, text: line.raw }), line.atMs);
@@ -475,10 +497,15 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     return out;
   }
 
-  function endLog(): Finding[] {
+  function endLog(reached: BootPhase | undefined): Finding[] {
     const out: Finding[] = [];
     releaseHeld(out);
     flushPending(out);
+    if (reached !== undefined && RANK[reached] > RANK[phase]) {
+      awaiting.settle(reached, undefined, (x) => emit(out, x));
+      if (reached === 'ready') ready = true;
+    }
+    awaiting.release((x) => emit(out, x));
     if (!failed && !ready) {
       const last = lastSlot === undefined ? lastLine : lineOf(lastSlot);
       const shown = last === undefined ? 'no console output' : `last line: ${last.raw.trim().slice(0, 200)}`;

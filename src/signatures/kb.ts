@@ -39,6 +39,10 @@ const ruleSchema = z.strictObject({
   severity: z.enum(SEVERITIES),
   stopsBoot: z.boolean(),
   phase: z.enum(BOOT_PHASES).optional(),
+  // The boot can go on past this message (a firmware trying its next boot option, an
+  // initramfs falling back to another init): once the boot reaches `reaches`, the finding
+  // is reported with `severity` instead. Until then the engine holds it back.
+  recovery: z.strictObject({ reaches: z.enum(BOOT_PHASES), severity: z.enum(['info', 'warning']) }).optional(),
   stopCode: z.strictObject({
     code: z.number().int().min(1),
     params: z.array(z.number().int().min(1)).max(4).optional(),
@@ -77,7 +81,17 @@ const headerSchema = z.strictObject({
 
 // The start-of-message lookup keys on an anchor's first four characters.
 const startNeedsFour = (r: { anchor: string; at: string }) => (r.at !== 'start' && r.at !== 'token') || (r.anchor.length >= 4 && !/^\s/.test(r.anchor));
-const bootChainFile = z.object({ _meta: z.unknown(), rules: z.array(ruleSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
+const SEVERITY_RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<(typeof SEVERITIES)[number], number>;
+const PHASE_RANK = Object.fromEntries(BOOT_PHASES.map((p, i) => [p, i])) as Record<(typeof BOOT_PHASES)[number], number>;
+// A recovery lowers a finding that does not stop the boot, on a phase after the message's own.
+const recoveryFits = (r: z.infer<typeof ruleSchema>) => r.recovery === undefined
+  || (!r.stopsBoot && SEVERITY_RANK[r.recovery.severity] < SEVERITY_RANK[r.severity] && (r.phase === undefined || PHASE_RANK[r.recovery.reaches] > PHASE_RANK[r.phase]));
+const bootChainFile = z.object({
+  _meta: z.unknown(),
+  rules: z.array(ruleSchema
+    .refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')
+    .refine(recoveryFits, 'recovery needs stopsBoot false, a lower severity than the rule\'s, and a phase after the rule\'s phase')).min(1),
+});
 const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
 const kernelCrashFile = z.object({
   _meta: z.unknown(),

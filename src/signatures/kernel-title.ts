@@ -4,6 +4,7 @@
 // suppressions skip, or a window cut short), a simple title from the header line is used.
 import type { ConsoleLine } from '../console/index.ts';
 import { linuxRules, parseKernelReport } from './kernel-report/index.ts';
+export { isFirmwareLine } from './kernel-report/index.ts';
 import { literalAlternation } from './anchor-index.ts';
 
 /** Title, corrupted flag and guilty frame of one kernel crash report. */

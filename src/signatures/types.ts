@@ -38,6 +38,12 @@ export type Finding = {
   frame?: string;
   /** Windows bugchecks. */
   stopCode?: { code: string; name: string; params: string[] };
+  /**
+   * The boot went on past this message (its rule's recovery): it reached `phase`, so the
+   * finding carries the rule's lower severity instead of `from`. `evidence` is the line
+   * that showed it, when the engine saw one.
+   */
+  recovered?: { from: Severity; phase: BootPhase; evidence?: { line: number; text: string } };
   /** Where the pattern's wording was verified. */
   source?: string;
 };

@@ -4,7 +4,11 @@ import { createSignatureEngine, type Finding } from '../signatures/index.ts';
 
 export type ConsoleFeed = {
   push(chunk: Uint8Array): void;
-  /** Ends the console: flushes the last line and returns the engine's end-of-log findings (where a log that stops short stopped). */
+  /**
+   * Ends the console: flushes the last line and returns the engine's end-of-log findings
+   * (where a log that stops short stopped, and the findings still held for their recovery,
+   * settled against the tracker's ready verdict when there is one).
+   */
   end(): Finding[];
 };
 
@@ -30,7 +34,8 @@ export function createConsoleFeed(tracker: PhaseTracker, now: () => number): Con
     push: (chunk) => splitter.push(chunk),
     end: () => {
       splitter.end();
-      return [...engine.end()];
+      // The VM's own ready signal is the tracker's, which the engine does not know.
+      return [...engine.end(tracker.verdict()?.status === 'ready' ? 'ready' : undefined)];
     },
   };
 }

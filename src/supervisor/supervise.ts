@@ -233,7 +233,8 @@ function openSession(
       const v = tracker.verdict();
       const now = rel(sinceSpawn());
       // A stalled boot has no failure line; the engine says where it stopped, as offline.
-      const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? ended : [])];
+      // Any boot gets the findings the engine still held (settled against a ready verdict).
+      const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? ended : ended.filter((f) => f.id !== 'incomplete-boot'))];
       const outcome: BootOutcome = {
         bootId,
         vm: spec.name,

@@ -52,6 +52,7 @@ function createFindingWriter(out: NodeJS.WritableStream, json: boolean, color: b
       pending += `${p[SEVERITY_STYLE[f.severity]](f.severity.toUpperCase().padEnd(7))} ${f.title}\n`;
       pending += `        ${f.family} · ${f.component} / ${f.layer} · phase ${f.phase}${f.stopsBoot ? ' · stops the boot' : ''}  [${f.id}]\n`;
       if (f.stopCode !== undefined) pending += `        stop code ${f.stopCode.code} ${f.stopCode.name} (${f.stopCode.params.join(', ')})\n`;
+      if (f.recovered !== undefined) pending += `        the boot went on to ${f.recovered.phase}, so ${f.recovered.from} → ${f.severity}${f.recovered.evidence === undefined ? '' : ` (line ${f.recovered.evidence.line})`}\n`;
       for (const e of f.evidence) pending += `  ${String(e.line).padStart(6)} | ${p.bold(e.text)}\n`;
       pending += '\n';
     },

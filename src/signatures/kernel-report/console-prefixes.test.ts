@@ -120,8 +120,10 @@ test('firmware output before the kernel\'s first timestamped line is not a kerne
   const lines = splitLines(firmware);
   assert.equal(containsKernelCrash(lines), false);
   assert.equal(parseKernelReport(lines), undefined);
-  // The same words after the kernel started are reported, as syzkaller does.
-  assert.equal(parse(`${firmware}\nWARNING: Caches not enabled\n`)?.title, 'WARNING: Caches not enabled');
+  // The same words printed by the kernel after it started are reported, as syzkaller does;
+  // without a timestamp among timestamped kernel lines they are still the firmware's.
+  assert.equal(parse(`${firmware}\n[    2.000000] WARNING: Caches not enabled\n`)?.title, 'WARNING: Caches not enabled');
+  assert.equal(parse(`${firmware}\nWARNING: Caches not enabled\n`), undefined);
 });
 
 test('the x86 decompressor banner before the kernel counts as a reboot', () => {

@@ -328,13 +328,13 @@ Call trace:
   {
     family: 'kernel BUG at',
     log: `------------[ cut here ]------------
-kernel BUG at fs/buffer.c:1234!
+kernel BUG at fs/ext4/inline.c:1234!
 invalid opcode: 0000 [#1] PREEMPT SMP KASAN
-RIP: 0010:mark_buffer_dirty+0x300/0x400 fs/buffer.c:1234
+RIP: 0010:ext4_write_inline_data+0x300/0x400 fs/ext4/inline.c:1234
 Call Trace:
- __block_commit_write+0x100/0x200
+ ext4_write_inline_data_end+0x100/0x200
 `,
-    title: 'kernel BUG in mark_buffer_dirty',
+    title: 'kernel BUG in ext4_write_inline_data',
   },
   {
     family: 'list corruption',

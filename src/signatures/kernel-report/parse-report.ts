@@ -52,9 +52,40 @@ export function matchOops(raw: string, rules: CompiledRules, preKernel = false, 
     if (kernelOnly && oops.userspace) continue;
     if (!raw.includes(oops.header)) continue;
     if (matchesAny(raw, oops.suppressions)) continue;
+    if (oops.forms.length > 0 && !hasForm(raw, oops, rules.limits.titleCandidates)) continue;
     return oops;
   }
   return undefined;
+}
+
+/** True when the header begins one of the family's accepted forms somewhere in the line (at most `max` places tried). */
+function hasForm(raw: string, oops: CompiledOops, max: number): boolean {
+  let n = 0;
+  for (let at = raw.indexOf(oops.header); at !== -1 && n < max; at = raw.indexOf(oops.header, at + 1), n++) {
+    for (const re of oops.forms) {
+      re.lastIndex = at;
+      if (re.test(raw)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * True when a line (without a kernel timestamp) is a firmware's: in a firmware's log format
+ * (rules.firmwareLines) and not one of the kernel's report forms for the header it holds
+ * (ARM Trusted Firmware's "WARNING: " is the kernel's header too; the kernel's WARNINGs
+ * match a WARNING title format, the firmware's free text does not).
+ */
+export function isFirmwareLine(raw: string, rules: CompiledRules = linuxRules()): boolean {
+  if (!matchesAny(raw, rules.firmwareLines)) return false;
+  const oops = matchOops(raw, rules);
+  if (oops === undefined) return true;
+  const at = raw.indexOf(oops.header);
+  for (const f of oops.formats) {
+    f.title.lastIndex = at;
+    if (f.title.test(raw)) return false;
+  }
+  return true;
 }
 
 type Gathered = { text: string; fullText: string; endIdx: number; lastOopsIdx: number };
@@ -174,6 +205,11 @@ class KernelStart {
     }
     return this.found;
   }
+  /** True when line i is an untimestamped firmware line (isFirmwareLine) in a log whose kernel lines carry timestamps. */
+  firmware(i: number): boolean {
+    const raw = this.lines[i]!.raw;
+    return isFirmwareLine(raw, this.rules) && this.index() >= 0 && lineContext(raw, this.rules) === NO_CONTEXT;
+  }
   /** True when line i is untimestamped firmware output before the kernel started. */
   preKernel(i: number): boolean {
     const k = this.index();
@@ -195,7 +231,7 @@ function findFirstOops(lines: readonly (LineLike & { readonly no: number })[], k
     if (any === undefined) continue;
     // Only a candidate line pays for the firmware check (usually a scan of a few lines).
     const oops = any.allowBeforeKernel || !ks.preKernel(i) ? any : matchOops(raw, rules, true, kernelOnly);
-    if (oops !== undefined) return { start: i, oops };
+    if (oops !== undefined && !ks.firmware(i)) return { start: i, oops };
   }
   return undefined;
 }

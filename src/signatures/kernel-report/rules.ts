@@ -38,6 +38,9 @@ const oopsSchema = z.strictObject({
   allowBeforeKernel: z.boolean().optional(),
   userspace: z.boolean().optional(),
   suppressions: z.array(z.string()).optional(),
+  // When given, a line starts a report of this family only where the header begins one of
+  // these forms (a header that other programs print as free text, e.g. firmware "INFO:").
+  forms: z.array(z.string()).optional(),
   formats: z.array(formatSchema).min(1),
 });
 
@@ -55,6 +58,7 @@ const rulesSchema = z.strictObject({
   infoMessagesWithStack: z.array(z.string()),
   corruptedTitles: z.array(z.string()),
   consoleHangups: z.array(z.string()),
+  firmwareLines: z.array(z.string()),
   stack: z.strictObject({
     starts: z.array(z.string()),
     lenientStarts: z.array(z.string()),
@@ -100,14 +104,14 @@ export type CompiledFormat = {
   stack: CompiledStack | undefined; noStackTrace: boolean; corrupted: boolean;
 };
 
-/** One compiled oops family: its header substring, suppressions and formats. */
-export type CompiledOops = { header: string; allowBeforeKernel: boolean; userspace: boolean; suppressions: RegExp[]; formats: CompiledFormat[] };
+/** One compiled oops family: its header substring, suppressions, accepted forms (sticky; none: any) and formats. */
+export type CompiledOops = { header: string; allowBeforeKernel: boolean; userspace: boolean; suppressions: RegExp[]; forms: RegExp[]; formats: CompiledFormat[] };
 
 /** Everything the parser needs, compiled. */
 export type CompiledRules = {
   consolePrefix: RegExp; cpuContext: RegExp; questionableFrame: RegExp;
   questionableSuffix: string; questionableExempt: string;
-  reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[];
+  reportStartIgnores: RegExp[]; infoMessagesWithStack: string[]; corruptedTitles: RegExp[]; consoleHangups: string[]; firmwareLines: RegExp[];
   stackStarts: RegExp[]; lenientStackStarts: ReadonlySet<RegExp>; frameRes: RegExp[]; corruptedLines: RegExp[]; stripFramePrefixes: string[];
   stallAnchors: RegExp[]; stallSelfNamed: string[];
   hangAnchors: { contains: string; name: string }[]; hangSkip: string[];
@@ -200,6 +204,7 @@ export function compileRules(text: string, where = 'linux-oopses.yaml'): Compile
     infoMessagesWithStack: r.infoMessagesWithStack,
     corruptedTitles: r.corruptedTitles.map((s, i) => re(s, `corruptedTitles[${i}]`)),
     consoleHangups: r.consoleHangups,
+    firmwareLines: r.firmwareLines.map((s, i) => re(s, `firmwareLines[${i}]`)),
     stackStarts: [...r.stack.starts.map((s, i) => re(s, `stack.starts[${i}]`)), ...lenient],
     lenientStackStarts: new Set(lenient),
     frameRes: r.stack.frames.map((s, i) => re(s, `stack.frames[${i}]`)),
@@ -217,6 +222,7 @@ export function compileRules(text: string, where = 'linux-oopses.yaml'): Compile
       allowBeforeKernel: o.allowBeforeKernel ?? false,
       userspace: o.userspace ?? false,
       suppressions: (o.suppressions ?? []).map((s, j) => re(s, `oopses[${i}].suppressions[${j}]`)),
+      forms: (o.forms ?? []).map((s, j) => headed(s, o.header, `oopses[${i}].forms[${j}]`)),
       formats: o.formats.map((f, j) => {
         const at = `oopses[${i}].formats[${j}]`;
         return {
