@@ -1,110 +1,81 @@
-// The bootmedic anomaly detector: learns on a probation period, then scores each point by
-// how new its recent pattern of levels is, and rests after an alarm so one event is
-// reported once.
-import { PatternNovelty } from './novelty.ts';
-import { WindowedLikelihood } from './likelihood.ts';
+// The bootmedic streaming anomaly detector. It learns a value range on a probation period;
+// afterwards each point is scored by the share of several level grids (different level
+// counts) to which its level is new. After an alarm (most grids agree) it rests, so one
+// event is reported once and the rest of it does not count as more alarms.
+import { LevelNovelty } from './level-novelty.ts';
 import type { StreamingDetector } from './types.ts';
 
 /** The detector's parameters: one set for every series. */
 export type DetectorParams = Readonly<{
-  /** Level counts of the quantisers; a point's novelty is the share of them it is new to. */
+  /** Level counts of the grids over the learned range. */
   levels: readonly number[];
-  growth: number;
-  familiar: number;
-  slot: number;
-  period: number;
-  order: number;
-  capacity: number;
-  /** A raw score at or above this is an alarm that starts a rest. */
+  /** A share of grids at or above this is an alarm, which starts a rest. */
   alarm: number;
-  minor: number;
-  /** Rest length as a share of the probation period. */
+  /** Rest length after an alarm, as a share of the probation period. */
   rest: number;
-  /** 0 scores the raw novelty; otherwise the likelihood of its recent mean, over this many decades. */
-  decades: number;
-  /** Likelihood history as a share of the probation period, and the recent mean's length. */
-  long: number;
-  short: number;
 }>;
 
-/** The parameter set measured on NAB (docs/monitor.md). */
-export const DEFAULT_PARAMS: DetectorParams = Object.freeze({ levels: [6, 8, 10, 12, 14, 16], growth: 1, familiar: 1, slot: 0, period: 86_400_000, order: 0, capacity: 100_000, alarm: 0.9, minor: 0.4, rest: 0.15, decades: 0, long: 1, short: 10 });
+/** The one parameter set measured on NAB (docs/monitor.md says how it was chosen). */
+export const DEFAULT_PARAMS: DetectorParams = Object.freeze({ levels: Object.freeze([6, 8, 10, 12, 14, 16]), alarm: 0.65, rest: 0.15 });
 
-/** Builds a detector that learns on the first `probation` points (scoring them 0). */
+/**
+ * Builds a detector that learns on its first `probation` points (scoring them 0) and then
+ * scores every point in [0, 1] from the points before it and the point itself.
+ *
+ * @example
+ * const d = createDetector(150);
+ * for (const [t, v] of samples) if (d.push(t, v) >= 0.75) alert(t);
+ */
 export function createDetector(probation: number, params: DetectorParams = DEFAULT_PARAMS): StreamingDetector {
-  return new EnsembleDetector(probation, params);
+  return new LevelNoveltyDetector(probation, params);
 }
 
-class EnsembleDetector implements StreamingDetector {
-  readonly #p: DetectorParams;
+class LevelNoveltyDetector implements StreamingDetector {
+  readonly #alarm: number;
   readonly #probation: number;
   readonly #rest: number;
-  readonly #novelty: PatternNovelty[];
-  readonly #likelihood: WindowedLikelihood;
-  #learning: [number, number][] = [];
-  #n = 0;
-  #mean = 0;
-  #var = 0;
+  readonly #grids: LevelNovelty[];
+  #learning: number[] | undefined = [];
   #sinceAlarm = Infinity;
-  #sinceMinor = Infinity;
 
   constructor(probation: number, p: DetectorParams) {
-    this.#p = p;
+    if (p.levels.length === 0 || p.levels.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError('levels must be positive integers');
+    this.#alarm = p.alarm;
     this.#probation = Math.max(1, Math.floor(probation));
     this.#rest = Math.max(1, Math.round(p.rest * this.#probation));
-    this.#novelty = p.levels.map((levels) => new PatternNovelty({ ...p, levels }));
-    this.#likelihood = new WindowedLikelihood(Math.round(p.long * this.#probation), p.short);
+    this.#grids = p.levels.map((n) => new LevelNovelty(n));
   }
 
-  push(time: number, value: number): number {
-    this.#n++;
-    if (this.#n <= this.#probation) {
-      this.#learning.push([time, value]);
-      if (this.#n === this.#probation) this.#endProbation();
+  push(_time: number, value: number): number {
+    if (!Number.isFinite(value)) return 0;
+    if (this.#learning !== undefined) {
+      this.#learning.push(value);
+      if (this.#learning.length === this.#probation) this.#endProbation(this.#learning);
       return 0;
     }
-    const raw = this.#score(time, value);
+    const share = this.#novelty(value);
     const resting = this.#sinceAlarm < this.#rest;
-    const quiet = this.#sinceMinor < this.#rest;
     this.#sinceAlarm++;
-    this.#sinceMinor++;
-    if (raw >= this.#p.alarm) this.#sinceAlarm = 0;
-    if (raw >= this.#p.minor) this.#sinceMinor = 0;
-    if (resting) return 0;
-    return raw < 0.5 && quiet ? 0 : raw;
+    // An alarm during a rest extends it: the event is still going on.
+    if (share >= this.#alarm) this.#sinceAlarm = 0;
+    return resting ? 0 : share;
   }
 
-  #score(time: number, value: number): number {
-    let newShare = 0;
+  #novelty(value: number): number {
     let fresh = 0;
-    let atHour = 0;
-    for (const q of this.#novelty) {
-      const r = q.push(value, time);
-      if (r.newAtHour) atHour += 1 / this.#novelty.length;
-      if (r.newLevel) newShare += 1 / this.#novelty.length;
-      fresh += r.fresh / this.#novelty.length;
-    }
-    const d = value - this.#mean;
-    const z = this.#n > 1 ? Math.abs(d) / Math.sqrt(Math.max(this.#var, 1e-12)) : 0;
-    const a = 2 / (Math.round(this.#p.long * this.#probation) + 1);
-    this.#mean += a * d;
-    this.#var = (1 - a) * (this.#var + a * d * d);
-    const pattern = this.#p.decades > 0 ? Math.min(1, z / this.#p.decades) : this.#p.slot > 0 ? atHour : fresh;
-    // A value in a level never reached before outranks any pattern change; how far past
-    // the known levels it lies orders such values among themselves.
-    if (newShare > 0) return 0.5 + 0.5 * newShare;
-    return 0.49 * pattern;
+    for (const g of this.#grids) if (g.visit(value)) fresh++;
+    return fresh / this.#grids.length;
   }
 
-  #endProbation(): void {
+  #endProbation(values: number[]): void {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const [, v] of this.#learning) {
+    for (const v of values) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    for (const q of this.#novelty) q.setRange(lo, hi);
-    for (const [t, v] of this.#learning) this.#score(t, v);
-    this.#learning = [];
+    for (const g of this.#grids) g.setRange(lo, hi);
+    for (const v of values) this.#novelty(v);
+    this.#learning = undefined;
   }
 }
