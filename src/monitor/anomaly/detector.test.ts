@@ -92,3 +92,14 @@ test('parameters are checked', () => {
   assert.throws(() => createDetector(100, { ...DEFAULT_PARAMS, levels: [] }), /levels/);
   assert.throws(() => createDetector(100, { ...DEFAULT_PARAMS, levels: [0] }), /levels/);
 });
+
+test('a grid forgets: a level not visited for more than `forget` points is new again', () => {
+  const g = new LevelNovelty(4, 10);
+  g.setRange(0, 4);
+  assert.equal(g.visit(0.5), true);
+  assert.equal(g.visit(0.5), false);
+  for (let i = 0; i < 10; i++) g.visit(3.5);
+  // Level 0 was last visited 11 points ago.
+  assert.equal(g.visit(0.5), true);
+  assert.equal(g.visit(3.5), false, 'level 3 was visited just before');
+});

@@ -1,6 +1,6 @@
 // The bootmedic streaming anomaly detector. It learns a value range on a probation period;
 // afterwards each point is scored by the share of several level grids (different level
-// counts) to which its level is new. After an alarm (most grids agree) it rests, so one
+// counts) to which its level is new: never visited, or not for a long while. After an alarm (most grids agree) it rests, so one
 // event is reported once and the rest of it does not count as more alarms.
 import { LevelNovelty } from './level-novelty.ts';
 import type { StreamingDetector } from './types.ts';
@@ -9,6 +9,8 @@ import type { StreamingDetector } from './types.ts';
 export type DetectorParams = Readonly<{
   /** Level counts of the grids over the learned range. */
   levels: readonly number[];
+  /** A level not visited for this many probation lengths is new again. */
+  forget: number;
   /** A share of grids at or above this is an alarm, which starts a rest. */
   alarm: number;
   /** Rest length after an alarm, as a share of the probation period. */
@@ -16,7 +18,7 @@ export type DetectorParams = Readonly<{
 }>;
 
 /** The one parameter set measured on NAB (docs/monitor.md says how it was chosen). */
-export const DEFAULT_PARAMS: DetectorParams = Object.freeze({ levels: Object.freeze([6, 8, 10, 12, 14, 16]), alarm: 0.65, rest: 0.15 });
+export const DEFAULT_PARAMS: DetectorParams = Object.freeze({ levels: Object.freeze([6, 8, 10, 12, 14, 16]), forget: 6, alarm: 0.65, rest: 0.15 });
 
 /**
  * Builds a detector that learns on its first `probation` points (scoring them 0) and then
@@ -43,7 +45,7 @@ class LevelNoveltyDetector implements StreamingDetector {
     this.#alarm = p.alarm;
     this.#probation = Math.max(1, Math.floor(probation));
     this.#rest = Math.max(1, Math.round(p.rest * this.#probation));
-    this.#grids = p.levels.map((n) => new LevelNovelty(n));
+    this.#grids = p.levels.map((n) => new LevelNovelty(n, p.forget * this.#probation));
   }
 
   push(_time: number, value: number): number {

@@ -1,19 +1,26 @@
 // Level novelty: values are cut into levels of equal width over a learned range (and the
-// same width beyond it), and a point is novel when its level was never visited before.
+// same width beyond it), and a point is novel when its level was never visited before, or
+// not for a long time (the grid forgets).
 // The idea of discretised novelty follows contextual detectors such as CAD OSE; this
 // formulation (levels outside the range, several grids voting) is ours.
 
-/** Remembers which levels of one grid have been visited. */
+/** Remembers which levels of one grid were visited, and when (in points). */
 export class LevelNovelty {
   readonly #levels: number;
-  readonly #visited = new Set<number>();
+  readonly #forget: number;
+  readonly #visited = new Map<number, number>();
+  #clock = 0;
   #lo = 0;
   #hi = 0;
   #width = 1;
 
-  /** A grid of `levels` levels over the range set by {@link setRange}. */
-  constructor(levels: number) {
+  /**
+   * A grid of `levels` levels over the range set by {@link setRange}; a level not visited
+   * for more than `forget` points is new again (Infinity: never forgotten).
+   */
+  constructor(levels: number, forget = Infinity) {
     this.#levels = levels;
+    this.#forget = forget;
   }
 
   /** Sets the range the levels cover; outside it, levels of the same width continue. */
@@ -32,12 +39,13 @@ export class LevelNovelty {
     return v > this.#hi ? n + past : -1 - past;
   }
 
-  /** Visits the value's level and says whether that level was new. */
+  /** Visits the value's level and says whether it was new (never, or long ago, visited). */
   visit(v: number): boolean {
     const l = this.level(v);
-    if (this.#visited.has(l)) return false;
-    this.#visited.add(l);
-    return true;
+    const last = this.#visited.get(l);
+    this.#visited.set(l, this.#clock);
+    this.#clock++;
+    return last === undefined || this.#clock - last > this.#forget;
   }
 }
 
