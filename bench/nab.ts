@@ -2,8 +2,7 @@
 // profile scores, the detector's cost per point over the 58 series, the wall time of the
 // whole evaluation (read, detect, score), and the steady-state cost on one long stream.
 // Prints figures; asserts nothing. Run: node bench/nab.ts [NAB folder]
-import { createDetector } from '../src/monitor/index.ts';
-import { evaluateNab } from '../src/monitor/nab/evaluate.ts';
+import { createDetector, evaluateNab } from '../src/monitor/index.ts';
 import { seededRandom } from '../src/core/index.ts';
 import { sharedPath } from '../testkit/shared.ts';
 

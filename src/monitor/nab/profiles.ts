@@ -12,10 +12,3 @@ export const PROFILES = Object.freeze({
 }) satisfies Readonly<Record<string, CostMatrix>>;
 
 export type ProfileName = keyof typeof PROFILES;
-
-/** NAB's file names for the profiles (results/<detector>/<detector>_<name>_scores.csv). */
-export const PROFILE_FILE_NAMES: Readonly<Record<ProfileName, string>> = Object.freeze({
-  standard: 'standard',
-  rewardLowFP: 'reward_low_FP_rate',
-  rewardLowFN: 'reward_low_FN_rate',
-});
