@@ -1,7 +1,7 @@
 // The bootmedic streaming anomaly detector. It learns a value range on a probation period;
 // afterwards each point is scored by the share of several level grids (different level
-// counts) to which its level is new: never visited, or not for a long while. After an alarm (most grids agree) it rests, so one
-// event is reported once and the rest of it does not count as more alarms.
+// counts) to which its level is new: never visited, or not for a long while. After an alarm
+// (most grids agree) it rests, so one event is reported once, at its start.
 import { LevelNovelty } from './level-novelty.ts';
 import type { StreamingDetector } from './types.ts';
 
@@ -26,7 +26,7 @@ export const DEFAULT_PARAMS: DetectorParams = Object.freeze({ levels: Object.fre
  *
  * @example
  * const d = createDetector(150);
- * for (const [t, v] of samples) if (d.push(t, v) >= 0.75) alert(t);
+ * for (const [t, v] of samples) if (d.push(t, v) >= 0.5) alert(t); // 0.5: NAB's optimum
  */
 export function createDetector(probation: number, params: DetectorParams = DEFAULT_PARAMS): StreamingDetector {
   return new LevelNoveltyDetector(probation, params);
