@@ -12,6 +12,7 @@ const runs: [string, string[]][] = [
   ['bench/ledger.ts', ['--entries', quick ? '100000' : '1000000']],
   ['bench/image-inspect.ts', []],
   ['bench/heal-planner.ts', []],
+  ['bench/nab.ts', []],
   ['bench/debian-guest.ts', []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
 ];

@@ -1,0 +1,6 @@
+// monitor/: host and VM metrics, anomaly detection and its benchmark. It observes and
+// scores; it never acts on a VM.
+export type { StreamingDetector } from './anomaly/types.ts';
+export { createDetector, DEFAULT_PARAMS, type DetectorParams } from './anomaly/detector.ts';
+export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/evaluate.ts';
+export { monitorErrors } from './errors.ts';
