@@ -49,14 +49,24 @@ export type HealInput = Readonly<{
 /** How a carried-out action left the incident: go on (replay and decide again), or suspended. */
 type Carried = 'next' | 'suspended';
 
-const OUTCOME_OF_CLOSED = { healed: 'recovered', 'shut-down': 'shutdown', 'handed-over': 'handed-over' } as const;
-
 /** What `heal` returns for a state: a closed incident's end, or a suspension. */
 function resultOf(state: IncidentState): HealResult {
   const base = { incidentId: state.incidentId, steps: state.steps };
-  if (!isClosed(state) || state.type === 'diagnosed' || state.type === 'trying' || state.type === 'verifying') return { ...base, outcome: 'suspended' };
-  if (state.type === 'healed') return { ...base, outcome: 'recovered', mttrMs: state.mttrMs, fixedBy: state.fixedBy };
-  return { ...base, outcome: OUTCOME_OF_CLOSED[state.type] };
+  if (!isClosed(state)) return { ...base, outcome: 'suspended' };
+  switch (state.type) {
+    case 'healed':
+      return { ...base, outcome: 'recovered', mttrMs: state.mttrMs, fixedBy: state.fixedBy };
+    case 'shut-down':
+      return { ...base, outcome: 'shutdown' };
+    case 'handed-over':
+      return { ...base, outcome: 'handed-over' };
+    case 'diagnosed':
+    case 'trying':
+    case 'verifying':
+      return { ...base, outcome: 'suspended' };
+    default:
+      return assertNever(state, 'incident state');
+  }
 }
 
 /**
@@ -88,7 +98,7 @@ export function createHealer(deps: HealerDeps) {
     } else {
       await journal.note({ type: 'incident-resumed', incidentId, vm, completedSteps: incidentState(store, incidentId).completedSteps });
     }
-    const act = actor(target, journal, signal);
+    const act = createActor({ target, journal, signal, sleep, model: deps.model });
     for (;;) {
       const state = incidentState(store, incidentId);
       if (isClosed(state)) return resultOf(state);
@@ -101,101 +111,104 @@ export function createHealer(deps: HealerDeps) {
     }
   }
 
-  /** Carries out actions on one target, recording each change through the journal. */
-  function actor(target: HealTarget, journal: Journal, signal: AbortSignal | undefined) {
-    const aborted = () => signal?.aborted === true;
-    const message = (e: unknown) => (e as Error).message;
-
-    /** Boots to verify a step and records its result. */
-    const verify = async (seq: number, remedy: Remedy, fix: readonly number[], signature: string): Promise<Carried> => {
-      let boot;
-      try {
-        boot = await target.bootAndWait(signal);
-      } catch (e) {
-        if (aborted()) return 'suspended';
-        await journal.append({ type: 'boot-failed', seq, remedy: remedy.id, error: message(e) });
-        return 'next';
-      }
-      // The same failure again: the remedy did not help (replay lowers the causes it fixes).
-      // A different failure (the boot got further, or broke elsewhere: a second fault, or a
-      // side effect) is new evidence, diagnosed afresh.
-      const d = boot.status !== 'ready' && boot.status !== 'shutdown' && boot.evidence !== undefined ? diagnose(boot.evidence, deps.model) : undefined;
-      const rediagnosis = d !== undefined && failureSignature(d) !== signature ? { rediagnosis: d } : {};
-      await journal.append({ type: 'verified', seq, remedy: remedy.id, fix, boot, ...rediagnosis });
-      return 'next';
-    };
-
-    /** Applies a step's action and verifies it. */
-    const applyAndVerify = async (seq: number, remedy: Remedy, fix: readonly number[], attempt: number, signature: string): Promise<Carried> => {
-      try {
-        await target.apply(remedy, { incidentId: journal.incidentId, seq, attempt });
-      } catch (e) {
-        if (aborted()) return 'suspended';
-        await journal.append({ type: 'action-failed', seq, remedy: remedy.id, fix, error: message(e) });
-        return 'next';
-      }
-      await journal.append({ type: 'applied', seq });
-      if (aborted()) return 'suspended';
-      return verify(seq, remedy, fix, signature);
-    };
-
-    return async function act(state: IncidentState, a: HealAction): Promise<Carried> {
-      switch (a.type) {
-        case 'done':
-          return 'next';
-        case 'close':
-          await journal.append(a.status === 'recovered' ? { type: 'closed', status: 'recovered', fixedBy: a.fixedBy, mttrMs: a.mttrMs } : { type: 'closed', status: 'shutdown', reason: a.reason });
-          return 'next';
-        case 'hand-over': {
-          if (a.plan !== undefined) await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
-          if (a.guardrail !== undefined) await journal.note({ type: 'guardrail', incidentId: state.incidentId, ...a.guardrail });
-          await journal.note({ type: 'hand-over', incidentId: state.incidentId, reason: a.reason });
-          const posterior = CAUSE_IDS.map((cause, i) => ({ cause, probability: state.posterior[i]! })).sort((x, y) => y.probability - x.probability);
-          await target.handOver({ incidentId: state.incidentId, vm: state.vm, reason: a.reason, diagnosis: state.diagnosis, posterior, steps: [...state.steps], forensicSnapshots: [...state.forensics] });
-          await journal.append({ type: 'closed', status: 'handed-over', reason: a.reason });
-          return 'next';
-        }
-        case 'abandon':
-          await journal.append({ type: 'interrupted', seq: a.step.seq, remedy: a.remedy.id });
-          return 'next';
-        case 'verify':
-          return verify(a.step.seq, a.remedy, a.fix, state.signature);
-        case 'redo':
-          await journal.append({ type: 'reapplying', seq: a.step.seq, remedy: a.remedy, attempt: a.step.attempt });
-          return applyAndVerify(a.step.seq, a.remedy, a.fix, a.step.attempt, state.signature);
-        case 'try':
-          return tryRemedy(state, a);
-        default:
-          return assertNever(a, 'heal action');
-      }
-    };
-
-    /** A new step: forensic snapshot when destructive, backoff, apply, verify. */
-    async function tryRemedy(state: IncidentState, a: HealAction & { type: 'try' }): Promise<Carried> {
-      const { remedy, seq, attempt, fix } = a;
-      await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
-      let forensic: string | undefined;
-      if (remedy.destructive) {
-        try {
-          forensic = await target.snapshotForForensics({ incidentId: state.incidentId, seq });
-        } catch (e) {
-          if (aborted()) return 'suspended';
-          await journal.append({ type: 'skipped', seq, remedy: remedy.id, fix, attempt, error: message(e) });
-          return 'next';
-        }
-        await journal.note({ type: 'forensic-snapshot', incidentId: state.incidentId, seq, ref: forensic });
-      }
-      if (a.backoffMs > 0) {
-        try {
-          await sleep(a.backoffMs, signal);
-        } catch {
-          return 'suspended';
-        }
-      }
-      await journal.append({ type: 'started', seq, remedy, attempt, fix, ...(forensic !== undefined ? { forensic } : {}) });
-      return applyAndVerify(seq, remedy, fix, attempt, state.signature);
-    }
-  }
-
   return Object.freeze({ heal });
+}
+
+type ActorOptions = Readonly<{ target: HealTarget; journal: Journal; signal: AbortSignal | undefined; sleep: (ms: number, signal?: AbortSignal) => Promise<void>; model: Model | undefined }>;
+
+/** Carries out actions on one target, recording each change through the journal; returns `act`. */
+function createActor(o: ActorOptions) {
+  const { target, journal, signal, sleep } = o;
+  const aborted = () => signal?.aborted === true;
+  const message = (e: unknown) => (e as Error).message;
+
+  /** Boots to verify a step and records its result. */
+  const verify = async (seq: number, remedy: Remedy, fix: readonly number[], signature: string): Promise<Carried> => {
+    let boot;
+    try {
+      boot = await target.bootAndWait(signal);
+    } catch (e) {
+      if (aborted()) return 'suspended';
+      await journal.append({ type: 'boot-failed', seq, remedy: remedy.id, error: message(e) });
+      return 'next';
+    }
+    // The same failure again: the remedy did not help (replay lowers the causes it fixes).
+    // A different failure (the boot got further, or broke elsewhere: a second fault, or a
+    // side effect) is new evidence, diagnosed afresh.
+    const d = boot.status !== 'ready' && boot.status !== 'shutdown' && boot.evidence !== undefined ? diagnose(boot.evidence, o.model) : undefined;
+    const rediagnosis = d !== undefined && failureSignature(d) !== signature ? { rediagnosis: d } : {};
+    await journal.append({ type: 'verified', seq, remedy: remedy.id, fix, boot, ...rediagnosis });
+    return 'next';
+  };
+
+  /** Applies a step's action and verifies it. */
+  const applyAndVerify = async (seq: number, remedy: Remedy, fix: readonly number[], attempt: number, signature: string): Promise<Carried> => {
+    try {
+      await target.apply(remedy, { incidentId: journal.incidentId, seq, attempt });
+    } catch (e) {
+      if (aborted()) return 'suspended';
+      await journal.append({ type: 'action-failed', seq, remedy: remedy.id, fix, error: message(e) });
+      return 'next';
+    }
+    await journal.append({ type: 'applied', seq });
+    if (aborted()) return 'suspended';
+    return verify(seq, remedy, fix, signature);
+  };
+
+  return async function act(state: IncidentState, a: HealAction): Promise<Carried> {
+    switch (a.type) {
+      case 'done':
+        return 'next';
+      case 'close':
+        await journal.append(a.status === 'recovered' ? { type: 'closed', status: 'recovered', fixedBy: a.fixedBy, mttrMs: a.mttrMs } : { type: 'closed', status: 'shutdown', reason: a.reason });
+        return 'next';
+      case 'hand-over': {
+        if (a.plan !== undefined) await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
+        if (a.guardrail !== undefined) await journal.note({ type: 'guardrail', incidentId: state.incidentId, ...a.guardrail });
+        await journal.note({ type: 'hand-over', incidentId: state.incidentId, reason: a.reason });
+        const posterior = CAUSE_IDS.map((cause, i) => ({ cause, probability: state.posterior[i]! })).sort((x, y) => y.probability - x.probability);
+        await target.handOver({ incidentId: state.incidentId, vm: state.vm, reason: a.reason, diagnosis: state.diagnosis, posterior, steps: [...state.steps], forensicSnapshots: [...state.forensics] });
+        await journal.append({ type: 'closed', status: 'handed-over', reason: a.reason });
+        return 'next';
+      }
+      case 'abandon':
+        await journal.append({ type: 'interrupted', seq: a.step.seq, remedy: a.remedy.id });
+        return 'next';
+      case 'verify':
+        return verify(a.step.seq, a.remedy, a.fix, state.signature);
+      case 'redo':
+        await journal.append({ type: 'reapplying', seq: a.step.seq, remedy: a.remedy, attempt: a.step.attempt });
+        return applyAndVerify(a.step.seq, a.remedy, a.fix, a.step.attempt, state.signature);
+      case 'try':
+        return tryRemedy(state, a);
+      default:
+        return assertNever(a, 'heal action');
+    }
+  };
+
+  /** A new step: forensic snapshot when destructive, backoff, apply, verify. */
+  async function tryRemedy(state: IncidentState, a: HealAction & { type: 'try' }): Promise<Carried> {
+    const { remedy, seq, attempt, fix } = a;
+    await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
+    let forensic: string | undefined;
+    if (remedy.destructive) {
+      try {
+        forensic = await target.snapshotForForensics({ incidentId: state.incidentId, seq });
+      } catch (e) {
+        if (aborted()) return 'suspended';
+        await journal.append({ type: 'skipped', seq, remedy: remedy.id, fix, attempt, error: message(e) });
+        return 'next';
+      }
+      await journal.note({ type: 'forensic-snapshot', incidentId: state.incidentId, seq, ref: forensic });
+    }
+    if (a.backoffMs > 0) {
+      try {
+        await sleep(a.backoffMs, signal);
+      } catch {
+        return 'suspended';
+      }
+    }
+    await journal.append({ type: 'started', seq, remedy, attempt, fix, ...(forensic !== undefined ? { forensic } : {}) });
+    return applyAndVerify(seq, remedy, fix, attempt, state.signature);
+  }
 }
