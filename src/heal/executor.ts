@@ -5,7 +5,7 @@ import { CAUSE_IDS, diagnose, type Diagnosis, type Evidence, type Model } from '
 import { decide, DEFAULT_BUDGET, needsTargetContext, type HealAction, type HealBudget } from './decide.ts';
 import { failureSignature, isClosed, type IncidentState } from './incident-state.ts';
 import { createJournal, type Journal } from './journal.ts';
-import { incidentState } from './load.ts';
+import { incidentState, openIncidentOf } from './load.ts';
 import { defaultRemedies, type Remedy, type RemedyBook } from './remedies.ts';
 import type { HealEvent, HealResult, HealTarget, IncidentStore } from './types.ts';
 
@@ -88,15 +88,15 @@ export function createHealer(deps: HealerDeps) {
     const { vm, target, signal } = input;
     // A function, not a property read: TypeScript would otherwise narrow it after the first check.
     const aborted = () => signal?.aborted === true;
-    const open = store.findOpen(vm);
-    const incidentId = open?.id ?? deps.newId?.() ?? randomUUID();
+    const open = openIncidentOf(store, vm);
+    const incidentId = open?.incidentId ?? deps.newId?.() ?? randomUUID();
     const journal = createJournal({ store, incidentId, now, record });
     if (open === undefined) {
       if (input.diagnosis === undefined && input.evidence === undefined) throw new Error('heal: a new incident needs a diagnosis or evidence');
       const diagnosis = input.diagnosis ?? diagnose(input.evidence!, deps.model);
       await journal.append({ type: 'opened', vm, detectedAt: input.detectedAt ?? now(), diagnosis, ...(input.bootId !== undefined ? { bootId: input.bootId } : {}) });
     } else {
-      await journal.note({ type: 'incident-resumed', incidentId, vm, completedSteps: incidentState(store, incidentId).completedSteps });
+      await journal.note({ type: 'incident-resumed', incidentId, vm, completedSteps: open.completedSteps });
     }
     const act = createActor({ target, journal, signal, sleep, model: deps.model });
     for (;;) {
