@@ -6,6 +6,7 @@ import { decide, DEFAULT_BUDGET, needsTargetContext, type HealAction, type HealB
 import { failureSignature, isClosed, type IncidentState } from './incident-state.ts';
 import { createJournal, type Journal } from './journal.ts';
 import { incidentState, openIncidentOf } from './load.ts';
+import type { Plan } from './planner.ts';
 import { defaultRemedies, type Remedy, type RemedyBook } from './remedies.ts';
 import type { HealEvent, HealResult, HealTarget, IncidentStore } from './types.ts';
 
@@ -121,6 +122,7 @@ function createActor(o: ActorOptions) {
   const { target, journal, signal, sleep } = o;
   const aborted = () => signal?.aborted === true;
   const message = (e: unknown) => (e as Error).message;
+  const notePlan = (plan: Plan) => journal.note({ type: 'plan', incidentId: journal.incidentId, steps: plan.steps, expectedSeconds: plan.expectedSeconds, pRecover: plan.pRecover });
 
   /** Boots to verify a step and records its result. */
   const verify = async (seq: number, remedy: Remedy, fix: readonly number[], signature: string): Promise<Carried> => {
@@ -163,7 +165,7 @@ function createActor(o: ActorOptions) {
         await journal.append(a.status === 'recovered' ? { type: 'closed', status: 'recovered', fixedBy: a.fixedBy, mttrMs: a.mttrMs } : { type: 'closed', status: 'shutdown', reason: a.reason });
         return 'next';
       case 'hand-over': {
-        if (a.plan !== undefined) await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
+        if (a.plan !== undefined) await notePlan(a.plan);
         if (a.guardrail !== undefined) await journal.note({ type: 'guardrail', incidentId: state.incidentId, ...a.guardrail });
         await journal.note({ type: 'hand-over', incidentId: state.incidentId, reason: a.reason });
         const posterior = CAUSE_IDS.map((cause, i) => ({ cause, probability: state.posterior[i]! })).sort((x, y) => y.probability - x.probability);
@@ -189,7 +191,7 @@ function createActor(o: ActorOptions) {
   /** A new step: forensic snapshot when destructive, backoff, apply, verify. */
   async function tryRemedy(state: IncidentState, a: HealAction & { type: 'try' }): Promise<Carried> {
     const { remedy, seq, attempt, fix } = a;
-    await journal.note({ type: 'plan', incidentId: state.incidentId, steps: a.plan.steps, expectedSeconds: a.plan.expectedSeconds, pRecover: a.plan.pRecover });
+    await notePlan(a.plan);
     let forensic: string | undefined;
     if (remedy.destructive) {
       try {
