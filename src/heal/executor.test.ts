@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CAUSE_IDS, type CauseId, type Diagnosis } from '../diagnose/index.ts';
-import { createHealer, type HealEvent, type IncidentStore, type RemedyContext } from './index.ts';
-import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
+import { isBootmedicError } from '../core/index.ts';
+import { createHealer, type HealEvent, type IncidentStore } from './index.ts';
+import { createFakeHealTarget, diagnosisFor, remedyContext } from '../../testkit/index.ts';
 // The incident repository through the store's door, on real node:sqlite.
 import { openStore, type IncidentRepo } from '../store/index.ts';
 
@@ -13,15 +13,7 @@ import { openStore, type IncidentRepo } from '../store/index.ts';
 const _port: (r: IncidentRepo) => IncidentStore = (r) => r;
 void _port;
 
-const ctx = (over: Partial<RemedyContext> = {}): RemedyContext => ({
-  accel: 'tcg', memoryMiB: 256, maxMemoryMiB: 4096, hasLastGood: true, changed: [], hasDisk: true, bootFromDisk: true,
-  hasSnapshot: true, hasGolden: true, hasPreviousKernel: false, imageRepairs: [], cleanBootSeconds: 5, ...over,
-});
-const diagnosisFor = (weights: Partial<Record<CauseId, number>>): Diagnosis => {
-  const z = Object.values(weights).reduce((a, b) => a + b, 0);
-  const causes = CAUSE_IDS.map((cause) => ({ cause, probability: (weights[cause] ?? 0.001) / z })).sort((a, b) => b.probability - a.probability);
-  return { causes, explanation: { summary: 'test', evidence: [], versus: { top: causes[0]!.cause, runnerUp: causes[1]!.cause, priorBits: 0, items: [], posteriorBits: 0 } } };
-};
+const ctx = remedyContext;
 
 function setup() {
   const home = mkdtempSync(join(tmpdir(), 'bm-heal-'));
@@ -236,6 +228,43 @@ test('a failure that changes after a remedy is diagnosed afresh (two faults at o
     } finally {
       s2.done();
     }
+  } finally {
+    s.done();
+  }
+});
+
+/** Incident i1 of VM tiny (detected at 1000) as an earlier process left it: one retry step, applied and finished. */
+function oneStepIncident(repo: IncidentRepo, detail: unknown, outcome: 'fixed' | 'failed', finishedAt: number) {
+  repo.open({ id: 'i1', vm: 'tiny', detectedAt: 1000, openedAt: 1001, diagnosis: diagnosisFor({ transient: 0.9 }) });
+  repo.startStep({ incidentId: 'i1', seq: 1, remedy: 'retry', startedAt: 1100, detail });
+  repo.markApplied('i1', 1);
+  repo.finishStep('i1', 1, outcome, finishedAt, outcome === 'fixed' ? { status: 'ready' } : undefined);
+}
+
+test('a restart after a fixing boot but before the incident was closed closes it as recovered, trying nothing more', async () => {
+  const s = setup();
+  try {
+    const repo = s.openRepo();
+    oneStepIncident(repo, { attempt: 1 }, 'fixed', 4000);
+    const fake = createFakeHealTarget({ context: ctx() });
+    const r = await s.healerOn(repo).heal({ vm: 'tiny', target: fake.target });
+    assert.deepEqual([r.incidentId, r.outcome, r.fixedBy, r.mttrMs], ['i1', 'recovered', 'retry', 3000]);
+    assert.deepEqual(fake.calls, [], 'no remedy applied, no boot');
+    assert.equal(repo.get('i1')?.status, 'recovered');
+    assert.deepEqual(s.events.map((e) => e.type), ['incident-resumed', 'incident-closed']);
+  } finally {
+    s.done();
+  }
+});
+
+test('a malformed stored step stops the resumption with HEAL_BAD_RECORD naming the incident and the step', async () => {
+  const s = setup();
+  try {
+    const repo = s.openRepo();
+    oneStepIncident(repo, { fix: 'everything' }, 'failed', 1200);
+    const fake = createFakeHealTarget({ context: ctx() });
+    await assert.rejects(s.healerOn(repo).heal({ vm: 'tiny', target: fake.target }), (e: unknown) => isBootmedicError(e, 'HEAL_BAD_RECORD') && /^incident i1 step 1: detail\.fix/.test(e.message));
+    assert.deepEqual(fake.calls, []);
   } finally {
     s.done();
   }

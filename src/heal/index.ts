@@ -4,7 +4,13 @@ export { compileRemedies, loadRemedies, defaultRemedies, isApplicable, costSecon
 export type { Remedy, RemedyAction, RemedyBook, RemedyContext } from './remedies.ts';
 export { planRemedies, evaluateOrder, posteriorOf, afterFailure, pFixOf, candidates } from './planner.ts';
 export type { Plan, PlanStep, Posterior, Tried } from './planner.ts';
-export { createHealer, failureSignature, DEFAULT_BUDGET } from './executor.ts';
-export type { HealBudget, HealerDeps, HealInput } from './executor.ts';
+export { createHealer } from './executor.ts';
+export type { HealerDeps, HealInput } from './executor.ts';
+export { decide, needsTargetContext, DEFAULT_BUDGET } from './decide.ts';
+export type { DecideContext, Guardrail, HealAction, HealBudget } from './decide.ts';
+export { replay, parseIncident, parseSteps, failureSignature, isClosed } from './incident-state.ts';
+export type { IncidentState, IncidentFacts, IncidentRecord, StepRecord, StepInFlight, StepSummary, StepOutcome, ClosedStatus } from './incident-state.ts';
+export { incidentState, openIncidentOf } from './load.ts';
+
 export type { BootResult, HandOverReport, HealTarget, HealEvent, HealResult, IncidentStore, IncidentView, StepView } from './types.ts';
 export { healErrors } from './errors.ts';

@@ -1,5 +1,6 @@
 import type { Diagnosis, Evidence } from '../diagnose/index.ts';
 import type { Plan } from './planner.ts';
+import type { ClosedStatus, StepOutcome } from './incident-state.ts';
 import type { Remedy, RemedyContext } from './remedies.ts';
 
 // The ports of heal/: the VM it acts on (HealTarget, implemented by the composition root
@@ -66,7 +67,7 @@ export type HealResult = Readonly<{
   steps: readonly { seq: number; remedy: string; outcome: string }[];
 }>;
 
-/** An incident as heal/ reads it back. */
+/** An incident as heal/ reads it back (validated by incident-state.ts before use). */
 export type IncidentView = {
   id: string;
   vm: string;
@@ -74,19 +75,25 @@ export type IncidentView = {
   bootId?: string;
   detectedAt: number;
   diagnosis: unknown;
+  closedAt?: number;
+  mttrMs?: number;
+  fixedBy?: string;
+  reason?: string;
 };
 
-/** A step as heal/ reads it back. */
-export type StepView = { seq: number; remedy: string; state: 'started' | 'applied' | 'done'; outcome?: string; detail?: unknown };
+/** A step as heal/ reads it back (validated by incident-state.ts before use). */
+export type StepView = { seq: number; remedy: string; state: string; outcome?: string; startedAt?: number; finishedAt?: number; detail?: unknown };
 
 /** Incident persistence; store/incidents.ts (`incidentRepo`) implements it over SQLite. */
 export type IncidentStore = Readonly<{
   open(i: { id: string; vm: string; detectedAt: number; openedAt: number; bootId?: string; diagnosis: unknown }): void;
+  get(id: string): IncidentView | undefined;
+  /** The VM's incident whose record is open, if any: a candidate; its replayed state says where it stands. */
   findOpen(vm: string): IncidentView | undefined;
   steps(incidentId: string): StepView[];
   startStep(s: { incidentId: string; seq: number; remedy: string; startedAt: number; detail?: unknown }): void;
   markApplied(incidentId: string, seq: number): void;
-  finishStep(incidentId: string, seq: number, outcome: 'fixed' | 'failed' | 'shutdown' | 'error' | 'interrupted' | 'skipped', finishedAt: number, detail?: unknown): void;
-  close(id: string, c: { status: 'recovered' | 'handed-over' | 'shutdown'; closedAt: number; mttrMs?: number; fixedBy?: string; reason: string }): void;
+  finishStep(incidentId: string, seq: number, outcome: StepOutcome, finishedAt: number, detail?: unknown): void;
+  close(id: string, c: { status: ClosedStatus; closedAt: number; mttrMs?: number; fixedBy?: string; reason: string }): void;
   attemptsSince(vm: string, sinceMs: number): number;
 }>;

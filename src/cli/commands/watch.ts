@@ -1,5 +1,5 @@
 import { loadVmSpec, type VmSpec } from '../../config/index.ts';
-import type { HealEvent, IncidentStore } from '../../heal/index.ts';
+import { openIncidentOf, type HealEvent, type IncidentStore } from '../../heal/index.ts';
 import { createQemuHealTarget, healBoot, openIncidents } from '../../recovery/index.ts';
 import { superviseVm, type BootOutcome, type SupervisorEvent } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
@@ -41,7 +41,7 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
 /** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
 async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
   // An incident left open by an earlier run resumes on the configuration its remedies left.
-  const resume = incidents.findOpen(spec.name) !== undefined;
+  const resume = openIncidentOf(incidents, spec.name) !== undefined;
   const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print, resume });
   const ends: string[] = [];
   const isFailure = (o: BootOutcome) => o.status !== 'ready' && o.cause !== 'guest-shutdown';
