@@ -5,3 +5,4 @@ export type { ErrorSpec, ErrorCatalogue } from './errors.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
 export { withTempFile } from './temp-file.ts';
+export { writeFileAtomic, copyFileAtomic } from './atomic-write.ts';

@@ -2,7 +2,7 @@
 // SQLite, signed as C2SP checkpoints after each batch, and mirrored as C2SP tlog-tiles.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBootmedicError } from '../core/index.ts';
+import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { encodeEntry, type LedgerEntryInput } from './entry.ts';
 import { ledgerErrors } from './errors.ts';
@@ -15,7 +15,7 @@ import { openNote, signatureLine, signNote } from './note.ts';
 import { buildConsistencyProof, buildInclusionProof, rangeHash } from './proofs.ts';
 import { verifyConsistency } from './proof-verify.ts';
 import { LedgerStore } from './store.ts';
-import { exportTo, writeFileAtomic, writeTiles, type TileSource } from './tile-writer.ts';
+import { exportTo, writeTiles, type TileSource } from './tile-writer.ts';
 import { CHUNK_WIDTH, nodesAt, TreeBuilder, type NodeReader } from './tree-builder.ts';
 import { verifyLedgerFiles, type VerifyResult } from './verify.ts';
 
