@@ -122,13 +122,15 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
   }
 
   checkTree({
-    size: Math.min(latest, stats.count),
+    // The checkpoint's size, even when rows are missing: the page that lacks one names it.
+    size: latest,
     page: (start, end) => {
       const data = l.store.entryData(start, end);
       if (data.length !== end - start) {
         const rows = l.store.entries(start, end);
         const gap = rows.findIndex((r, i) => r.idx !== start + i);
-        throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${gap < 0 ? start + rows.length : start + gap} is missing`);
+        const missing = gap < 0 ? start + rows.length : start + gap;
+        throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${missing} is missing`, { details: { index: missing } });
       }
       return data;
     },
