@@ -172,7 +172,9 @@ export class Ledger {
         const held = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
         if (held === this.#note) continue;
         if (held !== undefined && held !== this.#remembered.get(path) && !this.#extends(held)) continue;
-        writeFileAtomic(path, this.#note);
+        // Not flushed: a power cut can only leave an older (still consistent) copy, never a
+        // torn one, and an append keeps its one fsync.
+        writeFileAtomic(path, this.#note, { sync: false });
         this.#remembered.set(path, this.#note);
       } catch {
         // An unwritable copy: verify reports it stale or missing.
