@@ -205,16 +205,16 @@ function openSession(
   // Console times are taken when the bytes arrive, relative to this boot's start.
   let chunkAt = 0;
   const feed = createConsoleFeed(tracker, () => chunkAt);
-  const open = (): OpenBoot => ({
+  const marker = (): OpenBoot => ({
     bootId, vm: spec.name, pid: process.pid, runDir, consoleLog, startedAt, imageKey, accel: proc.accel, accelReason, qemuPid: proc.pid, phase: tracker.phase(), timeline: tracker.timeline(),
   });
-  markOpen(where.vmDir, open());
+  markOpen(where.vmDir, marker());
 
   emit({ type: 'boot-start', vm: spec.name, bootId, accel: proc.accel, accelReason, atMs: 0 });
   tracker.onEvent((e) => {
     switch (e.type) {
       case 'phase':
-        if (!closed) markOpen(where.vmDir, open());
+        if (!closed) markOpen(where.vmDir, marker());
         emit({ type: 'phase', vm: spec.name, bootId, phase: e.phase, atMs: e.atMs, ...(e.evidence ? { evidence: e.evidence } : {}) });
         break;
       case 'finding':
