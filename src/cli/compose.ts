@@ -13,7 +13,7 @@ export type Runtime = SupervisorDeps & { record: NonNullable<SupervisorDeps['rec
 export async function openRuntime(app: AppConfig): Promise<Runtime> {
   ensureHome(app);
   const store = openStore({ home: app.home });
-  const ledger = await openLedger({ home: app.home });
+  const ledger = await openLedger({ home: app.home, rememberAt: app.ledgerCheckpointCopies ?? [] });
   // Refuses unsigned/altered/retired disks of VMs that require signed images; notes last-known-good.
   const hypervisor = withImagePolicy(createQemuHypervisor(app), store, app.home);
   return {

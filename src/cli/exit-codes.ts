@@ -14,6 +14,10 @@ export const EXIT = Object.freeze({
   unavailable: 69,
   /** A bug in bootmedic. */
   internal: 70,
-  /** Interrupted by the operator (Ctrl-C). */
+  /** Busy: another bootmedic holds the VM (try again when it is done). */
+  busy: 75,
+  /** Interrupted by the operator (Ctrl-C, SIGINT): 128 + 2, the shell's convention. */
   interrupted: 130,
+  /** Stopped by SIGTERM (a service manager, kill): 128 + 15. */
+  terminated: 143,
 });

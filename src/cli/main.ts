@@ -83,13 +83,16 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
 
   const controller = new AbortController();
   let interrupts = 0;
+  // 130 after SIGINT, 143 after SIGTERM (128 + the signal number).
+  const interruptedCode = () => ((controller.signal.reason as Error | undefined)?.message === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      stderr.write(`\nbootmedic: ${sig}: stopping VMs cleanly (press Ctrl-C again to force)\n`);
+      // Only a terminal's user can press Ctrl-C; a SIGTERM comes from a program.
+      stderr.write(`\nbootmedic: ${sig}: stopping VMs cleanly${sig === 'SIGINT' ? ' (press Ctrl-C again to force)' : ''}\n`);
       controller.abort(new Error(sig));
     } else {
-      process.exit(EXIT.interrupted);
+      process.exit(interruptedCode());
     }
   };
   process.on('SIGINT', onSignal);
@@ -98,11 +101,12 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
     const app = resolveAppConfig({ home });
     const { command } = await entry.load();
     const code = await command.run(args, { app, stdout, stderr, stdin, signal: controller.signal });
-    return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
+    return controller.signal.aborted && (code === EXIT.ok || code === EXIT.interrupted) ? interruptedCode() : code;
   } catch (e) {
     if (isBootmedicError(e)) {
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
       if (e.code === 'CLI_USAGE') return EXIT.usage;
+      if (e.code === 'SUPERVISOR_VM_BUSY') return EXIT.busy;
       if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_') || e.code === 'TOOL_MISSING') return EXIT.unavailable;
       return EXIT.dataError;
     }

@@ -1,11 +1,26 @@
-import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
+import { assertNever } from '../core/index.ts';
+import type { BootOutcome, OutcomeStatus, SupervisorEvent } from '../supervisor/index.ts';
 import type { Paint } from './style.ts';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
 
-const statusWord = (p: Paint, status: string) =>
-  status === 'ready' ? p.green('READY') : status === 'stalled' ? p.yellow('STALLED') : p.red('FAILED');
+function statusWord(p: Paint, status: OutcomeStatus): string {
+  switch (status) {
+    case 'ready':
+      return p.green('READY');
+    case 'stalled':
+      return p.yellow('STALLED');
+    case 'failed':
+      return p.red('FAILED');
+    case 'interrupted':
+      return p.yellow('INTERRUPTED');
+    case 'bootmedic-died':
+      return p.yellow('BOOTMEDIC DIED');
+    default:
+      return assertNever(status, 'boot status');
+  }
+}
 
 /** One human line per supervisor event, as it happens (undefined: nothing to print). */
 export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
@@ -28,6 +43,8 @@ export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
       return renderOutcome(e.outcome, p);
     case 'vm-exit':
       return p.dim(`${e.vm}  ${e.reason}`);
+    case 'boot-abandoned':
+      return `${p.bold(e.outcome.vm)}  ${p.yellow('earlier boot closed')} ${e.outcome.bootId}: ${statusWord(p, e.outcome.status)}: ${e.outcome.reason}${e.socket !== undefined ? `; removed stale QMP socket ${e.socket}` : ''}`;
   }
 }
 

@@ -13,6 +13,8 @@ export type AppConfig = Readonly<{
   ci: boolean;
   /** Colours on stdout (a TTY and NO_COLOR unset). */
   color: boolean;
+  /** Extra files that keep the ledger's latest checkpoint (BOOTMEDIC_LEDGER_CHECKPOINT_COPY, ':'-separated), beside <home>/ledger-checkpoint. */
+  ledgerCheckpointCopies?: readonly string[];
 }>;
 
 /**
@@ -26,7 +28,8 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
   const cache = resolve(flags.cache ?? (env['BOOTMEDIC_CACHE'] || join(xdgCache, 'bootmedic')));
   const ci = env['CI'] === 'true' || env['CI'] === '1';
   const color = !ci && !env['NO_COLOR'] && process.stdout.isTTY === true;
-  return Object.freeze({ home, cache, ci, color });
+  const ledgerCheckpointCopies = Object.freeze((env['BOOTMEDIC_LEDGER_CHECKPOINT_COPY'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
+  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies });
 }
 
 /** Creates the home directory (owner-only) and checks it is writable. */

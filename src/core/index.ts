@@ -8,3 +8,4 @@ export { withTempFile } from './temp-file.ts';
 export { parseJsonExact, stringifyExact } from './exact-json.ts';
 export { runTool, runToolSync, packageOf, lastLines, toolErrors } from './host-tool/index.ts';
 export type { ToolResult, ToolOptions, AsyncToolOptions } from './host-tool/index.ts';
+export { writeFileAtomic, copyFileAtomic } from './atomic-write.ts';

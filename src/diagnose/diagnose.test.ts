@@ -157,3 +157,12 @@ test('evidence from a supervisor BootOutcome: QEMU still running at a finding ve
   assert.equal(ev.memoryMiB, 256);
   assert.equal(diagnose(ev).causes[0]?.cause, 'guest-kernel-bug');
 });
+
+test('a stored boot that ended interrupted or bootmedic-died is no evidence: one clear error, not a schema message', () => {
+  for (const status of ['interrupted', 'bootmedic-died']) {
+    assert.throws(
+      () => evidenceFromBootRecord({ status, phase: 'kernel', findings: [] }, 'boot b2'),
+      (e: Error & { code?: string }) => e.code === 'DIAGNOSE_BAD_EVIDENCE' && e.message === `boot b2: this boot ended ${status} before any verdict; there is nothing to diagnose`,
+    );
+  }
+});

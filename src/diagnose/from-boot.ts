@@ -10,7 +10,7 @@ const PHASE = z.enum(['firmware', 'bootloader', 'kernel', 'initramfs', 'init', '
 
 /** The fields of a stored boot record (the supervisor's BootOutcome) that diagnosis reads. */
 const BootRecordSchema = z.object({
-  status: z.enum(['ready', 'failed', 'stalled']),
+  status: z.enum(['ready', 'failed', 'stalled', 'interrupted', 'bootmedic-died']),
   phase: PHASE,
   cause: z.string().optional(),
   findings: z.array(FindingLikeSchema).default([]),
@@ -43,6 +43,9 @@ export function evidenceFromBootRecord(record: unknown, where: string, extra: Pa
   const b = r.data;
   if (b.status === 'ready') {
     throw diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', `${where}: this boot reached ready; there is nothing to diagnose`, { fix: 'Pass the id of a failed or stalled boot.' });
+  }
+  if (b.status === 'interrupted' || b.status === 'bootmedic-died') {
+    throw diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', `${where}: this boot ended ${b.status} before any verdict; there is nothing to diagnose`, { fix: 'Pass the id of a failed or stalled boot, or boot the VM again.' });
   }
   // QEMU ended on its own only for these verdicts; otherwise the supervisor stopped it.
   const exitedOnItsOwn = b.cause === 'qemu-exit' || b.cause === 'guest-shutdown';

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../core/index.ts';
 import { join } from 'node:path';
 import type { DrillReport, ScenarioResult } from './stats.ts';
 
@@ -128,8 +129,8 @@ ${r.ledger ? `<p>The drill summary is ledger entry ${r.ledger.index}; this signe
 export function writeReport(r: DrillReport, dir: string): { json: string; md: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const files = { json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html') };
-  writeFileSync(files.json, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(files.md, renderMarkdown(r));
-  writeFileSync(files.html, renderHtml(r));
+  writeFileAtomic(files.json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileAtomic(files.md, renderMarkdown(r));
+  writeFileAtomic(files.html, renderHtml(r));
   return files;
 }

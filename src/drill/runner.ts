@@ -80,7 +80,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   mkdirSync(join(o.dir, 'vms', baseVm), { recursive: true });
   copyFileSync(golden, baseDisk);
   const baseTarget = createQemuHealTarget({ spec: drillSpec(baseVm, baseDisk), app: o.app, deps: o.deps, goldenDir });
-  const clean = await baseTarget.boot(o.signal);
+  const clean = await baseTarget.boot(o.signal).finally(() => baseTarget.close());
   if (clean.status !== 'ready') throw drillErrors.make('DRILL_BASELINE_FAILED', `drill ${id}: the clean boot of ${baseVm} ended ${clean.status}: ${clean.reason}`);
 
   const results: ScenarioResult[] = [];
@@ -127,6 +127,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
   await createSnapshot(disk, LAST_GOOD_SNAPSHOT);
   saveLastGood(c.deps.home, vm, { at: new Date().toISOString(), bootId: c.cleanBootId, spec: plainSpec(base), fingerprint: await fingerprintSpec(base, c.app, c.accel) });
   const started = Date.now();
+  let target: ReturnType<typeof createQemuHealTarget> | undefined;
   const result: ScenarioResult = {
     index: sc.index, name: sc.name, vm, faults: sc.faults.map((f) => f.name), trueCauses: [...sc.causes], recoverable: sc.recoverable, injected: [],
     detected: false, findings: [], remedies: [], outcome: 'not-detected', expectedOutcome: sc.recoverable ? 'recovered' : 'handed-over', ok: false,
@@ -134,7 +135,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
   try {
     const inj = await injectScenario(base, sc, dir, c.app);
     result.injected = inj.notes;
-    const target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024 });
+    target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024 });
     const first = await target.boot(c.signal);
     result.firstBoot = { bootId: first.bootId, status: first.status, reason: first.reason };
     result.findings = first.findings.filter((f) => f.severity !== 'info').slice(0, 6).map((f) => f.title);
@@ -163,6 +164,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
     result.outcome = 'error';
     result.error = (e as Error).message;
   } finally {
+    target?.close();
     result.wallMs = Date.now() - started;
     result.ok = result.outcome === result.expectedOutcome;
   }

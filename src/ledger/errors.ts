@@ -74,6 +74,10 @@ export const ledgerErrors = defineErrors('ledger', {
     cause: 'Two checkpoints of the same log cannot both be true: the later one does not extend the earlier one.',
     fix: 'Treat the log as compromised (a split view or a rewrite); keep both checkpoints as evidence.',
   },
+  LEDGER_ROLLED_BACK: {
+    cause: "A checkpoint this log signed earlier, remembered outside the ledger folder (<home>/ledger-checkpoint, or an extra path), is not matched by the log now: the log is smaller than it was (rolled back: the ledger folder was replaced with an older copy), or its tree at that size has another root (a fork).",
+    fix: "Treat the ledger as tampered with: keep the remembered checkpoint as evidence, find out who replaced the folder, and restore the ledger from a copy that includes that checkpoint (an export, a backup). 'bootmedic ledger verify' names the remembered file and the sizes.",
+  },
   LEDGER_BAD_COSIGNATURE: {
     cause: 'A witness cosignature (C2SP tlog-cosignature/v1) is malformed or does not verify.',
     fix: "Check the witness's public key; if it is right, the cosignature was altered.",

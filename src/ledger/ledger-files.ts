@@ -10,7 +10,9 @@ import { generateSkey, parseSkey, SIG_TYPE, type Signer } from './keys.ts';
 /** Files of a ledger under a home. */
 export function ledgerPaths(home: string) {
   const dir = join(home, 'ledger');
-  return { dir, db: join(dir, 'ledger.db'), key: join(dir, 'key'), vkey: join(dir, 'key.pub'), tiles: join(dir, 'tiles') };
+  // The remembered checkpoint lives beside the ledger folder, not in it: a rollback that
+  // replaces the folder with an older copy leaves it behind as the evidence.
+  return { dir, db: join(dir, 'ledger.db'), key: join(dir, 'key'), vkey: join(dir, 'key.pub'), tiles: join(dir, 'tiles'), remembered: join(home, 'ledger-checkpoint') };
 }
 
 /** The origin a new log gets when none is given: bootmedic.local/<hostname>. */

@@ -2,7 +2,7 @@
 // SQLite, signed as C2SP checkpoints after each batch, and mirrored as C2SP tlog-tiles.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBootmedicError } from '../core/index.ts';
+import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { encodeEntry, type LedgerEntryInput } from './entry.ts';
 import { ledgerErrors } from './errors.ts';
@@ -15,7 +15,7 @@ import { openNote, signatureLine, signNote } from './note.ts';
 import { buildConsistencyProof, buildInclusionProof, rangeHash } from './proofs.ts';
 import { verifyConsistency } from './proof-verify.ts';
 import { LedgerStore } from './store.ts';
-import { exportTo, writeFileAtomic, writeTiles, type TileSource } from './tile-writer.ts';
+import { exportTo, writeTiles, type TileSource } from './tile-writer.ts';
 import { CHUNK_WIDTH, nodesAt, TreeBuilder, type NodeReader } from './tree-builder.ts';
 import { verifyLedgerFiles, type VerifyResult } from './verify.ts';
 
@@ -33,6 +33,11 @@ export type LedgerOptions = Readonly<{
   now?: () => Date;
   /** Most entries one transaction takes (default 16384). */
   maxBatch?: number;
+  /**
+   * More files that keep the latest checkpoint (besides <home>/ledger-checkpoint), e.g. on
+   * another disk or a mounted share: a writer updates each, verify compares with each.
+   */
+  rememberAt?: readonly string[];
 }>;
 
 /** An inclusion proof with everything needed to check it. */
@@ -66,6 +71,9 @@ export class Ledger {
   readonly #signer: Signer | undefined;
   readonly #now: () => Date;
   readonly #maxBatch: number;
+  readonly #remember: readonly string[];
+  /** What this process last wrote to each remembered file (no proof needed to replace that). */
+  readonly #remembered = new Map<string, string>();
   #builder: TreeBuilder | undefined;
   #note = '';
   #pending: Pending[] = [];
@@ -82,6 +90,7 @@ export class Ledger {
     this.paths = ledgerPaths(options.home);
     this.#now = options.now ?? (() => new Date());
     this.#maxBatch = options.maxBatch ?? 16384;
+    this.#remember = [this.paths.remembered, ...(options.rememberAt ?? [])];
   }
 
   /** Opens a ledger; see openLedger(). */
@@ -145,7 +154,47 @@ export class Ledger {
       });
     }
     this.#store.snapshot(() => this.#loadSnapshot(readOnly));
-    if (!readOnly && this.#builder !== undefined) this.#syncTiles();
+    if (!readOnly && this.#builder !== undefined) {
+      this.#syncTiles();
+      this.#rememberCheckpoint();
+    }
+  }
+
+  /**
+   * Copies the latest checkpoint to the remembered files, each only when the log extends the
+   * checkpoint it holds (RFC 9162 consistency proof from its size to ours). A remembered
+   * checkpoint the log does not extend (a rollback, a fork) is never overwritten: it is the
+   * evidence `verify` reports. Failures here never fail an append (the batch is durable).
+   */
+  #rememberCheckpoint(): void {
+    for (const path of this.#remember) {
+      try {
+        const held = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+        if (held === this.#note) continue;
+        if (held !== undefined && held !== this.#remembered.get(path) && !this.#extends(held)) continue;
+        // Not flushed: a power cut can only leave an older (still consistent) copy, never a
+        // torn one, and an append keeps its one fsync.
+        writeFileAtomic(path, this.#note, { sync: false });
+        this.#remembered.set(path, this.#note);
+      } catch {
+        // An unwritable copy: verify reports it stale or missing.
+      }
+    }
+  }
+
+  /** True when this log's current tree extends the checkpoint `note` (same origin and key). */
+  #extends(note: string): boolean {
+    let old: Checkpoint;
+    try {
+      old = this.#openCheckpoint(note);
+    } catch {
+      return false;
+    }
+    const size = this.size;
+    if (old.size > size) return false;
+    if (old.size === 0) return true;
+    if (old.size === size) return old.root.equals(this.#tree().root());
+    return verifyConsistency(old.size, size, buildConsistencyProof(this.#read, old.size, size), old.root, this.#tree().root()) === null;
   }
 
   #loadSnapshot(readOnly: boolean): void {
@@ -310,6 +359,7 @@ export class Ledger {
     } catch {
       this.#tilesStale = true;
     }
+    this.#rememberCheckpoint();
     batch.forEach((p, i) => p.resolve({ index: first + i }));
   }
 
@@ -415,7 +465,7 @@ export class Ledger {
   /** Re-derives every hash and checks every checkpoint, the stored tiles and the key files. */
   verify(): VerifyResult {
     if (this.#closed) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger is closed');
-    return verifyLedgerFiles({ store: this.#store, origin: this.origin, verifier: this.verifier, paths: this.paths });
+    return verifyLedgerFiles({ store: this.#store, origin: this.origin, verifier: this.verifier, paths: this.paths, remembered: this.#remember });
   }
 
   /** Commits pending appends and closes the database. */

@@ -146,3 +146,15 @@ test('every byte of an export matters: each flip fails offline verification', as
     c.cleanup();
   }
 });
+
+for (const [what, idx] of [['the last', 599], ['a middle', 250], ['the first', 0]] as const) {
+  test(`deleting ${what} entry from the database names that entry as the first bad index`, async () => {
+    const r = await verifyCopy((home) => {
+      const db = new DatabaseSync(ledgerPaths(home).db);
+      db.prepare('DELETE FROM entries WHERE idx = ?').run(idx);
+      db.close();
+    });
+    assertCaught(r, idx, 'LEDGER_DB_INCONSISTENT');
+    assert.ok(r.problems.some((p) => p.message.includes(`entry ${idx} is missing`)), JSON.stringify(r.problems));
+  });
+}

@@ -2,8 +2,8 @@
 // so any tlog client can read it from files. Each file is written to a temporary name and
 // renamed, so a crash never leaves half a tile; the checkpoint is written last, and its
 // size tells the next open which tiles may still be missing.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { isBootmedicError } from '../core/index.ts';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { ledgerErrors } from './errors.ts';
 import { dirname, join } from 'node:path';
 import { HASH_SIZE } from './hash.ts';
@@ -18,17 +18,10 @@ export type TileSource = Readonly<{
   entries(start: number, end: number): Buffer[];
 }>;
 
-/** Writes `data` to `path` atomically (temporary file, then rename). */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  renameSync(tmp, path);
-}
-
 function writeTile(dir: string, width: number, rel: string, data: Uint8Array): void {
   const path = join(dir, rel);
-  writeFileAtomic(path, data);
+  // Tiles mirror the database (synced on commit) and are rebuilt from it on open: no flush.
+  writeFileAtomic(path, data, { sync: false });
   // Only the newest partial of a tile is kept; a full tile replaces them all.
   const partialDir = width === CHUNK_WIDTH ? `${path}.p` : dirname(path);
   if (width === CHUNK_WIDTH) rmSync(partialDir, { recursive: true, force: true });

@@ -102,7 +102,9 @@ export function checkTree(c: TreeCheck): Buffer {
       page = c.page(start, end);
     } catch (e) {
       if (!isBootmedicError(e)) throw e;
-      c.problems.add(e.code as LedgerErrorCode, e.message, start);
+      // A page that names the entry it lacks (a deleted row) puts that entry first in doubt.
+      const at = e.details?.['index'];
+      c.problems.add(e.code as LedgerErrorCode, e.message, typeof at === 'number' && at >= start && at < end ? at : start);
       return tree.root();
     }
     if (c.bundles && c.tiles !== undefined) {

@@ -40,7 +40,14 @@ function openCheckpoint(note: string, verifiers: readonly Verifier[], origin: st
 }
 
 /** Everything verifyLedgerFiles needs from an open ledger. */
-export type LedgerFiles = Readonly<{ store: LedgerStore; origin: string; verifier: Verifier; paths: { key: string; vkey: string; tiles: string } }>;
+export type LedgerFiles = Readonly<{
+  store: LedgerStore;
+  origin: string;
+  verifier: Verifier;
+  paths: { key: string; vkey: string; tiles: string };
+  /** Files holding a checkpoint this log signed earlier, kept outside its folder (rollback evidence). */
+  remembered?: readonly string[];
+}>;
 
 /** Verifies a ledger in place: key files, every checkpoint, every hash, the tiles folder. */
 export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
@@ -96,6 +103,7 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
     }
   }
   const latest = rows.at(-1)?.size ?? 0;
+  checkRemembered(l, rows, latest, problems);
   const stats = l.store.entryStats();
   if (stats.count > latest) problems.add('LEDGER_DB_INCONSISTENT', `${stats.count - latest} entries lie past the latest checkpoint (size ${latest})`, latest);
 
@@ -122,13 +130,15 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
   }
 
   checkTree({
-    size: Math.min(latest, stats.count),
+    // The checkpoint's size, even when rows are missing: the page that lacks one names it.
+    size: latest,
     page: (start, end) => {
       const data = l.store.entryData(start, end);
       if (data.length !== end - start) {
         const rows = l.store.entries(start, end);
         const gap = rows.findIndex((r, i) => r.idx !== start + i);
-        throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${gap < 0 ? start + rows.length : start + gap} is missing`);
+        const missing = gap < 0 ? start + rows.length : start + gap;
+        throw ledgerErrors.make('LEDGER_DB_INCONSISTENT', `entry ${missing} is missing`, { details: { index: missing } });
       }
       return data;
     },
@@ -139,6 +149,36 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
     problems,
   });
   return { ok: problems.items.length === 0, size: latest, checkpoints: good.length, firstBadIndex: problems.firstBadIndex, problems: problems.items };
+}
+
+/**
+ * A remembered checkpoint must still be one of the log's own: the same size with the same
+ * root. With every checkpoint root re-derived from the entries (checkTree), that proves the
+ * current tree extends it; a log smaller than it was rolled back, another root is a fork.
+ */
+function checkRemembered(l: LedgerFiles, rows: ReadonlyArray<{ size: number; note: string }>, latest: number, problems: ProblemList): void {
+  for (const path of l.remembered ?? []) {
+    if (!existsSync(path)) continue;
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(readFileSync(path, 'utf8'), [l.verifier], l.origin).cp;
+    } catch (e) {
+      problems.add(codeOf(e), `remembered checkpoint ${path}: ${(e as Error).message}`, null);
+      continue;
+    }
+    if (cp.size > latest) {
+      problems.add('LEDGER_ROLLED_BACK', `remembered checkpoint ${path} has size ${cp.size}, the log only ${latest}: the ledger was rolled back to an older copy`, latest);
+      continue;
+    }
+    const row = rows.find((r) => r.size === cp.size);
+    let same = false;
+    try {
+      same = row !== undefined && openCheckpoint(row.note, [l.verifier], l.origin).cp.root.equals(cp.root);
+    } catch {
+      same = false; // the row's own problem is reported with the checkpoints
+    }
+    if (!same) problems.add('LEDGER_ROLLED_BACK', `remembered checkpoint ${path} (size ${cp.size}) is not a checkpoint of this log: the log was forked or rewritten`, 0, cp.size);
+  }
 }
 
 /** Options for verifying an exported folder. */

@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VmSpec } from '../config/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 import type { HandOverReport } from '../heal/index.ts';
 import type { BootOutcome } from '../supervisor/index.ts';
 import { plainSpec } from './vm-config.ts';
@@ -16,7 +17,7 @@ export async function keepForensics(home: string, step: { incidentId: string; se
   // Copies, not internal snapshots: a header too damaged for qemu-img is still kept byte for byte.
   for (const d of spec.disks) if (existsSync(d.path)) copyFileSync(d.path, join(dir, basename(d.path)));
   for (const f of [spec.kernel, spec.initrd]) if (f !== undefined && f !== 'none' && existsSync(f)) copyFileSync(f, join(dir, basename(f)));
-  writeFileSync(join(dir, 'vm.json'), `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
+  writeFileAtomic(join(dir, 'vm.json'), `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
   if (last?.consoleLog && existsSync(last.consoleLog)) copyFileSync(last.consoleLog, join(dir, 'console.log'));
   return dir;
 }
@@ -44,7 +45,7 @@ export function writeHandOver(home: string, report: HandOverReport, spec: VmSpec
     `Last boot: ${last?.bootId ?? '(none)'} ${last?.consoleLog ? `(console: ${last.consoleLog})` : ''}`,
     '',
   ].join('\n');
-  writeFileSync(join(dir, 'hand-over.md'), md);
-  writeFileSync(join(dir, 'hand-over.json'), `${JSON.stringify({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'hand-over.md'), md);
+  writeFileAtomic(join(dir, 'hand-over.json'), `${JSON.stringify({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, null, 2)}\n`);
   return join(dir, 'hand-over.md');
 }

@@ -4,13 +4,14 @@
 // proves the same target on real QEMU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVmSpec, resolveAppConfig } from '../config/index.ts';
 import { defaultRemedies, type Remedy } from '../heal/index.ts';
 import { hvErrors, type Hypervisor } from '../hypervisor/index.ts';
 import { openStore } from '../store/index.ts';
+import { lockVm } from '../supervisor/index.ts';
 import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
 import { createQemuHealTarget, loadLastGood } from './index.ts';
 
@@ -38,7 +39,11 @@ async function withTarget(script: string[], fn: (t: ReturnType<typeof createQemu
     const h = hv(script);
     const spec = parseVmSpec({ name: 'vm1', guest: 'tiny', accel: 'tcg', memoryMiB: 256 }, 'test', '/');
     const t = createQemuHealTarget({ spec, app: resolveAppConfig({ home }), deps: { hypervisor: h, home, store }, simulate: (_s, n) => (n === 2 ? 'bootmedic.fault=x' : undefined) });
-    await fn(t, h, home);
+    try {
+      await fn(t, h, home);
+    } finally {
+      t.close();
+    }
   } finally {
     store.close();
     rmSync(home, { recursive: true, force: true });
@@ -87,4 +92,41 @@ test('a failed boot keeps forensic copies and a hand-over report', () =>
     const md = readFileSync(join(home, 'incidents', 'inc1', 'hand-over.md'), 'utf8');
     assert.ok(md.includes('guest-kernel-bug: 90.0%') && md.includes(dir));
     await assert.rejects(t.apply(remedy('revert-config'), { incidentId: 'inc1', seq: 2, attempt: 1 }), /RECOVERY_NO_LAST_GOOD|no recorded good boot/);
+  }));
+
+test('a torn healing.json stops a resume with the file named, instead of silently healing the unhealed configuration', () =>
+  withTarget(['good'], async (t, h, home) => {
+    await t.apply(remedy('more-memory'), { incidentId: 'i', seq: 1, attempt: 1 });
+    const path = join(home, 'vms', 'vm1', 'healing.json');
+    const whole = readFileSync(path, 'utf8');
+    assert.equal(JSON.parse(whole).memoryMiB, 512, 'the remedy left its configuration');
+    writeFileSync(path, whole.slice(0, Math.floor(whole.length / 2)));
+    const resume = () => createQemuHealTarget({ spec: parseVmSpec({ name: 'vm1', guest: 'tiny', accel: 'tcg' }, 'test', '/'), app: resolveAppConfig({ home }), deps: { hypervisor: h, home }, resume: true });
+    assert.throws(resume, (e: Error & { code?: string }) => e.code === 'RECOVERY_STATE_DAMAGED' && e.message.includes(path));
+    // A valid JSON of the wrong shape is damage too.
+    writeFileSync(path, '{"memoryMiB": "lots"}');
+    assert.throws(resume, (e: Error & { code?: string }) => e.code === 'RECOVERY_STATE_DAMAGED');
+  }));
+
+test('a damaged last-good.json is reported by name, not read as "no good boot recorded"', () => {
+  const home = mkdtempSync(join(tmpdir(), 'bm-rec-'));
+  try {
+    mkdirSync(join(home, 'vms', 'vm1'), { recursive: true });
+    const path = join(home, 'vms', 'vm1', 'last-good.json');
+    writeFileSync(path, '{"at": "2026-01-01", "spec": {');
+    assert.throws(() => loadLastGood(home, 'vm1'), (e: Error & { code?: string }) => e.code === 'RECOVERY_STATE_DAMAGED' && e.message.includes(path));
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('the heal target holds the VM between its boots and remedies: no other driver gets it until close()', () =>
+  withTarget(['panic', 'good'], async (t, _h, home) => {
+    await t.bootAndWait();
+    assert.throws(() => lockVm(home, 'vm1'), (e: Error & { code?: string }) => e.code === 'SUPERVISOR_VM_BUSY');
+    await t.apply(remedy('more-memory'), { incidentId: 'i', seq: 1, attempt: 1 });
+    assert.equal((await t.bootAndWait()).status, 'ready');
+    t.close();
+    const l = lockVm(home, 'vm1');
+    l.release();
   }));

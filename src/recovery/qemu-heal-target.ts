@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { isBootmedicError } from '../core/index.ts';
+import { copyFileAtomic, isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from '../hypervisor/index.ts';
 import { offeredRepairs, repairImage, resolveRepairNames } from '../image/index.ts';
-import { imageKeyOf, superviseVm, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
+import { imageKeyOf, isNoVerdict, lockVm, superviseVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
 import { keepForensics, writeHandOver } from './forensics.ts';
-import { fingerprintSpec, loadLastGood, plainSpec, saveLastGood, specFrom, withAppend } from './vm-config.ts';
+import { fingerprintSpec, loadLastGood, plainSpec, readStateJson, saveLastGood, specFrom, stateDamaged, withAppend } from './vm-config.ts';
 
 // The real HealTarget: remedies act on the VM's configuration (a VmSpec this target owns
 // and changes), on its disks (qemu-img snapshots, golden copies, image/ repairs) and on the
@@ -65,6 +65,8 @@ export type QemuHealTarget = HealTarget & {
   pending(): Promise<BootOutcome[]> | undefined;
   /** Hand-over reports written so far (paths). */
   handOvers(): string[];
+  /** Releases the VM's lock (taken at the first boot or remedy and held between them). */
+  close(): void;
 };
 
 /** Builds the real HealTarget for one VM. */
@@ -73,11 +75,16 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   const vm = o.spec.name;
   const healingPath = join(deps.home, 'vms', vm, 'healing.json');
   let spec = o.spec;
-  if (o.resume === true && existsSync(healingPath)) {
-    try {
-      spec = specFrom(JSON.parse(readFileSync(healingPath, 'utf8')) as Record<string, unknown>, `${healingPath}`);
-    } catch {
-      spec = o.spec; // an unreadable file: start from the VM file, as a new incident would
+  if (o.resume === true) {
+    // A damaged file stops the resume with the file's name: guessing the configuration the
+    // remedies left could verify (or repeat) the wrong remedy.
+    const saved = readStateJson(healingPath, `VM ${vm}: healing configuration`);
+    if (saved !== undefined) {
+      try {
+        spec = specFrom(saved as Record<string, unknown>, healingPath);
+      } catch (e) {
+        throw stateDamaged(healingPath, `VM ${vm}: healing configuration`, e);
+      }
     }
   }
   const goldenDir = o.goldenDir ?? join(deps.home, 'vms', vm, 'golden');
@@ -86,6 +93,13 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   let bootNo = 0;
   let background: Promise<BootOutcome[]> | undefined;
   const handOvers: string[] = [];
+  // The VM's lock is held from the first boot or remedy until close(): no other bootmedic
+  // may boot the VM between a remedy and the boot that verifies it.
+  let lock: VmLock | undefined;
+  const locked = (): VmLock => (lock ??= lockVm(deps.home, vm));
+  // In watch mode the previous supervision may still be stopping its QEMU: a remedy or the
+  // next boot waits for it, so that one process never drives the VM twice at once.
+  const settled = async () => void (await background?.catch(() => undefined));
 
   const accelOf = async (s: VmSpec): Promise<'kvm' | 'tcg'> => {
     if (s.accel !== 'auto') return s.accel;
@@ -97,8 +111,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     const obj = plainSpec(spec);
     change(obj);
     spec = specFrom(obj, `VM ${vm} (${why})`);
-    mkdirSync(dirname(healingPath), { recursive: true });
-    writeFileSync(healingPath, `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
+    writeFileAtomic(healingPath, `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
   };
   const golden = (p: string) => join(goldenDir, basename(p));
   const guestFiles = async () => (spec.guest === undefined ? undefined : await resolveGuest(spec.guest, app).catch(() => undefined));
@@ -132,10 +145,12 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   }
 
   async function boot(signal?: AbortSignal): Promise<BootOutcome> {
+    locked();
+    await settled();
     bootNo += 1;
     const booted = spec;
     const launchSpec = withAppend(booted, o.simulate?.(booted, bootNo));
-    const opts = { ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) };
+    const opts = { lock: locked(), ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) };
     let outcome: BootOutcome | undefined;
     try {
       if (o.mode === 'watch') {
@@ -216,7 +231,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
       hasPreviousKernel: o.previousKernel !== undefined && existsSync(o.previousKernel) && spec.kernel !== o.previousKernel,
       imageRepairs,
       cleanBootSeconds: secs.length > 0 ? secs[Math.floor(secs.length / 2)]! : 30,
-      ...(last !== undefined && last.status !== 'ready' ? { lastVerdict: last.status } : {}),
+      ...(last !== undefined && (last.status === 'failed' || last.status === 'stalled') ? { lastVerdict: last.status } : {}),
     };
   }
 
@@ -224,12 +239,13 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     const src = existsSync(golden(path)) ? golden(path) : from;
     if (src === undefined || !existsSync(src)) throw recoveryErrors.make('RECOVERY_NO_GOLDEN', `no golden copy of ${path} (looked in ${goldenDir})`);
     if (src === path) return `${path} is the golden copy itself`;
-    mkdirSync(dirname(path), { recursive: true });
-    copyFileSync(src, path);
+    copyFileAtomic(src, path);
     return `restored ${path} from ${src}`;
   }
 
   async function apply(remedy: Remedy): Promise<void> {
+    locked();
+    await settled();
     const a = remedy.action;
     switch (a.kind) {
       case 'retry':
@@ -298,7 +314,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
 
   async function bootAndWait(signal?: AbortSignal): Promise<BootResult> {
     const out = await boot(signal);
-    if (signal?.aborted === true) throw new Error('aborted');
+    if (signal?.aborted === true || isNoVerdict(out.status)) throw new Error(`boot ${out.bootId} ended ${out.status}: ${out.reason}`);
     // A power-off the guest or the operator asked for before ready is neither fix nor failure.
     const status: BootResult['status'] = out.cause === 'guest-shutdown' && out.status !== 'ready' ? 'shutdown' : out.status;
     return { status, bootId: out.bootId, reason: out.reason, ...(status === 'failed' || status === 'stalled' ? { evidence: await evidenceFor(out, spec, deps, fingerprint) } : {}) };
@@ -316,5 +332,9 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     evidence: (out) => evidenceFor(out, spec, deps, fingerprint),
     pending: () => background,
     handOvers: () => [...handOvers],
+    close() {
+      lock?.release();
+      lock = undefined;
+    },
   };
 }

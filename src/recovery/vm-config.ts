@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 import { computeFingerprint, FingerprintSchema, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
+import { recoveryErrors } from './errors.ts';
 
 // A VM's configuration as healing sees it: the spec, its fingerprint (what diagnose/
 // compares), and the last good one kept per VM in <home>/vms/<vm>/last-good.json so that
@@ -61,22 +63,33 @@ export type LastGood = { at: string; bootId: string; spec: Record<string, unknow
 
 const lastGoodPath = (home: string, vm: string) => join(home, 'vms', vm, 'last-good.json');
 
-/** Reads the VM's last good configuration, or undefined when none is recorded (or the file is unreadable). */
-export function loadLastGood(home: string, vm: string): LastGood | undefined {
-  const p = lastGoodPath(home, vm);
-  if (!existsSync(p)) return undefined;
+/** A damaged state file is reported, never read as absent: RECOVERY_STATE_DAMAGED naming the file. */
+export function stateDamaged(path: string, what: string, cause: unknown) {
+  const why = cause instanceof SyntaxError ? 'not valid JSON (torn or edited)' : (cause as Error).message;
+  return recoveryErrors.make('RECOVERY_STATE_DAMAGED', `${what} ${path} is damaged: ${why}`, { cause });
+}
+
+/** Reads a JSON state file: undefined when absent, RECOVERY_STATE_DAMAGED when unreadable. */
+export function readStateJson(path: string, what: string): unknown {
+  if (!existsSync(path)) return undefined;
   try {
-    const raw = JSON.parse(readFileSync(p, 'utf8')) as LastGood;
-    const fp = FingerprintSchema.safeParse(raw.fingerprint);
-    if (!fp.success || typeof raw.spec !== 'object' || raw.spec === null) return undefined;
-    return { ...raw, fingerprint: fp.data };
-  } catch {
-    return undefined;
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw stateDamaged(path, what, e);
   }
 }
 
-/** Records a configuration that booted to ready as the VM's last good one. */
+/** Reads the VM's last good configuration: undefined when none is recorded, RECOVERY_STATE_DAMAGED when the file is damaged. */
+export function loadLastGood(home: string, vm: string): LastGood | undefined {
+  const p = lastGoodPath(home, vm);
+  const raw = readStateJson(p, `VM ${vm}: last good configuration`) as LastGood | undefined;
+  if (raw === undefined) return undefined;
+  const fp = FingerprintSchema.safeParse(raw?.fingerprint);
+  if (!fp.success || typeof raw.spec !== 'object' || raw.spec === null) throw stateDamaged(p, `VM ${vm}: last good configuration`, new Error('no spec or fingerprint in it'));
+  return { ...raw, fingerprint: fp.data };
+}
+
+/** Records a configuration that booted to ready as the VM's last good one (atomically). */
 export function saveLastGood(home: string, vm: string, g: LastGood): void {
-  mkdirSync(join(home, 'vms', vm), { recursive: true });
-  writeFileSync(lastGoodPath(home, vm), `${JSON.stringify(g, null, 2)}\n`);
+  writeFileAtomic(lastGoodPath(home, vm), `${JSON.stringify(g, null, 2)}\n`);
 }

@@ -3,7 +3,11 @@
 // outcome to the run folder, the store and the ledger.
 export { superviseVm } from './supervise.ts';
 export type { SupervisorDeps, SuperviseOptions } from './supervise.ts';
-export type { BootOutcome, SupervisorEvent, QmpEventRecord } from './outcome.ts';
+export type { BootOutcome, OutcomeStatus, OutcomeCause, SupervisorEvent, QmpEventRecord } from './outcome.ts';
+export { isNoVerdict } from './outcome.ts';
+export { lockVm, vmDirOf } from './vm-lock.ts';
+export type { VmLock } from './vm-lock.ts';
+export { supervisorErrors } from './errors.ts';
 export { imageKeyOf } from './image-key.ts';
 export { createConsoleFeed } from './console-feed.ts';
 export type { ConsoleFeed } from './console-feed.ts';

@@ -1,6 +1,20 @@
 import type { BootPhase, BootStatus, VerdictCause } from '../boot/index.ts';
 import type { Finding } from '../signatures/index.ts';
 
+/**
+ * How a boot's record ends: a verdict of the boot itself (ready, failed, stalled), or an
+ * end that says nothing about the VM: `interrupted` (the operator stopped bootmedic with
+ * SIGINT/SIGTERM before a verdict) and `bootmedic-died` (the bootmedic driving it was
+ * killed or crashed; the next start of that VM closes the boot so). Neither is a failure.
+ */
+export type OutcomeStatus = BootStatus | 'interrupted' | 'bootmedic-died';
+
+/** What decided the end: a verdict's cause, the operator's signal, or bootmedic's death. */
+export type OutcomeCause = VerdictCause | 'operator' | 'bootmedic-died';
+
+/** True for the ends that are no verdict on the VM (not a failure, not a success). */
+export const isNoVerdict = (s: OutcomeStatus): s is 'interrupted' | 'bootmedic-died' => s === 'interrupted' || s === 'bootmedic-died';
+
 /** One QMP event as the outcome keeps it. */
 export type QmpEventRecord = Readonly<{ event: string; atMs: number; data: Record<string, unknown> }>;
 
@@ -11,11 +25,11 @@ export type QmpEventRecord = Readonly<{ event: string; atMs: number; data: Recor
 export type BootOutcome = Readonly<{
   bootId: string;
   vm: string;
-  status: BootStatus;
+  status: OutcomeStatus;
   /** The last phase reached. */
   phase: BootPhase;
   reason: string;
-  cause: VerdictCause;
+  cause: OutcomeCause;
   findings: readonly Finding[];
   timeline: readonly { phase: BootPhase; atMs: number }[];
   accel: 'kvm' | 'tcg';
@@ -43,4 +57,6 @@ export type SupervisorEvent =
   | { type: 'reset'; vm: string; bootId: string; atMs: number; count: number }
   | { type: 'verdict'; vm: string; bootId: string; status: BootStatus; reason: string; atMs: number; detectedAt: number }
   | { type: 'outcome'; outcome: BootOutcome }
-  | { type: 'vm-exit'; vm: string; reason: string };
+  | { type: 'vm-exit'; vm: string; reason: string }
+  /** A boot left open by a bootmedic that died, closed at this start; `socket` is the stale QMP socket removed, if any. */
+  | { type: 'boot-abandoned'; outcome: BootOutcome; socket?: string };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { budgetFor, createPhaseTracker, learnStallBudget, type PhaseTracker, type StallBudget, type Timeline } from '../boot/index.ts';
@@ -10,7 +10,9 @@ import { findingsFromQmpPanic } from '../signatures/index.ts';
 import type { Store } from '../store/index.ts';
 import { createConsoleFeed } from './console-feed.ts';
 import { imageKeyOf } from './image-key.ts';
+import { closeAbandonedBoot, markOpen, recordOutcome, type OpenBoot } from './open-boot.ts';
 import type { BootOutcome, QmpEventRecord, SupervisorEvent } from './outcome.ts';
+import { lockVm, vmDirOf, type VmLock } from './vm-lock.ts';
 
 export type SupervisorDeps = Readonly<{
   hypervisor: Hypervisor;
@@ -29,6 +31,8 @@ export type SuperviseOptions = Readonly<{
   keepFailed?: boolean;
   /** Learn stall budgets from this VM's good boots when this VM has none (a drill's copies of one VM). */
   learnFrom?: string;
+  /** The VM's lock, held by a caller that drives it across several boots (a heal); without it the supervision takes the lock itself. */
+  lock?: VmLock;
 }>;
 
 /** How long console output may keep arriving after a failure verdict before we stop the VM:
@@ -46,6 +50,24 @@ const bootIdFor = (vm: string) => `${vm}-${new Date().toISOString().replace(/[-:
  * const [outcome] = await superviseVm(spec, { hypervisor, home }, { mode: 'once' });
  */
 export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOptions): Promise<BootOutcome[]> {
+  // Every driver of a VM passes here: the lock (SUPERVISOR_VM_BUSY when another bootmedic
+  // holds it) comes before any file of the VM is touched.
+  const vmDir = vmDirOf(deps.home, spec.name);
+  if (opts.lock !== undefined && (opts.lock.dir !== vmDir || !opts.lock.held())) throw new Error(`superviseVm(${spec.name}): the lock passed is for ${opts.lock.dir} or released`);
+  const own = opts.lock === undefined ? lockVm(deps.home, spec.name) : undefined;
+  const lock = own ?? opts.lock!;
+  let leave: (() => void) | undefined;
+  try {
+    leave = lock.enter();
+    await closeAbandonedBoot(vmDir, deps, (e) => opts.onEvent?.(e));
+    return await supervise(spec, deps, opts, vmDir);
+  } finally {
+    leave?.();
+    own?.release();
+  }
+}
+
+async function supervise(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOptions, vmDir: string): Promise<BootOutcome[]> {
   const imageKey = imageKeyOf(spec);
   const goodTimelines = (): Timeline[] => {
     if (deps.store === undefined) return [];
@@ -55,8 +77,6 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
     return boots.map((b) => b.timeline as Timeline);
   };
   const emit = (e: SupervisorEvent) => opts.onEvent?.(e);
-  const vmDir = join(deps.home, 'vms', spec.name);
-  mkdirSync(vmDir, { recursive: true });
 
   // The accelerator's reason comes from the (cached) probe when the VM leaves it to us.
   const accelReason =
@@ -83,7 +103,7 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   };
 
   const startSession = (startAtMs: number) => {
-    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit, sinceSpawn);
+    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit, sinceSpawn, { vmDir, ...(opts.signal ? { signal: opts.signal } : {}) });
     const s = session;
     s.tracker.onEvent((e) => {
       if (e.type !== 'verdict') return;
@@ -126,6 +146,8 @@ export async function superviseVm(spec: VmSpec, deps: SupervisorDeps, opts: Supe
   });
   const onAbort = () => void stopVm();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort that came while QEMU was launching raised no event: act on it now.
+  if (opts.signal?.aborted === true) onAbort();
   const timer = setInterval(() => session?.tracker.tick(sinceSpawn() - (session?.startAtMs ?? 0)), TICK_MS);
 
   const exited = proc.exited.then((info) => {
@@ -167,6 +189,7 @@ function openSession(
   accelReason: string,
   emit: (e: SupervisorEvent) => void,
   sinceSpawn: () => number,
+  where: { vmDir: string; signal?: AbortSignal },
 ) {
   const bootId = bootIdFor(spec.name);
   const runDir = join(deps.home, 'boots', bootId);
@@ -182,11 +205,16 @@ function openSession(
   // Console times are taken when the bytes arrive, relative to this boot's start.
   let chunkAt = 0;
   const feed = createConsoleFeed(tracker, () => chunkAt);
+  const marker = (): OpenBoot => ({
+    bootId, vm: spec.name, pid: process.pid, runDir, consoleLog, startedAt, imageKey, accel: proc.accel, accelReason, qemuPid: proc.pid, phase: tracker.phase(), timeline: tracker.timeline(),
+  });
+  markOpen(where.vmDir, marker());
 
   emit({ type: 'boot-start', vm: spec.name, bootId, accel: proc.accel, accelReason, atMs: 0 });
   tracker.onEvent((e) => {
     switch (e.type) {
       case 'phase':
+        if (!closed) markOpen(where.vmDir, marker());
         emit({ type: 'phase', vm: spec.name, bootId, phase: e.phase, atMs: e.atMs, ...(e.evidence ? { evidence: e.evidence } : {}) });
         break;
       case 'finding':
@@ -232,16 +260,19 @@ function openSession(
       await recorder.close();
       const v = tracker.verdict();
       const now = rel(sinceSpawn());
+      // No verdict because the operator stopped bootmedic: that says nothing about the VM.
+      const interrupted = v === undefined && where.signal?.aborted === true;
+      const signalName = where.signal?.reason instanceof Error ? where.signal.reason.message : 'abort';
       // A stalled boot has no failure line; the engine says where it stopped, as offline.
       // Any boot gets the findings the engine still held (settled against a ready verdict).
       const findings = [...tracker.findings(), ...(v?.status === 'stalled' || v === undefined ? ended : ended.filter((f) => f.id !== 'incomplete-boot'))];
       const outcome: BootOutcome = {
         bootId,
         vm: spec.name,
-        status: v?.status ?? 'stalled',
+        status: v?.status ?? (interrupted ? 'interrupted' : 'stalled'),
         phase: tracker.phase(),
-        reason: v?.reason ?? `stopped before any verdict in phase ${tracker.phase()} (interrupted)`,
-        cause: v?.cause ?? 'stall',
+        reason: v?.reason ?? (interrupted ? `interrupted by the operator (${signalName}) before any verdict, in phase ${tracker.phase()}` : `stopped before any verdict in phase ${tracker.phase()}`),
+        cause: v?.cause ?? (interrupted ? 'operator' : 'stall'),
         findings,
         timeline: tracker.timeline(),
         accel: proc.accel,
@@ -257,18 +288,7 @@ function openSession(
         consoleLog,
         imageKey,
       };
-      writeFileSync(join(runDir, 'outcome.json'), `${JSON.stringify(outcome, null, 2)}\n`);
-      if (v !== undefined) {
-        deps.store?.boots.add({
-          id: bootId, vm: spec.name, imageKey, startedAt, status: outcome.status, phase: outcome.phase, reason: outcome.reason,
-          accel: outcome.accel, durationMs: outcome.durationMs, timeline: outcome.timeline, record: outcome,
-        });
-      }
-      await deps.record?.({
-        type: 'boot-outcome',
-        vm: spec.name,
-        data: { bootId, status: outcome.status, phase: outcome.phase, reason: outcome.reason, accel: outcome.accel, durationMs: outcome.durationMs, timeline: outcome.timeline, findings: findings.map((f) => ({ id: f.id, title: f.title, severity: f.severity })) },
-      });
+      await recordOutcome(outcome, deps, where.vmDir);
       return outcome;
     },
   };

@@ -1,5 +1,6 @@
 import { loadVmSpec } from '../../config/index.ts';
-import { superviseVm } from '../../supervisor/index.ts';
+import { assertNever } from '../../core/index.ts';
+import { superviseVm, type OutcomeStatus } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
 import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -9,6 +10,23 @@ import { paint } from '../style.ts';
 import { usageError } from '../usage-error.ts';
 
 const usage = 'bootmedic boot <vm.yaml> [--json] [--home DIR]';
+
+/** The exit code of a boot's end (README's table). */
+function exitFor(status: OutcomeStatus): number {
+  switch (status) {
+    case 'ready':
+      return EXIT.ok;
+    case 'stalled':
+      return EXIT.stalled;
+    case 'failed':
+      return EXIT.failed;
+    case 'interrupted':
+    case 'bootmedic-died':
+      return EXIT.interrupted;
+    default:
+      return assertNever(status, 'boot status');
+  }
+}
 
 export const command: Command = {
   name: 'boot',
@@ -32,7 +50,7 @@ export const command: Command = {
       });
       if (outcome === undefined) return EXIT.interrupted;
       if (values.json) ctx.stdout.write(`${JSON.stringify(outcomeJson(outcome))}\n`);
-      return outcome.status === 'ready' ? EXIT.ok : outcome.status === 'stalled' ? EXIT.stalled : EXIT.failed;
+      return exitFor(outcome.status);
     } finally {
       await rt.close();
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -61,4 +61,28 @@ test('ledger CLI: append, show, verify --json, proof, checkpoint, export and off
   assert.match(human.out, /FAILED verification: first bad index 1/);
   assert.equal((await run(home, 'verify', '--offline', join(home, 'nope'))).rc, 65);
   assert.equal((await run(home, 'frobnicate')).rc, 64);
+});
+
+test('ledger verify: a ledger folder rolled back to an older copy fails (exit 1) against the remembered checkpoint, also one given with --remembered', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'bm-ledger-cli-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  assert.equal((await run(home, 'append', '--type', 'config-change', '--data', '{"i":0}')).rc, 0);
+  cpSync(join(home, 'ledger'), join(home, 'old'), { recursive: true });
+  assert.equal((await run(home, 'append', '--type', 'config-change', '--data', '{"i":1}')).rc, 0);
+  assert.equal((await run(home, 'verify')).rc, 0);
+  const offsite = join(home, 'offsite-checkpoint');
+  cpSync(join(home, 'ledger-checkpoint'), offsite);
+  rmSync(join(home, 'ledger'), { recursive: true });
+  cpSync(join(home, 'old'), join(home, 'ledger'), { recursive: true });
+  const r = await run(home, 'verify');
+  assert.equal(r.rc, 1);
+  assert.match(r.out, /LEDGER_ROLLED_BACK: remembered checkpoint .*ledger-checkpoint has size 2, the log only 1/);
+  rmSync(join(home, 'ledger-checkpoint'));
+  assert.equal((await run(home, 'verify')).rc, 0, 'without any remembered copy the older folder looks whole');
+  const r2 = await run(home, 'verify', '--remembered', offsite);
+  assert.equal(r2.rc, 1);
+  assert.match(r2.out, /LEDGER_ROLLED_BACK: remembered checkpoint .*offsite-checkpoint/);
+  const bad = await run(home, 'verify', '--remembered', join(home, 'nowhere'));
+  assert.equal(bad.rc, 65);
+  assert.match(bad.err, /remembered checkpoint .*nowhere: no such file/);
 });

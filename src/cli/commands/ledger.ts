@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   decodeEntry,
   formatTlogProof,
@@ -23,7 +24,7 @@ import { usageError } from '../usage-error.ts';
 
 const USAGE = `bootmedic ledger <subcommand> [options]
   show [--from N] [--limit N] [--json]        entries (default: the last 20)
-  verify [--json]                             re-derive every hash, check every checkpoint
+  verify [--remembered FILE]... [--json]      re-derive every hash, check every checkpoint and the remembered ones
   verify --offline DIR [--key FILE] [--origin O] [--witness FILE]... [--json]
   proof <index> [--json | --tlog-proof]       inclusion proof of one entry (c2sp.org/tlog-proof@v1 text)
   proof <index> --size N [--json]             ... in an earlier tree size
@@ -59,8 +60,8 @@ function printVerify(r: VerifyResult, ctx: CommandContext, json: boolean, what: 
   return r.ok ? EXIT.ok : EXIT.failed;
 }
 
-async function withLedger<T>(ctx: CommandContext, readOnly: boolean, fn: (l: Ledger) => T | Promise<T>): Promise<T> {
-  const ledger = await openLedger({ home: ctx.app.home, create: false, readOnly });
+async function withLedger<T>(ctx: CommandContext, readOnly: boolean, fn: (l: Ledger) => T | Promise<T>, remembered: readonly string[] = []): Promise<T> {
+  const ledger = await openLedger({ home: ctx.app.home, create: false, readOnly, rememberAt: [...(ctx.app.ledgerCheckpointCopies ?? []), ...remembered] });
   try {
     return await fn(ledger);
   } finally {
@@ -91,7 +92,7 @@ async function show(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function verify(argv: string[], ctx: CommandContext): Promise<number> {
-  const opts = { json: { type: 'boolean' }, offline: { type: 'string' }, key: { type: 'string' }, origin: { type: 'string' }, witness: { type: 'string', multiple: true } } as const;
+  const opts = { json: { type: 'boolean' }, offline: { type: 'string' }, key: { type: 'string' }, origin: { type: 'string' }, witness: { type: 'string', multiple: true }, remembered: { type: 'string', multiple: true } } as const;
   const { values, positionals } = parseCommandArgs(argv, opts, USAGE);
   if (positionals.length > 0) usageError('verify takes no positional arguments (use --offline DIR for an export)', USAGE);
   const json = values.json === true;
@@ -104,7 +105,9 @@ async function verify(argv: string[], ctx: CommandContext): Promise<number> {
     return printVerify(r, ctx, json, `export ${values.offline}`);
   }
   if (values.key !== undefined || values.origin !== undefined || values.witness !== undefined) usageError('--key, --origin and --witness go with --offline DIR', USAGE);
-  return withLedger(ctx, true, (l) => printVerify(l.verify(), ctx, json, `ledger ${l.origin}`));
+  const remembered = (values.remembered ?? []).map((f) => resolve(f));
+  for (const f of remembered) if (!existsSync(f)) throw ledgerErrors.make('LEDGER_BAD_CHECKPOINT', `remembered checkpoint ${f}: no such file`, { fix: 'Give the path of a checkpoint file this log signed (a copy of <home>/ledger-checkpoint).' });
+  return withLedger(ctx, true, (l) => printVerify(l.verify(), ctx, json, `ledger ${l.origin}`), remembered);
 }
 
 async function proof(argv: string[], ctx: CommandContext): Promise<number> {

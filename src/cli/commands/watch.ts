@@ -1,7 +1,7 @@
 import { loadVmSpec, type VmSpec } from '../../config/index.ts';
 import { openIncidentOf, type HealEvent, type IncidentStore } from '../../heal/index.ts';
-import { createQemuHealTarget, healBoot, openIncidents } from '../../recovery/index.ts';
-import { superviseVm, type BootOutcome, type SupervisorEvent } from '../../supervisor/index.ts';
+import { createQemuHealTarget, healBoot, openIncidents, type QemuHealTarget } from '../../recovery/index.ts';
+import { isNoVerdict, superviseVm, type BootOutcome, type SupervisorEvent } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
 import { openRuntime, type Runtime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -38,13 +38,9 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
   }
 }
 
-/** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
-async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
-  // An incident left open by an earlier run resumes on the configuration its remedies left.
-  const resume = openIncidentOf(incidents, spec.name) !== undefined;
-  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print, resume });
+async function followAndHeal(rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], printHeal: (e: HealEvent) => void, target: QemuHealTarget, resume: boolean) {
   const ends: string[] = [];
-  const isFailure = (o: BootOutcome) => o.status !== 'ready' && o.cause !== 'guest-shutdown';
+  const isFailure = (o: BootOutcome) => o.status !== 'ready' && !isNoVerdict(o.status) && o.cause !== 'guest-shutdown';
   let out: BootOutcome | undefined;
   if (resume) {
     // Finish the open incident first (its last step is verified, not repeated).
@@ -71,6 +67,18 @@ async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore,
   }
   await target.pending()?.catch(() => undefined);
   return ends;
+}
+
+/** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
+async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
+  // An incident left open by an earlier run resumes on the configuration its remedies left.
+  const resume = openIncidentOf(incidents, spec.name) !== undefined;
+  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print, resume });
+  try {
+    return await followAndHeal(rt, incidents, ctx, printHeal, target, resume);
+  } finally {
+    target.close();
+  }
 }
 
 export const command: Command = {
@@ -127,7 +135,7 @@ export const command: Command = {
       const results = await Promise.allSettled(specs.map((s) => superviseVm(s, rt, { mode: 'watch', signal: ctx.signal, onEvent: print })));
       for (const r of results) {
         if (r.status === 'rejected') throw r.reason;
-        for (const o of r.value) if (o.status !== 'ready') worst = EXIT.failed;
+        for (const o of r.value) if (o.status !== 'ready' && !isNoVerdict(o.status)) worst = EXIT.failed;
       }
       return ctx.signal.aborted ? EXIT.interrupted : worst;
     } finally {

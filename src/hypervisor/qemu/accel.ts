@@ -2,13 +2,13 @@
 // this kind of host): KVM is used only when a short real boot of the tiny guest reaches
 // its ready marker under KVM within a hard timeout; otherwise TCG. The verdict is cached
 // in <cache>/accel.json for a short time so each boot does not pay for the probe.
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { parseVmSpec, type AppConfig, type VmSpec } from '../../config/index.ts';
-import { isBootmedicError } from '../../core/index.ts';
+import { isBootmedicError, writeFileAtomic } from '../../core/index.ts';
 import type { Accel, AccelVerdict, LaunchOptions, VmProcess } from '../types.ts';
 
 const CacheSchema = z.object({ accel: z.enum(['kvm', 'tcg']), reason: z.string(), atMs: z.number() }).strict();
@@ -40,10 +40,7 @@ export async function probeAccel(app: AppConfig, launch: Launch, opts: ProbeOpti
     }
   }
   const save = (v: AccelVerdict): AccelVerdict => {
-    mkdirSync(app.cache, { recursive: true });
-    const tmp = `${cachePath}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify({ ...v, atMs: Date.now() }) + '\n');
-    renameSync(tmp, cachePath);
+    writeFileAtomic(cachePath, JSON.stringify({ ...v, atMs: Date.now() }) + '\n');
     return v;
   };
   const dev = opts.kvmDevice ?? '/dev/kvm';
