@@ -3,7 +3,7 @@ import { resolveAppConfig } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
 import type { CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -98,9 +98,7 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
   } catch (e) {
     if (isBootmedicError(e)) {
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
-      if (e.code === 'CLI_USAGE') return EXIT.usage;
-      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_')) return EXIT.unavailable;
-      return EXIT.dataError;
+      return exitCodeOf(e);
     }
     stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT.internal;

@@ -4,9 +4,11 @@ export const healErrors = defineErrors('heal', {
   HEAL_BAD_REMEDIES: {
     cause: 'The remedies data file is malformed: bad YAML, an unknown cause, fact or action kind, a probability above 0.99, or a duplicate id.',
     fix: 'Correct the field named in the message; docs/heal.md describes the format.',
+    exit: 'input',
   },
   HEAL_UNKNOWN_REMEDY: {
     cause: 'A stored incident step names a remedy that the current remedies file does not define (the file changed while an incident was open).',
     fix: 'Restore that remedy in the remedies file, or close the incident by hand over; the step is shown in the message.',
+    exit: 'input',
   },
 });

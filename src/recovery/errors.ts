@@ -2,8 +2,8 @@ import { defineErrors } from '../core/index.ts';
 
 /** Error codes of recovery/: the real HealTarget over QEMU and the watch-and-heal loop. */
 export const recoveryErrors = defineErrors('recovery', {
-  RECOVERY_NO_LAST_GOOD: { cause: 'The remedy needs the configuration of a boot that reached ready, and none of this VM is recorded.', fix: "Boot the VM once successfully ('bootmedic boot <vm.yaml>') so bootmedic records its last good configuration." },
-  RECOVERY_NO_GOLDEN: { cause: 'The remedy restores from a golden copy, and this VM has none.', fix: 'Keep a golden copy of the disk under <home>/vms/<vm>/golden/ (same file name), or use a built-in guest whose build is the golden copy.' },
-  RECOVERY_NO_SNAPSHOT: { cause: 'The remedy rolls a disk back to its last-known-good snapshot, and the disk has none.', fix: "Let a boot reach ready first: bootmedic snapshots qcow2 disks as 'bootmedic-last-good' after a good boot." },
-  RECOVERY_UNSUPPORTED: { cause: 'The remedy cannot be carried out on this VM (e.g. no previous kernel is known).', fix: 'The planner should not offer it; check the VM file and the remedy preconditions.' },
+  RECOVERY_NO_LAST_GOOD: { cause: 'The remedy needs the configuration of a boot that reached ready, and none of this VM is recorded.', fix: "Boot the VM once successfully ('bootmedic boot <vm.yaml>') so bootmedic records its last good configuration.", exit: 'input' },
+  RECOVERY_NO_GOLDEN: { cause: 'The remedy restores from a golden copy, and this VM has none.', fix: 'Keep a golden copy of the disk under <home>/vms/<vm>/golden/ (same file name), or use a built-in guest whose build is the golden copy.', exit: 'input' },
+  RECOVERY_NO_SNAPSHOT: { cause: 'The remedy rolls a disk back to its last-known-good snapshot, and the disk has none.', fix: "Let a boot reach ready first: bootmedic snapshots qcow2 disks as 'bootmedic-last-good' after a good boot.", exit: 'input' },
+  RECOVERY_UNSUPPORTED: { cause: 'The remedy cannot be carried out on this VM (e.g. no previous kernel is known).', fix: 'The planner should not offer it; check the VM file and the remedy preconditions.', exit: 'input' },
 });

@@ -4,7 +4,7 @@ import type { Finding, LogSummary } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const USAGE = 'bootmedic analyze <log|-> [--json]';
 

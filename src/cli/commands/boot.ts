@@ -5,7 +5,7 @@ import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic boot <vm.yaml> [--json] [--home DIR]';
 

@@ -7,7 +7,7 @@ import { openStore } from '../../store/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const USAGE = 'bootmedic diagnose <boot-id | console.log | -> [--json] [--evidence] [--model <model.yaml>]';
 

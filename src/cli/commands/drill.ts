@@ -9,7 +9,7 @@ import { openStore } from '../../store/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
 

@@ -8,7 +8,7 @@ import { openRuntime, type Runtime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { paint, renderEvent } from '../render-boot.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 /** The usage lines of the catalogue subcommands. */
 export const CATALOGUE_USAGE = [

@@ -18,7 +18,7 @@ import {
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const USAGE = `bootmedic ledger <subcommand> [options]
   show [--from N] [--limit N] [--json]        entries (default: the last 20)

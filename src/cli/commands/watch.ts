@@ -7,7 +7,7 @@ import { openRuntime, type Runtime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, paint, renderEvent } from '../render-boot.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
 

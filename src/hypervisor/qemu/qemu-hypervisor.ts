@@ -18,8 +18,18 @@ export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'sig
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
 
-function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_MISSING' | 'HV_FIRMWARE_MISSING', what: string, vm: string): void {
+function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_MISSING' | 'HV_FIRMWARE_MISSING' | 'HV_OVMF_MISSING', what: string, vm: string): void {
   if (path !== undefined && !existsSync(path)) throw hvErrors.make(code, `VM ${vm}: ${what} ${path}: no such file`);
+}
+
+/** The OVMF files of a UEFI VM: the ones it names (bad input when missing) or the installed defaults (unavailable when missing). */
+function uefiFirmware(spec: VmSpec): { code: string; varsTemplate: string } {
+  const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
+  const code = spec.firmwareCode ?? defaults.code;
+  const varsTemplate = spec.firmwareVars ?? defaults.vars;
+  must(code, spec.firmwareCode === undefined ? 'HV_OVMF_MISSING' : 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
+  must(varsTemplate, spec.firmwareVars === undefined ? 'HV_OVMF_MISSING' : 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
+  return { code, varsTemplate };
 }
 
 /**
@@ -48,6 +58,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     const disks = [...(guest?.disks ?? []).map((d) => ({ ...d, interface: 'virtio' as const })), ...spec.disks];
     for (const d of disks) if (!existsSync(d.path)) throw hvErrors.make('HV_DISK_MISSING', `VM ${spec.name}: disk image ${d.path}: no such file`);
     if (kernel === undefined && disks.length === 0) throw hvErrors.make('HV_KERNEL_MISSING', `VM ${spec.name}: nothing to boot (no kernel and no disk)`);
+    const firmware = spec.firmware === 'uefi' ? uefiFirmware(spec) : undefined;
 
     const accel = await chooseAccel(spec, o.accel, () => hv.probeAccel(o.signal ? { signal: o.signal } : {}));
     mkdirSync(o.runDir, { recursive: true });
@@ -64,15 +75,10 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
       overlays.push({ path, interface: d.interface });
     }
     let pflash: BootPlan['pflash'];
-    if (spec.firmware === 'uefi') {
-      const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
-      const code = spec.firmwareCode ?? defaults.code;
-      const varsTemplate = spec.firmwareVars ?? defaults.vars;
-      must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
-      must(varsTemplate, 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
+    if (firmware !== undefined) {
       const vars = join(o.runDir, 'efivars.fd');
-      copyFileSync(varsTemplate, vars);
-      pflash = { code, vars };
+      copyFileSync(firmware.varsTemplate, vars);
+      pflash = { code: firmware.code, vars };
     }
     const plan: BootPlan = {
       accel,
