@@ -3,7 +3,7 @@
 import { globSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import type { ErrorCatalogue, ExitClass } from '../src/core/index.ts';
+import { LIMIT, LIMIT_DOCS, type ErrorCatalogue, type ExitClass } from '../src/core/index.ts';
 import { exitCodeOfClass } from '../src/cli/exit-codes.ts';
 
 export type CatalogueRow = { code: string; part: string; cause: string; fix: string; exit: ExitClass; file: string };
@@ -49,5 +49,17 @@ export function renderErrorsDoc(rows: readonly CatalogueRow[]): string {
     for (const r of rows.filter((x) => x.part === part).sort((a, b) => a.code.localeCompare(b.code))) out.push(`| \`${r.code}\` | ${exitCodeOfClass(r.exit)} ${r.exit} | ${esc(r.cause)} | ${esc(r.fix)} |`);
     out.push('');
   }
+  out.push(
+    '## Limits',
+    '',
+    'Bounds on what a user, a log or an image can make large, each a named constant in',
+    '`src/core/limits.ts`. Past a limit bootmedic refuses the input with one of the codes above',
+    '(FILE_TOO_LARGE, CONFIG_VM_INVALID, CONFIG_VM_BAD_YAML, ...) or, for streams, cuts and counts.',
+    '',
+    '| limit | value | bounds |',
+    '| --- | --- | --- |',
+  );
+  for (const [name, value] of Object.entries(LIMIT)) out.push(`| \`${name}\` | ${value} | ${esc(LIMIT_DOCS[name as keyof typeof LIMIT])} |`);
+  out.push('');
   return out.join('\n');
 }

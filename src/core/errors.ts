@@ -62,6 +62,18 @@ export function defineErrors<const C extends string>(part: string, codes: Record
   };
 }
 
+/** Error codes of the guarded open (guarded-file.ts): paths from a user or from data that cannot be used. */
+export const fileErrors = defineErrors('file', {
+  FILE_NOT_FOUND: { cause: 'A file or folder named in a VM file, on the command line or in an image header does not exist.', fix: 'Check the path named in the message.', exit: 'input' },
+  FILE_WRONG_TYPE: {
+    cause: 'The path is not the kind of file bootmedic reads there: a FIFO, socket, device (other than a block device given as a disk), a directory where a file is expected or a file where a directory is, or a symlink loop.',
+    fix: "Give the path of a regular file (a disk may be a block device); to analyse a stream, pipe it in and pass '-'.",
+    exit: 'input',
+  },
+  FILE_TOO_LARGE: { cause: 'A file is larger than bootmedic reads for its kind (the limits are listed under Limits below).', fix: 'Check that the path names the intended file; cut the file down below the limit in the message.', exit: 'input' },
+  FILE_NO_ACCESS: { cause: 'A file exists but cannot be read: no permission, or an I/O error.', fix: 'Check the permissions of the file and of its folders (ls -l), or the disk it lives on.', exit: 'input' },
+});
+
 /** True when `e` is a BootmedicError, optionally with the given code. */
 export function isBootmedicError(e: unknown, code?: string): e is BootmedicError {
   return e instanceof BootmedicError && (code === undefined || e.code === code);

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig, VmSpec } from '../../config/index.ts';
+import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
 import { OVMF_4M, OVMF_SECURE_BOOT, resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
@@ -51,8 +51,8 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(spec.secureBoot ? { secureBoot: true } : {}) }) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
-    const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
-    const cmdline = [base, spec.append].filter((x) => x !== undefined && x !== '').join(' ');
+    const cmdline = kernelCommandLine(spec, guest?.cmdline);
+    if (kernel !== undefined) assertCommandLineFits(`VM ${spec.name}`, cmdline);
     must(kernel, 'HV_KERNEL_MISSING', 'kernel', spec.name);
     must(initrd, 'HV_INITRD_MISSING', 'initrd', spec.name);
     const disks = [...(guest?.disks ?? []).map((d) => ({ ...d, interface: 'virtio' as const })), ...spec.disks];
