@@ -57,9 +57,9 @@ export const VmSpecSchema = z
     /** An initramfs; 'none' boots the kernel without one (even when the guest has one). */
     initrd: text().min(1).optional(),
     /** The whole kernel command line; when absent the guest's default is used. */
-    cmdline: z.string().max(LIMIT.KERNEL_CMDLINE_MAX_BYTES).optional(),
+    cmdline: z.string().optional(),
     /** Appended to the kernel command line (fault switches go here). */
-    append: z.string().max(LIMIT.KERNEL_CMDLINE_MAX_BYTES).optional(),
+    append: z.string().optional(),
     disks: z.array(DiskSchema).max(LIMIT.VM_MAX_DISKS).default([]),
     firmware: z.enum(['bios', 'uefi']).default('bios'),
     /** UEFI only: OVMF code and variable-store templates; default the Debian ovmf package's 4M files. */

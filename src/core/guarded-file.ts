@@ -1,7 +1,7 @@
 // The one door for opening a path that came from a user or from data (a VM file, the command
 // line, an image header): it checks what the path is before anything can block on it, so a
 // FIFO, a device, a folder or a symlink loop is one clear error instead of a hang or a crash.
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, statSync, type ReadStream, type Stats } from 'node:fs';
+import { closeSync, constants, copyFileSync, createReadStream, fstatSync, openSync, readSync, statSync, type ReadStream, type Stats } from 'node:fs';
 import { fileErrors, type BootmedicError } from './errors.ts';
 
 /**
@@ -132,4 +132,10 @@ export function readGuardedText(path: string, opts: GuardOptions & { kind?: 'fil
 export function streamGuarded(path: string, opts: GuardOptions & { kind?: 'file' | 'disk' }): ReadStream {
   const { fd } = openGuarded(path, opts);
   return createReadStream('', { fd, autoClose: true });
+}
+
+/** Copies a checked file (copyFileSync would block on a FIFO source); `dest` is written as copyFileSync writes it. */
+export function copyGuarded(src: string, dest: string, opts: GuardOptions & { kind?: 'file' | 'disk' }): void {
+  checkPath(src, opts);
+  copyFileSync(src, dest);
 }

@@ -1,7 +1,7 @@
 // The shared kernel every part may use: the error type and small helpers. It depends
 // on nothing, so parts that must stand alone (signatures/, console/, ledger/) may too.
 export { BootmedicError, defineErrors, isBootmedicError, assertNever, EXIT_CLASSES, fileErrors } from './errors.ts';
-export { checkPath, openGuarded, readGuarded, readGuardedText, streamGuarded } from './guarded-file.ts';
+export { checkPath, copyGuarded, openGuarded, readGuarded, readGuardedText, streamGuarded } from './guarded-file.ts';
 export type { GuardOptions, PathKind } from './guarded-file.ts';
 export type { ErrorSpec, ErrorCatalogue, ExitClass } from './errors.ts';
 export { canonicalJson } from './canonical-json.ts';

@@ -25,8 +25,8 @@ export const LIMIT = Object.freeze({
   FINDINGS_PER_BOOT_MAX: 1000,
   /** Bytes of a console log `diagnose` reads into memory (analyze streams, without this bound). */
   DIAGNOSE_LOG_MAX_BYTES: 256 << 20,
-  /** Bytes of one file of a ledger export read by `ledger verify --offline` (a checkpoint, a key, a tile). */
-  LEDGER_EXPORT_FILE_MAX_BYTES: 1 << 20,
+  /** Bytes of one file of a ledger export read by `ledger verify --offline`: above a full entry bundle (256 entries of up to 65,535 bytes). */
+  LEDGER_EXPORT_FILE_MAX_BYTES: 17 << 20,
 });
 
 export type LimitName = keyof typeof LIMIT;
@@ -44,5 +44,5 @@ export const LIMIT_DOCS: Readonly<Record<LimitName, string>> = Object.freeze({
   CONSOLE_LINE_MAX_BYTES: 'one console line in bytes; longer lines are cut and marked',
   FINDINGS_PER_BOOT_MAX: 'findings kept for one boot or one analysed log; the rest are counted',
   DIAGNOSE_LOG_MAX_BYTES: 'console log that diagnose reads into memory, in bytes (analyze streams any size)',
-  LEDGER_EXPORT_FILE_MAX_BYTES: 'one file of a ledger export read by ledger verify --offline, in bytes',
+  LEDGER_EXPORT_FILE_MAX_BYTES: 'one file of a ledger export (a key, a checkpoint, a tile, an entry bundle) read by ledger verify, in bytes',
 });

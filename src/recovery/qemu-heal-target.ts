@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { isBootmedicError } from '../core/index.ts';
+import { copyGuarded, isBootmedicError } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
@@ -225,7 +225,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     if (src === undefined || !existsSync(src)) throw recoveryErrors.make('RECOVERY_NO_GOLDEN', `no golden copy of ${path} (looked in ${goldenDir})`);
     if (src === path) return `${path} is the golden copy itself`;
     mkdirSync(dirname(path), { recursive: true });
-    copyFileSync(src, path);
+    copyGuarded(src, path, { what: 'golden copy', kind: 'disk' });
     return `restored ${path} from ${src}`;
   }
 

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { streamGuarded } from '../../core/index.ts';
 import { scanStream, signaturesErrors, stopsBoot } from '../../signatures/index.ts';
 import type { Finding, LogSummary } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
@@ -10,18 +10,12 @@ const USAGE = 'bootmedic analyze <log|-> [--json]';
 
 const SEVERITY_COLOR: Readonly<Record<Finding['severity'], string>> = { info: '2', warning: '33', error: '31', fatal: '1;31' };
 
-/** Opens the log as a stream of chunks, turning a missing or unreadable file into one clear error. */
+/**
+ * Opens the log as a stream of chunks through the guarded open: a missing file is
+ * SIGNATURES_LOG_NOT_FOUND; a FIFO, device or folder is FILE_WRONG_TYPE (a stream comes in on '-').
+ */
 function openLog(path: string): AsyncIterable<Uint8Array> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw signaturesErrors.make('SIGNATURES_LOG_NOT_FOUND', `console log ${path} does not exist`, { cause });
-    throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path}: ${(cause as Error).message}`, { cause });
-  }
-  if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path} is not a file`);
-  const stream = createReadStream(path);
+  const stream = streamGuarded(path, { what: 'console log', missing: () => signaturesErrors.make('SIGNATURES_LOG_NOT_FOUND', `console log ${path} does not exist`) });
   return (async function* () {
     try {
       for await (const chunk of stream) yield chunk as Uint8Array;

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { LIMIT, readGuardedText } from '../../core/index.ts';
 import {
   decodeEntry,
   formatTlogProof,
@@ -41,11 +42,7 @@ function intArg(v: string | undefined, what: string): number | undefined {
 }
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw ledgerErrors.make('LEDGER_BAD_EXPORT', `${what} ${path}: ${(cause as Error).message}`, { cause, fix: `Check the path of the ${what}.` });
-  }
+  return readGuardedText(path, { what, maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES });
 }
 
 function printVerify(r: VerifyResult, ctx: CommandContext, json: boolean, what: string): number {

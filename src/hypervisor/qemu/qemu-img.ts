@@ -2,7 +2,7 @@
 // runs on a qcow2 overlay whose backing file is the base image; QEMU opens a backing
 // file read-only, so the base never changes and a boot is disposable.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { checkPath } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
 
 type Result = { code: number | null; stdout: string; stderr: string };
@@ -28,7 +28,7 @@ async function must(args: readonly string[], what: string, signal?: AbortSignal)
 }
 
 function mustExist(path: string): void {
-  if (!existsSync(path)) throw hvErrors.make('HV_DISK_MISSING', `disk image ${path}: no such file`);
+  checkPath(path, { what: 'disk image', kind: 'disk', missing: (m) => hvErrors.make('HV_DISK_MISSING', m) });
 }
 
 /** Creates a qcow2 overlay at `overlay` backed by `base` (format `format`); the base is only read. */
