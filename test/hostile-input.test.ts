@@ -90,3 +90,23 @@ test('a YAML alias bomb and a huge append are config errors (65), not crashes (7
   await refused(['boot', file('append5k.yaml', `name: a\nguest: tiny\nappend: "${'a'.repeat(5000)}"\n`)], /append: the kernel command line would be 5513 bytes/);
   await refused(['boot', file('huge.yaml', `name: h\nguest: tiny\nappend: "${'a'.repeat(50 << 20)}"\n`)], /VM file .*huge\.yaml: \d+ bytes, more than the limit of 262144/);
 });
+
+test('SIGTERM stops analyze while it waits on a quiet pipe: exit 130, no stack', async () => {
+  const child = spawn(process.execPath, [bin, '--home', join(dir, 'home'), 'analyze', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  // The first finding on stdout shows the command is running (its signal handlers are set);
+  // stdin stays open, so only the signal can end it.
+  const firstOutput = new Promise((resolve) => child.stdout.once('data', resolve));
+  child.stdin.write('Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n');
+  await firstOutput;
+  child.kill('SIGTERM');
+  const r = await closed;
+  clearTimeout(timer);
+  child.stdin.destroy();
+  assert.equal(r.signal, null, `killed by ${r.signal}: it did not stop on SIGTERM`);
+  assert.equal(r.code, 130, stderr);
+  assert.doesNotMatch(stderr, /\n\s+at |internal error/);
+});

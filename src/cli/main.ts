@@ -100,6 +100,12 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
       return exitCodeOf(e);
     }
+    // Ctrl-C or SIGTERM unwinds what was running with whatever error its abort produced
+    // (an AbortError from a child process, a plain 'aborted'): that is the operator's stop, not a bug.
+    if (controller.signal.aborted) {
+      stderr.write(`bootmedic: stopped (${String((controller.signal.reason as Error)?.message ?? 'aborted')})\n`);
+      return EXIT.interrupted;
+    }
     stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT.internal;
   } finally {

@@ -8,6 +8,7 @@ import { openStore } from '../../store/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { abortable } from '../abortable.ts';
 import { usageError } from '../errors.ts';
 
 const USAGE = 'bootmedic diagnose <boot-id | console.log | -> [--json] [--evidence] [--model <model.yaml>]';
@@ -87,7 +88,7 @@ export const command: Command = {
     // refused, not waited on); anything else is a boot id.
     const isFile = arg !== '-' && existsSync(arg);
     if (arg === '-' || isFile) {
-      const bytes = arg === '-' ? await readAll(ctx.stdin) : readGuarded(arg, { what: values.evidence === true ? 'evidence file' : 'console log', maxBytes: LIMIT.DIAGNOSE_LOG_MAX_BYTES });
+      const bytes = arg === '-' ? await readAll(abortable(ctx.stdin, ctx.signal)) : readGuarded(arg, { what: values.evidence === true ? 'evidence file' : 'console log', maxBytes: LIMIT.DIAGNOSE_LOG_MAX_BYTES });
       if (arg === '-') what = 'standard input';
       if (values.evidence === true) {
         const json = parseData(bytes.toString('utf8'), { what, format: 'json', fail: (m) => diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', m) });
