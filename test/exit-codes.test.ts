@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectErrorCodes } from '../scripts/error-catalogue.ts';
-import { EXIT_CLASSES, BootmedicError, type ExitClass } from '../src/core/index.ts';
+import { EXIT_CLASSES, BootmedicError, LIMIT, type ExitClass } from '../src/core/index.ts';
 import { exitCodeOf, exitCodeOfClass } from '../src/cli/exit-codes.ts';
 import { runCli } from '../testkit/index.ts';
 
@@ -68,6 +68,11 @@ test('codes the CLI reaches exit with their class, one line, no stack', async ()
     ['SIGNATURES_LOG_NOT_FOUND', ['analyze', join(dir, 'absent.log')]],
     ['DIAGNOSE_NOT_FOUND', ['diagnose', 'no-such-boot']],
     ['LEDGER_BAD_EXPORT', ['ledger', 'verify', '--offline', join(dir, 'no-export')]],
+    ['IMAGE_NOT_FOUND', ['image', 'inspect', join(dir, 'no-disk.raw')]],
+    ['DIAGNOSE_BAD_MODEL', ['diagnose', '--model', join(dir, 'no-model.yaml'), 'x']],
+    ['FILE_WRONG_TYPE', ['image', 'inspect', dir]],
+    ['FILE_NOT_FOUND', ['ledger', 'verify', '--offline', dir, '--key', join(dir, 'no-key')]],
+    ['FILE_TOO_LARGE', ['boot', vm('big.yaml', `name: big\n# ${'x'.repeat(LIMIT.VM_FILE_MAX_BYTES)}\n`)]],
   ];
   try {
     for (const [code, argv] of cases) {
@@ -77,6 +82,9 @@ test('codes the CLI reaches exit with their class, one line, no stack', async ()
       assert.equal(r.code, row.exit === 'interrupted' ? 130 : promised[row.exit], `${code}: bootmedic ${argv.join(' ')} printed ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${code}: no stack trace`);
       assert.match(r.stderr, /\n {2}fix: /, `${code}: a fix line`);
+      // The catalogue's fix is printed, so the case reached that code; usage errors print the usage instead.
+      if (row.exit === 'usage') assert.match(r.stderr, /fix: usage: bootmedic /, code);
+      else assert.ok(r.stderr.includes(`fix: ${row.fix}`), `${code}: the catalogue's fix, so this case reached that code; got ${r.stderr}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
