@@ -42,6 +42,8 @@ function parseYamlText(text: string, o: DataOptions): unknown {
   }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
+    // The parser reports its own stack overflow on very deep nesting as a document error.
+    if (/call stack/i.test(e.message)) throw o.fail(`${o.what}: nested more than ${o.maxDepth ?? LIMIT.DATA_MAX_DEPTH} levels deep`);
     const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     throw o.fail(`${o.what}${at}: ${e.message.split('\n')[0]}`);
   }

@@ -4,7 +4,7 @@
 /** The named limits; a part imports the one it enforces. */
 export const LIMIT = Object.freeze({
   /** Bytes of a VM file (vm.yaml). */
-  VM_FILE_MAX_BYTES: 256 << 10,
+  VM_FILE_MAX_BYTES: 64 << 10,
   /** Bytes of a YAML or JSON data file given by a user: a diagnosis model, remedies, rules, evidence. */
   DATA_FILE_MAX_BYTES: 16 << 20,
   /** Nesting depth of a YAML or JSON document (maps and lists inside each other). */
