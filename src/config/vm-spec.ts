@@ -137,7 +137,7 @@ function commandLineTooLong(bytes: number, bootmedic: number): string {
 /** Throws CONFIG_VM_INVALID when the command line QEMU would be given is past the kernel's limit. */
 export function assertCommandLineFits(where: string, cmdline: string): void {
   const bytes = Buffer.byteLength(cmdline);
-  if (bytes > LIMIT.KERNEL_CMDLINE_MAX_BYTES) throw configErrors.make('CONFIG_VM_INVALID', `${where}: append: ${commandLineTooLong(bytes, 0)}`);
+  if (bytes > LIMIT.KERNEL_CMDLINE_MAX_BYTES) throw configErrors.make('CONFIG_VM_INVALID', `${where}: cmdline + append (with the guest's default): ${commandLineTooLong(bytes, 0)}`);
 }
 
 /** A validated, frozen VM description; paths are absolute. */
