@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { LIMIT } from '../core/index.ts';
 import type { Finding } from '../signatures/index.ts';
 import { createPhaseTracker, type TrackerEvent } from './phase-tracker.ts';
 import { learnStallBudget } from './stall-budget.ts';
@@ -199,4 +200,14 @@ test('the firmware phase after a guest reset gets the budget of a whole good boo
   const b = make(budget);
   b.t.tick(3100);
   assert.equal(b.t.verdict()?.status, 'stalled', "a first boot's firmware phase keeps its own budget");
+});
+
+test('a boot keeps at most FINDINGS_PER_BOOT_MAX findings; a stopping one past the bound still fails the boot', () => {
+  const { t, events } = make();
+  const warning = (i: number): Finding => ({ ...panic(i), id: `w.${i}`, family: 'warning', severity: 'warning', stopsBoot: false, title: `warning ${i}` });
+  for (let i = 0; i < LIMIT.FINDINGS_PER_BOOT_MAX + 5; i++) t.finding(warning(i));
+  assert.equal(t.findings().length, LIMIT.FINDINGS_PER_BOOT_MAX);
+  assert.equal(events.filter((e) => e.type === 'finding').length, LIMIT.FINDINGS_PER_BOOT_MAX);
+  t.finding(panic(5000));
+  assert.equal(t.verdict()?.status, 'failed');
 });

@@ -1,3 +1,4 @@
+import { LIMIT } from '../core/index.ts';
 import type { ReadySignal } from '../config/index.ts';
 import type { Finding } from '../signatures/index.ts';
 import { createBootLoopCounter } from './boot-loop.ts';
@@ -145,8 +146,11 @@ export function createPhaseTracker(opts: TrackerOptions) {
         if (f.phase !== 'ready') advance(f.phase, f.atMs ?? enteredAt, f.evidence[0]);
         return;
       }
-      findings.push(f);
-      emit({ type: 'finding', finding: f });
+      // A boot keeps at most FINDINGS_PER_BOOT_MAX findings; one past it still decides the boot.
+      if (findings.length < LIMIT.FINDINGS_PER_BOOT_MAX) {
+        findings.push(f);
+        emit({ type: 'finding', finding: f });
+      }
       if (f.stopsBoot && verdict === undefined) {
         decide({ status: 'failed', reason: f.title, cause: 'finding', phase, atMs: f.atMs ?? enteredAt, finding: f });
       }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openGuarded } from '../core/index.ts';
 import { openDisk, openFat, parseGrubCfg, PART_TYPE, readPartitionTable, sliceReader, type FatFs } from '../image/index.ts';
 import type { ArtefactDigest } from '../store/index.ts';
 
@@ -8,7 +9,7 @@ const CHUNK = 4 << 20;
 /** SHA-256 of a whole file (the container as stored: raw bytes or the qcow2 file). */
 export function sha256File(path: string): string {
   const h = createHash('sha256');
-  const fd = openSync(path, 'r');
+  const { fd } = openGuarded(path, { what: 'disk image', kind: 'disk' });
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     const size = fstatSync(fd).size;

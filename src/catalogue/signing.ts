@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { canonicalJson } from '../core/index.ts';
+import { canonicalJson, readGuarded } from '../core/index.ts';
 import type { ImageSignature, StoredImage } from '../store/index.ts';
 import { catalogueErrors } from './errors.ts';
 
@@ -20,8 +20,9 @@ export function loadSigningKey(keyPath: string): { privateKey: KeyObject; public
     chmodSync(keyPath, 0o600); // the umask may have narrowed it; never widened
     writeFileSync(`${keyPath}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
   }
+  const pem = readGuarded(keyPath, { what: 'image-signing key', maxBytes: 64 << 10 });
   try {
-    const privateKey = createPrivateKey(readFileSync(keyPath));
+    const privateKey = createPrivateKey(pem);
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`key type ${privateKey.asymmetricKeyType ?? 'unknown'}, not ed25519`);
     return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
   } catch (cause) {

@@ -3,7 +3,7 @@ import { resolveAppConfig } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
 import { commandHelp, wantsHelp, type CommandContext } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { table } from './style.ts';
 
 function help(): string {
@@ -105,10 +105,13 @@ export async function main(argv: string[], io: Partial<Pick<CommandContext, 'std
   } catch (e) {
     if (isBootmedicError(e)) {
       stderr.write(`bootmedic: ${e.message}\n  fix: ${e.fix}\n`);
-      if (e.code === 'CLI_USAGE') return EXIT.usage;
-      if (e.code === 'SUPERVISOR_VM_BUSY') return EXIT.busy;
-      if (e.code.startsWith('HV_') || e.code.startsWith('QEMU_') || e.code.startsWith('KVM_') || e.code === 'TOOL_MISSING') return EXIT.unavailable;
-      return EXIT.dataError;
+      return exitCodeOf(e);
+    }
+    // Ctrl-C or SIGTERM unwinds what was running with whatever error its abort produced
+    // (an AbortError from a child process, a plain 'aborted'): that is the operator's stop, not a bug.
+    if (controller.signal.aborted) {
+      stderr.write(`bootmedic: stopped (${String((controller.signal.reason as Error)?.message ?? 'aborted')})\n`);
+      return interruptedCode();
     }
     stderr.write(`bootmedic: internal error (a bug; please report it with this text):\n${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT.internal;

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from './usage-error.ts';
+import { usageError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

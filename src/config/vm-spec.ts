@@ -1,12 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { LIMIT, loadDataFile } from '../core/index.ts';
 import { configErrors } from './errors.ts';
+
+/** A string of a VM file: a path, a marker, one QEMU argument. */
+const text = () => z.string().max(LIMIT.VM_MAX_STRING_LENGTH);
+
+/** The command line bootmedic gives a kernel it boots directly when the VM names none. */
+export const DIRECT_KERNEL_CMDLINE = 'console=ttyS0,115200';
+
+/** Bytes the default command line of a built-in guest may take (the guests' tests hold them to it). */
+export const GUEST_CMDLINE_RESERVE = 512;
 
 const ReadySchema = z.discriminatedUnion('type', [
   /** A literal text the guest prints when it is ready (the tiny guest prints one). */
-  z.object({ type: z.literal('marker'), text: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('marker'), text: text().min(1) }).strict(),
   /** A getty login prompt: `<host> login: `. */
   z.object({ type: z.literal('login') }).strict(),
   /** systemd reports reaching a target, e.g. multi-user.target. */
@@ -15,7 +23,7 @@ const ReadySchema = z.discriminatedUnion('type', [
 
 const DiskSchema = z
   .object({
-    path: z.string().min(1),
+    path: text().min(1),
     format: z.enum(['qcow2', 'raw']).default('qcow2'),
     interface: z.enum(['virtio', 'ide']).default('virtio'),
   })
@@ -45,18 +53,18 @@ export const VmSpecSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'),
     /** A guest that bootmedic builds itself (`bootmedic guest build <name>`). */
     guest: z.enum(['tiny', 'debian']).optional(),
-    kernel: z.string().min(1).optional(),
+    kernel: text().min(1).optional(),
     /** An initramfs; 'none' boots the kernel without one (even when the guest has one). */
-    initrd: z.string().min(1).optional(),
+    initrd: text().min(1).optional(),
     /** The whole kernel command line; when absent the guest's default is used. */
     cmdline: z.string().optional(),
     /** Appended to the kernel command line (fault switches go here). */
     append: z.string().optional(),
-    disks: z.array(DiskSchema).default([]),
+    disks: z.array(DiskSchema).max(LIMIT.VM_MAX_DISKS).default([]),
     firmware: z.enum(['bios', 'uefi']).default('bios'),
     /** UEFI only: OVMF code and variable-store templates; default the Debian ovmf package's 4M files. */
-    firmwareCode: z.string().min(1).optional(),
-    firmwareVars: z.string().min(1).optional(),
+    firmwareCode: text().min(1).optional(),
+    firmwareVars: text().min(1).optional(),
     /**
      * UEFI Secure Boot: OVMF's secure-boot build with Microsoft's keys enrolled, SMM on and
      * the flash secured; the debian guest is its signed variant (`guest build debian --secure-boot`).
@@ -83,7 +91,7 @@ export const VmSpecSchema = z
     /** Raw console bytes kept per boot before the file rotates. */
     consoleMaxBytes: z.number().int().min(4096).max(1 << 30).default(8 << 20),
     /** Extra QEMU arguments, one array element per argument (never a shell string). */
-    qemuArgs: z.array(z.string()).default([]),
+    qemuArgs: z.array(text()).max(LIMIT.QEMU_MAX_EXTRA_ARGS).default([]),
     /** Refuse to boot any disk that is not a validly signed, non-retired catalogued image (`bootmedic image sign`). */
     requireSignedImages: z.boolean().default(false),
   })
@@ -101,10 +109,43 @@ export const VmSpecSchema = z
     if (v.secureBoot && v.machine !== 'q35') {
       ctx.addIssue({ code: 'custom', message: "OVMF's Secure Boot build needs SMM, which it supports on machine q35 only", path: ['secureBoot'] });
     }
+    const cmdline = estimatedCommandLine(v);
+    if (cmdline.bytes > LIMIT.KERNEL_CMDLINE_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', message: commandLineTooLong(cmdline.bytes, cmdline.bootmedic), path: [v.append !== undefined && v.append !== '' ? 'append' : 'cmdline'] });
+    }
     if (v.secureBoot && v.guest === 'tiny') {
       ctx.addIssue({ code: 'custom', message: 'the tiny guest boots its kernel directly, without a signed boot loader; use guest: debian or disks', path: ['secureBoot'] });
     }
   });
+
+/**
+ * The kernel command line QEMU is given: the VM's cmdline, else the guest's default (when
+ * the guest's kernel boots), else DIRECT_KERNEL_CMDLINE for a kernel the VM names; then append.
+ */
+export function kernelCommandLine(spec: Pick<VmSpec, 'cmdline' | 'append' | 'kernel'>, guestDefault: string | undefined): string {
+  const base = spec.cmdline ?? (spec.kernel === undefined ? guestDefault : undefined) ?? DIRECT_KERNEL_CMDLINE;
+  return [base, spec.append].filter((x) => x !== undefined && x !== '').join(' ');
+}
+
+/** The longest command line a VM can give its kernel, in bytes, and how much of it bootmedic adds. */
+function estimatedCommandLine(v: { guest?: string | undefined; kernel?: string | undefined; cmdline?: string | undefined; append?: string | undefined }): { bytes: number; bootmedic: number } {
+  const guestDefault = v.guest !== undefined && v.kernel === undefined && v.cmdline === undefined;
+  const bootmedic = v.cmdline !== undefined ? 0 : guestDefault ? GUEST_CMDLINE_RESERVE : Buffer.byteLength(DIRECT_KERNEL_CMDLINE);
+  const own = Buffer.byteLength(v.cmdline ?? '') + Buffer.byteLength(v.append ?? '');
+  const spaces = v.append !== undefined && v.append !== '' && (bootmedic > 0 || (v.cmdline ?? '') !== '') ? 1 : 0;
+  return { bytes: bootmedic + own + spaces, bootmedic };
+}
+
+function commandLineTooLong(bytes: number, bootmedic: number): string {
+  const ours = bootmedic > 0 ? ` (${bootmedic} of them bootmedic's default)` : '';
+  return `the kernel command line would be ${bytes} bytes${ours}, more than the x86 limit of ${LIMIT.KERNEL_CMDLINE_MAX_BYTES} (COMMAND_LINE_SIZE); the kernel would cut it silently`;
+}
+
+/** Throws CONFIG_VM_INVALID when the command line QEMU would be given is past the kernel's limit. */
+export function assertCommandLineFits(where: string, cmdline: string): void {
+  const bytes = Buffer.byteLength(cmdline);
+  if (bytes > LIMIT.KERNEL_CMDLINE_MAX_BYTES) throw configErrors.make('CONFIG_VM_INVALID', `${where}: cmdline + append (with the guest's default): ${commandLineTooLong(bytes, 0)}`);
+}
 
 /** A validated, frozen VM description; paths are absolute. */
 export type VmSpec = Readonly<z.output<typeof VmSpecSchema>> & { readonly sourcePath?: string };
@@ -144,20 +185,15 @@ export function parseVmSpec(input: unknown, where: string, baseDir: string): VmS
   return Object.freeze(out);
 }
 
-/** Reads and validates a vm.yaml file. */
+/** Reads and validates a vm.yaml file (a regular file of at most VM_FILE_MAX_BYTES, bounded YAML). */
 export function loadVmSpec(path: string): VmSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw configErrors.make('CONFIG_VM_NOT_FOUND', `VM file ${path}: ${(cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause)}`, { cause });
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw configErrors.make('CONFIG_VM_BAD_YAML', `VM file ${path}${at}: ${e.message.split('\n')[0]}`);
-  }
-  const spec = parseVmSpec(doc.toJS(), `VM file ${path}`, dirname(resolve(path)));
+  const raw = loadDataFile(path, {
+    what: 'VM file',
+    format: 'yaml',
+    maxBytes: LIMIT.VM_FILE_MAX_BYTES,
+    missing: (m) => configErrors.make('CONFIG_VM_NOT_FOUND', m),
+    fail: (m) => configErrors.make('CONFIG_VM_BAD_YAML', m),
+  });
+  const spec = parseVmSpec(raw, `VM file ${path}`, dirname(resolve(path)));
   return Object.freeze({ ...spec, sourcePath: resolve(path) });
 }

@@ -4,6 +4,7 @@ import type { ByteBlock } from './byte-scan.ts';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
+import { LIMIT } from '../core/index.ts';
 import { consoleErrors } from './errors.ts';
 
 /** One console line, cleaned of terminal control, with its kernel/syslog prefixes parsed. */
@@ -76,7 +77,7 @@ export type LineSplitter = {
   readonly lines: number;
 };
 
-const DEFAULT_MAX_LINE = 64 * 1024;
+const DEFAULT_MAX_LINE = LIMIT.CONSOLE_LINE_MAX_BYTES;
 // A prompt is short; the partial callback sees at most this much of a long tail, so a
 // byte-at-a-time stream into a long unterminated line stays linear.
 const PARTIAL_WINDOW = 4096;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import { canonicalJson } from '../core/index.ts';
+import { canonicalJson, streamGuarded } from '../core/index.ts';
 
 // A fingerprint is what made a boot the boot it was: the kernel, initrd and disks by
 // content, the command line, memory, CPUs and accelerator. Diffing the failed boot's
@@ -63,7 +62,8 @@ export type FingerprintDiff = z.infer<typeof FingerprintDiffSchema>;
 export async function hashFile(path: string): Promise<string | null> {
   const h = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    // Guarded: a FIFO or a device in the place of a kernel is "cannot be read", not a hang.
+    for await (const chunk of streamGuarded(path, { what: 'file' })) h.update(chunk as Buffer);
   } catch {
     return null;
   }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { loadDataFile } from '../core/index.ts';
 import { z } from 'zod';
 import { CAUSE_IDS, type CauseId } from './causes.ts';
 import { diagnoseErrors } from './errors.ts';
@@ -168,19 +167,12 @@ export function compileModel(input: unknown, where: string): Model {
 
 /** Loads a model YAML/JSON file; throws DIAGNOSE_BAD_MODEL with the file name and the bad field. */
 export function loadModel(path: string): Model {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw bad(path, `cannot read: ${(e as Error).message}`);
-  }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const at = e.linePos?.[0] ? ` line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw bad(`${path}${at}`, e.message.split('\n')[0] ?? 'bad YAML');
-  }
-  return compileModel(doc.toJS(), path);
+  const raw = loadDataFile(path, {
+    what: 'diagnosis model',
+    missing: (m) => diagnoseErrors.make('DIAGNOSE_BAD_MODEL', m),
+    fail: (m) => diagnoseErrors.make('DIAGNOSE_BAD_MODEL', m),
+  });
+  return compileModel(raw, path);
 }
 
 /** Path of the model that ships with bootmedic. */

@@ -1,6 +1,5 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { seededRandom } from '../core/index.ts';
-import { parse } from 'yaml';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { openGuarded, parseData, seededRandom } from '../core/index.ts';
 import { z } from 'zod';
 import type { AppConfig, VmSpec } from '../config/index.ts';
 import { getFault, injectFault, type Cause } from '../faults/index.ts';
@@ -34,7 +33,8 @@ let cached: { faults: DrillFault[]; combinations: [string, string][] } | undefin
 export function loadDrillFaults(): { faults: DrillFault[]; combinations: [string, string][] } {
   if (cached !== undefined) return cached;
   const where = 'src/drill/scenarios.yaml';
-  const r = FileSchema.safeParse(parse(readFileSync(new URL('./scenarios.yaml', import.meta.url), 'utf8')));
+  const text = readFileSync(new URL('./scenarios.yaml', import.meta.url), 'utf8');
+  const r = FileSchema.safeParse(parseData(text, { what: where, format: 'yaml', fail: (m) => drillErrors.make('DRILL_BAD_SCENARIOS', m) }));
   if (!r.success) throw drillErrors.make('DRILL_BAD_SCENARIOS', `${where}: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`);
   const faults = r.data.faults.map((f): DrillFault => {
     if (f.inject.kind === 'catalogue') {
@@ -101,7 +101,7 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
       case 'disk-header': {
         const disk = cur.disks[0]?.path;
         if (disk === undefined) throw drillErrors.make('DRILL_BAD_SCENARIOS', `fault ${f.name} needs a VM with a disk`);
-        const fd = openSync(disk, 'r+');
+        const { fd } = openGuarded(disk, { what: 'disk image', kind: 'disk', write: true });
         try {
           writeSync(fd, new Uint8Array(inj.bytes), 0, inj.bytes, 0);
         } finally {

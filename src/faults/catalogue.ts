@@ -1,7 +1,7 @@
 // The fault catalogue: data (catalogue.yaml) validated once against this schema.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
+import { parseData } from '../core/index.ts';
 import { CAUSE_IDS, type CauseId } from '../diagnose/index.ts';
 import { faultErrors } from './errors.ts';
 import { IMAGE_OPS } from './inject-image.ts';
@@ -78,7 +78,7 @@ let cached: readonly Fault[] | undefined;
 
 /** Parses and validates catalogue text (names must be unique). */
 export function parseCatalogue(text: string, where = 'catalogue.yaml'): readonly Fault[] {
-  const r = CatalogueSchema.safeParse(parse(text));
+  const r = CatalogueSchema.safeParse(parseData(text, { what: where, format: 'yaml', fail: (m) => faultErrors.make('FAULT_CATALOGUE_INVALID', m) }));
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw faultErrors.make('FAULT_CATALOGUE_INVALID', `${where}: ${i.path.join('.')}: ${i.message}`);

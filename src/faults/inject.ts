@@ -1,6 +1,7 @@
 // Injectors turn a healthy VmSpec into a faulty one (plus damaged files in a work dir).
 // They never touch the original files: a file fault damages a copy.
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { checkPath, copyGuarded, openGuarded } from '../core/index.ts';
 import { basename, join } from 'node:path';
 import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { resolveGuest } from '../guest/index.ts';
@@ -73,7 +74,7 @@ export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, a
       if (source === undefined || !existsSync(source)) throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${fault.name}': VM ${spec.name} has no ${inj.target} file to damage`);
       mkdirSync(workDir, { recursive: true });
       const copy = join(workDir, `${fault.name}-${basename(source)}`);
-      copyFileSync(source, copy);
+      copyGuarded(source, copy, { what: `${inj.target} to damage`, kind: 'disk' });
       files.push(copy);
       note = damage(copy, inj);
       if (inj.target === 'kernel') {
@@ -150,7 +151,7 @@ async function directBoot(spec: VmSpec, obj: Record<string, unknown>, name: stri
 function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>): string {
   switch (inj.action) {
     case 'truncate': {
-      const size = statSync(path).size;
+      const size = checkPath(path, { what: 'file to damage', kind: 'disk' }).size;
       const keep = Math.floor(size * (inj.keep ?? 0.5));
       truncateSync(path, keep);
       return `truncated ${path} from ${size} to ${keep} bytes`;
@@ -162,7 +163,7 @@ function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>
     }
     case 'zero-head': {
       const n = inj.bytes ?? 4096;
-      const fd = openSync(path, 'r+');
+      const { fd } = openGuarded(path, { what: 'file to damage', kind: 'disk', write: true });
       try {
         writeSync(fd, new Uint8Array(n), 0, n, 0);
       } finally {

@@ -15,3 +15,13 @@ test('an unbuilt tiny guest is GUEST_NOT_BUILT naming the cache; an unknown gues
   await assert.rejects(resolveGuest('tiny', app), (e) => isBootmedicError(e, 'GUEST_NOT_BUILT') && e.message.includes(app.cache));
   await assert.rejects(buildGuest('windows', app), (e) => isBootmedicError(e, 'GUEST_UNKNOWN'));
 });
+
+test("the guests' default command lines fit the room the VM file check leaves them", async () => {
+  const { GUEST_CMDLINE_RESERVE } = await import('../config/index.ts');
+  const { TINY_CMDLINE } = await import('./index.ts');
+  const { readFileSync } = await import('node:fs');
+  const recipe = JSON.parse(readFileSync(new URL('./debian/recipe.json', import.meta.url), 'utf8')) as { cmdline: string };
+  assert.ok(Buffer.byteLength(TINY_CMDLINE) <= GUEST_CMDLINE_RESERVE, TINY_CMDLINE);
+  // The Debian guest's line is `root=UUID=<36-character UUID> <recipe cmdline>`.
+  assert.ok(Buffer.byteLength(`root=UUID=${'0'.repeat(36)} ${recipe.cmdline}`) <= GUEST_CMDLINE_RESERVE, recipe.cmdline);
+});

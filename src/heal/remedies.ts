@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { loadDataFile } from '../core/index.ts';
 import { z } from 'zod';
 import { CAUSE_IDS } from '../diagnose/index.ts';
 import { healErrors } from './errors.ts';
@@ -128,15 +127,12 @@ export function compileRemedies(input: unknown, where: string): RemedyBook {
 
 /** Loads a remedies YAML file; throws HEAL_BAD_REMEDIES naming the file and field. */
 export function loadRemedies(path: string): RemedyBook {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw healErrors.make('HEAL_BAD_REMEDIES', `${path}: cannot read: ${(e as Error).message}`);
-  }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw healErrors.make('HEAL_BAD_REMEDIES', `${path}: ${doc.errors[0]!.message.split('\n')[0]}`);
-  return compileRemedies(doc.toJS(), path);
+  const raw = loadDataFile(path, {
+    what: 'remedies file',
+    missing: (m) => healErrors.make('HEAL_BAD_REMEDIES', m),
+    fail: (m) => healErrors.make('HEAL_BAD_REMEDIES', m),
+  });
+  return compileRemedies(raw, path);
 }
 
 let cached: RemedyBook | undefined;

@@ -1,5 +1,7 @@
 import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { isBootmedicError } from '../core/index.ts';
 import { openReadOnly, preadZeroFill } from './disk-reader.ts';
+import { imageErrors } from './errors.ts';
 import { isQcow2, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
 import type { CheckList } from './report.ts';
 import { runToolSync } from '../core/index.ts';
@@ -17,7 +19,7 @@ export function describeChain(path: string): ChainInfo[] {
       out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true, fileSize: 0 });
       break;
     }
-    const fd = openReadOnly(cur);
+    const fd = openReadOnly(cur, out.length === 0 ? 'disk image' : 'backing file');
     try {
       const size = fstatSync(fd).size;
       const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(size, 4)));
@@ -34,6 +36,23 @@ export function describeChain(path: string): ChainInfo[] {
     }
   }
   return out;
+}
+
+/**
+ * Checks every file of a qcow2 image's backing chain through the guarded open before QEMU or
+ * qemu-img is given the image (they would block on a FIFO backing file). A missing link is
+ * IMAGE_NOT_FOUND; a damaged header is left for QEMU to report.
+ */
+export function checkChainFiles(path: string): void {
+  let chain: ChainInfo[];
+  try {
+    chain = describeChain(path);
+  } catch (e) {
+    if (isBootmedicError(e) && (e.code.startsWith('FILE_') || e.code === 'IMAGE_NOT_FOUND')) throw e;
+    return;
+  }
+  const gone = chain.find((c) => c.missing);
+  if (gone !== undefined) throw imageErrors.make('IMAGE_NOT_FOUND', `backing file ${gone.path} of ${path}: no such file`);
 }
 
 const KiB = (n: number) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`);

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openGuarded } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 
 /** Reads guest bytes from a disk image, whatever its container; never writes. */
@@ -13,13 +14,18 @@ export interface DiskReader {
   close(): void;
 }
 
-/** Opens a file read-only, turning a missing or unreadable file into IMAGE_NOT_FOUND. */
-export function openReadOnly(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (cause) {
-    throw imageErrors.make('IMAGE_NOT_FOUND', `disk image ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
-  }
+/**
+ * Opens a disk image (or a backing file named by an image header) read-only through the
+ * guarded open: a missing file is IMAGE_NOT_FOUND; a FIFO, a character device, a folder or a
+ * symlink loop is FILE_WRONG_TYPE, never a hang or a crash. A block device is a disk.
+ */
+export function openReadOnly(path: string, what = 'disk image'): number {
+  return openGuarded(path, { what, kind: 'disk', missing: (m) => imageErrors.make('IMAGE_NOT_FOUND', m) }).fd;
+}
+
+/** Opens a disk image for writing (a repair, an injected fault) through the guarded open. */
+export function openForWrite(path: string, what = 'disk image'): number {
+  return openGuarded(path, { what, kind: 'disk', write: true, missing: (m) => imageErrors.make('IMAGE_NOT_FOUND', m) }).fd;
 }
 
 /** Reads exactly `length` bytes of a host file at `offset`, zero-filling what lies past its end. */

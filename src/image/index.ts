@@ -13,6 +13,7 @@ export type { RepairEnv, Precondition } from './repair-env.ts';
 export { takeSnapshot } from './snapshot.ts';
 export type { ForensicSnapshot } from './snapshot.ts';
 export { openDisk, parseQcow2Header } from './qcow2.ts';
+export { checkChainFiles } from './container.ts';
 export type { Qcow2Header, ChainLink } from './qcow2.ts';
 export type { DiskReader } from './disk-reader.ts';
 export { sliceReader } from './disk-reader.ts';

@@ -110,7 +110,7 @@ export type ChainLink = Readonly<{ path: string; format: 'raw' | 'qcow2'; header
  * A missing backing file throws IMAGE_NOT_FOUND naming it.
  */
 export function openDisk(path: string, formatHint?: string, seen: Set<string> = new Set()): { reader: DiskReader; chain: ChainLink[] } {
-  const fd = openReadOnly(path);
+  const fd = openReadOnly(path, seen.size === 0 ? 'disk image' : 'backing file');
   let real = path;
   try {
     real = realpathSync(path);

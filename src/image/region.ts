@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runToolSync, withTempFile } from '../core/index.ts';
+import { checkPath, runToolSync, withTempFile } from '../core/index.ts';
+import { openForWrite, openReadOnly } from './disk-reader.ts';
 import { imageErrors } from './errors.ts';
 import { openDisk } from './qcow2.ts';
 
@@ -55,7 +56,7 @@ export function writeDifferences(disk: string, format: 'raw' | 'qcow2', offset: 
   const total = runs.reduce((a, [, n]) => a + n, 0);
   if (runs.length === 0) return 0;
   if (format === 'raw') {
-    const fd = openSync(disk, 'r+');
+    const fd = openForWrite(disk);
     try {
       for (const [at, len] of runs) writeSync(fd, source(at, len), 0, len, offset + at);
       fsyncSync(fd);
@@ -89,7 +90,7 @@ export function writeDifferences(disk: string, format: 'raw' | 'qcow2', offset: 
 /** Reads `len` bytes at `at` of a file. */
 function fileSource(path: string): (at: number, len: number) => Buffer {
   return (at, len) => {
-    const fd = openSync(path, 'r');
+    const fd = openReadOnly(path, 'source file');
     try {
       const b = Buffer.alloc(len);
       readSync(fd, b, 0, len, at);
@@ -127,13 +128,19 @@ export function openRegion(disk: string, format: 'raw' | 'qcow2', offset: number
  * `qemu-img convert -n` into a window of the image for qcow2.
  */
 export function writeFileInto(disk: string, format: 'raw' | 'qcow2', offset: number, src: string): void {
-  const size = statSync(src).size;
+  const size = checkPath(src, { what: 'source file' }).size;
   if (format === 'qcow2') {
     runToolSync('qemu-img', ['convert', '-n', '-f', 'raw', src, '--target-image-opts', windowOpts(disk, format, offset, size)], { timeoutMs: 300_000 });
     return;
   }
-  const from = openSync(src, 'r');
-  const to = openSync(disk, 'r+');
+  const from = openReadOnly(src, 'source file');
+  let to: number;
+  try {
+    to = openForWrite(disk);
+  } catch (e) {
+    closeSync(from);
+    throw e;
+  }
   try {
     const buf = Buffer.alloc(4 * 1024 * 1024);
     for (let at = 0; at < size; ) {

@@ -1,5 +1,6 @@
 import { constants, copyFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { checkPath } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 import { runToolSync } from '../core/index.ts';
 
@@ -23,6 +24,8 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$
 export function takeSnapshot(disk: string, format: 'raw' | 'qcow2', reason: string, o: { dir?: string | undefined; now?: Date } = {}): ForensicSnapshot {
   const now = o.now ?? new Date();
   const takenAt = now.toISOString();
+  // qemu-img and copyFileSync would both block on a FIFO: check the disk first.
+  checkPath(disk, { what: 'disk image', kind: 'disk', missing: (m) => imageErrors.make('IMAGE_NOT_FOUND', m) });
   if (format === 'qcow2') {
     const name = `bootmedic-${stamp(now)}-${reason.replace(/[^\w-]+/g, '-')}`.slice(0, 120);
     runToolSync('qemu-img', ['snapshot', '-c', name, disk], { timeoutMs: 300_000 });

@@ -2,7 +2,7 @@
 // SQLite, signed as C2SP checkpoints after each batch, and mirrored as C2SP tlog-tiles.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
+import { isBootmedicError, readGuardedText, writeFileAtomic } from '../core/index.ts';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { encodeEntry, type LedgerEntryInput } from './entry.ts';
 import { ledgerErrors } from './errors.ts';
@@ -169,7 +169,7 @@ export class Ledger {
   #rememberCheckpoint(): void {
     for (const path of this.#remember) {
       try {
-        const held = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+        const held = existsSync(path) ? readGuardedText(path, { what: 'remembered checkpoint', maxBytes: 64 * 1024 }) : undefined;
         if (held === this.#note) continue;
         if (held !== undefined && held !== this.#remembered.get(path) && !this.#extends(held)) continue;
         // Not flushed: a power cut can only leave an older (still consistent) copy, never a

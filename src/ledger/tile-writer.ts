@@ -3,7 +3,7 @@
 // renamed, so a crash never leaves half a tile; the checkpoint is written last, and its
 // size tells the next open which tiles may still be missing.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
+import { checkPath, isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { ledgerErrors } from './errors.ts';
 import { dirname, join } from 'node:path';
 import { HASH_SIZE } from './hash.ts';
@@ -46,7 +46,7 @@ export function writeTiles(dir: string, src: TileSource, fromSize: number, toSiz
 
 /** Writes a self-contained export: every tile and bundle of `size` entries, `checkpoint` and `vkey`. */
 export function exportTo(dir: string, src: TileSource, size: number, checkpoint: string, vkey: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw ledgerErrors.make('LEDGER_EXPORT_EXISTS', `export target ${dir} is not empty`);
+  if (existsSync(dir) && checkPath(dir, { what: 'export target', kind: 'directory' }) && readdirSync(dir).length > 0) throw ledgerErrors.make('LEDGER_EXPORT_EXISTS', `export target ${dir} is not empty`);
   try {
     mkdirSync(dir, { recursive: true });
     writeTiles(dir, src, 0, size);

@@ -1,8 +1,7 @@
 // One pass over a log's entries that re-derives every hash and compares it with what was
 // stored: node chunks in the database, tile files, entry bundles, checkpoint roots.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBootmedicError } from '../core/index.ts';
+import { isBootmedicError, LIMIT, readGuarded } from '../core/index.ts';
 import type { LedgerErrorCode } from './errors.ts';
 import { HASH_SIZE, leafHash } from './hash.ts';
 import { decodeBundle, encodeBundle, entriesPath, TILE_HEIGHT, tilePath } from './tiles.ts';
@@ -59,7 +58,8 @@ function firstDiff(a: Buffer, b: Buffer): number {
 
 function readOrUndefined(path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    // Guarded: a tile that is a FIFO or a folder counts as missing instead of blocking.
+    return readGuarded(path, { what: 'tile', maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES });
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
 // exported folder alone (tiles, checkpoint, public key).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBootmedicError } from '../core/index.ts';
+import { checkPath, isBootmedicError, LIMIT, readGuarded, readGuardedText } from '../core/index.ts';
 import { parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { ledgerErrors, type LedgerErrorCode } from './errors.ts';
 import { parseSkey, parseVkey, SIG_TYPE, type Verifier } from './keys.ts';
@@ -161,7 +161,7 @@ function checkRemembered(l: LedgerFiles, rows: ReadonlyArray<{ size: number; not
     if (!existsSync(path)) continue;
     let cp: Checkpoint;
     try {
-      cp = openCheckpoint(readFileSync(path, 'utf8'), [l.verifier], l.origin).cp;
+      cp = openCheckpoint(readGuardedText(path, { what: 'remembered checkpoint', maxBytes: 64 * 1024 }), [l.verifier], l.origin).cp;
     } catch (e) {
       problems.add(codeOf(e), `remembered checkpoint ${path}: ${(e as Error).message}`, null);
       continue;
@@ -191,12 +191,13 @@ export type ExportVerifyOptions = Readonly<{
   witnesses?: readonly string[];
 }>;
 
+/** Reads a file of an export through the guarded open (a FIFO or a folder in its place is FILE_WRONG_TYPE). */
 function readRequired(dir: string, name: string): string {
-  try {
-    return readFileSync(join(dir, name), 'utf8');
-  } catch (cause) {
-    throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir}: ${name} is missing or unreadable (${(cause as Error).message})`, { cause });
-  }
+  return readGuardedText(join(dir, name), {
+    what: `export ${dir}:`,
+    maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES,
+    missing: () => ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir}: ${name} is missing`),
+  });
 }
 
 /**
@@ -205,7 +206,7 @@ function readRequired(dir: string, name: string): string {
  * Missing or unreadable inputs throw; anything that fails to verify is a problem.
  */
 export function verifyExport(dir: string, options: ExportVerifyOptions = {}): VerifyResult {
-  if (!existsSync(dir)) throw ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir} does not exist`);
+  checkPath(dir, { what: 'export', kind: 'directory', missing: () => ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir} does not exist`) });
   const verifier = parseVkey(options.vkey ?? readRequired(dir, 'vkey'));
   if (verifier.type !== SIG_TYPE.ed25519) throw ledgerErrors.make('LEDGER_BAD_VKEY', `key ${verifier.name} is not an Ed25519 log key`);
   const witnesses = (options.witnesses ?? []).map((w) => parseVkey(w));
@@ -225,12 +226,11 @@ export function verifyExport(dir: string, options: ExportVerifyOptions = {}): Ve
     size: cp.size,
     page: (start, end) => {
       const rel = entriesPath(start / CHUNK_WIDTH, end - start);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(join(dir, rel));
-      } catch {
-        throw ledgerErrors.make('LEDGER_BAD_TILE', `entry bundle ${rel} is missing`);
-      }
+      const bytes = readGuarded(join(dir, rel), {
+        what: 'entry bundle',
+        maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES,
+        missing: () => ledgerErrors.make('LEDGER_BAD_TILE', `entry bundle ${rel} is missing`),
+      });
       const entries = decodeBundle(bytes, rel);
       if (entries.length !== end - start) throw ledgerErrors.make('LEDGER_BAD_TILE', `entry bundle ${rel} holds ${entries.length} entries, not ${end - start}`);
       return entries;

@@ -5,18 +5,22 @@ import { defineErrors } from '../core/index.ts';
 export const monitorErrors = defineErrors('monitor', {
   MONITOR_NAB_BAD_FOLDER: {
     cause: 'The folder given to the NAB evaluation cannot be read, or has no data/<group>/*.csv series.',
+    exit: 'input',
     fix: 'Pass the root of a NAB copy (it holds data/ and labels/combined_windows.json), e.g. ../shared/corpus/nab.',
   },
   MONITOR_NAB_BAD_CSV: {
     cause: 'A NAB series file is not a CSV with the header timestamp,value, one "YYYY-MM-DD HH:MM:SS,<number>" row per line.',
+    exit: 'input',
     fix: 'Restore the file named in the message from the NAB release (data/<group>/<file>.csv), or remove it from the folder.',
   },
   MONITOR_NAB_BAD_OUT: {
     cause: 'The results folder given with --out cannot be created or written.',
+    exit: 'input',
     fix: 'Pass --out a folder you can write to (it is created if missing).',
   },
   MONITOR_NAB_BAD_LABELS: {
     cause: 'labels/combined_windows.json is missing, is not valid JSON, has no entry for a series, or names a window edge that is not a timestamp of that series.',
+    exit: 'input',
     fix: 'Restore labels/combined_windows.json from the same NAB release as the data files.',
   },
 });

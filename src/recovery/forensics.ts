@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VmSpec } from '../config/index.ts';
-import { writeFileAtomic } from '../core/index.ts';
+import { copyGuarded, writeFileAtomic } from '../core/index.ts';
 import type { HandOverReport } from '../heal/index.ts';
 import type { BootOutcome } from '../supervisor/index.ts';
 import { plainSpec } from './vm-config.ts';
@@ -15,8 +15,8 @@ export async function keepForensics(home: string, step: { incidentId: string; se
   const dir = join(home, 'forensics', step.incidentId, `step-${step.seq}`);
   mkdirSync(dir, { recursive: true });
   // Copies, not internal snapshots: a header too damaged for qemu-img is still kept byte for byte.
-  for (const d of spec.disks) if (existsSync(d.path)) copyFileSync(d.path, join(dir, basename(d.path)));
-  for (const f of [spec.kernel, spec.initrd]) if (f !== undefined && f !== 'none' && existsSync(f)) copyFileSync(f, join(dir, basename(f)));
+  for (const d of spec.disks) if (existsSync(d.path)) copyGuarded(d.path, join(dir, basename(d.path)), { what: 'disk image', kind: 'disk' });
+  for (const f of [spec.kernel, spec.initrd]) if (f !== undefined && f !== 'none' && existsSync(f)) copyGuarded(f, join(dir, basename(f)), { what: 'boot file' });
   writeFileAtomic(join(dir, 'vm.json'), `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
   if (last?.consoleLog && existsSync(last.consoleLog)) copyFileSync(last.consoleLog, join(dir, 'console.log'));
   return dir;

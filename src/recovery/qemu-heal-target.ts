@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { copyFileAtomic, isBootmedicError, writeFileAtomic } from '../core/index.ts';
+import { copyGuarded, isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
@@ -239,7 +239,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     const src = existsSync(golden(path)) ? golden(path) : from;
     if (src === undefined || !existsSync(src)) throw recoveryErrors.make('RECOVERY_NO_GOLDEN', `no golden copy of ${path} (looked in ${goldenDir})`);
     if (src === path) return `${path} is the golden copy itself`;
-    copyFileAtomic(src, path);
+    copyGuarded(src, path, { what: 'golden copy', kind: 'disk' });
     return `restored ${path} from ${src}`;
   }
 

@@ -1,4 +1,5 @@
 import { createLineSplitter } from '../console/index.ts';
+import { LIMIT } from '../core/index.ts';
 import { createSignatureEngine } from './engine.ts';
 import type { Kb } from './kb.ts';
 import type { BootPhase, EngineOptions, Finding } from './types.ts';
@@ -19,19 +20,23 @@ export function analyzeLog(input: string | Uint8Array, opts: EngineOptions & { k
   return a.finish();
 }
 
-/** What a log's findings add up to, without the findings themselves. */
+/**
+ * What a log's findings add up to, without the findings themselves. `findings` counts them
+ * all; only the first `maxFindings` are handed on (the phase, corruption and stopsBoot see all).
+ */
 export type LogSummary = { findings: number; corrupted: boolean; lastPhase: BootPhase; lines: number; stopsBoot: boolean };
 
 /** Splitter + engine for one whole log, handing each finding to `onFinding` and keeping only a summary. */
 function createLogScanner(onFinding: (f: Finding) => void, opts: EngineOptions & { kb?: Kb }) {
   const sum: LogSummary = { findings: 0, corrupted: false, lastPhase: 'firmware', lines: 0, stopsBoot: false };
+  const max = opts.maxFindings ?? LIMIT.FINDINGS_PER_BOOT_MAX;
   const take = (fs: readonly Finding[]) => {
     for (const f of fs) {
       sum.findings++;
       if (f.corrupted === true) sum.corrupted = true;
       if (f.family === 'progress') sum.lastPhase = f.phase;
       if (stopsBoot(f)) sum.stopsBoot = true;
-      onFinding(f);
+      if (sum.findings <= max) onFinding(f);
     }
   };
   const engine = createSignatureEngine(opts);

@@ -54,4 +54,6 @@ export type ReadyMatcher = string | RegExp;
 export type EngineOptions = {
   /** Replaces the default ready markers (login prompt, multi-user/graphical target, "bootmedic-ready"). */
   ready?: ReadyMatcher[];
+  /** Findings handed on for one log; later ones are counted only (default FINDINGS_PER_BOOT_MAX). */
+  maxFindings?: number;
 };

@@ -1,32 +1,28 @@
-import { createReadStream, statSync } from 'node:fs';
+import { streamGuarded } from '../../core/index.ts';
 import { scanStream, signaturesErrors, stopsBoot } from '../../signatures/index.ts';
 import type { Finding, LogSummary } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { paint, type Paint } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
+import { abortable } from '../abortable.ts';
 
 const USAGE = 'bootmedic analyze <log|-> [--json]';
 
 const SEVERITY_STYLE: Readonly<Record<Finding['severity'], keyof Paint>> = { info: 'dim', warning: 'yellow', error: 'red', fatal: 'boldRed' };
 
-/** Opens the log as a stream of chunks, turning a missing or unreadable file into one clear error. */
-function openLog(path: string): AsyncIterable<Uint8Array> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw signaturesErrors.make('SIGNATURES_LOG_NOT_FOUND', `console log ${path} does not exist`, { cause });
-    throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path}: ${(cause as Error).message}`, { cause });
-  }
-  if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path} is not a file`);
-  const stream = createReadStream(path);
+/**
+ * Opens the log as a stream of chunks through the guarded open: a missing file is
+ * SIGNATURES_LOG_NOT_FOUND; a FIFO, device or folder is FILE_WRONG_TYPE (a stream comes in on '-').
+ */
+function openLog(path: string, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  const stream = abortable(streamGuarded(path, { what: 'console log', missing: () => signaturesErrors.make('SIGNATURES_LOG_NOT_FOUND', `console log ${path} does not exist`) }), signal);
   return (async function* () {
     try {
       for await (const chunk of stream) yield chunk as Uint8Array;
     } catch (cause) {
+      if (signal.aborted) throw cause;
       throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path}: ${(cause as Error).message}`, { cause });
     }
   })();
@@ -84,7 +80,7 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
     const path = positionals[0];
     if (path === undefined || positionals.length > 1) usageError('analyze takes one console log (or - for stdin)', USAGE);
-    const source = path === '-' ? (ctx.stdin as AsyncIterable<Uint8Array>) : openLog(path);
+    const source = path === '-' ? (abortable(ctx.stdin, ctx.signal) as AsyncIterable<Uint8Array>) : openLog(path, ctx.signal);
     // Findings go out as they are found: a log of any size is analysed in bounded memory.
     const w = createFindingWriter(ctx.stdout, values.json === true, ctx.app.color);
     const r = await scanStream(source, w.finding, { afterChunk: w.flush });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { fileErrors, LIMIT, parseData, readGuarded } from '../../core/index.ts';
 import { join } from 'node:path';
 import { defaultModel, diagnose, diagnoseErrors, diffFingerprints, evidenceFromAnalysis, evidenceFromBootRecord, FingerprintSchema, loadModel, parseEvidence } from '../../diagnose/index.ts';
 import type { Diagnosis, Evidence, Model } from '../../diagnose/index.ts';
@@ -8,13 +9,21 @@ import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { paint, table } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
+import { abortable } from '../abortable.ts';
 
 const USAGE = 'bootmedic diagnose <boot-id | console.log | -> [--json] [--evidence] [--model <model.yaml>]';
 
+/** Reads standard input whole, up to DIAGNOSE_LOG_MAX_BYTES (diagnose holds the log in memory). */
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  let n = 0;
+  for await (const c of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    n += b.length;
+    if (n > LIMIT.DIAGNOSE_LOG_MAX_BYTES) throw fileErrors.make('FILE_TOO_LARGE', `standard input: more than the limit of ${LIMIT.DIAGNOSE_LOG_MAX_BYTES} bytes`);
+    chunks.push(b);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -77,17 +86,14 @@ export const command: Command = {
 
     let ev: Evidence | undefined;
     let what = arg;
-    const isFile = arg !== '-' && existsSync(arg) && statSync(arg).isFile();
+    // A path that exists is a file to read (through the guarded open: a FIFO or a folder is
+    // refused, not waited on); anything else is a boot id.
+    const isFile = arg !== '-' && existsSync(arg);
     if (arg === '-' || isFile) {
-      const bytes = arg === '-' ? await readAll(ctx.stdin) : readFileSync(arg);
+      const bytes = arg === '-' ? await readAll(abortable(ctx.stdin, ctx.signal)) : readGuarded(arg, { what: values.evidence === true ? 'evidence file' : 'console log', maxBytes: LIMIT.DIAGNOSE_LOG_MAX_BYTES });
       if (arg === '-') what = 'standard input';
       if (values.evidence === true) {
-        let json: unknown;
-        try {
-          json = JSON.parse(bytes.toString('utf8'));
-        } catch (e) {
-          throw diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', `${what}: not JSON: ${(e as Error).message}`);
-        }
+        const json = parseData(bytes.toString('utf8'), { what, format: 'json', fail: (m) => diagnoseErrors.make('DIAGNOSE_BAD_EVIDENCE', m) });
         ev = parseEvidence(json, what);
       } else {
         ev = evidenceFromAnalysis(analyzeLog(bytes));

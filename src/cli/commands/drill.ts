@@ -10,7 +10,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { createProgress } from '../progress.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
 

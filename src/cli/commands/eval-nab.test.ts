@@ -60,7 +60,7 @@ test('eval nab: bad input gets one catalogued line and exit 65, no stack trace',
   const labels = (text: string) => (d: string) => writeFileSync(join(d, 'labels', 'combined_windows.json'), text);
   const series = (text: string) => (d: string) => writeFileSync(join(d, 'data', 'synth', 'jump.csv'), text);
   const cases: [string, (d: string) => void, RegExp][] = [
-    ['missing data folder', (d) => rmSync(join(d, 'data'), { recursive: true }), /cannot read .*data: ENOENT/],
+    ['missing data folder', (d) => rmSync(join(d, 'data'), { recursive: true }), /cannot read .*data: NAB data folder .*: no such file/],
     ['malformed CSV', series('timestamp,value\n2024-01-01 00:00:00,abc\n'), /jump\.csv:2: 'abc' is not a number/],
     ['bad header', series('time,v\n'), /jump\.csv:1: the header/],
     ['bad timestamp', series('timestamp,value\n01/01/2024,3\n'), /jump\.csv:2: '01\/01\/2024' is not a timestamp/],

@@ -7,7 +7,7 @@ import { evaluateTitles, type TitleEvaluation } from '../../signatures/kernel-re
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic eval titles <folder> [--json] [--min-accuracy X]\n       bootmedic eval nab <folder> [--out DIR] [--json]';
 

@@ -6,7 +6,7 @@ import { buildGuest } from '../../guest/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic guest build <tiny|debian> [--firmware uefi|bios] [--secure-boot]';
 

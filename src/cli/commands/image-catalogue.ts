@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { renderEvent } from '../render-boot.ts';
 import { paint, table } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 /** The usage lines of the catalogue subcommands. */
 export const CATALOGUE_USAGE = [

@@ -8,7 +8,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { table } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 import { CATALOGUE_USAGE, runCatalogueCommand } from './image-catalogue.ts';
 
 const USAGE = `bootmedic image inspect <disk> [--from <golden>] [--json] [--no-qemu-img-check] | bootmedic image repair <disk> [--from <golden>] [--only <repair,...>] [--snapshot-dir <dir>] [--vm <vm.yaml>] [--json] | ${CATALOGUE_USAGE}`;

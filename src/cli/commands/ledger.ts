@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LIMIT, readGuardedText } from '../../core/index.ts';
 import {
   decodeEntry,
   formatTlogProof,
@@ -20,7 +21,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { table } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const USAGE = `bootmedic ledger <subcommand> [options]
   show [--from N] [--limit N] [--json]        entries (default: the last 20)
@@ -43,11 +44,7 @@ function intArg(v: string | undefined, what: string): number | undefined {
 }
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw ledgerErrors.make('LEDGER_BAD_EXPORT', `${what} ${path}: ${(cause as Error).message}`, { cause, fix: `Check the path of the ${what}.` });
-  }
+  return readGuardedText(path, { what, maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES });
 }
 
 function printVerify(r: VerifyResult, ctx: CommandContext, json: boolean, what: string): number {

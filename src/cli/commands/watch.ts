@@ -8,7 +8,7 @@ import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
 import { paint } from '../style.ts';
-import { usageError } from '../usage-error.ts';
+import { usageError } from '../errors.ts';
 
 const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
 

@@ -1,10 +1,12 @@
 // The QEMU backend of the Hypervisor interface: resolves a VmSpec into files, makes the
 // per-boot disk overlays and firmware variables, and starts QEMU.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig, VmSpec } from '../../config/index.ts';
+import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
 import { OVMF_4M, OVMF_SECURE_BOOT, resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
+import { checkPath } from '../../core/index.ts';
+import { checkChainFiles } from '../../image/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
@@ -18,8 +20,22 @@ export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'sig
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
 
-function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_MISSING' | 'HV_FIRMWARE_MISSING', what: string, vm: string): void {
-  if (path !== undefined && !existsSync(path)) throw hvErrors.make(code, `VM ${vm}: ${what} ${path}: no such file`);
+/**
+ * Checks a file QEMU will be given through the guarded open: missing is the code's error; a
+ * FIFO, device, folder or symlink loop is FILE_WRONG_TYPE (QEMU would block on a FIFO).
+ */
+function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_MISSING' | 'HV_FIRMWARE_MISSING' | 'HV_OVMF_MISSING' | 'HV_DISK_MISSING', what: string, vm: string): void {
+  if (path !== undefined) checkPath(path, { what: `VM ${vm}: ${what}`, kind: code === 'HV_DISK_MISSING' ? 'disk' : 'file', missing: (m) => hvErrors.make(code, m) });
+}
+
+/** The OVMF files of a UEFI VM: the ones it names (bad input when missing) or the installed defaults (unavailable when missing). */
+function uefiFirmware(spec: VmSpec): { code: string; varsTemplate: string } {
+  const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
+  const code = spec.firmwareCode ?? defaults.code;
+  const varsTemplate = spec.firmwareVars ?? defaults.vars;
+  must(code, spec.firmwareCode === undefined ? 'HV_OVMF_MISSING' : 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
+  must(varsTemplate, spec.firmwareVars === undefined ? 'HV_OVMF_MISSING' : 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
+  return { code, varsTemplate };
 }
 
 /**
@@ -41,13 +57,17 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(spec.secureBoot ? { secureBoot: true } : {}) }) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
-    const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
-    const cmdline = [base, spec.append].filter((x) => x !== undefined && x !== '').join(' ');
+    const cmdline = kernelCommandLine(spec, guest?.cmdline);
+    if (kernel !== undefined) assertCommandLineFits(`VM ${spec.name}`, cmdline);
     must(kernel, 'HV_KERNEL_MISSING', 'kernel', spec.name);
     must(initrd, 'HV_INITRD_MISSING', 'initrd', spec.name);
     const disks = [...(guest?.disks ?? []).map((d) => ({ ...d, interface: 'virtio' as const })), ...spec.disks];
-    for (const d of disks) if (!existsSync(d.path)) throw hvErrors.make('HV_DISK_MISSING', `VM ${spec.name}: disk image ${d.path}: no such file`);
+    for (const d of disks) {
+      must(d.path, 'HV_DISK_MISSING', 'disk image', spec.name);
+      if (d.format === 'qcow2') checkChainFiles(d.path);
+    }
     if (kernel === undefined && disks.length === 0) throw hvErrors.make('HV_KERNEL_MISSING', `VM ${spec.name}: nothing to boot (no kernel and no disk)`);
+    const firmware = spec.firmware === 'uefi' ? uefiFirmware(spec) : undefined;
 
     const accel = await chooseAccel(spec, o.accel, () => hv.probeAccel(o.signal ? { signal: o.signal } : {}));
     mkdirSync(o.runDir, { recursive: true });
@@ -64,15 +84,10 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
       overlays.push({ path, interface: d.interface });
     }
     let pflash: BootPlan['pflash'];
-    if (spec.firmware === 'uefi') {
-      const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
-      const code = spec.firmwareCode ?? defaults.code;
-      const varsTemplate = spec.firmwareVars ?? defaults.vars;
-      must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
-      must(varsTemplate, 'HV_FIRMWARE_MISSING', 'UEFI variable store', spec.name);
+    if (firmware !== undefined) {
       const vars = join(o.runDir, 'efivars.fd');
-      copyFileSync(varsTemplate, vars);
-      pflash = { code, vars };
+      copyFileSync(firmware.varsTemplate, vars);
+      pflash = { code: firmware.code, vars };
     }
     const plan: BootPlan = {
       accel,

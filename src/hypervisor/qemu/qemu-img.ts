@@ -2,13 +2,13 @@
 // runs on a qcow2 overlay whose backing file is the base image; QEMU opens a backing
 // file read-only, so the base never changes and a boot is disposable.
 import { existsSync } from 'node:fs';
-import { lastLines, runTool } from '../../core/index.ts';
+import { checkPath, lastLines, runTool } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
 
 const must = (args: readonly string[], what: string, signal?: AbortSignal) => runTool('qemu-img', args, { what, ...(signal ? { signal } : {}) });
 
 function mustExist(path: string): void {
-  if (!existsSync(path)) throw hvErrors.make('HV_DISK_MISSING', `disk image ${path}: no such file`);
+  checkPath(path, { what: 'disk image', kind: 'disk', missing: (m) => hvErrors.make('HV_DISK_MISSING', m) });
 }
 
 /** Creates a qcow2 overlay at `overlay` backed by `base` (format `format`); the base is only read. */

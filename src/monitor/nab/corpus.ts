@@ -1,6 +1,7 @@
 // Reads a NAB copy: data/<group>/<file>.csv series and labels/combined_windows.json.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkPath, isBootmedicError, readGuardedText } from '../../core/index.ts';
 import { monitorErrors } from '../errors.ts';
 import type { Window } from './sweep.ts';
 
@@ -56,12 +57,21 @@ export function parseSeriesCsv(text: string, file: string): { stamps: string[]; 
   return { stamps, times, values };
 }
 
+/** A NAB file is a few MB; anything past this is not one. */
+const NAB_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
 function readText(path: string, what: () => Error): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readGuardedText(path, { what: 'NAB file', maxBytes: NAB_FILE_MAX_BYTES });
   } catch (e) {
     throw Object.assign(what(), { cause: e });
   }
+}
+
+/** The sub-folders of a folder checked through the guarded open (a FIFO or file named like one is refused). */
+function subfolders(dir: string): string[] {
+  checkPath(dir, { what: 'NAB data folder', kind: 'directory' });
+  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 }
 
 function windowsOf(name: string, stamps: readonly string[], raw: unknown): Window[] {
@@ -97,11 +107,11 @@ export function loadNabCorpus(folder: string): NabCorpus {
   const dataDir = join(folder, 'data');
   let groups: string[];
   try {
-    groups = readdirSync(dataDir).filter((g) => statSync(join(dataDir, g)).isDirectory()).sort();
+    groups = subfolders(dataDir).sort();
   } catch (e) {
-    throw monitorErrors.make('MONITOR_NAB_BAD_FOLDER', `${folder}: cannot read ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw monitorErrors.make('MONITOR_NAB_BAD_FOLDER', `${folder}: cannot read ${dataDir}: ${isBootmedicError(e) ? e.message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`, { cause: e });
   }
-  const files = groups.flatMap((g) => readdirSync(join(dataDir, g)).filter((f) => f.endsWith('.csv')).sort().map((f) => `${g}/${f}`));
+  const files = groups.flatMap((g) => readdirSync(join(dataDir, g), { withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.csv')).map((f) => f.name).sort().map((f) => `${g}/${f}`));
   if (files.length === 0) throw monitorErrors.make('MONITOR_NAB_BAD_FOLDER', `${folder}: data/ holds no <group>/*.csv series`);
   const labelPath = join(folder, 'labels', 'combined_windows.json');
   const labelText = readText(labelPath, () => monitorErrors.make('MONITOR_NAB_BAD_LABELS', `${labelPath}: cannot be read`));

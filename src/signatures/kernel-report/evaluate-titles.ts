@@ -1,6 +1,7 @@
 // Measures the parser against a folder of syzkaller-format test cases: exact titles,
 // crash / no-crash agreement and corrupted-flag agreement, with the list of misses.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { checkPath, LIMIT, readGuarded } from '../../core/index.ts';
 import { join } from 'node:path';
 import { splitLines } from '../../console/index.ts';
 import { kernelReportErrors } from './errors.ts';
@@ -37,9 +38,9 @@ export type TitleEvaluation = {
 const CASE_NAME = /^[0-9]+$/;
 
 function listCases(folder: string): string[] {
+  checkPath(folder, { what: 'test-case folder', kind: 'directory', missing: () => kernelReportErrors.make('SIGNATURES_KREPORT_BAD_FOLDER', `${folder}: cannot read the folder: no such folder`) });
   let names: string[];
   try {
-    if (!statSync(folder).isDirectory()) throw new Error('not a directory');
     names = readdirSync(folder);
   } catch (e) {
     throw kernelReportErrors.make('SIGNATURES_KREPORT_BAD_FOLDER', `${folder}: cannot read the folder: ${(e as Error).message}`, { cause: e });
@@ -57,7 +58,7 @@ export function evaluateTitles(folder: string): TitleEvaluation {
   let exact = 0, crashAgree = 0, falseCrashes = 0, missedCrashes = 0, corruptedAgree = 0, crashCases = 0, typeAgree = 0, altAgree = 0;
   const names = listCases(folder);
   for (const name of names) {
-    const tc = parseSyzTestFile(readFileSync(join(folder, name)));
+    const tc = parseSyzTestFile(readGuarded(join(folder, name), { what: 'test case', maxBytes: LIMIT.DATA_FILE_MAX_BYTES }));
     const lines = splitLines(tc.log);
     const rep = parseKernelReport(lines);
     const contains = containsKernelCrash(lines);
