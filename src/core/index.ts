@@ -2,6 +2,8 @@
 // on nothing, so parts that must stand alone (signatures/, console/, ledger/) may too.
 export { BootmedicError, defineErrors, isBootmedicError, assertNever } from './errors.ts';
 export type { ErrorSpec, ErrorCatalogue } from './errors.ts';
+export { BOOT_PHASES, phaseRank, CAUSE_IDS, isCauseId } from './vocabulary.ts';
+export type { BootPhase, CauseId } from './vocabulary.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
 export { withTempFile } from './temp-file.ts';

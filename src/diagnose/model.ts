@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { CAUSE_IDS, type CauseId } from './causes.ts';
+import { CAUSE_IDS, type CauseId } from '../core/index.ts';
 import { diagnoseErrors } from './errors.ts';
 import { checkModelVariables } from './observe.ts';
 

@@ -7,8 +7,8 @@ export type { ImageFacts, InspectOptions, OpenInspection, FoundFs } from './insp
 export type { ImageCheck, CheckStatus, InspectReport } from './report.ts';
 export { repairImage, IMAGE_REPAIRS, REPAIR_ALIASES, resolveRepairNames, offeredRepairs } from './repair.ts';
 export type { ImageRepair, RepairAction, RepairEvent, RepairOptions, RepairResult } from './repair.ts';
-export { REPAIR_CAUSES, REPAIR_IDS, loadRepairSpecs, loadRepairCatalogue } from './repair-catalogue.ts';
-export type { RepairCause, RepairId, RepairSpec, RepairCatalogue } from './repair-catalogue.ts';
+export { REPAIR_IDS, loadRepairSpecs, loadRepairCatalogue } from './repair-catalogue.ts';
+export type { RepairId, RepairSpec, RepairCatalogue } from './repair-catalogue.ts';
 export type { RepairEnv, Precondition } from './repair-env.ts';
 export { takeSnapshot } from './snapshot.ts';
 export type { ForensicSnapshot } from './snapshot.ts';
