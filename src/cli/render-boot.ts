@@ -1,5 +1,6 @@
 import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
 import type { Paint } from './style.ts';
+import { assertNever } from '../core/index.ts';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
@@ -28,6 +29,8 @@ export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
       return renderOutcome(e.outcome, p);
     case 'vm-exit':
       return p.dim(`${e.vm}  ${e.reason}`);
+    default:
+      assertNever(e, 'supervisor event');
   }
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { seededRandom } from '../core/index.ts';
+import { assertNever, seededRandom } from '../core/index.ts';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AppConfig, VmSpec } from '../config/index.ts';
@@ -127,6 +127,8 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
         notes.push(`${f.name}: set ${JSON.stringify(inj.set)}`);
         break;
       }
+      default:
+        assertNever(inj, 'drill injection');
     }
   }
   const simulate = (s: VmSpec, n: number) => guest.map((g) => g(s, n)).filter((w): w is string => w !== undefined).join(' ') || undefined;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { AppConfig } from '../config/index.ts';
 import { guestErrors } from './errors.ts';
 import { buildTinyGuest, ensureTinyGuest } from './tiny/index.ts';
+import { assertNever } from '../core/index.ts';
 
 export { guestErrors } from './errors.ts';
 export { OVMF_4M, OVMF_SECURE_BOOT } from './firmware.ts';
@@ -87,5 +88,7 @@ export async function resolveGuest(name: GuestName, app: AppConfig, opts: { firm
       if (g === undefined || g === null) throw guestErrors.make('GUEST_NOT_BUILT', `the debian guest (${opts.firmware ?? 'uefi'}${sb ? ', Secure Boot' : ''}) is not built in ${app.cache}`, { fix: `Run 'bootmedic guest build debian${sb ? ' --secure-boot' : opts.firmware === 'bios' ? ' --firmware bios' : ''}' first.` });
       return debianArtifacts(g);
     }
+    default:
+      assertNever(name, 'guest');
   }
 }

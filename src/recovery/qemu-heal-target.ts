@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { isBootmedicError } from '../core/index.ts';
+import { assertNever, isBootmedicError } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
@@ -268,6 +268,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
       case 'image-repair':
         await imageRepair(a.repair);
         return;
+      default:
+        assertNever(a, 'remedy action');
     }
   }
 

@@ -11,6 +11,7 @@ import type { Store } from '../store/index.ts';
 import { createConsoleFeed } from './console-feed.ts';
 import { imageKeyOf } from './image-key.ts';
 import type { BootOutcome, QmpEventRecord, SupervisorEvent } from './outcome.ts';
+import { assertNever } from '../core/index.ts';
 
 export type SupervisorDeps = Readonly<{
   hypervisor: Hypervisor;
@@ -198,6 +199,8 @@ function openSession(
         break;
       case 'verdict':
         break;
+      default:
+        assertNever(e, 'tracker event');
     }
   });
 
@@ -224,6 +227,8 @@ function openSession(
         case 'exit':
           tracker.exit({ code: ev.code, signal: ev.signal, reason: ev.error?.message ?? (ev.stderr.trim().split('\n').pop() || `exit code ${ev.code ?? ev.signal}`) }, rel(ev.atMs));
           break;
+        default:
+          assertNever(ev, 'VM event');
       }
     },
     async close(exit: { code: number | null; signal: string | null; stderr: string }): Promise<BootOutcome> {
