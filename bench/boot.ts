@@ -15,6 +15,7 @@ import { createQemuHypervisor, type Hypervisor } from '../src/hypervisor/index.t
 import { openStore } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 import { BOOT_PHASES, percentile, phaseRank } from '../src/boot/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, home: { type: 'string' } } });
 const runs = Number(values.runs);
@@ -41,7 +42,7 @@ function instrumented(hv: Hypervisor, arrivals: Arrival[]): Hypervisor {
   };
 }
 
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const stats = (xs: number[]) => `median ${percentile(xs, 50).toFixed(1)}, p99 ${percentile(xs, 99).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}`;
 

@@ -17,10 +17,11 @@ import { getFault, injectFault, loadCatalogue, type Fault } from '../src/faults/
 import { createQemuHypervisor, type Hypervisor, type VmEvent, type VmProcess } from '../src/hypervisor/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 import { exampleSpec } from '../testkit/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const out = new URL('../testkit/consoles/', import.meta.url).pathname;
 const app = resolveAppConfig();
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 const verdict = await hv.probeAccel();
 process.stderr.write(`accel ${verdict.accel}: ${verdict.reason}\n`);
 

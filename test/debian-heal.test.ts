@@ -17,13 +17,14 @@ import { repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 import { exampleSpec } from '../testkit/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bm-debian-heal-'));
 // The home is private to this test; the cache (where the built image lives) is the usual one.
 const app = resolveAppConfig({ home });
 const guest = resolveDebianGuest(app, 'uefi');
 const skip = guest === undefined ? `the Debian UEFI guest is not built in ${app.cache} (run 'bootmedic guest build debian')` : false;
-const hypervisor = createQemuHypervisor(app);
+const hypervisor = createQemuHypervisor(app, { guests: guestSource(app) });
 let store: Store | undefined;
 after(() => {
   store?.close();

@@ -18,8 +18,4 @@ export const guestErrors = defineErrors('guest', {
     cause: 'The guest name is not one bootmedic can build.',
     fix: 'Use one of: tiny, debian.',
   },
-  GUEST_UNAVAILABLE: {
-    cause: 'The builder for this guest is not part of this build of bootmedic yet.',
-    fix: 'Use the tiny guest, or update bootmedic.',
-  },
 });

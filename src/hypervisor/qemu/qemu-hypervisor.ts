@@ -1,19 +1,19 @@
-// The QEMU backend of the Hypervisor interface: resolves a VmSpec into files, makes the
-// per-boot disk overlays and firmware variables, and starts QEMU.
+// The QEMU backend of the Hypervisor interface: turns a VmSpec into files (a named guest's
+// artefacts and the firmware come from the GuestSource the composition root passes in),
+// makes the per-boot disk overlays and firmware variables, and starts QEMU.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig, VmSpec } from '../../config/index.ts';
-import { OVMF_4M, OVMF_SECURE_BOOT, resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
 import { hvErrors } from '../errors.ts';
-import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
+import type { AccelVerdict, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
 import { qemuArgv, type BootPlan } from './argv.ts';
 import { createOverlay } from './qemu-img.ts';
 import { spawnVm } from './vm-process.ts';
 
-/** Options of the QEMU backend (tests point it at another binary or a shorter probe). */
-export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
+/** Options of the QEMU backend: where guests and firmware are (from the composition root); tests point it at another binary or a shorter probe. */
+export type QemuOptions = { guests: GuestSource; qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
 
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
@@ -26,19 +26,19 @@ function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_M
  * Creates the QEMU hypervisor.
  *
  * @example
- * const hv = createQemuHypervisor(app);
+ * const hv = createQemuHypervisor(app, { guests: guestSource(app) });
  * const vm = await hv.launch(loadVmSpec('examples/tiny.yaml'), { runDir, signal });
  * vm.onEvent((ev) => { if (ev.type === 'console') process.stdout.write(ev.chunk); });
  * const exit = await vm.exited;
  */
-export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hypervisor {
+export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervisor {
   const hv: Hypervisor = {
     probeAccel: (o = {}): Promise<AccelVerdict> => probeAccel(app, launch, { ...opts.probe, ...o }),
     launch: (spec, o) => launch(spec, o),
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
-    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(spec.secureBoot ? { secureBoot: true } : {}) }) : undefined;
+    const guest: GuestArtifacts | undefined = spec.guest ? await opts.guests.artifacts(spec) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
     const base = spec.cmdline ?? (spec.kernel === undefined ? guest?.cmdline : undefined) ?? (kernel !== undefined ? 'console=ttyS0,115200' : undefined);
@@ -65,7 +65,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
     }
     let pflash: BootPlan['pflash'];
     if (spec.firmware === 'uefi') {
-      const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
+      const defaults = spec.secureBoot ? opts.guests.firmware.secureBoot : opts.guests.firmware.uefi;
       const code = spec.firmwareCode ?? defaults.code;
       const varsTemplate = spec.firmwareVars ?? defaults.vars;
       must(code, 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
