@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
-import { resolveDebianGuest } from '../src/guest/debian/index.ts';
+import { guestSource, resolveDebianGuest } from '../src/guest/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 import { exampleSpec } from '../testkit/index.ts';
-import { guestSource } from '../src/guest/index.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bm-debian-heal-'));
 // The home is private to this test; the cache (where the built image lives) is the usual one.

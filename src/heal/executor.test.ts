@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CAUSE_IDS, type CauseId, type Diagnosis } from '../diagnose/index.ts';
 import { createHealer, type HealEvent, type IncidentStore, type RemedyContext } from './index.ts';
-import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
+import { createFakeHealTarget } from '../../testkit/index.ts';
 // The incident repository through the store's door, on real node:sqlite.
 import { openStore, type IncidentRepo } from '../store/index.ts';
 

@@ -31,6 +31,4 @@ export { openRegion, writeBytes, writeDifferences } from './region.ts';
 export type { Region } from './region.ts';
 export { readExt4File } from './ext4-files.ts';
 export { kernelImageProblem } from './kernel-image.ts';
-export { buildTestImage, cpioNewc } from './test-image.ts';
-export type { TestImage } from './test-image.ts';
-export { memdiskConfig } from './grub-memdisk.ts';
+export { memdiskConfig, tarOneFile } from './grub-memdisk.ts';

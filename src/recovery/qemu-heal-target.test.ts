@@ -11,7 +11,7 @@ import { parseVmSpec, resolveAppConfig } from '../config/index.ts';
 import { defaultRemedies, type Remedy } from '../heal/index.ts';
 import { hvErrors, type Hypervisor } from '../hypervisor/index.ts';
 import { openStore } from '../store/index.ts';
-import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
+import { createReplayVm, loadRecording } from '../../testkit/index.ts';
 import { createQemuHealTarget, loadLastGood } from './index.ts';
 
 function hv(script: string[]): Hypervisor & { launched: { memoryMiB: number; append?: string; accel: string }[] } {

@@ -10,7 +10,7 @@ import { parseVmSpec } from '../config/index.ts';
 import { loadCatalogue } from '../faults/index.ts';
 import type { Hypervisor } from '../hypervisor/index.ts';
 import { openStore } from '../store/index.ts';
-import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
+import { createReplayVm, loadRecording } from '../../testkit/index.ts';
 import { superviseVm, type SupervisorEvent } from './index.ts';
 
 function replayHypervisor(name: string): Hypervisor {

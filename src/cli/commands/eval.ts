@@ -1,7 +1,7 @@
 // `bootmedic eval titles <folder>`: measures the kernel crash-title parser against a folder
 // of syzkaller-format test cases and prints the figures and the confusion list of misses.
 // The measuring itself lives in signatures/kernel-report (evaluateTitles); this only prints.
-import { evaluateTitles, type TitleEvaluation } from '../../signatures/kernel-report/index.ts';
+import { evaluateTitles, type TitleEvaluation } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
