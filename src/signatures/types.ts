@@ -6,15 +6,14 @@ export { BOOT_PHASES } from '../core/index.ts';
 export type { BootPhase } from '../core/index.ts';
 
 /** Which part of the boot chain printed or caused the message. */
-export type Component = 'firmware' | 'bootloader' | 'kernel' | 'initramfs' | 'init' | 'hypervisor' | 'storage';
-/** Which layer is most likely to blame. */
-export type Layer = 'hardware' | 'hypervisor' | 'image/bootloader' | 'guest-kernel' | 'guest-userspace' | 'storage' | 'network' | 'resources';
-/** 'info' is a progress marker, not a failure. */
-export type Severity = 'info' | 'warning' | 'error' | 'fatal';
-
 export const COMPONENTS = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'hypervisor', 'storage'] as const;
+export type Component = (typeof COMPONENTS)[number];
+/** Which layer is most likely to blame. */
 export const LAYERS = ['hardware', 'hypervisor', 'image/bootloader', 'guest-kernel', 'guest-userspace', 'storage', 'network', 'resources'] as const;
+export type Layer = (typeof LAYERS)[number];
+/** 'info' is a progress marker, not a failure. */
 export const SEVERITIES = ['info', 'warning', 'error', 'fatal'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** One recognised message in a boot's output, with the lines that prove it. */
 export type Finding = {
