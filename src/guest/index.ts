@@ -12,8 +12,8 @@ export { guestErrors } from './errors.ts';
 export { OVMF_4M, OVMF_SECURE_BOOT } from './firmware.ts';
 export { buildTinyGuest, ensureTinyGuest, resolveTinyGuest, TINY_CMDLINE, writeCpio, writeCpioGz, readCpio } from './tiny/index.ts';
 export type { TinyGuest, CpioEntry } from './tiny/index.ts';
-export { buildDebianGuest, resolveDebianGuest, requireDebianGuest, loadRecipe, imageKey, rootfsKey, debianErrors, stubConfig, grubConfig } from './debian/index.ts';
-export type { DebianGuest, DebianBuildOptions, DebianVariant, DebianFirmware, DebianRecipe } from './debian/index.ts';
+export { buildDebianGuest, resolveDebianGuest } from './debian/index.ts';
+export type { DebianGuest } from './debian/index.ts';
 export type { GuestArtifacts } from '../hypervisor/index.ts';
 
 /** A built-in guest name (VmSpec.guest). */
