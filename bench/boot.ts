@@ -14,7 +14,8 @@ import { loadVmSpec, resolveAppConfig } from '../src/config/index.ts';
 import { createQemuHypervisor, type Hypervisor } from '../src/hypervisor/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
-import { percentile } from '../src/boot/index.ts';
+import { BOOT_PHASES, percentile, phaseRank } from '../src/boot/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, home: { type: 'string' } } });
 const runs = Number(values.runs);
@@ -41,7 +42,7 @@ function instrumented(hv: Hypervisor, arrivals: Arrival[]): Hypervisor {
   };
 }
 
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const stats = (xs: number[]) => `median ${percentile(xs, 50).toFixed(1)}, p99 ${percentile(xs, 99).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}`;
 
@@ -69,7 +70,7 @@ for (let i = 0; i < runs; i++) {
 }
 const total = good.map((o) => o.durationMs);
 process.stdout.write(`clean boot (tiny, wall from QEMU spawn to ready): ${stats(total)} ms\n`);
-for (const phase of ['kernel', 'initramfs', 'init', 'ready'] as const) {
+for (const phase of BOOT_PHASES.filter((p) => phaseRank(p) >= phaseRank('kernel'))) {
   const at = good.map((o) => o.timeline.find((t) => t.phase === phase)?.atMs).filter((x): x is number => x !== undefined);
   if (at.length > 0) process.stdout.write(`  ${phase.padEnd(10)} reached at median ${fmt(percentile(at, 50))}\n`);
 }

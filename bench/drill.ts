@@ -21,6 +21,7 @@ import { createQemuHypervisor } from '../src/hypervisor/index.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import { openIncidents } from '../src/recovery/index.ts';
 import { openStore } from '../src/store/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +41,7 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let out;
 try {
-  const deps = { hypervisor: createQemuHypervisor(app), home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+  const deps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
   const r = await runDrill({
     scenarios: Number(values.scenarios), seed: Number(values.seed), parallel: Number(values.parallel), ...(values.rto !== undefined ? { rtoSeconds: Number(values.rto) } : {}),
     app, deps, incidents: inc.incidents, dir: join(home, 'drills', `bench-${values.seed}`), onProgress: (p) => {

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildTestImage, inspectImage } from '../src/image/index.ts';
+import { inspectImage } from '../src/image/index.ts';
+import { buildTestImage } from '../testkit/index.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

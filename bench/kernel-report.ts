@@ -4,8 +4,8 @@
 // headers). Prints figures; asserts nothing. Run: node bench/kernel-report.ts
 import { readFileSync } from 'node:fs';
 import { splitLines } from '../src/console/index.ts';
-import { containsKernelCrash, evaluateTitles, parseKernelReport } from '../src/signatures/kernel-report/index.ts';
-import { sharedPath } from '../testkit/shared.ts';
+import { containsKernelCrash, evaluateTitles, parseKernelReport } from '../src/signatures/index.ts';
+import { sharedPath } from '../testkit/index.ts';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const time = <T>(fn: () => T): [T, number] => {

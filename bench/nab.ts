@@ -4,7 +4,7 @@
 // Prints figures; asserts nothing. Run: node bench/nab.ts [NAB folder]
 import { createDetector, evaluateNab } from '../src/monitor/index.ts';
 import { seededRandom } from '../src/core/index.ts';
-import { sharedPath } from '../testkit/shared.ts';
+import { sharedPath } from '../testkit/index.ts';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const folder = process.argv[2] ?? sharedPath('corpus', 'nab');

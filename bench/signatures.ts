@@ -36,7 +36,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sharedPath } from '../testkit/shared.ts';
+import { sharedPath } from '../testkit/index.ts';
 
 const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, keep: { type: 'boolean', default: false }, 'no-baseline': { type: 'boolean', default: false }, ts: { type: 'boolean', default: false }, 'chunk-kb': { type: 'string', default: '64' }, 'all-lines': { type: 'boolean', default: false }, pipe: { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);

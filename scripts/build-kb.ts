@@ -3,7 +3,7 @@
 //   node scripts/build-kb.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { oopsRulesAsJson } from '../src/signatures/kernel-report/index.ts';
+import { oopsRulesAsJson } from '../src/signatures/index.ts';
 
 const dir = fileURLToPath(new URL('../src/signatures/kernel-report/', import.meta.url));
 writeFileSync(`${dir}linux-oopses.json`, oopsRulesAsJson(readFileSync(`${dir}linux-oopses.yaml`, 'utf8')));

@@ -4,7 +4,7 @@ import { globSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { LIMIT, LIMIT_DOCS, type ErrorCatalogue, type ExitClass } from '../src/core/index.ts';
-import { exitCodeOfClass } from '../src/cli/exit-codes.ts';
+import { exitCodeOfClass } from '../src/cli/index.ts';
 
 export type CatalogueRow = { code: string; part: string; cause: string; fix: string; exit: ExitClass; file: string };
 

@@ -4,8 +4,7 @@
 // (NAB's own results/ folder, or what `bootmedic eval nab --out` writes).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadNabCorpus } from '../src/monitor/nab/corpus.ts';
-import { scoreNab } from '../src/monitor/nab/score.ts';
+import { loadNabCorpus, scoreNab } from '../src/monitor/index.ts';
 
 const [folder, results, ...detectors] = process.argv.slice(2);
 if (folder === undefined || results === undefined || detectors.length === 0) {

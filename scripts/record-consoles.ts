@@ -12,15 +12,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVmSpec, resolveAppConfig, type VmSpec } from '../src/config/index.ts';
-import { isBootmedicError } from '../src/core/index.ts';
+import { assertNever, isBootmedicError } from '../src/core/index.ts';
 import { getFault, injectFault, loadCatalogue, type Fault } from '../src/faults/index.ts';
 import { createQemuHypervisor, type Hypervisor, type VmEvent, type VmProcess } from '../src/hypervisor/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
 import { exampleSpec } from '../testkit/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const out = new URL('../testkit/consoles/', import.meta.url).pathname;
 const app = resolveAppConfig();
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 const verdict = await hv.probeAccel();
 process.stderr.write(`accel ${verdict.accel}: ${verdict.reason}\n`);
 
@@ -111,6 +112,8 @@ function capture(name: string, vm: VmProcess, work: string, onConsole?: (atMs: n
       case 'exit':
         lines.push(JSON.stringify({ type: 'exit', atMs: Math.round(ev.atMs), code: ev.code, signal: ev.signal, error: ev.error?.code ?? null }));
         break;
+      default:
+        assertNever(ev, 'recorded event');
     }
   });
   return {

@@ -13,11 +13,12 @@ import { loadCatalogue } from '../src/faults/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { superviseVm, type BootOutcome } from '../src/supervisor/index.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'bm-faults-'));
 const app = resolveAppConfig({ home });
-const hypervisor = createQemuHypervisor(app);
+const hypervisor = createQemuHypervisor(app, { guests: guestSource(app) });
 let store: Store;
 
 before(() => {

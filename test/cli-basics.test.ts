@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../src/cli/index.ts';
-import { runCli } from '../testkit/run-cli.ts';
+import { runCli } from '../testkit/index.ts';
 
 const run = runCli;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
-import { resolveDebianGuest } from '../src/guest/debian/index.ts';
+import { guestSource, resolveDebianGuest } from '../src/guest/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
@@ -23,7 +23,7 @@ const home = mkdtempSync(join(tmpdir(), 'bm-debian-heal-'));
 const app = resolveAppConfig({ home });
 const guest = resolveDebianGuest(app, 'uefi');
 const skip = guest === undefined ? `the Debian UEFI guest is not built in ${app.cache} (run 'bootmedic guest build debian')` : false;
-const hypervisor = createQemuHypervisor(app);
+const hypervisor = createQemuHypervisor(app, { guests: guestSource(app) });
 let store: Store | undefined;
 after(() => {
   store?.close();

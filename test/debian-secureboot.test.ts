@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveAppConfig, type VmSpec } from '../src/config/index.ts';
 import { getFault, injectFault } from '../src/faults/index.ts';
-import { resolveDebianGuest } from '../src/guest/debian/index.ts';
-import { OVMF_SECURE_BOOT } from '../src/guest/index.ts';
+import { guestSource, OVMF_SECURE_BOOT, resolveDebianGuest } from '../src/guest/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { inspectImage, offeredRepairs, repairImage } from '../src/image/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
@@ -38,7 +37,7 @@ const skip =
     : missingFirmware.length > 0
       ? `OVMF's Secure Boot files are absent: ${missingFirmware.join(', ')} (install the ovmf package)`
       : false;
-const hypervisor = createQemuHypervisor(app);
+const hypervisor = createQemuHypervisor(app, { guests: guestSource(app) });
 let store: Store | undefined;
 after(() => {
   store?.close();

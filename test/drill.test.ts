@@ -14,6 +14,7 @@ import { openLedger } from '../src/ledger/index.ts';
 import { openIncidents } from '../src/recovery/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { skipWithoutTiny } from './hypervisor-helpers.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'bm-drill-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -26,7 +27,7 @@ test('a short real drill heals its faults as the ground truth says and reports c
   let report;
   let files;
   try {
-    const deps = { hypervisor: createQemuHypervisor(app), home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+    const deps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
     const r = await runDrill({ scenarios: 3, seed: 4, parallel: 1, quick: true, app, deps, incidents: inc.incidents, dir: join(home, 'drill'), id: 'test' });
     ({ report, files } = await finishDrill(r, ledger));
   } finally {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectErrorCodes } from '../scripts/error-catalogue.ts';
 import { EXIT_CLASSES, BootmedicError, LIMIT, type ExitClass } from '../src/core/index.ts';
-import { exitCodeOf, exitCodeOfClass } from '../src/cli/exit-codes.ts';
+import { exitCodeOf, exitCodeOfClass } from '../src/cli/index.ts';
 import { runCli } from '../testkit/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { parseVmSpec } from '../src/config/index.ts';
 import { createQemuHypervisor, type VmEvent } from '../src/hypervisor/index.ts';
 import { app, runDir, skipWithoutTiny, waitFor } from './hypervisor-helpers.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const skip = skipWithoutTiny();
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 
 test('tiny guest boots to its ready marker, then SHUTDOWN and a clean exit', { skip, timeout: 180_000 }, async () => {
   const dir = runDir('boot');

@@ -7,9 +7,10 @@ import { parseVmSpec } from '../src/config/index.ts';
 import { isBootmedicError } from '../src/core/index.ts';
 import { createQemuHypervisor, liveChildren } from '../src/hypervisor/index.ts';
 import { alive, app, runDir, skipWithoutTiny, waitFor } from './hypervisor-helpers.ts';
+import { guestSource } from '../src/guest/index.ts';
 
 const skip = skipWithoutTiny();
-const hv = createQemuHypervisor(app);
+const hv = createQemuHypervisor(app, { guests: guestSource(app) });
 
 test('a bad QEMU argument: QEMU exits at once, HV_QEMU_BAD_ARG naming it, nothing left running', { skip, timeout: 60_000 }, async () => {
   const dir = runDir('badarg');
@@ -35,7 +36,7 @@ test('a QEMU whose QMP never appears: HV_QMP_TIMEOUT and the process is killed',
   const fake = join(dir, 'wedged-qemu');
   writeFileSync(fake, '#!/bin/sh\nexec sleep 120\n');
   chmodSync(fake, 0o755);
-  const wedged = createQemuHypervisor(app, { qemuBinary: fake });
+  const wedged = createQemuHypervisor(app, { guests: guestSource(app), qemuBinary: fake });
   const spec = parseVmSpec({ name: 'tiny', guest: 'tiny' }, 'test', dir);
   await assert.rejects(wedged.launch(spec, { runDir: dir, accel: 'tcg', qmpTimeoutMs: 1500 }), (e) => isBootmedicError(e, 'HV_QMP_TIMEOUT'));
   assert.equal(liveChildren(), 0);

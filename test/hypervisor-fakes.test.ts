@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { connectQmp, type QmpEvent } from '../src/hypervisor/index.ts';
-import { startFakeQmp } from '../testkit/fake-qmp.ts';
+import { startFakeQmp } from '../testkit/index.ts';
 import { runDir } from './hypervisor-helpers.ts';
 
 /** The structure of a value: keys and value types, recursively, without the values. */

@@ -6,8 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EXIT } from '../src/cli/index.ts';
-import { runCli } from '../testkit/run-cli.ts';
-import { buildTestImage, type TestImage } from '../src/image/index.ts';
+import { runCli, buildTestImage, type TestImage } from '../testkit/index.ts';
 import { skipWithoutTiny } from './hypervisor-helpers.ts';
 
 let img: TestImage;

@@ -5,8 +5,7 @@ import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EXIT } from '../src/cli/index.ts';
-import { runCli } from '../testkit/run-cli.ts';
-import { buildTestImage, type TestImage } from '../src/image/index.ts';
+import { runCli, buildTestImage, type TestImage } from '../testkit/index.ts';
 
 let img: TestImage;
 before(() => {

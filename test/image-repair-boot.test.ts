@@ -1,49 +1,27 @@
 // REAL QEMU, SLOW: breaks the Debian guest (kernel deleted from the ESP, an fstab line for a
 // device that does not exist) in a qcow2 overlay, repairs it with `repairImage --from` the
 // built image, and proves the repair by one UEFI boot to the login prompt with no
-// emergency mode. Skips when the Debian image has not been built (bootmedic guest build debian).
+// emergency mode, through bootmedic's own hypervisor and supervisor. Skips when the Debian image has not been built (bootmedic guest build debian).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveAppConfig } from '../src/config/index.ts';
-import { debianQemuArgs, resolveDebianGuest } from '../src/guest/debian/index.ts';
-import { inspectImage, repairImage } from '../src/image/index.ts';
-import { openRegion } from '../src/image/region.ts';
+import { guestSource, resolveDebianGuest } from '../src/guest/index.ts';
+import { createQemuHypervisor } from '../src/hypervisor/index.ts';
+import { inspectImage, openRegion, repairImage } from '../src/image/index.ts';
+import { bootOnce, debianImageSpec } from '../testkit/index.ts';
 
-const guest = resolveDebianGuest(resolveAppConfig(), 'uefi');
+const app = resolveAppConfig();
+const guest = resolveDebianGuest(app, 'uefi');
 
-/** Boots `disk` until the login prompt, a known failure, or the timeout; always reaps QEMU. */
-function bootToLogin(disk: string, timeoutMs: number): Promise<{ login: boolean; console: string; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const q = spawn('qemu-system-x86_64', debianQemuArgs({ disk, firmware: 'uefi' }), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let done = false;
-    const finish = (login: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      q.kill('SIGKILL');
-      resolve({ login, console: out, seconds: (Date.now() - t0) / 1000 });
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    q.stdout.on('data', (d: Buffer) => {
-      out += d.toString('latin1');
-      if (/^\S+ login: /m.test(out.replace(/\r/g, '\n'))) finish(true);
-      else if (/emergency mode|Kernel panic|you need to load the kernel first|\(initramfs\) /.test(out)) finish(false);
-    });
-    q.on('error', (e) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        reject(e);
-      }
-    });
-    q.on('exit', () => finish(false));
-  });
+/** Boots the qcow2 `disk` through bootmedic's hypervisor and supervisor until ready (the login prompt), a failure or a stall. */
+async function bootToLogin(disk: string, timeoutMs: number): Promise<{ login: boolean; console: string; seconds: number }> {
+  const hypervisor = createQemuHypervisor(app, { guests: guestSource(app) });
+  const { outcome, console: bytes } = await bootOnce(debianImageSpec(disk, { firmware: 'uefi', format: 'qcow2', name: 'debian-repaired' }), { hypervisor, signal: AbortSignal.timeout(timeoutMs) });
+  return { login: outcome.status === 'ready', console: bytes.toString('latin1'), seconds: outcome.durationMs / 1000 };
 }
 
 test('a deleted kernel and a dead fstab line: repair from the golden image, then the guest boots to login', { skip: guest === undefined ? 'the Debian guest is not built (bootmedic guest build debian)' : false, timeout: 15 * 60_000 }, async (t) => {

@@ -1,6 +1,21 @@
+// testkit/'s only door: everything tests, benches and scripts use from the kit. Tests
+// import it as `../testkit/index.ts` (or `../../testkit/index.ts`), never a file inside.
 export { sharedDir, sharedPath, skipWithout } from './shared.ts';
 export { createFakeHealTarget } from './fake-heal-target.ts';
-export { recordedEvidence, fingerprintFromArgv, isRecorded } from './recorded-evidence.ts';
+export { recordedEvidence, fingerprintFromArgv, isRecorded, DEFAULT_STALL_MS } from './recorded-evidence.ts';
 export { runCli } from './run-cli.ts';
 export { exampleSpec } from './example-spec.ts';
+export { bootOnce, debianImageSpec } from './boot-once.ts';
+export { createManualClock, recordingPath, parseRecording, loadRecording, recordingFromLog, replay, createReplayVm } from './console-replayer.ts';
+export type { Recording, ManualClock, ReplayVm } from './console-replayer.ts';
+export { startFakeQmp, QEMU72_GREETING } from './fake-qmp.ts';
+export type { FakeQmp, FakeQmpOptions, FakeReply } from './fake-qmp.ts';
+// Image fixtures: small real GPT + FAT + ext4 disks, and one good image per test file with
+// helpers to break and compare copies of it (useBaseImage registers the before/after hooks).
+export { buildTestImage, cpioNewc, stubConfig, fakeGrubEfi, fakeBzImage } from './image/test-image.ts';
+export type { TestImage } from './image/test-image.ts';
+export { base, useBaseImage, fresh, copy, problems, hash, poke, tool, esp, rootDev, rootHash, espHash, putEspFile, cleanupSnapshots } from './image/kit.ts';
+// Ledger fixtures: temporary homes, a fixed clock, filled ledgers, and the child process
+// the crash test kills at random moments.
+export { tempHome, fixedNow, fill, builtHome, copyHome, APPEND_LOOP_SCRIPT } from './ledger/fixtures.ts';
 export { remedyContext, diagnosisFor } from './heal-fixtures.ts';

@@ -1,7 +1,7 @@
 // boot/: the phase state machine, ready signals, stall budgets learned from good boots,
 // boot-loop counting. Pure logic: no processes, no timers, no files.
-export { PHASES, phaseRank } from './phases.ts';
-export type { BootPhase } from './phases.ts';
+export { BOOT_PHASES, phaseRank } from '../core/index.ts';
+export type { BootPhase } from '../core/index.ts';
 export { createPhaseTracker } from './phase-tracker.ts';
 export type { PhaseTracker, TrackerEvent, Verdict, VerdictCause, BootStatus, TrackerOptions } from './phase-tracker.ts';
 export { learnStallBudget, budgetFor, percentile, phaseDurations } from './stall-budget.ts';

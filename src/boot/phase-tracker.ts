@@ -3,7 +3,7 @@ import type { ReadySignal } from '../config/index.ts';
 import type { Finding } from '../signatures/index.ts';
 import { createBootLoopCounter } from './boot-loop.ts';
 import { declaredWaitLeft } from './declared-wait.ts';
-import { type BootPhase, phaseRank } from './phases.ts';
+import { type BootPhase, phaseRank } from '../core/index.ts';
 import { readyMatcher } from './ready.ts';
 import { budgetFor, type StallBudget } from './stall-budget.ts';
 

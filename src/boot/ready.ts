@@ -1,4 +1,5 @@
 import type { ReadySignal } from '../config/index.ts';
+import { assertNever } from '../core/index.ts';
 
 /**
  * Builds the test for a VM's ready signal. Lines are checked whole; the unterminated
@@ -19,5 +20,7 @@ export function readyMatcher(signal: ReadySignal): { line(text: string): boolean
       const needle = `Reached target ${signal.target}`;
       return { line: (t) => t.includes(needle), partial: () => false, describe: `systemd ${signal.target}` };
     }
+    default:
+      assertNever(signal, 'ready signal');
   }
 }

@@ -1,5 +1,4 @@
-import type { BootPhase } from './phases.ts';
-import { PHASES } from './phases.ts';
+import { BOOT_PHASES, type BootPhase } from '../core/index.ts';
 
 /** How stall budgets are set for one VM (VmSpec.stall). */
 export type StallPolicy = Readonly<{ defaultSeconds: number; floorSeconds: number; factor: number; percentile: number }>;
@@ -47,7 +46,7 @@ export function learnStallBudget(goodTimelines: readonly Timeline[], policy: Sta
   const floorMs = policy.floorSeconds * 1000;
   if (goodTimelines.length === 0) return { perPhase: {}, fallbackMs: Math.max(floorMs, policy.defaultSeconds * 1000), learnedFrom: 0 };
   const perPhase: Partial<Record<BootPhase, number>> = {};
-  for (const phase of PHASES) {
+  for (const phase of BOOT_PHASES) {
     const ds = goodTimelines.map((t) => phaseDurations(t)[phase]).filter((d): d is number => d !== undefined);
     if (ds.length > 0) perPhase[phase] = Math.max(floorMs, policy.factor * percentile(ds, policy.percentile));
   }

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { parseVmSpec } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
 import type { Hypervisor } from '../hypervisor/index.ts';
-import { buildTestImage, type TestImage } from '../image/index.ts';
+import { buildTestImage, type TestImage, createReplayVm, loadRecording } from '../../testkit/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
 import { addImage, artefactDigests, promoteImage, retireImage, signImage, verifyImage, withImagePolicy } from './index.ts';
 
 let img: TestImage;

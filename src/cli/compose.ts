@@ -6,6 +6,7 @@ import { createQemuHypervisor } from '../hypervisor/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { openStore } from '../store/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
+import { guestSource } from '../guest/index.ts';
 
 export type Runtime = SupervisorDeps & { record: NonNullable<SupervisorDeps['record']>; close(): Promise<void> };
 
@@ -15,7 +16,7 @@ export async function openRuntime(app: AppConfig): Promise<Runtime> {
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home, rememberAt: app.ledgerCheckpointCopies ?? [] });
   // Refuses unsigned/altered/retired disks of VMs that require signed images; notes last-known-good.
-  const hypervisor = withImagePolicy(createQemuHypervisor(app), store, app.home);
+  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app) }), store, app.home);
   return {
     hypervisor,
     home: app.home,

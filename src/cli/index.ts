@@ -1,4 +1,4 @@
 export { main } from './main.ts';
-export { EXIT } from './exit-codes.ts';
+export { EXIT, exitCodeOf, exitCodeOfClass } from './exit-codes.ts';
 export type { Command, CommandContext } from './command.ts';
 export { createProgress } from './progress.ts';

@@ -45,6 +45,8 @@ export function renderEvent(e: SupervisorEvent, p: Paint): string | undefined {
       return p.dim(`${e.vm}  ${e.reason}`);
     case 'boot-abandoned':
       return `${p.bold(e.outcome.vm)}  ${p.yellow('earlier boot closed')} ${e.outcome.bootId}: ${statusWord(p, e.outcome.status)}: ${e.outcome.reason}${e.socket !== undefined ? `; removed stale QMP socket ${e.socket}` : ''}`;
+    default:
+      assertNever(e, 'supervisor event');
   }
 }
 

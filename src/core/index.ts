@@ -4,6 +4,8 @@ export { BootmedicError, defineErrors, isBootmedicError, assertNever, EXIT_CLASS
 export { checkPath, copyGuarded, openGuarded, readGuarded, readGuardedText, streamGuarded } from './guarded-file.ts';
 export type { GuardOptions, PathKind } from './guarded-file.ts';
 export type { ErrorSpec, ErrorCatalogue, ExitClass } from './errors.ts';
+export { BOOT_PHASES, phaseRank, CAUSE_IDS, isCauseId } from './vocabulary.ts';
+export type { BootPhase, CauseId } from './vocabulary.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
 export { withTempFile } from './temp-file.ts';

@@ -1,4 +1,4 @@
-import type { CauseId } from './causes.ts';
+import type { CauseId } from '../core/index.ts';
 import type { Evidence } from './evidence.ts';
 import { defaultModel, type Model } from './model.ts';
 import { observe, type Observation } from './observe.ts';

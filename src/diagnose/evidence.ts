@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BOOT_PHASES } from '../core/index.ts';
 import { FingerprintDiffSchema } from './fingerprint.ts';
 import { diagnoseErrors } from './errors.ts';
 
@@ -6,7 +7,8 @@ import { diagnoseErrors } from './errors.ts';
 // `phase` and `status` is optional: what is absent is simply not observed, and exact
 // inference marginalises it out (it neither helps nor hurts any cause).
 
-const PHASES = ['none', 'firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'ready'] as const;
+// 'none' before the chain: the guest printed nothing at all.
+const PHASES = ['none', ...BOOT_PHASES] as const;
 
 /** The part of a signatures/ Finding that diagnosis reads (a Finding is assignable to it). */
 export const FindingLikeSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BOOT_PHASES } from '../core/index.ts';
 import type { Evidence, EvidencePhase, FindingLike } from './evidence.ts';
 import { FindingLikeSchema } from './evidence.ts';
 import { diagnoseErrors } from './errors.ts';
@@ -6,7 +7,7 @@ import { diagnoseErrors } from './errors.ts';
 // Adapters from what other parts produce to Evidence. They read structurally (zod,
 // unknown keys ignored) so diagnose/ does not import the supervisor or signatures.
 
-const PHASE = z.enum(['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'ready']);
+const PHASE = z.enum(BOOT_PHASES);
 
 /** The fields of a stored boot record (the supervisor's BootOutcome) that diagnosis reads. */
 const BootRecordSchema = z.object({

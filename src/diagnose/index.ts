@@ -1,7 +1,7 @@
 // diagnose/: causes, evidence, the Bayesian model (data), exact inference, explanation.
 // It runs no actions; heal/ consumes its posterior.
-export { CAUSE_IDS, isCauseId } from './causes.ts';
-export type { CauseId } from './causes.ts';
+export { CAUSE_IDS, isCauseId } from '../core/index.ts';
+export type { CauseId } from '../core/index.ts';
 export { EvidenceSchema, parseEvidence } from './evidence.ts';
 export type { Evidence, FindingLike, HostState, EvidencePhase } from './evidence.ts';
 export { computeFingerprint, diffFingerprints, fingerprintOf, hashFile, cmdlineChange, FingerprintSchema } from './fingerprint.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadDataFile } from '../core/index.ts';
 import { z } from 'zod';
-import { CAUSE_IDS, type CauseId } from './causes.ts';
+import { CAUSE_IDS, type CauseId } from '../core/index.ts';
 import { diagnoseErrors } from './errors.ts';
 import { checkModelVariables } from './observe.ts';
 

@@ -1,3 +1,4 @@
+import { BOOT_PHASES } from '../core/index.ts';
 import type { Evidence, FindingLike } from './evidence.ts';
 import type { CompiledClass, Model } from './model.ts';
 import { diagnoseErrors } from './errors.ts';
@@ -17,7 +18,8 @@ export type Observation = Readonly<{
 
 /** Variables the code observes, with the states it produces; the model must define exactly these. */
 export const REQUIRED_VARIABLES: Readonly<Record<string, readonly string[]>> = {
-  phase: ['none', 'firmware', 'bootloader', 'kernel', 'initramfs', 'init'],
+  // A failed boot never reached 'ready'.
+  phase: ['none', ...BOOT_PHASES.filter((p) => p !== 'ready')],
   status: ['failed', 'stalled'],
   qemuExit: ['running', 'clean', 'error', 'crashed'],
   resets: ['none', 'some', 'loop'],

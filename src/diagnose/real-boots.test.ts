@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 import { analyzeLog } from '../signatures/index.ts';
 import { diagnose, evidenceFromAnalysis, type CauseId } from './index.ts';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadCatalogue } from '../faults/index.ts';
-import { DEFAULT_STALL_MS, isRecorded, recordedEvidence } from '../../testkit/recorded-evidence.ts';
+import { DEFAULT_STALL_MS, isRecorded, recordedEvidence } from '../../testkit/index.ts';
 import { diagnose } from './index.ts';
 
 for (const fault of loadCatalogue().filter((f) => f.guests.includes('tiny'))) {

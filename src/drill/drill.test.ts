@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeTotals, describeProgress, drawScenarios, loadDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
+import { isBootmedicError } from '../core/index.ts';
+import { computeTotals, describeProgress, drawScenarios, loadDrillFaults, parseDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
 
 test('the scenario data names the faults issue 6 asks for, with ground truth', () => {
   const { faults, combinations } = loadDrillFaults();
@@ -65,4 +66,13 @@ test('progress: a started scenario is a status, a finished one a line to keep', 
   assert.deepEqual(describeProgress({ done: 0, total: 2, current: 'a', phase: 'scenario' }), { status: '[........................] 0/2 a' });
   assert.deepEqual(describeProgress({ done: 1, total: 2, last: res({ name: 'a', mttrMs: 1500 }), phase: 'scenario' }), { line: 'drill [############............] 1/2 1 a: recovered in 1.5 s' });
   assert.deepEqual(describeProgress({ done: 0, total: 2, current: 'clean boot (baseline)', phase: 'baseline' }), { line: 'drill: clean boot (baseline)' });
+});
+
+test('a scenario naming a cause outside the shared vocabulary is refused, naming the file', () => {
+  const yaml = (cause: string) => `faults:\n  - name: odd\n    inject: { kind: set, set: { memory: 64 } }\n    cause: ${cause}\n    recoverable: true\n`;
+  assert.equal(parseDrillFaults(yaml('insufficient-memory'), 'x.yaml').faults[0]?.cause, 'insufficient-memory');
+  assert.throws(
+    () => parseDrillFaults(yaml('gremlins'), 'x.yaml'),
+    (e: unknown) => isBootmedicError(e) && e.code === 'DRILL_BAD_SCENARIOS' && /x\.yaml: faults\.0\.cause/.test(e.message),
+  );
 });

@@ -2,7 +2,7 @@
 // diagnosis, healing and ready; statistics and reports (Markdown, JSON, HTML).
 export { runDrill } from './runner.ts';
 export type { DrillOptions } from './runner.ts';
-export { drawScenarios, injectScenario, loadDrillFaults } from './scenarios.ts';
+export { drawScenarios, injectScenario, loadDrillFaults, parseDrillFaults } from './scenarios.ts';
 export type { DrillFault, Scenario, InjectedScenario } from './scenarios.ts';
 export { computeTotals, percentile } from './stats.ts';
 export type { DrillReport, DrillTotals, ScenarioResult } from './stats.ts';

@@ -1,8 +1,8 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
-import { openGuarded, parseData, seededRandom } from '../core/index.ts';
+import { assertNever, openGuarded, parseData, seededRandom } from '../core/index.ts';
 import { z } from 'zod';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { getFault, injectFault, type Cause } from '../faults/index.ts';
+import { CAUSES, getFault, injectFault, type Cause } from '../faults/index.ts';
 import { plainSpec, specFrom } from '../recovery/index.ts';
 import { drillErrors } from './errors.ts';
 
@@ -18,7 +18,7 @@ const Inject = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('set'), set: z.record(z.string(), z.unknown()), needs: z.enum(['kvm-hangs']).optional() }).strict(),
 ]);
 const FaultSchema = z
-  .object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), inject: Inject, cause: z.string().optional(), recoverable: z.boolean().optional(), quick: z.boolean().default(false) })
+  .object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), inject: Inject, cause: z.enum(CAUSES).optional(), recoverable: z.boolean().optional(), quick: z.boolean().default(false) })
   .strict();
 const FileSchema = z.object({ faults: z.array(FaultSchema).min(1), combinations: z.array(z.tuple([z.string(), z.string()])).default([]) }).strict();
 
@@ -31,9 +31,12 @@ let cached: { faults: DrillFault[]; combinations: [string, string][] } | undefin
 
 /** Loads and validates src/drill/scenarios.yaml (ground truth of catalogue faults from the catalogue). */
 export function loadDrillFaults(): { faults: DrillFault[]; combinations: [string, string][] } {
-  if (cached !== undefined) return cached;
-  const where = 'src/drill/scenarios.yaml';
-  const text = readFileSync(new URL('./scenarios.yaml', import.meta.url), 'utf8');
+  cached ??= parseDrillFaults(readFileSync(new URL('./scenarios.yaml', import.meta.url), 'utf8'), 'src/drill/scenarios.yaml');
+  return cached;
+}
+
+/** Validates drill scenario YAML text (`where` names it in errors); causes must be CAUSE_IDS. */
+export function parseDrillFaults(text: string, where: string): { faults: DrillFault[]; combinations: [string, string][] } {
   const r = FileSchema.safeParse(parseData(text, { what: where, format: 'yaml', fail: (m) => drillErrors.make('DRILL_BAD_SCENARIOS', m) }));
   if (!r.success) throw drillErrors.make('DRILL_BAD_SCENARIOS', `${where}: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`);
   const faults = r.data.faults.map((f): DrillFault => {
@@ -42,13 +45,12 @@ export function loadDrillFaults(): { faults: DrillFault[]; combinations: [string
       return { name: f.name, inject: f.inject, cause: c.cause, recoverable: c.recoverable, quick: f.quick };
     }
     if (f.cause === undefined || f.recoverable === undefined) throw drillErrors.make('DRILL_BAD_SCENARIOS', `${where}: fault ${f.name} needs cause and recoverable`);
-    return { name: f.name, inject: f.inject, cause: f.cause as Cause, recoverable: f.recoverable, quick: f.quick };
+    return { name: f.name, inject: f.inject, cause: f.cause, recoverable: f.recoverable, quick: f.quick };
   });
   for (const pair of r.data.combinations) {
     for (const n of pair) if (!faults.some((f) => f.name === n)) throw drillErrors.make('DRILL_BAD_SCENARIOS', `${where}: combination names unknown fault ${n}`);
   }
-  cached = { faults, combinations: r.data.combinations };
-  return cached;
+  return { faults, combinations: r.data.combinations };
 }
 
 
@@ -124,6 +126,8 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
         notes.push(`${f.name}: set ${JSON.stringify(inj.set)}`);
         break;
       }
+      default:
+        assertNever(inj, 'drill injection');
     }
   }
   const simulate = (s: VmSpec, n: number) => guest.map((g) => g(s, n)).filter((w): w is string => w !== undefined).join(' ') || undefined;

@@ -1,13 +1,12 @@
 // The fault catalogue: data (catalogue.yaml) validated once against this schema.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseData } from '../core/index.ts';
-import { CAUSE_IDS, type CauseId } from '../diagnose/index.ts';
+import { CAUSE_IDS, parseData, type CauseId } from '../core/index.ts';
 import { faultErrors } from './errors.ts';
 import { IMAGE_OPS } from './inject-image.ts';
 
-/** Ground-truth causes a diagnosis can name: diagnose/'s vocabulary, one list for both, so a
- * drill scores a diagnosis by comparing ids. (faults/ may import diagnose/; not the reverse.) */
+/** Ground-truth causes a diagnosis can name: core/'s CAUSE_IDS, the one list diagnose/ uses
+ * too, so a drill scores a diagnosis by comparing ids. */
 export const CAUSES = CAUSE_IDS;
 export type Cause = CauseId;
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeLog } from '../signatures/index.ts';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 import { loadCatalogue } from './catalogue.ts';
 
 const dir = sharedPath('corpus', 'real-boot-failures');

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeImage, openRegion, writeBytes, type ImageFacts } from '../image/index.ts';
 import { faultErrors } from './errors.ts';
-import { lastLines, runToolSync, withTempFile } from '../core/index.ts';
+import { assertNever, lastLines, runToolSync, withTempFile } from '../core/index.ts';
 
 /** The disk-image operations an `image` injection can name. */
 export const IMAGE_OPS = [
@@ -276,6 +276,8 @@ export function applyImageOp(disk: string, format: 'raw' | 'qcow2', inj: ImageIn
         withTempFile(unit, (tmp) => debugfsWrite(disk, format, f, [...(hasWants ? [] : [`mkdir ${wants}`]), `write ${tmp} ${path}`, `sif ${path} mode 0100644`, `symlink ${wants}/crash-late.service ${path}`]));
         return `added ${path} (sysrq crash 3 s after multi-user) and enabled it`;
       }
+      default:
+        return assertNever(inj.op, 'image operation');
     }
   } finally {
     a.close();

@@ -8,6 +8,7 @@ import { resolveGuest } from '../guest/index.ts';
 import type { Fault } from './catalogue.ts';
 import { faultErrors } from './errors.ts';
 import { applyImageOp, createDiskOverlay, extractBootFiles, type ImageInjection } from './inject-image.ts';
+import { assertNever } from '../core/index.ts';
 
 /** A faulty VM and what was done to make it so. */
 export type Injected = { spec: VmSpec; files: string[]; note: string };
@@ -86,6 +87,8 @@ export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, a
       else obj['disks'] = [{ ...(spec.disks[0] ?? { format: 'qcow2', interface: 'virtio' }), path: copy }, ...spec.disks.slice(1)];
       break;
     }
+    default:
+      assertNever(inj, 'injection kind');
   }
   const faulty = parseVmSpec(obj, `VM ${spec.name} with fault ${fault.name}`, workDir);
   return { spec: faulty, files, note };
@@ -171,5 +174,7 @@ function damage(path: string, inj: Extract<Fault['injection'], { kind: 'file' }>
       }
       return `zeroed the first ${n} bytes of ${path}`;
     }
+    default:
+      assertNever(inj.action, 'file action');
   }
 }

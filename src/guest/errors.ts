@@ -22,9 +22,4 @@ export const guestErrors = defineErrors('guest', {
     fix: 'Use one of: tiny, debian.',
     exit: 'input',
   },
-  GUEST_UNAVAILABLE: {
-    cause: 'The builder for this guest is not part of this build of bootmedic yet.',
-    fix: 'Use the tiny guest, or update bootmedic.',
-    exit: 'unavailable',
-  },
 });

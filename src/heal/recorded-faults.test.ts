@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCatalogue } from '../faults/index.ts';
 import { openStore } from '../store/index.ts';
-import { createFakeHealTarget } from '../../testkit/fake-heal-target.ts';
-import { DEFAULT_STALL_MS, isRecorded, recordedEvidence } from '../../testkit/recorded-evidence.ts';
+import { createFakeHealTarget, DEFAULT_STALL_MS, isRecorded, recordedEvidence } from '../../testkit/index.ts';
 import { changedFields, createHealer, type RemedyContext } from './index.ts';
 
 /** Remedies that bring each recoverable fault back to ready. */

@@ -1,5 +1,5 @@
 // The hypervisor part's only door: the Hypervisor interface and its QEMU backend.
-export type { Accel, AccelVerdict, ExitInfo, Hypervisor, LaunchOptions, VmEvent, VmProcess } from './types.ts';
+export type { Accel, AccelVerdict, ExitInfo, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, UefiFirmware, VmEvent, VmProcess } from './types.ts';
 export { hvErrors } from './errors.ts';
 export {
   createQemuHypervisor,

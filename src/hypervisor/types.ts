@@ -58,6 +58,30 @@ export type LaunchOptions = {
 /** The accelerator verdict, with the reason shown to the user. */
 export type AccelVerdict = { accel: Accel; reason: string };
 
+/** What a built guest boots from: direct kernel boot and/or disk images. */
+export type GuestArtifacts = Readonly<{
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  disks?: readonly { path: string; format: 'qcow2' | 'raw' }[];
+  /** Paths to show the user, last line of `bootmedic guest build`. */
+  paths: readonly string[];
+}>;
+
+/** A UEFI firmware build: read-only code and the variable-store template each boot copies. */
+export type UefiFirmware = Readonly<{ code: string; vars: string }>;
+
+/**
+ * What the composition root tells a backend about the guests it boots: the UEFI firmware
+ * files (plain and Secure Boot) and a lookup of a named guest's built artefacts. The
+ * hypervisor never builds or locates guests itself; guest/ does, cli/ wires it in.
+ */
+export type GuestSource = Readonly<{
+  firmware: Readonly<{ uefi: UefiFirmware; secureBoot: UefiFirmware }>;
+  /** The artefacts of `spec.guest` (GUEST_NOT_BUILT when absent). */
+  artifacts(spec: VmSpec): Promise<GuestArtifacts>;
+}>;
+
 /** A hypervisor backend: QEMU today, libvirt later. */
 export interface Hypervisor {
   /** Which accelerator really works here (KVM only when a short real boot succeeds); cached. */

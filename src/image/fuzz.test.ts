@@ -18,7 +18,7 @@ import { kernelImageProblem } from './kernel-image.ts';
 import { inspectInitrd } from './initrd.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
-import { buildTestImage, type TestImage } from './test-image.ts';
+import { buildTestImage, type TestImage } from '../../testkit/index.ts';
 
 
 function memoryReader(buf: Buffer): DiskReader {

@@ -7,8 +7,8 @@ export type { ImageFacts, InspectOptions, OpenInspection, FoundFs } from './insp
 export type { ImageCheck, CheckStatus, InspectReport } from './report.ts';
 export { repairImage, IMAGE_REPAIRS, REPAIR_ALIASES, resolveRepairNames, offeredRepairs } from './repair.ts';
 export type { ImageRepair, RepairAction, RepairEvent, RepairOptions, RepairResult } from './repair.ts';
-export { REPAIR_CAUSES, REPAIR_IDS, loadRepairSpecs, loadRepairCatalogue } from './repair-catalogue.ts';
-export type { RepairCause, RepairId, RepairSpec, RepairCatalogue } from './repair-catalogue.ts';
+export { REPAIR_IDS, loadRepairSpecs, loadRepairCatalogue } from './repair-catalogue.ts';
+export type { RepairId, RepairSpec, RepairCatalogue } from './repair-catalogue.ts';
 export type { RepairEnv, Precondition } from './repair-env.ts';
 export { takeSnapshot } from './snapshot.ts';
 export type { ForensicSnapshot } from './snapshot.ts';
@@ -32,6 +32,4 @@ export { openRegion, writeBytes, writeDifferences } from './region.ts';
 export type { Region } from './region.ts';
 export { readExt4File } from './ext4-files.ts';
 export { kernelImageProblem } from './kernel-image.ts';
-export { buildTestImage, cpioNewc } from './test-image.ts';
-export type { TestImage } from './test-image.ts';
-export { memdiskConfig } from './grub-memdisk.ts';
+export { memdiskConfig, tarOneFile } from './grub-memdisk.ts';

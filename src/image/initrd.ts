@@ -97,8 +97,8 @@ function decompress(kind: string, data: Buffer, what: string): Buffer {
 const PEEK = 8 * 1024 * 1024;
 
 /**
- * The zstd fast path: node's zstd decompresses about 3x slower than the zstd tool here, and a
- * 30 MB Debian initrd would dominate inspection. `zstd -t` proves the whole stream sound;
+ * The zstd fast path: node's zstd is slower than the zstd tool (figures in docs/image.md),
+ * and a 30 MB Debian initrd would dominate inspection. `zstd -t` proves the whole stream sound;
  * the first 8 MiB of output, read with `zstd -dc` cut off by maxBuffer, list the names up
  * to /init (initramfs-tools puts it among the first entries). Returns undefined (use the
  * in-process path) when the tool is missing or /init is not in the peek.

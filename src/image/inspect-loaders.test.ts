@@ -10,7 +10,7 @@ import { openFat } from './fat.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { offeredRepairs, repairImage } from './repair.ts';
-import { base, cleanupSnapshots, copy, fresh, poke, putEspFile, rootHash, useBaseImage } from './test-kit.ts';
+import { base, cleanupSnapshots, copy, fresh, poke, putEspFile, rootHash, useBaseImage } from '../../testkit/index.ts';
 
 useBaseImage();
 

@@ -9,7 +9,7 @@ import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { openRegion, writeBytes } from './region.ts';
 import { offeredRepairs, repairImage, resolveRepairNames } from './repair.ts';
-import { base, cleanupSnapshots, copy, esp, espHash, fresh, hash, poke, problems, rootDev, tool, useBaseImage } from './test-kit.ts';
+import { base, cleanupSnapshots, copy, esp, espHash, fresh, hash, poke, problems, rootDev, tool, useBaseImage } from '../../testkit/index.ts';
 import { debugfsCat } from './tools.ts';
 
 useBaseImage();

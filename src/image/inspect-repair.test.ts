@@ -9,8 +9,7 @@ import { readExt4File } from './ext4-files.ts';
 import { inspectImage } from './inspect.ts';
 import { openDisk } from './qcow2.ts';
 import { repairImage } from './repair.ts';
-import { buildTestImage, fakeGrubEfi, stubConfig, type TestImage } from './test-image.ts';
-import { base, cleanupSnapshots, copy, esp, espHash, hash, poke, problems, putEspFile, rootHash, tool, useBaseImage } from './test-kit.ts';
+import { buildTestImage, fakeGrubEfi, stubConfig, type TestImage, base, cleanupSnapshots, copy, esp, espHash, hash, poke, problems, putEspFile, rootHash, tool, useBaseImage } from '../../testkit/index.ts';
 import { debugfsCat } from './tools.ts';
 
 useBaseImage();

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { CAUSE_IDS } from '../core/index.ts';
 import { imageErrors } from './errors.ts';
 
-/** The causes (diagnose/ vocabulary) an image repair can fix. */
-export const REPAIR_CAUSES = ['initramfs-corrupt', 'kernel-missing', 'bootloader-config', 'rootfs-corrupt', 'root-device-missing', 'guest-userspace', 'disk-image-corrupt'] as const;
-export type RepairCause = (typeof REPAIR_CAUSES)[number];
 
 export const REPAIR_IDS = ['rewrite-gpt', 'fsck-root', 'restore-esp', 'restore-boot-files', 'fix-grub-cfg', 'fix-fstab', 'restore-disk', 'restore-bios-boot', 'restore-loaders'] as const;
 /** The id of one targeted image repair. */
@@ -13,7 +11,8 @@ export type RepairId = (typeof REPAIR_IDS)[number];
 const SpecSchema = z.object({
   id: z.enum(REPAIR_IDS),
   summary: z.string().min(1),
-  causes: z.array(z.enum(REPAIR_CAUSES)).min(1),
+  /** The causes (core/ vocabulary, CAUSE_IDS) this repair can fix. */
+  causes: z.array(z.enum(CAUSE_IDS)).min(1),
   cost: z.number().positive(),
   needsGolden: z.boolean(),
   /** Runs only when named: it does not keep the guest's data. */

@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, readFileSync, statSync, truncateSync, writeFil
 import { join } from 'node:path';
 import { isBootmedicError } from '../core/index.ts';
 import { generateSkey, openLedger, ledgerPaths, parseSkey, verifyExport, verifyInclusion } from './index.ts';
-import { builtHome, copyHome, tempHome } from './testdata/fixtures.ts';
+import { builtHome, copyHome, tempHome } from '../../testkit/index.ts';
 
 let base: { home: string; cleanup: () => void };
 before(async () => {

@@ -3,11 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { decodeEntry, openLedger, openNote, parseCheckpoint } from './index.ts';
-import { tempHome } from './testdata/fixtures.ts';
+import { APPEND_LOOP_SCRIPT, tempHome } from '../../testkit/index.ts';
 
-const child = fileURLToPath(new URL('./testdata/append-loop.ts', import.meta.url));
+const child = APPEND_LOOP_SCRIPT;
 
 /** Runs the append loop until it has acknowledged `minAcks` batches plus a random extra wait, then SIGKILLs it. */
 function runAndKill(home: string, seed: number, minAcks: number, extraMs: number): Promise<number> {

@@ -4,7 +4,7 @@ import { readFileSync, statSync, readdirSync, mkdirSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { canonicalJson } from '../core/index.ts';
 import { generateSkey, openLedger, openNote, parseCheckpoint, parseSkey, SIG_TYPE, verifyConsistency, verifyExport, verifyInclusion, ENTRY_SCHEMA, ledgerPaths } from './index.ts';
-import { fill, fixedNow, tempHome } from './testdata/fixtures.ts';
+import { fill, fixedNow, tempHome } from '../../testkit/index.ts';
 
 const origin = 'test.bootmedic.local/ledger';
 

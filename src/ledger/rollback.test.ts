@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger, ledgerPaths, type VerifyResult } from './index.ts';
-import { fill, fixedNow, tempHome } from './testdata/fixtures.ts';
+import { fill, fixedNow, tempHome } from '../../testkit/index.ts';
 
 const ORIGIN = 'test.bootmedic.local/ledger';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isBootmedicError } from '../core/index.ts';
 import { openLedger, verifyExport, ledgerPaths, type VerifyResult } from './index.ts';
-import { builtHome, copyHome } from './testdata/fixtures.ts';
+import { builtHome, copyHome } from '../../testkit/index.ts';
 
 // 600 entries in batches of 100: three level-0 tiles (the last partial), seven checkpoints.
 let base: { home: string; cleanup: () => void };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 import { parseCheckpoint, parseCheckpointBody } from './checkpoint.ts';
 import { EMPTY_ROOT, leafHash, nodeHash } from './hash.ts';
 import { decodeBase64Strict, parseSkey, parseVkey, skeyFromSeed, SIG_TYPE, vkeyFromEd25519 } from './keys.ts';

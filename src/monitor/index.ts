@@ -4,3 +4,5 @@ export type { StreamingDetector } from './anomaly/types.ts';
 export { createDetector, DEFAULT_PARAMS, type DetectorParams } from './anomaly/detector.ts';
 export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/evaluate.ts';
 export { monitorErrors } from './errors.ts';
+export { loadNabCorpus } from './nab/corpus.ts';
+export { scoreNab } from './nab/score.ts';

@@ -12,7 +12,7 @@ import { defaultRemedies, type Remedy } from '../heal/index.ts';
 import { hvErrors, type Hypervisor } from '../hypervisor/index.ts';
 import { openStore } from '../store/index.ts';
 import { lockVm } from '../supervisor/index.ts';
-import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
+import { createReplayVm, loadRecording } from '../../testkit/index.ts';
 import { createQemuHealTarget, loadLastGood } from './index.ts';
 
 function hv(script: string[]): Hypervisor & { launched: { memoryMiB: number; append?: string; accel: string }[] } {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { copyGuarded, isBootmedicError, writeFileAtomic } from '../core/index.ts';
+import { assertNever, copyGuarded, isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
@@ -284,6 +284,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
       case 'image-repair':
         await imageRepair(a.repair);
         return;
+      default:
+        assertNever(a, 'remedy action');
     }
   }
 

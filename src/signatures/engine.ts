@@ -10,7 +10,7 @@ import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
 import { createRecoveryHold } from './recovery-hold.ts';
 import { decodeStopCode } from './stop-codes.ts';
-import { BOOT_PHASES } from './types.ts';
+import { BOOT_PHASES, phaseRank } from '../core/index.ts';
 import type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher } from './types.ts';
 
 /** A streaming matcher over one boot's console lines. */
@@ -34,7 +34,7 @@ export interface SignatureEngine {
   readonly skipper: LineSkipper;
 }
 
-const RANK: Readonly<Record<BootPhase, number>> = { firmware: 0, bootloader: 1, kernel: 2, initramfs: 3, init: 4, ready: 5 };
+const RANK = Object.fromEntries(BOOT_PHASES.map((p) => [p, phaseRank(p)])) as Readonly<Record<BootPhase, number>>;
 const PHASE_COMPONENT: Readonly<Record<BootPhase, Component>> = { firmware: 'firmware', bootloader: 'bootloader', kernel: 'kernel', initramfs: 'initramfs', init: 'init', ready: 'init' };
 const PHASE_LAYER: Readonly<Record<BootPhase, Layer>> = { firmware: 'image/bootloader', bootloader: 'image/bootloader', kernel: 'guest-kernel', initramfs: 'guest-userspace', init: 'guest-userspace', ready: 'guest-userspace' };
 // A rule that floods (a login loop, a repeated I/O error) is reported this many times per boot.

@@ -8,5 +8,8 @@ export { decodeStopCode, findingsFromQmpPanic } from './stop-codes.ts';
 export { loadKb, defaultKb } from './kb.ts';
 export type { Kb, Rule, Marker, CrashHeader } from './kb.ts';
 export { signaturesErrors } from './errors.ts';
+// kernel-report/: syzkaller-style crash titles, their evaluation against labelled corpora, and the rules file.
+export { parseKernelReport, containsKernelCrash, evaluateTitles, oopsRulesAsJson } from './kernel-report/index.ts';
+export type { KernelReport, TitleEvaluation, TitleMiss } from './kernel-report/index.ts';
 export { BOOT_PHASES, COMPONENTS, LAYERS, SEVERITIES } from './types.ts';
 export type { BootPhase, Component, EngineOptions, Finding, Layer, ReadyMatcher, Severity } from './types.ts';

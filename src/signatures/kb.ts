@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { signaturesErrors } from './errors.ts';
+import { phaseRank } from '../core/index.ts';
 import { BOOT_PHASES, COMPONENTS, LAYERS, SEVERITIES } from './types.ts';
 
 // A group with a quantifier inside that is itself repeated ("(a+)+", "(\w*x)*") is the
@@ -82,10 +83,9 @@ const headerSchema = z.strictObject({
 // The start-of-message lookup keys on an anchor's first four characters.
 const startNeedsFour = (r: { anchor: string; at: string }) => (r.at !== 'start' && r.at !== 'token') || (r.anchor.length >= 4 && !/^\s/.test(r.anchor));
 const SEVERITY_RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<(typeof SEVERITIES)[number], number>;
-const PHASE_RANK = Object.fromEntries(BOOT_PHASES.map((p, i) => [p, i])) as Record<(typeof BOOT_PHASES)[number], number>;
 // A recovery lowers a finding that does not stop the boot, on a phase after the message's own.
 const recoveryFits = (r: z.infer<typeof ruleSchema>) => r.recovery === undefined
-  || (!r.stopsBoot && SEVERITY_RANK[r.recovery.severity] < SEVERITY_RANK[r.severity] && (r.phase === undefined || PHASE_RANK[r.recovery.reaches] > PHASE_RANK[r.phase]));
+  || (!r.stopsBoot && SEVERITY_RANK[r.recovery.severity] < SEVERITY_RANK[r.severity] && (r.phase === undefined || phaseRank(r.recovery.reaches) > phaseRank(r.phase)));
 const bootChainFile = z.object({
   _meta: z.unknown(),
   rules: z.array(ruleSchema

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 import { analyzeLog, stopsBoot } from './index.ts';
 import type { Finding, LogAnalysis } from './index.ts';
 

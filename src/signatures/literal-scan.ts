@@ -1,15 +1,18 @@
-// "Does any of these literals occur in this line?" without a regular expression. V8's
-// irregexp runs a long alternation of literals at a few MB/s on console text (it cannot
-// skip ahead when the alternatives start with common letters), and this question is
-// asked of every console line. This is the Wu-Manber scheme (Wu and Manber, "A fast
-// algorithm for multi-pattern searching", 1994) with blocks of two characters: a window
-// as long as the shortest literal slides along the line; the pair of characters at its
-// end, looked up in a 64 Ki-entry table, says how far the window may jump without
-// passing over an occurrence, and only a pair that ends some literal's prefix leads to
-// startsWith() checks. The work is linear in the line whatever it holds, and usually
-// less than one table lookup per character. The window visits the possible starts in
-// order, so the first occurrence it confirms is the leftmost one: the same scan also
-// answers "where is the next occurrence?" over a whole decoded block (createLiteralFinder).
+// "Where does the first of these literals occur in this line?" without a regular
+// expression: the question is asked of every console line, and V8's irregexp runs a long
+// alternation of literals slowly on console text (it cannot skip ahead when the
+// alternatives start with common letters; figures in docs/signatures.md).
+//
+// Literals of at least four Latin-1 characters share one Wu-Manber scan (Wu and Manber,
+// "A fast algorithm for multi-pattern searching", 1994) with blocks of two characters: a
+// window as long as the shortest of them slides along the line; the pair of characters at
+// its end, looked up in a 64 Ki-entry table, says how far the window may jump without
+// passing over an occurrence. Where it may not jump, a second 64 Ki-entry table keyed on
+// the window's first two and last two characters rules out most candidates before any
+// startsWith(). The window visits the possible starts in order, so the first occurrence
+// it confirms is the leftmost one. Shorter or wider literals are looked for with the
+// native indexOf. For an ASCII block loaded in the splitter's byte scan, the same search
+// runs over the bytes (console/'s compileLiteralTable).
 
 import { compileLiteralTable } from '../console/index.ts';
 import type { ByteBlock, LiteralTable } from '../console/index.ts';
@@ -38,12 +41,8 @@ export type LiteralFinder = {
  * Builds an exact search for "where does the first occurrence of some word start in s,
  * at or after `from`" (-1 when none), linear in the searched text.
  *
- * Literals of at least four Latin-1 characters share the Wu-Manber scan; a window of four
- * lets it jump up to three characters, and before any startsWith() a 64 Ki-entry table
- * keyed on the window's first two and last two characters rules out most candidates.
- * Shorter or wider literals are looked for with the native indexOf, and where each next
- * occurs is remembered for the string searched last, so that successive searches through
- * one decoded block stay linear.
+ * Where each short literal next occurs is remembered for the string searched last, so
+ * successive searches through one decoded block stay linear.
  *
  * `endWords` only count at the end of a line, before blanks (a prompt such as "/ #").
  * `occursIn` looks for them anywhere in the line; `next`, which searches a block of whole

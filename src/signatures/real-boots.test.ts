@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 import { analyzeLog, isFailure, stopsBoot } from './index.ts';
 import type { BootPhase, Component } from './index.ts';
 

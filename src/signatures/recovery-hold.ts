@@ -2,11 +2,10 @@
 // reaches the recovery's phase, then handed on with its lower severity, or handed on as
 // they are when the boot shows it will not get there.
 import type { Rule } from './kb.ts';
-import { BOOT_PHASES } from './types.ts';
+import { phaseRank as rank } from '../core/index.ts';
 import type { BootPhase, Finding } from './types.ts';
 
 type Recovery = NonNullable<Rule['recovery']>;
-const rank = (p: BootPhase): number => BOOT_PHASES.indexOf(p);
 
 /** The held findings of one boot. `emit` receives each finding once, with its final severity. */
 export function createRecoveryHold(maxPerRule: number) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLineSplitter } from '../console/index.ts';
 import { createSignatureEngine } from './index.ts';
 import type { EngineOptions, Finding } from './index.ts';
-import { sharedPath, skipWithout } from '../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../testkit/index.ts';
 
 function rng(seed: number): () => number {
   let x = seed >>> 0;

@@ -1,18 +1,19 @@
-// The vocabulary of findings, shared by the engine, the CLI and the boot supervisor.
+// The vocabulary of findings, shared by the engine, the CLI and the boot supervisor. Boot
+// phases are the shared ones of core/ (BOOT_PHASES), re-exported here for the kb schema.
+import type { BootPhase } from '../core/index.ts';
+
+export { BOOT_PHASES } from '../core/index.ts';
+export type { BootPhase } from '../core/index.ts';
 
 /** Which part of the boot chain printed or caused the message. */
-export type Component = 'firmware' | 'bootloader' | 'kernel' | 'initramfs' | 'init' | 'hypervisor' | 'storage';
-/** Which layer is most likely to blame. */
-export type Layer = 'hardware' | 'hypervisor' | 'image/bootloader' | 'guest-kernel' | 'guest-userspace' | 'storage' | 'network' | 'resources';
-/** 'info' is a progress marker, not a failure. */
-export type Severity = 'info' | 'warning' | 'error' | 'fatal';
-/** Boot phases in the order a boot goes through them. */
-export type BootPhase = 'firmware' | 'bootloader' | 'kernel' | 'initramfs' | 'init' | 'ready';
-
 export const COMPONENTS = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'hypervisor', 'storage'] as const;
+export type Component = (typeof COMPONENTS)[number];
+/** Which layer is most likely to blame. */
 export const LAYERS = ['hardware', 'hypervisor', 'image/bootloader', 'guest-kernel', 'guest-userspace', 'storage', 'network', 'resources'] as const;
+export type Layer = (typeof LAYERS)[number];
+/** 'info' is a progress marker, not a failure. */
 export const SEVERITIES = ['info', 'warning', 'error', 'fatal'] as const;
-export const BOOT_PHASES = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'ready'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** One recognised message in a boot's output, with the lines that prove it. */
 export type Finding = {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVmSpec } from '../config/index.ts';
 import { connectQmp, type ExitInfo, type Hypervisor, type VmEvent, type VmProcess } from '../hypervisor/index.ts';
-import { startFakeQmp, type FakeQmp } from '../../testkit/fake-qmp.ts';
+import { startFakeQmp, type FakeQmp } from '../../testkit/index.ts';
 import { superviseVm } from './index.ts';
 
 /** A hypervisor whose one VM is nothing but a QMP connection to the fake server. */

@@ -10,7 +10,7 @@ import { parseVmSpec } from '../config/index.ts';
 import type { Hypervisor } from '../hypervisor/index.ts';
 import type { Finding } from '../signatures/index.ts';
 import { openStore } from '../store/index.ts';
-import { createReplayVm, loadRecording, recordingFromLog, type Recording } from '../../testkit/console-replayer.ts';
+import { createReplayVm, loadRecording, recordingFromLog, type Recording } from '../../testkit/index.ts';
 import { superviseVm } from './index.ts';
 
 async function boot(rec: Recording, extra: Record<string, unknown> = {}) {

@@ -11,7 +11,7 @@ import type { BootmedicError } from '../core/index.ts';
 import { loadCatalogue } from '../faults/index.ts';
 import type { Hypervisor } from '../hypervisor/index.ts';
 import { openStore } from '../store/index.ts';
-import { createReplayVm, loadRecording } from '../../testkit/console-replayer.ts';
+import { createReplayVm, loadRecording } from '../../testkit/index.ts';
 import { superviseVm, type SupervisorEvent } from './index.ts';
 
 function replayHypervisor(name: string): Hypervisor {

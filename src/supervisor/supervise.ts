@@ -13,6 +13,7 @@ import { imageKeyOf } from './image-key.ts';
 import { closeAbandonedBoot, markOpen, recordOutcome, type OpenBoot } from './open-boot.ts';
 import type { BootOutcome, QmpEventRecord, SupervisorEvent } from './outcome.ts';
 import { lockVm, vmDirOf, type VmLock } from './vm-lock.ts';
+import { assertNever } from '../core/index.ts';
 
 export type SupervisorDeps = Readonly<{
   hypervisor: Hypervisor;
@@ -226,6 +227,8 @@ function openSession(
         break;
       case 'verdict':
         break;
+      default:
+        assertNever(e, 'tracker event');
     }
   });
 
@@ -252,6 +255,8 @@ function openSession(
         case 'exit':
           tracker.exit({ code: ev.code, signal: ev.signal, reason: ev.error?.message ?? (ev.stderr.trim().split('\n').pop() || `exit code ${ev.code ?? ev.signal}`) }, rel(ev.atMs));
           break;
+        default:
+          assertNever(ev, 'VM event');
       }
     },
     async close(exit: { code: number | null; signal: string | null; stderr: string }): Promise<BootOutcome> {

@@ -11,6 +11,7 @@ import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { createProgress } from '../progress.ts';
 import { usageError } from '../errors.ts';
+import { guestSource } from '../../guest/index.ts';
 
 const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
 
@@ -28,7 +29,7 @@ export async function executeDrill(
   const inc = openIncidents(app.home);
   const progress = createProgress(ctx.stderr, { ci: app.ci });
   try {
-    const deps = { hypervisor: createQemuHypervisor(app), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+    const deps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
     const report = await runDrill({
       scenarios: o.scenarios, seed: o.seed, parallel: o.parallel, ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}), ...(o.quick ? { quick: true } : {}),
       app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal,

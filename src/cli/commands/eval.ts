@@ -3,7 +3,7 @@
 // `bootmedic eval nab <folder>`: scores the anomaly detector on the Numenta Anomaly
 // Benchmark. The measuring lives in signatures/kernel-report and monitor/; this only prints.
 import { createDetector, evaluateNab, type NabEvaluation } from '../../monitor/index.ts';
-import { evaluateTitles, type TitleEvaluation } from '../../signatures/kernel-report/index.ts';
+import { evaluateTitles, type TitleEvaluation } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';

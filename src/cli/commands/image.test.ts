@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../../testkit/run-cli.ts';
-import { buildTestImage, type TestImage } from '../../image/index.ts';
+import { runCli, buildTestImage, type TestImage } from '../../../testkit/index.ts';
 import { EXIT } from '../exit-codes.ts';
 
 let img: TestImage;

@@ -9,6 +9,7 @@ import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
 import { paint } from '../style.ts';
 import { usageError } from '../errors.ts';
+import { assertNever } from '../../core/index.ts';
 
 const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
 
@@ -35,6 +36,8 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
       return `${vm}: incident ${e.incidentId} closed: ${e.status}${e.mttrMs !== undefined ? ` (MTTR ${(e.mttrMs / 1000).toFixed(1)} s, by ${e.fixedBy})` : ''}`;
     case 'plan':
       return undefined;
+    default:
+      assertNever(e, 'heal event');
   }
 }
 

@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { toolErrors } from './errors.ts';
+import { assertNever } from '../errors.ts';
 
 /** How one tool run ended: its exit code (128 + signal number when a signal ended it) and output. */
 export type ToolResult = Readonly<{ code: number; stdout: string; stderr: string }>;
@@ -236,6 +237,8 @@ export function runTool(cmd: string, args: readonly string[], o: AsyncToolOption
           const r = settle(cmd, args, o, { code: codeOf(code, signal), stdout: out.text(), stderr: err.text() }, signal);
           return r instanceof Error ? finish(r) : finish(undefined, r);
         }
+        default:
+          assertNever(stopped, 'stop reason');
       }
     });
   });

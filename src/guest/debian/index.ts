@@ -1,5 +1,6 @@
 // The Debian guest builder's only door (inside guest/): build or find the Debian 12 disk
-// image, plus the helpers that boot and display it.
+// image, plus the helpers that display it. It is booted like every VM: a VmSpec through
+// the hypervisor (examples/debian.yaml; testkit's bootOnce for the builder's self-test).
 import type { AppConfig } from '../../config/index.ts';
 import { buildDebianGuest as build, type DebianBuildOptions, type DebianGuest } from './build.ts';
 import type { DebianFirmware } from './recipe.ts';
@@ -9,10 +10,7 @@ export type { DebianGuest, DebianBuildOptions, DebianVariant } from './build.ts'
 export type { DebianFirmware, DebianRecipe } from './recipe.ts';
 export { loadRecipe, imageKey, rootfsKey } from './recipe.ts';
 export { debianErrors } from './errors.ts';
-export { debianQemuArgs, OVMF_BIOS_PATH } from './qemu-args.ts';
 export { stubConfig, grubConfig } from './grub.ts';
-export { probeBoot, phaseOffsets, DEBIAN_PHASES } from './boot-probe.ts';
-export type { ProbeResult, DebianPhase } from './boot-probe.ts';
 
 /** The older call form `buildDebianGuest(app, {log, signal, firmware})`, kept for callers written against it. */
 type LegacyOptions = { log?: (line: string) => void; signal?: AbortSignal; firmware?: DebianFirmware; secureBoot?: boolean; onProgress?: (step: string) => void };

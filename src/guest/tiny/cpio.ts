@@ -3,6 +3,7 @@
 // 110-byte ASCII header of 13 eight-digit hex fields, the NUL-terminated name and the
 // data, each padded to 4 bytes, ended by the "TRAILER!!!" entry.
 import { gzipSync } from 'node:zlib';
+import { assertNever } from '../../core/index.ts';
 
 /** One entry of an initramfs: a directory, a regular file or a symlink. */
 export type CpioEntry =
@@ -64,6 +65,8 @@ export function writeCpio(entries: readonly CpioEntry[]): Uint8Array {
       case 'chardev':
         pushRecord(ino++, S_IFCHR | (e.mode ?? 0o600), 1, name, new Uint8Array(0), [e.major, e.minor]);
         break;
+      default:
+        assertNever(e, 'cpio entry');
     }
   }
   pushRecord(0, 0, 1, 'TRAILER!!!', new Uint8Array(0));

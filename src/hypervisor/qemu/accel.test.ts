@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AppConfig } from '../../config/index.ts';
-import { createReplayVm, recordingFromLog } from '../../../testkit/console-replayer.ts';
+import { createReplayVm, recordingFromLog } from '../../../testkit/index.ts';
 import type { LaunchOptions, VmProcess } from '../types.ts';
 import { probeAccel } from './accel.ts';
 

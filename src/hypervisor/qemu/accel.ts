@@ -19,7 +19,7 @@ export type ProbeOptions = {
   fresh?: boolean;
   /** How long a verdict is reused (default 1 h). */
   ttlMs?: number;
-  /** Hard limit on the KVM probe boot (default 20 s; a working KVM boots the tiny guest in ~1 s). */
+  /** Hard limit on the KVM probe boot (default 20 s, far above what a working KVM needs: docs/hypervisor.md). */
   timeoutMs?: number;
   kvmDevice?: string;
 };

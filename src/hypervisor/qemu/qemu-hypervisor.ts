@@ -1,21 +1,21 @@
-// The QEMU backend of the Hypervisor interface: resolves a VmSpec into files, makes the
-// per-boot disk overlays and firmware variables, and starts QEMU.
+// The QEMU backend of the Hypervisor interface: turns a VmSpec into files (a named guest's
+// artefacts and the firmware come from the GuestSource the composition root passes in),
+// makes the per-boot disk overlays and firmware variables, and starts QEMU.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
-import { OVMF_4M, OVMF_SECURE_BOOT, resolveGuest, type GuestArtifacts } from '../../guest/index.ts';
 import { checkPath } from '../../core/index.ts';
 import { checkChainFiles } from '../../image/index.ts';
 import { hvErrors } from '../errors.ts';
-import type { AccelVerdict, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
+import type { AccelVerdict, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
 import { qemuArgv, type BootPlan } from './argv.ts';
 import { createOverlay } from './qemu-img.ts';
 import { spawnVm } from './vm-process.ts';
 
-/** Options of the QEMU backend (tests point it at another binary or a shorter probe). */
-export type QemuOptions = { qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
+/** Options of the QEMU backend: where guests and firmware are (from the composition root); tests point it at another binary or a shorter probe. */
+export type QemuOptions = { guests: GuestSource; qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
 
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
@@ -29,8 +29,8 @@ function must(path: string | undefined, code: 'HV_KERNEL_MISSING' | 'HV_INITRD_M
 }
 
 /** The OVMF files of a UEFI VM: the ones it names (bad input when missing) or the installed defaults (unavailable when missing). */
-function uefiFirmware(spec: VmSpec): { code: string; varsTemplate: string } {
-  const defaults = spec.secureBoot ? OVMF_SECURE_BOOT : OVMF_4M;
+function uefiFirmware(spec: VmSpec, guests: GuestSource): { code: string; varsTemplate: string } {
+  const defaults = spec.secureBoot ? guests.firmware.secureBoot : guests.firmware.uefi;
   const code = spec.firmwareCode ?? defaults.code;
   const varsTemplate = spec.firmwareVars ?? defaults.vars;
   must(code, spec.firmwareCode === undefined ? 'HV_OVMF_MISSING' : 'HV_FIRMWARE_MISSING', 'UEFI firmware code', spec.name);
@@ -42,19 +42,19 @@ function uefiFirmware(spec: VmSpec): { code: string; varsTemplate: string } {
  * Creates the QEMU hypervisor.
  *
  * @example
- * const hv = createQemuHypervisor(app);
+ * const hv = createQemuHypervisor(app, { guests: guestSource(app) });
  * const vm = await hv.launch(loadVmSpec('examples/tiny.yaml'), { runDir, signal });
  * vm.onEvent((ev) => { if (ev.type === 'console') process.stdout.write(ev.chunk); });
  * const exit = await vm.exited;
  */
-export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hypervisor {
+export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervisor {
   const hv: Hypervisor = {
     probeAccel: (o = {}): Promise<AccelVerdict> => probeAccel(app, launch, { ...opts.probe, ...o }),
     launch: (spec, o) => launch(spec, o),
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
-    const guest: GuestArtifacts | undefined = spec.guest ? await resolveGuest(spec.guest, app, { firmware: spec.firmware, ...(spec.secureBoot ? { secureBoot: true } : {}) }) : undefined;
+    const guest: GuestArtifacts | undefined = spec.guest ? await opts.guests.artifacts(spec) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
     const cmdline = kernelCommandLine(spec, guest?.cmdline);
@@ -67,7 +67,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions = {}): Hy
       if (d.format === 'qcow2') checkChainFiles(d.path);
     }
     if (kernel === undefined && disks.length === 0) throw hvErrors.make('HV_KERNEL_MISSING', `VM ${spec.name}: nothing to boot (no kernel and no disk)`);
-    const firmware = spec.firmware === 'uefi' ? uefiFirmware(spec) : undefined;
+    const firmware = spec.firmware === 'uefi' ? uefiFirmware(spec, opts.guests) : undefined;
 
     const accel = await chooseAccel(spec, o.accel, () => hv.probeAccel(o.signal ? { signal: o.signal } : {}));
     mkdirSync(o.runDir, { recursive: true });

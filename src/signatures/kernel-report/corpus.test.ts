@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitLines } from '../../console/index.ts';
-import { sharedPath, skipWithout } from '../../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../../testkit/index.ts';
 import { evaluateTitles, parseKernelReport, parseSyzTestFile } from './index.ts';
 
 const folder = sharedPath('corpus', 'syzkaller-linux-report');

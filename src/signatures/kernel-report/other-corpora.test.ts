@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitLines } from '../../console/index.ts';
-import { sharedPath, skipWithout } from '../../../testkit/shared.ts';
+import { sharedPath, skipWithout } from '../../../testkit/index.ts';
 import { containsKernelCrash, parseKernelReport } from './index.ts';
 
 type Label = Record<string, unknown>;

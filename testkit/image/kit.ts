@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { inspectImage } from './inspect.ts';
+import { inspectImage } from '../../src/image/index.ts';
 import { buildTestImage, type TestImage } from './test-image.ts';
 
 /** The good image of the current test file (set by useBaseImage's before hook). */

@@ -2,7 +2,8 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Ledger } from '../index.ts';
+import { fileURLToPath } from 'node:url';
+import { openLedger, type Ledger } from '../../src/ledger/index.ts';
 
 /** A fresh temporary home, removed by the returned cleanup. */
 export function tempHome(): { home: string; cleanup: () => void } {
@@ -36,3 +37,6 @@ export function copyHome(home: string): { home: string; cleanup: () => void } {
   cpSync(home, t.home, { recursive: true });
   return t;
 }
+
+/** Path of the child process the ledger crash test starts: `node APPEND_LOOP_SCRIPT <home> <seed>`. */
+export const APPEND_LOOP_SCRIPT = fileURLToPath(new URL('./append-loop.ts', import.meta.url));

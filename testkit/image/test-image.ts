@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
-import { renderGrubCfg } from './grub-cfg.ts';
-import { tarOneFile } from './grub-memdisk.ts';
-import { runToolSync } from '../core/index.ts';
+import { runToolSync } from '../../src/core/index.ts';
+import { renderGrubCfg, tarOneFile } from '../../src/image/index.ts';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 // Child process for the crash test: appends numbered entries forever in random-sized
 // batches and prints "acked <n>" after each batch is durable. The parent kills it with
 // SIGKILL at random moments. Usage: node append-loop.ts <home> <seed>
-import { openLedger } from '../index.ts';
+import { openLedger } from '../../src/ledger/index.ts';
 
 const [home, seedText] = process.argv.slice(2);
 let seed = Number(seedText ?? '1') >>> 0;
