@@ -4,3 +4,14 @@ export type { StreamingDetector } from './anomaly/types.ts';
 export { createDetector, DEFAULT_PARAMS, type DetectorParams } from './anomaly/detector.ts';
 export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/evaluate.ts';
 export { monitorErrors } from './errors.ts';
+export {
+  METRICS,
+  renderExposition,
+  EXPOSITION_CONTENT_TYPE,
+  HOST_COLLECTORS,
+  qemuVmSource,
+  createCollector,
+  createCollectLoop,
+  recordRound,
+} from './collect/index.ts';
+export type { MetricName, Sample, HostCollectorKind, VmSource, QemuVmTarget, QmpExecutor, Collector, CollectLoop, Round, HistorySink, Outcome, HostReader } from './collect/index.ts';
