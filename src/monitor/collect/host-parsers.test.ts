@@ -48,7 +48,12 @@ test('SYN_RECV sockets are counted by their state column; a file without the hea
     '',
   ].join('\n');
   assert.equal(countSynRecv('/proc/net/tcp', tcp), 2);
-  assert.equal(countSynRecv('/proc/net/tcp6', tcp.split('\n')[0]! + '\n'), 0);
+  const tcp6 = [
+    '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 00000000000000000000000001000000:0016 00000000000000000000000001000000:D431 03 00000000:00000000 02:00000064 00000000     0        0 0 0 0000000000000000',
+    '',
+  ].join('\n');
+  assert.equal(countSynRecv('/proc/net/tcp6', tcp6), 1);
   assert.throws(() => countSynRecv('/proc/net/tcp', 'hello\n'), badText(/\/proc\/net\/tcp: the header/));
   assert.throws(() => countSynRecv('/proc/net/tcp', `${tcp.split('\n')[0]}\n   0: x\n`), badText(/no state column/));
 });

@@ -69,10 +69,10 @@ export function parseCpuTicks(file: string, text: string): { steal: number; tota
   return { steal: nums[7]!, total: nums.reduce((a, b) => a + b, 0) };
 }
 
-/** Counts TCP sockets in SYN_RECV (state 03) in /proc/net/tcp or tcp6. */
+/** Counts TCP sockets in SYN_RECV (state 03) in /proc/net/tcp or tcp6 (whose header says remote_address, not rem_address). */
 export function countSynRecv(file: string, text: string): number {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0 || !/^\s*sl\s+local_address\s+rem_address\s+st\b/.test(lines[0]!)) throw bad(file, 'the header is not "sl local_address rem_address st ..."');
+  if (lines.length === 0 || !/^\s*sl\s+local_address\s+rem(?:ote)?_address\s+st\b/.test(lines[0]!)) throw bad(file, 'the header is not "sl local_address rem_address st ..."');
   let n = 0;
   for (const line of lines.slice(1)) {
     const st = line.trim().split(/\s+/)[3];
