@@ -14,4 +14,4 @@ export {
   createCollectLoop,
   recordRound,
 } from './collect/index.ts';
-export type { MetricName, Sample, HostCollectorKind, VmSource, QemuVmTarget, QmpExecutor, Collector, CollectLoop, Round, HistorySink, Outcome, HostReader } from './collect/index.ts';
+export type { MetricName, Sample, HostCollectorKind, VmSource, QemuVmTarget, QmpCall, Collector, CollectLoop, Round, HistorySink, Outcome, HostReader } from './collect/index.ts';

@@ -21,7 +21,7 @@ async function withFake<T>(replies: typeof QMP_STATS_REPLIES, fn: (qmp: Awaited<
 test('a QEMU VM gives block I/O and errors per drive, vCPUs, balloon, guest free memory, and its process RSS and CPU', async () => {
   await withFake(QMP_STATS_REPLIES, async (qmp) => {
     // This test's own process stands in for QEMU's: its /proc files are real.
-    const src = qemuVmSource({ vm: 'tiny', qmp, pid: process.pid, balloonPath: '/machine/peripheral/balloon0' }, realHostReader);
+    const src = qemuVmSource({ vm: 'tiny', qmp: (c, a) => qmp.execute(c, a), pid: process.pid, balloonPath: '/machine/peripheral/balloon0' }, realHostReader);
     const o = await src.collect();
     assert.equal(o.type, 'ok');
     if (o.type !== 'ok') return;
@@ -43,14 +43,14 @@ test('a QEMU VM gives block I/O and errors per drive, vCPUs, balloon, guest free
 test('a VM without a balloon, or whose guest has not reported, gives the rest; a malformed reply fails that VM only', async () => {
   const noBalloon = { ...QMP_STATS_REPLIES, 'query-balloon': { error: { class: 'DeviceNotActive', desc: 'No balloon device has been activated' } } };
   await withFake(noBalloon, async (qmp) => {
-    const o = await qemuVmSource({ vm: 'a', qmp, balloonPath: '/machine/peripheral/balloon0' }, realHostReader).collect();
+    const o = await qemuVmSource({ vm: 'a', qmp: (c, a) => qmp.execute(c, a), balloonPath: '/machine/peripheral/balloon0' }, realHostReader).collect();
     assert.equal(o.type, 'ok');
     assert.ok(o.type === 'ok' && !o.samples.some((s) => s.name.startsWith('bootmedic_vm_balloon') || s.name === 'bootmedic_vm_guest_free_memory_bytes'));
     assert.ok(o.type === 'ok' && o.samples.some((s) => s.name === 'bootmedic_vm_vcpus'));
   });
   const notPolled = { ...QMP_STATS_REPLIES, 'qom-get': { return: { stats: { 'stat-free-memory': -1 }, 'last-update': 0 } } };
   await withFake(notPolled, async (qmp) => {
-    const o = await qemuVmSource({ vm: 'a', qmp, balloonPath: '/machine/peripheral/balloon0' }, realHostReader).collect();
+    const o = await qemuVmSource({ vm: 'a', qmp: (c, a) => qmp.execute(c, a), balloonPath: '/machine/peripheral/balloon0' }, realHostReader).collect();
     assert.ok(o.type === 'ok' && !o.samples.some((s) => s.name === 'bootmedic_vm_guest_free_memory_bytes'));
   });
   const broken = { ...QMP_STATS_REPLIES, 'query-blockstats': { return: [{ device: 'drive0', stats: { rd_bytes: 'lots' } }] } };
@@ -58,7 +58,7 @@ test('a VM without a balloon, or whose guest has not reported, gives the rest; a
     const good = await startFakeQmp({ replies: QMP_STATS_REPLIES });
     const qmp2 = await connectQmp(good.path, { timeoutMs: 5000 });
     try {
-      const r = await createCollector({ kinds: [] }).round([qemuVmSource({ vm: 'bad', qmp }, realHostReader), qemuVmSource({ vm: 'good', qmp: qmp2 }, realHostReader)]);
+      const r = await createCollector({ kinds: [] }).round([qemuVmSource({ vm: 'bad', qmp: (c, a) => qmp.execute(c, a) }, realHostReader), qemuVmSource({ vm: 'good', qmp: (c, a) => qmp2.execute(c, a) }, realHostReader)]);
       assert.equal(r.failures.length, 1);
       assert.equal(r.failures[0]!.source, 'vm bad');
       assert.equal(r.failures[0]!.error.code, 'MONITOR_COLLECT_BAD_QMP');

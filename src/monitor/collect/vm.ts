@@ -5,6 +5,7 @@
 // `virsh domstats`, which reads the same figures without tainting the domain.
 import { isBootmedicError, type BootmedicError } from '../../core/index.ts';
 import { monitorErrors } from '../errors.ts';
+import { realHostReader } from './host.ts';
 import { parsePidRss, parsePidStat } from './host-parsers.ts';
 import type { Sample } from './metrics.ts';
 import type { HostReader, Outcome } from './types.ts';
@@ -12,19 +13,17 @@ import type { HostReader, Outcome } from './types.ts';
 /** Where one VM's figures come from. */
 export type VmSource = Readonly<{ vm: string; collect(): Promise<Outcome> }>;
 
-/** The part of a QMP client collection needs (the hypervisor's QmpClient has it). */
-export type QmpExecutor = Readonly<{ execute(command: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown> }>;
+/** Runs one QMP command: a running VM's `qmp`, or `(c, a) => client.execute(c, a, timeoutMs)` over a QmpClient. */
+export type QmpCall = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
 
 /** A QEMU VM to collect from. */
 export type QemuVmTarget = Readonly<{
   vm: string;
-  qmp: QmpExecutor;
+  qmp: QmpCall;
   /** The QEMU process id, for RSS and CPU time. */
   pid?: number;
   /** QOM path of a virtio-balloon device with stats polling on (e.g. /machine/peripheral/balloon0). */
   balloonPath?: string;
-  /** Per-command QMP timeout; default 2000 ms. */
-  timeoutMs?: number;
 }>;
 
 const badQmp = (command: string, what: string) => monitorErrors.make('MONITOR_COLLECT_BAD_QMP', `QMP ${command}: ${what}`);
@@ -75,22 +74,21 @@ export function guestFreeMemory(reply: unknown): number | undefined {
 /** A QMP error of a class that means "this VM has no such device", not breakage. */
 const absent = (e: unknown) => isBootmedicError(e) && /DeviceNotActive|DeviceNotFound|has no balloon|No balloon/i.test(e.message);
 
-/** Collects one QEMU VM over QMP and /proc. */
-export function qemuVmSource(t: QemuVmTarget, read: HostReader): VmSource {
-  const timeout = t.timeoutMs ?? 2000;
+/** Collects one QEMU VM over QMP and /proc (the real /proc unless `read` says otherwise). */
+export function qemuVmSource(t: QemuVmTarget, read: HostReader = realHostReader): VmSource {
   const vm = t.vm;
   return {
     vm,
     async collect() {
       try {
-        const samples: Sample[] = blockSamples(vm, await t.qmp.execute('query-blockstats', undefined, timeout));
-        const cpus = await t.qmp.execute('query-cpus-fast', undefined, timeout);
+        const samples: Sample[] = blockSamples(vm, await t.qmp('query-blockstats'));
+        const cpus = await t.qmp('query-cpus-fast');
         if (!Array.isArray(cpus)) throw badQmp('query-cpus-fast', 'the reply is not a list');
         samples.push({ name: 'bootmedic_vm_vcpus', value: cpus.length, labels: { vm } });
-        const balloon = await t.qmp.execute('query-balloon', undefined, timeout).catch((e: unknown) => (absent(e) ? undefined : Promise.reject(e)));
+        const balloon = await t.qmp('query-balloon').catch((e: unknown) => (absent(e) ? undefined : Promise.reject(e)));
         if (balloon !== undefined) samples.push({ name: 'bootmedic_vm_balloon_actual_bytes', value: qint('query-balloon', 'actual', rec(balloon)?.['actual']), labels: { vm } });
         if (balloon !== undefined && t.balloonPath !== undefined) {
-          const free = guestFreeMemory(await t.qmp.execute('qom-get', { path: t.balloonPath, property: 'guest-stats' }, timeout));
+          const free = guestFreeMemory(await t.qmp('qom-get', { path: t.balloonPath, property: 'guest-stats' }));
           if (free !== undefined) samples.push({ name: 'bootmedic_vm_guest_free_memory_bytes', value: free, labels: { vm } });
         }
         if (t.pid !== undefined) {
