@@ -6,13 +6,17 @@ import { inTransaction, type Migration } from './sqlite.ts';
 // is the mean of what fell in it), and each tier keeps a bounded window. Prometheus stays
 // the place for long retention.
 
-/** Schema version 4: metric_points, one row per series, tier and bucket. */
+/** Schema version 4: metric_series (a series key and its number) and metric_points, one row per series, tier and bucket. */
 export const metricsMigration: Migration = {
   version: 4,
   name: 'metric-history',
   sql: `
+    CREATE TABLE metric_series (
+      id INTEGER PRIMARY KEY,
+      key TEXT NOT NULL UNIQUE
+    );
     CREATE TABLE metric_points (
-      series TEXT NOT NULL,
+      series INTEGER NOT NULL REFERENCES metric_series (id),
       tier INTEGER NOT NULL,
       bucket INTEGER NOT NULL,
       sum REAL NOT NULL,
@@ -50,17 +54,30 @@ export type MetricRepo = Readonly<{
 export function metricRepo(db: DatabaseSync): MetricRepo {
   const upsert = db.prepare('INSERT INTO metric_points (series, tier, bucket, sum, n) VALUES (?, ?, ?, ?, 1) ON CONFLICT (series, tier, bucket) DO UPDATE SET sum = sum + excluded.sum, n = n + 1');
   const prune = db.prepare('DELETE FROM metric_points WHERE tier = ? AND bucket <= ?');
-  const read = db.prepare('SELECT bucket, sum, n FROM metric_points WHERE series = ? AND tier = ? AND bucket >= ? ORDER BY bucket');
-  const names = db.prepare('SELECT DISTINCT series FROM metric_points WHERE tier = 2 AND substr(series, 1, length(?)) = ? ORDER BY series');
+  const read = db.prepare('SELECT bucket, sum, n FROM metric_points JOIN metric_series ON metric_series.id = series WHERE key = ? AND tier = ? AND bucket >= ? ORDER BY bucket');
+  const names = db.prepare('SELECT key FROM metric_series WHERE substr(key, 1, length(?)) = ? AND EXISTS (SELECT 1 FROM metric_points WHERE series = metric_series.id) ORDER BY key');
+  const addSeries = db.prepare('INSERT INTO metric_series (key) VALUES (?) ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id');
+  // Series numbers never change once given, so they are cached for the life of the handle.
+  const ids = new Map<string, number | bigint>();
+  const idOf = (key: string) => {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = (addSeries.get(key) as { id: number }).id));
+    return id;
+  };
   return Object.freeze({
     record(values: ReadonlyMap<string, number>, atMs: number) {
-      inTransaction(db, () => {
-        METRIC_TIERS.forEach((tier, i) => {
-          const bucket = atMs - (atMs % tier.bucketMs);
-          for (const [series, value] of values) if (Number.isFinite(value)) upsert.run(series, i, bucket, value);
-          prune.run(i, atMs - tier.keepMs);
+      try {
+        inTransaction(db, () => {
+          METRIC_TIERS.forEach((tier, i) => {
+            const bucket = atMs - (atMs % tier.bucketMs);
+            for (const [series, value] of values) if (Number.isFinite(value)) upsert.run(idOf(series), i, bucket, value);
+            prune.run(i, atMs - tier.keepMs);
+          });
         });
-      });
+      } catch (e) {
+        ids.clear(); // a rolled-back transaction may have taken new series numbers back
+        throw e;
+      }
     },
     history(series: string, opts: { tier?: MetricTier['name']; sinceMs?: number } = {}) {
       const tier = METRIC_TIERS.findIndex((t) => t.name === (opts.tier ?? 'raw'));
@@ -68,7 +85,7 @@ export function metricRepo(db: DatabaseSync): MetricRepo {
       return rows.map((r) => ({ t: r.bucket, value: r.sum / r.n, n: r.n }));
     },
     series(prefix = '') {
-      return (names.all(prefix, prefix) as { series: string }[]).map((r) => r.series);
+      return (names.all(prefix, prefix) as { key: string }[]).map((r) => r.key);
     },
   });
 }
