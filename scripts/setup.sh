@@ -11,8 +11,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Host packages. qemu-system-x86 and qemu-utils run the VMs; ovmf is the UEFI firmware;
 # e2fsprogs, mtools, dosfstools, fdisk build and repair disk images without mounting;
-# debootstrap builds the Debian guest; zstd and cpio unpack initramfs images.
-pkgs=(qemu-system-x86 qemu-utils ovmf e2fsprogs mtools dosfstools fdisk debootstrap zstd cpio xz-utils ca-certificates)
+# debootstrap builds the Debian guest; zstd and cpio unpack initramfs images; prometheus
+# brings promtool, which a test uses to check the metrics text (smartmontools, for SMART
+# figures, is optional and left out: VMs and CI hosts have no real disks).
+pkgs=(qemu-system-x86 qemu-utils ovmf e2fsprogs mtools dosfstools fdisk debootstrap zstd cpio xz-utils ca-certificates prometheus)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -107,13 +107,15 @@ export function createCollectLoop(opts: {
         if (!stopped) timer = setTimeout(tick, Math.max(0, interval - (Date.now() - started)));
       });
   };
+  const onAbort = () => void close();
   const close = async () => {
     stopped = true;
+    opts.signal?.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
     timer = undefined;
     await running;
   };
-  opts.signal?.addEventListener('abort', () => void close(), { once: true });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   return {
     start() {
       if (stopped || timer || running || opts.signal?.aborted) return;
