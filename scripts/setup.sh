@@ -12,6 +12,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # Host packages. qemu-system-x86 and qemu-utils run the VMs; ovmf is the UEFI firmware;
 # e2fsprogs, mtools, dosfstools, fdisk build and repair disk images without mounting;
 # debootstrap builds the Debian guest; zstd and cpio unpack initramfs images.
+# (smartmontools, for SMART figures, is optional and left out: VMs have no real disks.)
 pkgs=(qemu-system-x86 qemu-utils ovmf e2fsprogs mtools dosfstools fdisk debootstrap zstd cpio xz-utils ca-certificates)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()

@@ -19,3 +19,4 @@ export { base, useBaseImage, fresh, copy, problems, hash, poke, tool, esp, rootD
 // the crash test kills at random moments.
 export { tempHome, fixedNow, fill, builtHome, copyHome, APPEND_LOOP_SCRIPT } from './ledger/fixtures.ts';
 export { remedyContext, diagnosisFor } from './heal-fixtures.ts';
+export { QMP_STATS_REPLIES } from './qmp-stats.ts';

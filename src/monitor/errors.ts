@@ -23,4 +23,19 @@ export const monitorErrors = defineErrors('monitor', {
     exit: 'input',
     fix: 'Restore labels/combined_windows.json from the same NAB release as the data files.',
   },
+  MONITOR_COLLECT_BAD_TEXT: {
+    cause: 'A kernel interface file (/proc/pressure/*, /proc/vmstat, /proc/meminfo, /proc/stat, /proc/net/tcp, /proc/schedstat, /proc/<pid>/stat, ...) or smartctl --json output does not have the shape the collector reads.',
+    exit: 'input',
+    fix: 'The message names the file and the line; report it with the kernel version (uname -r). The other collectors keep working.',
+  },
+  MONITOR_COLLECT_BAD_QMP: {
+    cause: 'A QMP reply to query-blockstats, query-cpus-fast, query-balloon or qom-get guest-stats does not have the shape the QMP reference documents.',
+    exit: 'input',
+    fix: 'Check the QEMU version the VM runs (the QMP greeting names it); the message quotes the command and the field.',
+  },
+  MONITOR_METRIC_BAD_LABELS: {
+    cause: 'A metric sample carries labels other than those declared for its name, or a label value that is empty or longer than 128 characters (a VM or device name).',
+    exit: 'input',
+    fix: 'Give the VM a shorter name (1 to 128 characters); other cases are a bug in bootmedic, report them.',
+  },
 });

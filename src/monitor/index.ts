@@ -6,3 +6,14 @@ export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/eva
 export { monitorErrors } from './errors.ts';
 export { loadNabCorpus } from './nab/corpus.ts';
 export { scoreNab } from './nab/score.ts';
+export {
+  METRICS,
+  renderExposition,
+  EXPOSITION_CONTENT_TYPE,
+  HOST_COLLECTORS,
+  qemuVmSource,
+  createCollector,
+  createCollectLoop,
+  recordRound,
+} from './collect/index.ts';
+export type { MetricName, Sample, HostCollectorKind, VmSource, QemuVmTarget, QmpCall, Collector, CollectLoop, Round, HistorySink, Outcome, HostReader } from './collect/index.ts';

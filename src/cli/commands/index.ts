@@ -13,5 +13,6 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   ledger: { summary: 'Show, verify, prove and export the transparency log.', load: () => import('./ledger.ts') },
   image: { summary: 'Inspect, repair and catalogue disk images.', load: () => import('./image.ts') },
   diagnose: { summary: 'Rank the likely causes of a failed boot.', load: () => import('./diagnose.ts') },
+  monitor: { summary: "Show one round of the host's metrics, and what this host cannot give (monitor host).", load: () => import('./monitor.ts') },
   drill: { summary: 'Inject faults into real VMs and measure recovery.', load: () => import('./drill.ts') },
 };
