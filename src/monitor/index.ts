@@ -4,3 +4,21 @@ export type { StreamingDetector } from './anomaly/types.ts';
 export { createDetector, DEFAULT_PARAMS, type DetectorParams } from './anomaly/detector.ts';
 export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/evaluate.ts';
 export { monitorErrors } from './errors.ts';
+export {
+  createForecaster,
+  DEFAULT_FORECAST_PARAMS,
+  stepWarning,
+  warningParams,
+  INITIAL_WARNING,
+  readHostMemAvailable,
+  readFreeBytes,
+  readImageStorage,
+  enableBalloonStats,
+  readGuestMemory,
+  type Forecast,
+  type ForecastParams,
+  type Forecaster,
+  type WarningParams,
+  type WarningState,
+  type GuestMemory,
+} from './forecast/index.ts';
