@@ -1,0 +1,67 @@
+// Real QEMU (TCG): the tiny guest leaks memory at a set rate (bootmedic.fault=leak) with a
+// balloon device reporting its memory; the forecaster, fed the guest's available memory
+// over QMP, must put exhaustion within ±20 % of the truth once a quarter of the memory is gone.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseVmSpec } from '../src/config/index.ts';
+import { createQemuHypervisor } from '../src/hypervisor/index.ts';
+import { createForecaster, enableBalloonStats, readGuestMemory, type Forecast } from '../src/monitor/index.ts';
+import { app, runDir, skipWithoutTiny, waitFor } from './hypervisor-helpers.ts';
+
+const skip = skipWithoutTiny();
+const hv = createQemuHypervisor(app);
+const RATE_KIB = 2048; // KiB per second
+const WEEK_S = 7 * 86400;
+
+test('a real leak: time to exhaustion within ±20 % of the truth from a quarter of the way on', { skip, timeout: 300_000 }, async (t) => {
+  const dir = runDir('leak');
+  const spec = parseVmSpec({ name: 'leak', guest: 'tiny', balloon: true, memoryMiB: 256, append: `bootmedic.fault=leak bootmedic.leak=${RATE_KIB} bootmedic.after=idle` }, 'test', dir);
+  const vm = await hv.launch(spec, { runDir: dir, accel: 'tcg' });
+  const rate = RATE_KIB * 1024; // bytes per second
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await waitFor(vm, (_e, text) => /fault leak: taking \d+ KiB\/s/.test(text));
+    await enableBalloonStats(vm, 1);
+    const forecaster = createForecaster({ limit: 0, bucketMs: 1000, buckets: 64, minBuckets: 8 });
+    const checked: { elapsedS: number; truthS: number; forecastS: number; lowS: number; highS: number }[] = [];
+    let start: { ms: number; avail: number } | undefined;
+    let last = -1;
+    // The guest reports once a second; the reply is read four times a second and each new
+    // report becomes a sample, stamped with the host time it was first seen.
+    const done = new Promise<void>((resolve, reject) => {
+      timer = setInterval(() => {
+        readGuestMemory(vm).then((m) => {
+          if (m === undefined || m.availableBytes === undefined || m.lastUpdate === last) return;
+          last = m.lastUpdate;
+          const now = Date.now();
+          start ??= { ms: now, avail: m.availableBytes };
+          const fc: Forecast | undefined = forecaster.push(now, m.availableBytes);
+          const totalS = start.avail / rate;
+          const elapsedS = (now - start.ms) / 1000;
+          if (fc !== undefined && fc.type !== 'learning' && elapsedS >= totalS / 4) {
+            checked.push({ elapsedS, truthS: totalS - elapsedS, forecastS: fc.ttExhaustionMs / 1000, lowS: fc.lowerMs / 1000, highS: fc.upperMs / 1000 });
+          }
+          if (elapsedS >= totalS * 0.45) resolve();
+        }, reject);
+      }, 250);
+    });
+    await Promise.race([done, vm.exited.then((e) => Promise.reject(new Error(`QEMU exited early: ${JSON.stringify(e.code)}`)))]);
+    clearInterval(timer);
+    assert.ok(start !== undefined && checked.length >= 5, `${checked.length} forecasts checked`);
+    const totalS = start.avail / rate;
+    for (const c of checked) {
+      assert.ok(Math.abs(c.forecastS - c.truthS) <= 0.2 * c.truthS, `at ${c.elapsedS.toFixed(1)} s: forecast ${c.forecastS.toFixed(1)} s, truth ${c.truthS.toFixed(1)} s`);
+    }
+    const worst = Math.max(...checked.map((c) => Math.abs(c.forecastS - c.truthS) / c.truthS));
+    const inBand = checked.filter((c) => c.lowS <= c.truthS && c.truthS <= c.highS).length;
+    t.diagnostic(
+      `available at start ${(start.avail / 2 ** 20).toFixed(1)} MiB, leak ${RATE_KIB / 1024} MiB/s: exhaustion ${totalS.toFixed(1)} s after the first report ` +
+        `(time compressed ×${Math.round(WEEK_S / totalS)} against a week); ${checked.length} forecasts from a quarter of the way, worst error ${(100 * worst).toFixed(1)} %, ${inBand} with the truth inside the band`,
+    );
+  } finally {
+    clearInterval(timer);
+    await vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
