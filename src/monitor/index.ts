@@ -3,6 +3,7 @@
 export type { StreamingDetector } from './anomaly/types.ts';
 export { createDetector, DEFAULT_PARAMS, type DetectorParams } from './anomaly/detector.ts';
 export { evaluateNab, type NabEvaluation, type DetectorFactory } from './nab/evaluate.ts';
+export { loadNabCorpus, type NabSeries } from './nab/corpus.ts';
 export { monitorErrors } from './errors.ts';
 export {
   createForecaster,

@@ -1,6 +1,7 @@
 // A streaming time-to-exhaustion forecaster for one "free resource" series (free memory,
 // free disk space): samples are averaged into fixed time buckets, the last `buckets` of
-// them are fitted with a Theil–Sen line, and the line's crossing of `limit` is the forecast.
+// them are fitted with a Theil–Sen line, and where that line, lowered by the deepest dip
+// below it in the window, crosses `limit` is the forecast.
 import { monitorErrors } from '../errors.ts';
 import { theilSen } from './theil-sen.ts';
 
@@ -31,7 +32,7 @@ export const DEFAULT_FORECAST_PARAMS: Omit<ForecastParams, 'limit'> = Object.fre
  * - `learning`: fewer than minBuckets buckets yet;
  * - `falling`: the whole slope band is below zero (a real downward trend);
  * - `steady`: the band holds zero or the series rises;
- * - `exhausted`: the fitted level is at or past the limit.
+ * - `exhausted`: the last bucket's lowest sample or the fitted level is at or past the limit.
  */
 export type Forecast =
   | Readonly<{ type: 'learning'; atMs: number; buckets: number }>
@@ -41,9 +42,12 @@ export type Forecast =
       /** The fitted value now and its change per hour (the middle of the band). */
       level: number;
       slopePerHour: number;
+      /** Time until the series first reaches the limit (the line lowered by its deepest dip), at the band's middle, steepest and shallowest slope. */
       ttExhaustionMs: number;
       lowerMs: number;
       upperMs: number;
+      /** Time until the next forecast at the latest (one bucket). */
+      nextInMs: number;
     }>;
 
 /** A forecaster for one series. */
@@ -79,9 +83,11 @@ function timeTo(headroom: number, slope: number): number {
 export function createForecaster(params: Partial<ForecastParams> & Pick<ForecastParams, 'limit'>): Forecaster {
   const p: ForecastParams = { ...DEFAULT_FORECAST_PARAMS, ...params };
   check(p);
+  // Per bucket: mean time, mean value and lowest value.
   const times: number[] = [];
   const values: number[] = [];
-  let open: { index: number; sumT: number; sumV: number; n: number } | undefined;
+  const lows: number[] = [];
+  let open: { index: number; sumT: number; sumV: number; min: number; n: number } | undefined;
   let lastT = -Infinity;
 
   function forecast(nowMs: number): Forecast {
@@ -89,19 +95,23 @@ export function createForecaster(params: Partial<ForecastParams> & Pick<Forecast
     const fit = theilSen(times, values, p.z);
     const slopePerMs = fit.slope;
     const level = fit.level + slopePerMs * (nowMs - fit.at);
-    // The lower bound is a prediction bound: when a sample (the line less z residual
-    // scales of noise) first reaches the limit at the steepest slope of the band.
-    const low = level - p.z * fit.residualScale;
-    const headroom = level - p.limit;
-    const type = headroom <= 0 ? 'exhausted' : fit.slopeHigh < 0 ? 'falling' : 'steady';
+    // The series runs out when a sample first reaches the limit, which noise or a daily
+    // trough does before the line does: the line is lowered by how far the buckets' lowest
+    // samples fall below it, at the 10 % quantile of the window (a daily trough spans more
+    // than a tenth of a day; one freak sample does not count).
+    const dips = times.map((t, i) => Math.min(0, lows[i]! - (fit.level + slopePerMs * (t - fit.at)))).sort((a, b) => a - b);
+    const dip = dips[Math.floor(dips.length / 10)]!;
+    const headroom = level + dip - p.limit;
+    const type = lows.at(-1)! <= p.limit || level <= p.limit ? 'exhausted' : fit.slopeHigh < 0 ? 'falling' : 'steady';
     return {
       type,
       atMs: nowMs,
       level,
       slopePerHour: slopePerMs * 3_600_000,
       ttExhaustionMs: timeTo(headroom, slopePerMs),
-      lowerMs: timeTo(low - p.limit, fit.slopeLow),
+      lowerMs: timeTo(headroom, fit.slopeLow),
       upperMs: timeTo(headroom, fit.slopeHigh),
+      nextInMs: p.bucketMs,
     };
   }
 
@@ -114,14 +124,17 @@ export function createForecaster(params: Partial<ForecastParams> & Pick<Forecast
       if (open !== undefined && index !== open.index) {
         times.push(open.sumT / open.n);
         values.push(open.sumV / open.n);
+        lows.push(open.min);
         if (times.length > p.buckets) {
           times.shift();
           values.shift();
+          lows.shift();
         }
         open = undefined;
         out = forecast(timeMs);
       }
-      if (open === undefined) open = { index, sumT: 0, sumV: 0, n: 0 };
+      if (open === undefined) open = { index, sumT: 0, sumV: 0, min: Infinity, n: 0 };
+      open.min = Math.min(open.min, value);
       open.sumT += timeMs;
       open.sumV += value;
       open.n += 1;

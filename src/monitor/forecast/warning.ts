@@ -7,7 +7,7 @@ import type { Forecast } from './forecaster.ts';
 
 /** When to raise and clear; times in milliseconds. */
 export type WarningParams = Readonly<{
-  /** Raise when the lower bound of the time to exhaustion is under this (default 48 h). */
+  /** Raise when the lower bound of the time to exhaustion is under this (default 48 h) plus the wait for the next forecast. */
   horizonMs: number;
   /** Forecasts in a row that must call for a warning before it is raised. */
   raiseAfter: number;
@@ -43,7 +43,9 @@ export function warningParams(over: Partial<WarningParams> = {}): WarningParams 
 /** Advances the warning by one forecast; a `learning` forecast changes nothing. */
 export function stepWarning(state: WarningState, fc: Forecast, p: WarningParams): WarningStep {
   if (fc.type === 'learning') return { state };
-  const calls = fc.type === 'exhausted' || (fc.type === 'falling' && fc.lowerMs < p.horizonMs);
+  // A forecast stands until the next one, so the warning looks that much further ahead:
+  // it is then never late by the wait for the next forecast.
+  const calls = fc.type === 'exhausted' || (fc.type === 'falling' && fc.lowerMs < p.horizonMs + fc.nextInMs);
   const quiet = fc.type === 'steady' || (fc.type === 'falling' && fc.lowerMs > p.clearFactor * p.horizonMs);
   if (!state.active) {
     const streak = calls ? state.streak + 1 : 0;
