@@ -90,6 +90,7 @@ if (folder === undefined) {
   out(`\nNAB ${corpus.series.length} series read as free resources (limit = min − margin × (max − min)); every warning is false:`);
   out('margin  series warned  warnings raised  share of forecast time warned');
   for (const margin of [0, 0.1, 0.5]) {
+    const t0 = performance.now();
     let warned = 0;
     let raises = 0;
     let forecasts = 0;
@@ -111,7 +112,8 @@ if (folder === undefined) {
         names.push(s.name);
       }
     }
-    out(`${margin.toFixed(1).padStart(5)}   ${String(warned).padStart(3)} / ${corpus.series.length}       ${String(raises).padStart(4)}            ${((100 * on) / forecasts).toFixed(2)} % of ${forecasts} hourly forecasts`);
+    const ms = performance.now() - t0;
+    out(`${margin.toFixed(1).padStart(5)}   ${String(warned).padStart(3)} / ${corpus.series.length}       ${String(raises).padStart(4)}            ${((100 * on) / forecasts).toFixed(2)} % of ${forecasts} hourly forecasts (replay ${(ms / 1000).toFixed(1)} s, ${((1000 * ms) / forecasts).toFixed(0)} µs per forecast)`);
     if (margin === 0.1) out(`        warned at margin 0.1: ${names.join(', ')}`);
   }
 }
