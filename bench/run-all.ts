@@ -13,6 +13,7 @@ const runs: [string, string[]][] = [
   ['bench/image-inspect.ts', []],
   ['bench/heal-planner.ts', []],
   ['bench/nab.ts', []],
+  ['bench/forecast.ts', []],
   ['bench/debian-guest.ts', []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
 ];
