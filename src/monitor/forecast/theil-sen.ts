@@ -11,8 +11,6 @@ export type TrendFit = Readonly<{
   /** The value the line takes at time `at` (the last point's time). */
   level: number;
   at: number;
-  /** A robust spread of the residuals (1.4826 × their median absolute value). */
-  residualScale: number;
   points: number;
 }>;
 
@@ -42,7 +40,5 @@ export function theilSen(times: readonly number[], values: readonly number[], z:
   const hi = Math.min(count - 1, Math.max(0, Math.ceil((count + c) / 2)));
   const at = times[n - 1]!;
   const offsets = times.map((t, i) => values[i]! - slope * (t - at)).sort(byValue);
-  const level = median(offsets);
-  const residuals = offsets.map((o) => Math.abs(o - level)).sort(byValue);
-  return Object.freeze({ slope, slopeLow: slopes[lo]!, slopeHigh: slopes[hi]!, level, at, residualScale: 1.4826 * median(residuals), points: n });
+  return Object.freeze({ slope, slopeLow: slopes[lo]!, slopeHigh: slopes[hi]!, level: median(offsets), at, points: n });
 }
