@@ -14,6 +14,7 @@ const runs: [string, string[]][] = [
   ['bench/heal-planner.ts', []],
   ['bench/nab.ts', []],
   ['bench/collect.ts', []],
+  ['bench/forecast.ts', []],
   ['bench/debian-guest.ts', []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
 ];

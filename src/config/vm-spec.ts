@@ -72,6 +72,8 @@ export const VmSpecSchema = z
     secureBoot: z.boolean().default(false),
     /** A hardware watchdog for the guest to pet; when it fires QEMU reports WATCHDOG and pauses the VM. */
     watchdog: z.enum(['none', 'i6300esb']).default('none'),
+    /** A virtio balloon (`-device virtio-balloon-pci,id=balloon0`) whose statistics report the guest's free memory over QMP. */
+    balloon: z.boolean().default(false),
     /** The guest's operating system; `windows` gives the CPU Hyper-V's crash MSRs (hvCrash). */
     os: z.enum(['linux', 'windows', 'other']).default('linux'),
     /**

@@ -38,4 +38,19 @@ export const monitorErrors = defineErrors('monitor', {
     exit: 'input',
     fix: 'Give the VM a shorter name (1 to 128 characters); other cases are a bug in bootmedic, report them.',
   },
+  MONITOR_FORECAST_BAD_PARAMS: {
+    cause: 'A forecast or warning parameter is out of range: a limit that is not a number, a bucket width or horizon that is not a positive duration, a window of fewer than 4 or more than 1024 buckets.',
+    exit: 'input',
+    fix: 'Use the value the message names as allowed, or leave the parameter out to take its default (1-hour buckets, 48 of them, a 48-hour horizon).',
+  },
+  MONITOR_SOURCE_UNREADABLE: {
+    cause: 'A forecast source cannot be read: /proc/meminfo has no MemAvailable line, or the path whose free space is watched (a folder, or a disk image\'s) does not exist or cannot be statfs-ed.',
+    exit: 'input',
+    fix: 'Watch a path that exists and that you can read (for an image, the qcow2 file itself); on a kernel older than 3.14, which has no MemAvailable, host memory cannot be forecast.',
+  },
+  MONITOR_BALLOON_UNAVAILABLE: {
+    cause: "The VM's guest memory cannot be read over QMP: it has no balloon device (QOM path /machine/peripheral/balloon0), or the guest has not reported its memory statistics yet (its virtio_balloon driver is not loaded).",
+    exit: 'unavailable',
+    fix: 'Boot the VM with balloon: true (it adds -device virtio-balloon-pci,id=balloon0) and a guest kernel that loads virtio_balloon; statistics arrive one polling interval after the driver is up.',
+  },
 });

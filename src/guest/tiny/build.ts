@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/index.ts';
 import { guestErrors } from '../errors.ts';
 import { writeCpioGz, type CpioEntry } from './cpio.ts';
-import { fetchDeb, resolveKernelPackage, unpackDeb, type Log } from './debs.ts';
+import { fetchDeb, resolveKernelPackage, unpackDeb, unpackDir, type Log } from './debs.ts';
 
 /** A built tiny guest: what QEMU's -kernel / -initrd / -append need. */
 export type TinyGuest = Readonly<{
@@ -113,11 +113,11 @@ async function buildFromDebs(app: AppConfig, kernelDeb: string, busyboxDeb: stri
   }
 
   const unpacked = join(app.cache, 'unpacked');
-  const kdir = join(unpacked, basename(kernelDeb, '.deb'));
-  const bdir = join(unpacked, basename(busyboxDeb, '.deb'));
-  const modPaths = modules.map((m) => `./lib/modules/${kernelVersion}/${m}`);
+  const kernelMembers = [`./boot/vmlinuz-${kernelVersion}`, ...modules.map((m) => `./lib/modules/${kernelVersion}/${m}`)];
+  const kdir = unpackDir(unpacked, kernelDeb, kernelMembers);
+  const bdir = unpackDir(unpacked, busyboxDeb, 'all');
   log(`unpacking ${basename(kernelDeb)}`);
-  await unpackDeb(kernelDeb, kdir, [`./boot/vmlinuz-${kernelVersion}`, ...modPaths], signal);
+  await unpackDeb(kernelDeb, kdir, kernelMembers, signal);
   log(`unpacking ${basename(busyboxDeb)}`);
   await unpackDeb(busyboxDeb, bdir, 'all', signal);
 

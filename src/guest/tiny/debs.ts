@@ -1,8 +1,9 @@
 // Debian packages for the tiny guest: resolved with apt-cache, fetched with
 // `apt-get download` into <cache>/debs (never installed on the host) and unpacked with
 // dpkg-deb into the cache.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isBootmedicError, lastLines, runTool } from '../../core/index.ts';
 import { guestErrors } from '../errors.ts';
 
@@ -46,6 +47,17 @@ export async function fetchDeb(pkg: string, debsDir: string, log: Log, signal?: 
     throw guestErrors.make('GUEST_DOWNLOAD_FAILED', `apt-get download ${pkg} failed: ${lastLines(r.stderr)}`);
   }
   return got[0].file;
+}
+
+/**
+ * Where `members` of `deb` are unpacked under `root`. An unpack is never redone once its
+ * folder exists, so a partial one (a member list) is keyed by its list: adding a module
+ * to the tiny guest unpacks again into a new folder instead of finding the old one short.
+ */
+export function unpackDir(root: string, deb: string, members: readonly string[] | 'all'): string {
+  const name = basename(deb, '.deb');
+  if (members === 'all') return join(root, name);
+  return join(root, `${name}-${createHash('sha256').update(JSON.stringify(members)).digest('hex').slice(0, 12)}`);
 }
 
 /**

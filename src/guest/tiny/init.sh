@@ -3,8 +3,9 @@
 # the modules listed in /etc/tiny-modules, prints "tiny-init:" progress lines and the
 # ready marker, then powers off or idles. Kernel command-line switches:
 #   bootmedic.after=poweroff|idle|reboot   what to do once ready (default poweroff)
-#   bootmedic.fault=<name>          misbehave on purpose: panic hang kill-init shell oom bootloop slow
+#   bootmedic.fault=<name>          misbehave on purpose: panic hang kill-init shell oom bootloop slow leak
 #   bootmedic.slow=<seconds>        pause between phases for the slow fault (default 5)
+#   bootmedic.leak=<KiB per second> memory the leak fault takes (default 2048)
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin /root
 /bin/busybox --install -s
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root
@@ -76,6 +77,32 @@ case "$fault" in
       dd if=/dev/zero bs=16M count=1 2>/dev/null | sleep 100000 &
       sleep 0.1
     done
+    ;;
+  leak)
+    # Memory leaks at a set rate while the guest otherwise boots and runs: a background
+    # loop appends zeros to a file in a tmpfs as large as RAM (tmpfs pages cannot be
+    # reclaimed or swapped here), paced by /proc/uptime so the rate holds however slowly
+    # the loop runs. Uptime has two decimals; "1${u#*.} - 100" reads them without octal.
+    rate=$(arg bootmedic.leak)
+    case "$rate" in '' | *[!0-9]*) rate=2048 ;; esac
+    mkdir -p /leak
+    mount -t tmpfs -o size=100% leak /leak
+    say "fault leak: taking ${rate} KiB/s of memory into /leak/hog"
+    (
+      cs() { read u _ < /proc/uptime; echo $(( ${u%.*} * 100 + 1${u#*.} - 100 )); }
+      t0=$(cs)
+      kib=0
+      while :; do
+        n=$(( (($(cs) - t0) * rate / 100 - kib) / 64 ))
+        if [ "$n" -gt 0 ]; then
+          dd if=/dev/zero bs=65536 count="$n" 2>/dev/null >> /leak/hog || break
+          kib=$(( kib + n * 64 ))
+        fi
+        sleep 0.25
+      done
+      say "fault leak: no more memory after ${kib} KiB"
+      idle
+    ) &
     ;;
   bootloop)
     say "fault bootloop: rebooting before ready"

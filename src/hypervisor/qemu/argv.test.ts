@@ -24,6 +24,14 @@ test('a watchdog device is added only when asked for, with its expiry reported a
   assert.ok(wd.includes('watchdog=pause'));
 });
 
+test('a balloon device with a fixed id is added only when asked for', () => {
+  const plan = { accel: 'tcg' as const, kernel: '/k', overlays: [], qmpSocket: '/q' };
+  const none = qemuArgv(parseVmSpec({ name: 'vm', kernel: '/k' }, 't', '/'), plan);
+  assert.equal(none.some((x) => x.startsWith('virtio-balloon')), false);
+  const b = qemuArgv(parseVmSpec({ name: 'vm', kernel: '/k', balloon: true }, 't', '/'), plan);
+  assert.equal(b[b.indexOf('virtio-balloon-pci,id=balloon0') - 1], '-device');
+});
+
 test('secureBoot turns SMM on and secures the flash; without it neither appears', () => {
   const pflash = { code: '/c.fd', vars: '/run/v.fd' };
   const plain = qemuArgv(parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], firmware: 'uefi' }, 't', '/'), { accel: 'tcg', overlays: [], qmpSocket: '/q', pflash });

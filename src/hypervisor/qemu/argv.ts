@@ -63,6 +63,8 @@ export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
   a.push('-action', 'panic=pause', '-action', 'reboot=reset', '-action', 'shutdown=poweroff');
   // Like a panic, a watchdog expiry is reported (WATCHDOG {action: pause}) and the VM kept for the supervisor.
   if (spec.watchdog !== 'none') a.push('-device', spec.watchdog, '-action', 'watchdog=pause');
+  // The id fixes the QOM path (/machine/peripheral/balloon0) the forecasts read guest-stats at.
+  if (spec.balloon) a.push('-device', 'virtio-balloon-pci,id=balloon0');
   if (plan.pflash) {
     a.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${esc(plan.pflash.code)}`);
     a.push('-drive', `if=pflash,format=raw,unit=1,file=${esc(plan.pflash.vars)}`);
