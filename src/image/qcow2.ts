@@ -49,6 +49,8 @@ export function parseQcow2Header(buf: Buffer, fileSize: number, what = 'qcow2'):
   if (buf.length < 72 || fileSize < 72) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 header cut short (${Math.min(buf.length, fileSize)} bytes, at least 72 needed)`);
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 version ${version} (only 2 and 3 exist)`);
+  // A version 3 header has 104 bytes at least (header_length is its last field).
+  if (version === 3 && (buf.length < 104 || fileSize < 104)) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 v3 header cut short (${Math.min(buf.length, fileSize)} bytes, at least 104 needed)`);
   const backingOffset = u64(buf, 8, what);
   const backingSize = buf.readUInt32BE(16);
   const clusterBits = buf.readUInt32BE(20);
