@@ -7,6 +7,7 @@ import { isBootmedicError } from '../core/index.ts';
 import { readExt4File } from './ext4-files.ts';
 import { openFat } from './fat.ts';
 import { parseGrubCfg } from './grub-cfg.ts';
+import { inspectInitrd } from './initrd.ts';
 import { parseQcow2Header } from './qcow2.ts';
 import { budgetReader } from './fuzz-disk-targets.ts';
 import { buildTestImage } from './test-image.ts';
@@ -118,5 +119,41 @@ describe('fuzz findings: qcow2', () => {
     h.writeUInt32BE(3, 4);
     h.writeUInt32BE(16, 20);
     for (const len of [72, 80, 100, 103]) assertCode(() => parseQcow2Header(h.length >= len ? h.subarray(0, len) : Buffer.concat([h, Buffer.alloc(len - h.length)]), len), 'IMAGE_BAD_QCOW2');
+  });
+});
+
+/** A zstd frame (RFC 8878) of `pieces`: raw blocks for buffers, RLE blocks of 128 KiB zeros for numbers (that many). */
+function zstdFrame(pieces: (Buffer | number)[]): Buffer {
+  const out: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]; // no content size; window 128 KiB
+  const block = (type: number, size: number, last: boolean) => {
+    const h = (size << 3) | (type << 1) | (last ? 1 : 0);
+    return Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]);
+  };
+  pieces.forEach((p, i) => {
+    const last = i === pieces.length - 1;
+    if (typeof p === 'number') for (let k = 0; k < p; k++) out.push(block(1, 128 * 1024, last && k === p - 1), Buffer.from([0]));
+    else out.push(block(0, p.length, last), p);
+  });
+  return Buffer.concat(out);
+}
+
+describe('fuzz findings: initrd', () => {
+  // An initrd of 20 KB that unpacks to 256 MiB (zstd RLE blocks): the in-process
+  // decompression allocated it all, up to 1 GiB. Unpacking is bounded by the packed size.
+  it('a 20 KB zstd bomb is refused before it is unpacked', () => {
+    const cpioHead = (name: string, size: number) => {
+      const hex = (n: number) => n.toString(16).padStart(8, '0');
+      const h = Buffer.from('070701' + [1, 0o100644, 0, 0, 1, 0, size, 0, 0, 0, 0, name.length + 1, 0].map(hex).join('') + name + '\0', 'latin1');
+      return Buffer.concat([h, Buffer.alloc((4 - (h.length % 4)) % 4)]);
+    };
+    const bomb = zstdFrame([cpioHead('big', 256 * 1024 * 1024), 2048, cpioHead('TRAILER!!!', 0)]);
+    assert.ok(bomb.length < 20_000);
+    const rss0 = process.memoryUsage().rss;
+    assert.throws(() => inspectInitrd(bomb), (e: unknown) => {
+      assert.ok(isBootmedicError(e, 'IMAGE_BAD_INITRD'), String(e));
+      assert.match(e.message, /packed size/);
+      return true;
+    });
+    assert.ok(process.resourceUsage().maxRSS * 1024 - rss0 < 128 * 1024 * 1024, 'unpacking stayed under 128 MiB');
   });
 });
