@@ -2,6 +2,7 @@
 // its code (fuzz-*targets.ts); this list only gathers them.
 import type { AnyFuzzTarget } from './fuzz.ts';
 import { ext4Target, fatTarget, gptTarget, qcow2Target } from '../src/image/fuzz-disk-targets.ts';
+import { vmSpecTarget, vmSpecValueTarget } from '../src/config/fuzz-targets.ts';
 import { qmpTarget } from '../src/hypervisor/qemu/fuzz-targets.ts';
 import { cleanLineTarget, lineSplitterTarget, signaturesTarget } from '../src/console/fuzz-targets.ts';
 import { bzImageTarget, grubCfgTarget, initrdTarget, memdiskTarget, zstdFrameTarget } from '../src/image/fuzz-file-targets.ts';
@@ -11,5 +12,5 @@ export const allFuzzTargets: readonly AnyFuzzTarget[] = [
   gptTarget, fatTarget, ext4Target, qcow2Target,
   grubCfgTarget, memdiskTarget, initrdTarget, zstdFrameTarget, bzImageTarget,
   lineSplitterTarget, cleanLineTarget, signaturesTarget,
-  qmpTarget,
+  qmpTarget, vmSpecTarget, vmSpecValueTarget,
 ];
