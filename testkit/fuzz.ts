@@ -3,6 +3,7 @@
 // A target names its parser, an input generator, and the error codes the parser may throw:
 // any other exception (TypeError, RangeError, EISDIR, a failed invariant) is a bug.
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { isBootmedicError } from '../src/core/index.ts';
 
 /** One parser under fuzzing. */
@@ -134,4 +135,14 @@ export function growthRatio<T>(target: FuzzTarget<T>, n: number, reps = 5): { ra
   const msAtN = time(n);
   const msAt4N = time(4 * n);
   return { ratio: msAt4N / Math.max(msAtN, 1e-3), msAtN, msAt4N };
+}
+
+/**
+ * Runs an ES module snippet in a child Node, killed after `limitMs`: a guard against a
+ * quadratic parser coming back, for inputs where linear code needs a hundredth of the limit
+ * (a synchronous test cannot be interrupted by node:test's own timeout).
+ */
+export function runGuarded(script: string, limitMs = 60_000): { finished: boolean; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL' });
+  return { finished: r.signal === null && r.status === 0, stdout: r.stdout, stderr: r.stderr };
 }

@@ -18,6 +18,8 @@ export function cleanLine(s: string): string {
   let out = '';
   let resetPending = false;
   let separate = false; // a cursor move to a screen position came since the last text
+  // Kept apart from `out`: reading the end of a string built by += makes V8 flatten it, each time.
+  let endsInSpace = false;
   const n = s.length;
   let i = 0;
   while (i < n) {
@@ -57,11 +59,12 @@ export function cleanLine(s: string): string {
     if (resetPending) {
       out = '';
       resetPending = false;
-    } else if (separate && out.length > 0 && out.charCodeAt(out.length - 1) !== 0x20) {
+    } else if (separate && out.length > 0 && !endsInSpace) {
       out += ' ';
     }
     separate = false;
     out += s.slice(i, j);
+    endsInSpace = s.charCodeAt(j - 1) === 0x20;
     i = j;
   }
   return out;
