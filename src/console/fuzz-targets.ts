@@ -92,7 +92,7 @@ export const lineSplitterTarget: FuzzTarget<ConsoleInput> = {
       assert.deepEqual(split(chunks, input.maxLineBytes, true), whole, `cut at ${at.join(',')}: other lines than pushed whole`);
     });
   },
-  grow: (n) => ({ source: { bytes: Buffer.from('\x1b['.repeat(Math.floor(n / 2))) }, cuts: [], maxLineBytes: 65536 }),
+  grow: (n) => ({ source: { bytes: Buffer.from('\x1b[1;1H x'.repeat(Math.floor(n / 9))) }, cuts: [], maxLineBytes: 65536 }),
 };
 
 /** cleanLine and parsePrefix on any text: clean output, cleaning twice changes nothing, the message is the line's end. */
@@ -109,7 +109,8 @@ export const cleanLineTarget: FuzzTarget<string> = {
     assert.ok(c.endsWith(p.text));
     assert.ok(p.level === undefined || (p.level >= 0 && p.level <= 999));
   },
-  grow: (n) => '\x1b]'.repeat(Math.floor(n / 2)),
+  // Cursor moves between words (each made cleanLine flatten its output before the fix).
+  grow: (n) => '\x1b[1;1H x'.repeat(Math.floor(n / 9)),
 };
 
 /** The signature engine over a whole console: never throws outside its catalogue. */
