@@ -2,7 +2,7 @@
 // testkit/fuzz.ts): grub.cfg, the memdisk config, the initrd, zstd frames, the bzImage header.
 import { describe, it } from 'node:test';
 import { fuzzCheck } from '../../testkit/fuzz.ts';
-import { bzImageTarget, grubCfgTarget, initrdTarget, memdiskTarget, zstdFrameTarget } from './fuzz-file-targets.ts';
+import { bzImageTarget, fstabTarget, grubCfgTarget, initrdTarget, memdiskTarget, zstdFrameTarget } from './fuzz-file-targets.ts';
 
 const SEED = 20261207;
 
@@ -18,6 +18,9 @@ describe('fuzzing the file parsers', { timeout: 120_000 }, () => {
   });
   it('zstd frames: 1000 mutated frames', () => {
     fuzzCheck(zstdFrameTarget, { seed: SEED, numRuns: 1000 });
+  });
+  it('fstab: 1000 texts', () => {
+    fuzzCheck(fstabTarget, { seed: SEED, numRuns: 1000 });
   });
   it('bzImage header: 500 mutated kernels', () => {
     fuzzCheck(bzImageTarget, { seed: SEED, numRuns: 500 });

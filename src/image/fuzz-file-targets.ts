@@ -7,6 +7,7 @@ import * as zlib from 'node:zlib';
 import { codesOf, type FuzzTarget } from '../../testkit/fuzz.ts';
 import { mutationArb, withMutation, type Mutation } from '../../testkit/fuzz-mutate.ts';
 import { imageErrors } from './errors.ts';
+import { parseFstab } from './ext4.ts';
 import { parseGrubCfg, renderGrubCfg } from './grub-cfg.ts';
 import { memdiskConfig, tarOneFile } from './grub-memdisk.ts';
 import { inspectInitrd } from './initrd.ts';
@@ -144,4 +145,23 @@ export const bzImageTarget: FuzzTarget<Sampled> = {
       assert.ok(p === undefined || typeof p === 'string');
     });
   },
+};
+
+// fstab ------------------------------------------------------------------------------
+
+const FSTAB_TOKENS = ['UUID=6a1f0c2e-1111-4222-8333-444455556666', 'LABEL=root', '/dev/vda1', '/', '/boot/efi', 'ext4', 'vfat', 'defaults', 'errors=remount-ro', 'umask=0077', '0', '1', '2', 'x', '\\040', '\\0', '#', ' ', '\t', '\n', ',', '\r'];
+
+/** fstab(5) text: token soups and any text; malformed lines become problems, never exceptions. */
+export const fstabTarget: FuzzTarget<string> = {
+  name: 'fstab',
+  codes: none,
+  arbitrary: () => fc.oneof(fc.array(fc.constantFrom(...FSTAB_TOKENS), { maxLength: 200 }).map((t) => t.join('')), fc.string({ unit: 'binary', maxLength: 1000 })),
+  size: (s) => Buffer.byteLength(s),
+  run(text) {
+    const f = parseFstab(text);
+    const lines = text.split('\n').length;
+    assert.ok(f.lines.length + f.problems.length <= lines, `${f.lines.length} lines and ${f.problems.length} problems from ${lines} lines`);
+    for (const l of f.lines) assert.ok(l.line >= 1 && l.line <= lines && Number.isFinite(l.pass));
+  },
+  grow: (n) => 'UUID=x / ext4 defaults 0 1\n'.repeat(Math.floor(n / 27)),
 };
