@@ -1,14 +1,17 @@
 // Regression tests for what fuzzing the image parsers found (docs/fuzzing.md): each input
 // made a parser hang, read without bound or throw an uncatalogued error before its fix.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isBootmedicError } from '../core/index.ts';
 import { readExt4File } from './ext4-files.ts';
 import { parseGrubCfg } from './grub-cfg.ts';
 import { openFat } from './fat.ts';
 import { inspectInitrd } from './initrd.ts';
-import { parseQcow2Header } from './qcow2.ts';
+import { openDisk, parseQcow2Header } from './qcow2.ts';
+import { readPartitionTable } from './gpt.ts';
 import { budgetReader } from './fuzz-disk-targets.ts';
 import { buildTestImage } from './test-image.ts';
 
@@ -176,5 +179,70 @@ describe('fuzz findings: initrd', () => {
       return true;
     });
     assert.ok(process.resourceUsage().maxRSS * 1024 - rss0 < 128 * 1024 * 1024, 'unpacking stayed under 128 MiB');
+  });
+});
+
+describe('headers that claim more than the file holds are refused before anything that size is allocated', () => {
+  /** Runs fn with Buffer.alloc watched; returns the largest allocation asked for. */
+  function largestAlloc(fn: () => void): number {
+    const original = Buffer.alloc;
+    let largest = 0;
+    Buffer.alloc = ((size: number, ...rest: unknown[]) => {
+      largest = Math.max(largest, size);
+      return (original as (...a: unknown[]) => Buffer)(size, ...rest);
+    }) as typeof Buffer.alloc;
+    try {
+      fn();
+    } catch (e) {
+      if (!isBootmedicError(e)) throw e;
+    } finally {
+      Buffer.alloc = original;
+    }
+    return largest;
+  }
+  const qcow2 = (clusterBits: number, size: bigint, l1Size: number) => {
+    const h = Buffer.alloc(1 << 17);
+    h.writeUInt32BE(0x514649fb, 0);
+    h.writeUInt32BE(3, 4);
+    h.writeUInt32BE(clusterBits, 20);
+    h.writeBigUInt64BE(size, 24);
+    h.writeUInt32BE(l1Size, 36);
+    h.writeBigUInt64BE(1n << BigInt(clusterBits), 40);
+    h.writeUInt32BE(4, 96);
+    h.writeUInt32BE(104, 100);
+    return h;
+  };
+  it('qcow2: 2^40 clusters, or an L1 table of 32 MiB, in a 128 KiB file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootmedic-claims-'));
+    try {
+      for (const [bits, size, l1] of [[9, 1n << 49n, 1 << 22], [16, 1n << 51n, 1 << 22]] as const) {
+        const p = join(dir, `c${bits}.qcow2`);
+        writeFileSync(p, qcow2(bits, size, l1));
+        assertCode(() => openDisk(p), 'IMAGE_BAD_QCOW2');
+        assert.equal(largestAlloc(() => openDisk(p)), 65536, 'the header read (64 KiB) is the largest allocation');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('GPT: an entry array of 16384 × 4096 bytes, or of 4 MiB on a 1 MiB disk; cpio: a 4 GiB member in 200 bytes', () => {
+    const disk = Buffer.alloc(1 << 20);
+    disk.write('EFI PART', 512, 'latin1');
+    disk.writeUInt32LE(92, 512 + 12);
+    disk.writeBigUInt64LE(2n, 512 + 72);
+    for (const [count, size] of [[16384, 4096], [32768, 128]] as const) {
+      disk.writeUInt32LE(count, 512 + 80);
+      disk.writeUInt32LE(size, 512 + 84);
+      let problems: readonly string[] = [];
+      const reader = budgetReader(disk);
+      let read = 0;
+      const counted = { ...reader, read: (at: number, n: number) => ((read += n), reader.read(at, n)) };
+      problems = readPartitionTable(counted).primary?.problems ?? [];
+      assert.ok(read <= 4096, `${read} bytes read: the entry array was read`);
+      assert.ok(problems.some((p) => /implausible|outside the disk/.test(p)), problems.join('; '));
+    }
+    const cpio = Buffer.from('070701' + [1, 0o100644, 0, 0, 1, 0, 0xffffffff, 0, 0, 0, 0, 4, 0].map((n) => n.toString(16).padStart(8, '0')).join('') + 'big\0', 'latin1');
+    assert.ok(largestAlloc(() => inspectInitrd(cpio)) <= 4096);
+    assertCode(() => inspectInitrd(cpio), 'IMAGE_BAD_INITRD');
   });
 });
