@@ -87,8 +87,8 @@ function image(): Fixture {
 export const gptTarget: FuzzTarget<Mutation> = {
   name: 'gpt',
   codes,
-  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12 })),
-  size: () => image().disk.length,
+  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12, rawMax: 1 << 16 })),
+  size: (m) => m.raw?.length ?? image().disk.length,
   run(m) {
     const f = image();
     withMutation(f.disk, f.gptRegions, m, (b) => {
@@ -103,8 +103,8 @@ export const gptTarget: FuzzTarget<Mutation> = {
 export const fatTarget: FuzzTarget<Mutation> = {
   name: 'fat',
   codes,
-  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12 })),
-  size: () => image().esp.length,
+  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12, rawMax: 1 << 16 })),
+  size: (m) => m.raw?.length ?? image().esp.length,
   run(m) {
     const f = image();
     withMutation(f.esp, f.fatRegions, m, (b) => {
@@ -120,8 +120,8 @@ export const fatTarget: FuzzTarget<Mutation> = {
 export const ext4Target: FuzzTarget<Mutation> = {
   name: 'ext4',
   codes,
-  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12 })),
-  size: () => image().root.length,
+  arbitrary: () => (image(), mutationArb({ bigEndian: false, maxEdits: 12, rawMax: 1 << 16 })),
+  size: (m) => m.raw?.length ?? image().root.length,
   run(m) {
     const f = image();
     withMutation(f.root, f.ext4Regions, m, (b) => {
@@ -225,8 +225,8 @@ const QCOW2_REGIONS: [number, number][] = [[0, 112], [4, 8], [8, 20], [20, 32], 
 export const qcow2Target: FuzzTarget<{ sample: number; m: Mutation }> = {
   name: 'qcow2',
   codes,
-  arbitrary: () => (qcow2Fixture(), fc.record({ sample: fc.nat(2), m: mutationArb({ bigEndian: true, maxEdits: 6 }) })),
-  size: ({ sample }) => qcow2Fixture().samples[sample % 3]!.length,
+  arbitrary: () => (qcow2Fixture(), fc.record({ sample: fc.nat(2), m: mutationArb({ bigEndian: true, maxEdits: 6, rawMax: 1 << 16 }) })),
+  size: ({ sample, m }) => m.raw?.length ?? qcow2Fixture().samples[sample % 3]!.length,
   run({ sample, m }) {
     const q = qcow2Fixture();
     const path = join(q.dir, 'top.qcow2');
