@@ -94,6 +94,9 @@ export function readExt4File(part: DiskReader, path: string): Buffer | undefined
     const mode = ino.readUInt16LE(0);
     const size = ino.readUInt32LE(4) + ino.readUInt32LE(0x6c) * 2 ** 32;
     if (size > MAX_FILE) bad(`${what} is ${size} bytes, more than this reader takes`);
+    // The files read here (directories, symlinks, fstab) are never sparse: a size past the
+    // filesystem is damage, and would make us allocate what the inode claims.
+    if (size > part.size) bad(`${what} claims ${size} bytes, more than its ${part.size}-byte filesystem`);
     const nblocks = Math.ceil(size / bs);
     const map = blocksOf(ino, nblocks);
     const data = Buffer.alloc(nblocks * bs);

@@ -225,6 +225,16 @@ describe('headers that claim more than the file holds are refused before anythin
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('ext4: a root directory claiming 12 MiB in an 8 MiB filesystem', () => {
+    const b = Buffer.from(root);
+    const bs = 1024 << b.readUInt32LE(1024 + 24);
+    const gdt = (b.readUInt32LE(1024 + 20) + 1) * bs;
+    const rootInode = b.readUInt32LE(gdt + 8) * bs + b.readUInt16LE(1024 + 88); // inode 2
+    b.writeUInt32LE(12 * 1024 * 1024, rootInode + 4);
+    assertCode(() => readExt4File(budgetReader(b, 'root'), '/etc/fstab'), 'IMAGE_BAD_EXT4');
+    const largest = largestAlloc(() => readExt4File(budgetReader(b, 'root'), '/etc/fstab'));
+    assert.ok(largest < 1024 * 1024, `${largest} bytes allocated`);
+  });
   it('GPT: an entry array of 16384 × 4096 bytes, or of 4 MiB on a 1 MiB disk; cpio: a 4 GiB member in 200 bytes', () => {
     const disk = Buffer.alloc(1 << 20);
     disk.write('EFI PART', 512, 'latin1');
