@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fstatSync } from 'node:fs';
-import { openReadOnly, preadZeroFill } from './disk-reader.ts';
-import { isQcow2, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
+import { closeSync, existsSync } from 'node:fs';
+import { preadZeroFill } from './disk-reader.ts';
+import { isQcow2, openImageFile, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
 import type { CheckList } from './report.ts';
 import { runTool } from './tools.ts';
 
@@ -17,9 +17,8 @@ export function describeChain(path: string): ChainInfo[] {
       out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true, fileSize: 0 });
       break;
     }
-    const fd = openReadOnly(cur);
+    const { fd, size } = openImageFile(cur);
     try {
-      const size = fstatSync(fd).size;
       const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(size, 4)));
       if (hint === 'raw' || !isQcow2(head)) {
         out.push({ path: cur, format: 'raw', header: undefined, missing: false, fileSize: size });

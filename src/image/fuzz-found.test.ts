@@ -12,7 +12,8 @@ import { openFat } from './fat.ts';
 import { inspectInitrd } from './initrd.ts';
 import { openDisk, parseQcow2Header } from './qcow2.ts';
 import { readPartitionTable } from './gpt.ts';
-import { budgetReader } from './fuzz-disk-targets.ts';
+import { budgetReader, buildQcow2 } from './fuzz-disk-targets.ts';
+import { describeChain } from './container.ts';
 import { buildTestImage } from './test-image.ts';
 
 let esp: Buffer;
@@ -254,5 +255,23 @@ describe('headers that claim more than the file holds are refused before anythin
     const cpio = Buffer.from('070701' + [1, 0o100644, 0, 0, 1, 0, 0xffffffff, 0, 0, 0, 0, 4, 0].map((n) => n.toString(16).padStart(8, '0')).join('') + 'big\0', 'latin1');
     assert.ok(largestAlloc(() => inspectInitrd(cpio)) <= 4096);
     assertCode(() => inspectInitrd(cpio), 'IMAGE_BAD_INITRD');
+  });
+});
+
+describe('fuzz findings: qcow2 backing files', () => {
+  // A backing file name of "." (or any directory) opened fine and then failed the first
+  // read with EISDIR, an uncatalogued error, both in the chain walk and in openDisk.
+  it('a backing file that is a directory is IMAGE_NOT_FOUND naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootmedic-backing-'));
+    try {
+      const top = join(dir, 'top.qcow2');
+      for (const backing of ['.', '..', '/']) {
+        writeFileSync(top, buildQcow2(Buffer.alloc(64 * 1024, 1), { backing }));
+        assertCode(() => describeChain(top), 'IMAGE_NOT_FOUND');
+        assertCode(() => openDisk(top), 'IMAGE_NOT_FOUND');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
