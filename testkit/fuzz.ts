@@ -116,10 +116,11 @@ export function fuzzFor<T>(target: FuzzTarget<T>, opts: { seed: number; timeMs: 
 }
 
 /**
- * How time grows with the input: the median time of `grow(4n)` over that of `grow(n)`.
+ * How time grows with the input: the fastest of `reps` runs of `grow(4n)` over the fastest
+ * of `grow(n)` (the fastest is the one least disturbed by other work on the machine).
  * About 4 is linear; about 16 is quadratic.
  */
-export function growthRatio<T>(target: FuzzTarget<T>, n: number, reps = 5): { ratio: number; msAtN: number; msAt4N: number } | undefined {
+export function growthRatio<T>(target: FuzzTarget<T>, n: number, reps = 7): { ratio: number; msAtN: number; msAt4N: number } | undefined {
   if (target.grow === undefined) return undefined;
   const time = (size: number) => {
     const input = target.grow!(size);
@@ -129,7 +130,7 @@ export function growthRatio<T>(target: FuzzTarget<T>, n: number, reps = 5): { ra
       runCatalogued(target, input);
       ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    return ts.sort((a, b) => a - b)[Math.floor(reps / 2)]!;
+    return Math.min(...ts);
   };
   time(n); // warm-up: compile the hot paths before measuring
   const msAtN = time(n);
