@@ -20,3 +20,8 @@ export { base, useBaseImage, fresh, copy, problems, hash, poke, tool, esp, rootD
 export { tempHome, fixedNow, fill, builtHome, copyHome, APPEND_LOOP_SCRIPT } from './ledger/fixtures.ts';
 export { remedyContext, diagnosisFor } from './heal-fixtures.ts';
 export { QMP_STATS_REPLIES } from './qmp-stats.ts';
+// Property-based fuzzing: the harness (fixed seeds in CI, time budgets in bench/fuzz.ts) and byte mutations.
+export { codesOf, runCatalogued, showInput, fuzzCheck, fuzzFor, growthRatio, runGuarded } from './fuzz.ts';
+export type { FuzzTarget, AnyFuzzTarget, FuzzRun } from './fuzz.ts';
+export { mutationArb, withMutation } from './fuzz-mutate.ts';
+export type { Edit, Mutation } from './fuzz-mutate.ts';

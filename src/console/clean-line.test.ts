@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runGuarded } from '../../testkit/index.ts';
 import { cleanLine } from './clean-line.ts';
 
 const ESC = '\x1b';
@@ -35,4 +36,16 @@ test("shim's ERROR dialog (one unterminated line of cursor-addressed rows) keeps
   assert.match(out, /ERROR {4}\ufffd \ufffd/);
   assert.match(out, /\ufffd {4}Verification failed: \(0x1A\) Security Violation {4}\ufffd \ufffd/);
   assert.doesNotMatch(out, /\x1b|\[0?\d;0?1H/);
+});
+
+test('a line of 700,000 cursor moves between words is cleaned in linear time (found by bench/fuzz.ts)', () => {
+  // Each move read the last character of the output so far, which made V8 flatten the
+  // string built by += every time: 400 KB took 14 s. Run in a child with a limit 100
+  // times what the linear code needs, so a return of the quadratic shows as a failure.
+  const script = `import { cleanLine } from ${JSON.stringify(new URL('./clean-line.ts', import.meta.url).href)};
+    const out = cleanLine('\\x1b[1;1H x'.repeat(700_000));
+    process.stdout.write(String(out.length));`;
+  const r = runGuarded(script);
+  assert.ok(r.finished, `cleanLine did not finish within 60 s ${r.stderr}`);
+  assert.equal(r.stdout, String(3 * 700_000 - 1)); // ' x', then '  x' for each further move
 });

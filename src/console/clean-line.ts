@@ -15,9 +15,12 @@ const NEEDS_CLEANING = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 /** Returns the line without terminal control sequences and with CR overdraw applied. */
 export function cleanLine(s: string): string {
   if (!NEEDS_CLEANING.test(s)) return s;
-  let out = '';
+  // The pieces of the output, joined once at the end: a string built by += of many small
+  // pieces grew slower than linearly in V8 (a line of cursor moves between words).
+  const out: string[] = [];
   let resetPending = false;
   let separate = false; // a cursor move to a screen position came since the last text
+  let endsInSpace = false; // the last piece ends in a space
   const n = s.length;
   let i = 0;
   while (i < n) {
@@ -55,16 +58,17 @@ export function cleanLine(s: string): string {
       j++;
     }
     if (resetPending) {
-      out = '';
+      out.length = 0;
       resetPending = false;
-    } else if (separate && out.length > 0 && out.charCodeAt(out.length - 1) !== 0x20) {
-      out += ' ';
+    } else if (separate && out.length > 0 && !endsInSpace) {
+      out.push(' ');
     }
     separate = false;
-    out += s.slice(i, j);
+    out.push(s.slice(i, j));
+    endsInSpace = s.charCodeAt(j - 1) === 0x20;
     i = j;
   }
-  return out;
+  return out.join('');
 }
 
 /** Index after the escape sequence whose ESC is just before `i` (incomplete → end). */

@@ -199,3 +199,25 @@ test('blocks with a few non-ASCII lines among ASCII ones decode as one UTF-8 str
     assert.deepEqual(lines, expected, `chunks of ${step} bytes`);
   }
 });
+
+test('a byte-order mark after an invalid first byte is kept however the bytes are cut (found by fuzzing)', () => {
+  // Node's streaming TextDecoder dropped such a mark when the invalid byte came alone in
+  // the first chunk, so the line depended on how the bytes arrived.
+  const bytes = new Uint8Array([0xc3, 0xef, 0xbb, 0xbf, 0x3c, 0x36, 0x3e, 0x78, 0x0a, 0xef, 0xbb, 0xbf, 0x79]);
+  const expected = new TextDecoder().decode(bytes).split('\n');
+  assert.equal(expected[0], '\ufffd\ufeff<6>x');
+  for (const cut of [0, 1, 2, 3, 4, 9, 10, 12]) {
+    const lines: string[] = [];
+    const s = createLineSplitter({ onLine: (l) => lines.push(l.raw), now: () => 0 });
+    s.push(bytes.subarray(0, cut));
+    s.push(bytes.subarray(cut));
+    s.end();
+    assert.deepEqual(lines, expected, `cut after ${cut} bytes`);
+  }
+  const lines: string[] = [];
+  const s = createLineSplitter({ onLine: (l) => lines.push(l.raw), now: () => 0 });
+  for (const b of [0xef, 0xbb]) s.push(new Uint8Array([b]));
+  s.push(new Uint8Array([0xbf, 0x61]));
+  s.end();
+  assert.deepEqual(lines, ['a'], 'a leading mark cut into single bytes is still dropped');
+});

@@ -90,6 +90,8 @@ const BLOCK = BYTE_BLOCK_MAX; // 64 KiB, what the byte scan's memory holds
 // newline: the pieces of pure ASCII are still decoded as Latin-1, and only the others go
 // through the UTF-8 decoder (a console's non-ASCII lines are few but spread out).
 const PIECE = 1024;
+// The UTF-8 byte-order mark.
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // What makes a line need cleanLine(): a control character other than TAB, LF and CR, or
 // a CR that does not end the line (CRLF is the common line end on serial consoles). A
 // global regex, used with lastIndex to find the next one from a position: one native
@@ -110,13 +112,16 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   if (!Number.isInteger(max) || max < 16) throw consoleErrors.make('CONSOLE_BAD_OPTION', `maxLineBytes ${max}: must be an integer of at least 16`);
   const t0 = opts.now === undefined ? performance.now() : 0;
   const now = opts.now ?? (() => performance.now() - t0);
-  const decoder = new TextDecoder('utf-8', { fatal: false });
+  // The byte-order mark is dropped by hand (see push): Node's streaming decoder drops one
+  // after an invalid first byte when that byte came alone, so the lines would depend on
+  // how the bytes were cut.
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   const { onLine, onPartial } = opts;
   let no = 0;
   let tail = ''; // the unterminated rest, uncleaned
   let discarding = false; // after a cut line, drop text until the next newline
   let decoderEmpty = true; // the UTF-8 decoder holds no partial character
-  let primed = false; // the decoder has seen the stream's start (its byte-order mark rule)
+  let head: Buffer | undefined = Buffer.alloc(0); // the stream's first bytes while they may be the start of a BOM
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
   const skipper = opts.skipper;
   // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available.
@@ -245,7 +250,18 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         feed(chunk);
         return;
       }
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (head !== undefined) {
+        // A UTF-8 byte-order mark is dropped at the start of the stream only (WHATWG
+        // Encoding, "UTF-8 decode"); its bytes may come one at a time.
+        buf = head.length === 0 ? buf : Buffer.concat([head, buf]);
+        if (buf.length < 3 && UTF8_BOM.subarray(0, buf.length).equals(buf)) {
+          head = buf;
+          return;
+        }
+        head = undefined;
+        if (UTF8_BOM.equals(buf.subarray(0, 3))) buf = buf.subarray(3);
+      }
       for (let at = 0; at < buf.length; ) {
         let to = Math.min(at + BLOCK, buf.length);
         if (to < buf.length) {
@@ -253,9 +269,8 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           if (nl >= at) to = nl + 1;
         }
         // The decoder may hold the start of a character cut by the previous chunk; it
-        // holds none after a block that ended in an ASCII byte. It also drops a byte-order
-        // mark at the start of the stream only, so it decodes the first text itself.
-        if (decoderEmpty && primed && bytes !== undefined) {
+        // holds none after a block that ended in an ASCII byte.
+        if (decoderEmpty && bytes !== undefined) {
           // The runs of ASCII lines go as Latin-1, searched in the byte scan; each line
           // with other bytes goes through the decoder on its own.
           bytes.load(buf, at, to);
@@ -276,7 +291,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           }
           continue;
         }
-        if (decoderEmpty && primed) {
+        if (decoderEmpty) {
           const ascii = asciiLinesEnd(buf, at, to);
           if (ascii > at) {
             feed(buf.toString('latin1', at, ascii));
@@ -287,14 +302,14 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
           to = pieceEnd(buf, at, to);
         }
         const block = buf.subarray(at, to);
-        const text = decoder.decode(block, { stream: true });
-        if (text.length > 0) primed = true;
-        feed(text);
+        feed(decoder.decode(block, { stream: true }));
         decoderEmpty = block[block.length - 1]! < 0x80;
         at = to;
       }
     },
     end() {
+      if (head !== undefined && head.length > 0) feed(decoder.decode(head, { stream: true }));
+      head = undefined;
       feed(decoder.decode());
       if (tail.length > 0 && !discarding) emit(tail, now(), false);
       tail = '';

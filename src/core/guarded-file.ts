@@ -43,7 +43,9 @@ function fits(st: Stats, kind: PathKind): boolean {
 /** Turns an errno from stat or open into the catalogued error that names the path. */
 function fromErrno(path: string, opts: GuardOptions, cause: unknown): BootmedicError {
   const code = (cause as NodeJS.ErrnoException).code;
-  const at = `${opts.what} ${path}`;
+  const at = `${opts.what} ${JSON.stringify(path).slice(1, -1)}`;
+  // Node refuses a name with a NUL byte before asking the kernel; no file can have one.
+  if (path.includes('\0')) return opts.missing?.(`${at}: no such file (the name holds a NUL byte)`) ?? fileErrors.make('FILE_NOT_FOUND', `${at}: no such file (the name holds a NUL byte)`, { cause });
   if (code === 'ENOENT' || code === 'ENOTDIR') return opts.missing?.(`${at}: no such file`) ?? fileErrors.make('FILE_NOT_FOUND', `${at}: no such file`, { cause });
   if (code === 'ELOOP') return fileErrors.make('FILE_WRONG_TYPE', `${at}: a symlink loop, not ${WANT[opts.kind ?? 'file']}`, { cause });
   if (code === 'EISDIR') return fileErrors.make('FILE_WRONG_TYPE', `${at}: a directory, not ${WANT[opts.kind ?? 'file']}`, { cause });

@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { isBootmedicError } from '../core/index.ts';
-import { openReadOnly, preadZeroFill } from './disk-reader.ts';
+import { preadZeroFill } from './disk-reader.ts';
 import { imageErrors } from './errors.ts';
-import { isQcow2, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
+import { isQcow2, openImageFile, parseQcow2Header, resolveBackingPath, type Qcow2Header } from './qcow2.ts';
 import type { CheckList } from './report.ts';
 import { runToolSync } from '../core/index.ts';
 
@@ -19,9 +19,8 @@ export function describeChain(path: string): ChainInfo[] {
       out.push({ path: cur, format: hint === 'qcow2' ? 'qcow2' : 'raw', header: undefined, missing: true, fileSize: 0 });
       break;
     }
-    const fd = openReadOnly(cur, out.length === 0 ? 'disk image' : 'backing file');
+    const { fd, size } = openImageFile(cur, out.length === 0 ? 'disk image' : 'backing file');
     try {
-      const size = fstatSync(fd).size;
       const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(size, 4)));
       if (hint === 'raw' || !isQcow2(head)) {
         out.push({ path: cur, format: 'raw', header: undefined, missing: false, fileSize: size });

@@ -50,6 +50,9 @@ export function readExt4File(part: DiskReader, path: string): Buffer | undefined
     if (flags & 0x10000000) bad('inline-data files are not read');
     const iblock = ino.subarray(0x28, 0x28 + 60);
     if (flags & 0x80000) {
+      // Each node of a valid tree has its own block: one met again would be walked once per
+      // path to it (index entries all naming one block multiply at every level).
+      const seen = new Set<number>();
       const walk = (node: Buffer, depth: number) => {
         if (node.readUInt16LE(0) !== 0xf30a) bad('bad extent header');
         const entries = node.readUInt16LE(2);
@@ -65,7 +68,10 @@ export function readExt4File(part: DiskReader, path: string): Buffer | undefined
             const start = e.readUInt16LE(6) * 2 ** 32 + e.readUInt32LE(8);
             for (let k = 0; k < len && first + k < nblocks; k++) out[first + k] = uninit ? 0 : start + k;
           } else {
-            walk(block(e.readUInt16LE(8) * 2 ** 32 + e.readUInt32LE(4)), depth - 1);
+            const child = e.readUInt16LE(8) * 2 ** 32 + e.readUInt32LE(4);
+            if (seen.has(child)) bad(`extent tree names block ${child} twice`);
+            seen.add(child);
+            walk(block(child), depth - 1);
           }
         }
       };
@@ -88,6 +94,9 @@ export function readExt4File(part: DiskReader, path: string): Buffer | undefined
     const mode = ino.readUInt16LE(0);
     const size = ino.readUInt32LE(4) + ino.readUInt32LE(0x6c) * 2 ** 32;
     if (size > MAX_FILE) bad(`${what} is ${size} bytes, more than this reader takes`);
+    // The files read here (directories, symlinks, fstab) are never sparse: a size past the
+    // filesystem is damage, and would make us allocate what the inode claims.
+    if (size > part.size) bad(`${what} claims ${size} bytes, more than its ${part.size}-byte filesystem`);
     const nblocks = Math.ceil(size / bs);
     const map = blocksOf(ino, nblocks);
     const data = Buffer.alloc(nblocks * bs);

@@ -133,14 +133,21 @@ export function openFat(part: DiskReader): FatFs {
       out.push(entry);
       if (isDir && firstCluster !== 0) {
         if (depth >= MAX_DIR_DEPTH) bad(`directories nested deeper than ${MAX_DIR_DEPTH} at ${entry.path}`);
+        // Each directory has its own clusters ("." and ".." are skipped above): one met again
+        // is a loop or cross-linked directories, which would otherwise be walked once per path.
+        if (listed.has(firstCluster)) bad(`directory ${entry.path} starts at cluster ${firstCluster}, already listed (a loop or cross-linked directories)`);
+        listed.add(firstCluster);
         parseDir(readDir(firstCluster), entry.path + '/', depth + 1, out);
       }
     }
   }
   let cached: FatEntry[] | undefined;
+  const listed = new Set<number>(); // first clusters of the directories listed
   const list = (): FatEntry[] => {
     if (cached === undefined) {
       const out: FatEntry[] = [];
+      listed.clear();
+      listed.add(rootCluster);
       parseDir(readDir(rootCluster), '', 0, out);
       cached = out;
     }

@@ -32,6 +32,12 @@ export type GrubConfig = Readonly<{
 
 type Token = { word: string; line: number; quoted: boolean };
 
+/** The index of `ch` in `text` at or after `from`, or the text's length when there is none. */
+function indexOrEnd(text: string, ch: string, from: number): number {
+  const at = text.indexOf(ch, from);
+  return at < 0 ? text.length : at;
+}
+
 /** Splits grub.cfg text into words, reporting unterminated quotes. */
 function tokenize(text: string, problems: string[]): Token[][] {
   const commands: Token[][] = [];
@@ -39,6 +45,8 @@ function tokenize(text: string, problems: string[]): Token[][] {
   let line = 1;
   let i = 0;
   const n = text.length;
+  let closeAt = -1; // the first '}' at or after where it was last looked for (n: none)
+  let newlineAt = -1; // likewise the first newline
   const endCommand = () => {
     if (cur.length > 0) commands.push(cur);
     cur = [];
@@ -59,9 +67,12 @@ function tokenize(text: string, problems: string[]): Token[][] {
       if ((d === '{' || d === '}') && word === '' && !quoted) break;
       if (d === '}' && !quoted) break;
       if (d === '$' && text[i + 1] === '{') {
-        // ${name} variable reference: its braces are not block braces.
-        const close = text.indexOf('}', i + 2);
-        const end = close < 0 || text.slice(i, close).includes('\n') ? i + 1 : close + 1;
+        // ${name} variable reference: its braces are not block braces. The next '}' and
+        // the next newline are found once and kept while `i` moves towards them, so that
+        // many unclosed "${" do not each scan the rest of the text.
+        if (closeAt < i + 2) closeAt = indexOrEnd(text, '}', i + 2);
+        if (newlineAt < i) newlineAt = indexOrEnd(text, '\n', i);
+        const end = closeAt === n || newlineAt < closeAt ? i + 1 : closeAt + 1;
         word += text.slice(i, end);
         i = end;
         continue;

@@ -20,6 +20,11 @@ export type InitrdInfo = Readonly<{
 }>;
 
 const MAX_UNPACKED = 1024 * 1024 * 1024;
+// A compressed segment may unpack to 64 times its packed size (64 MiB at least): initrds
+// unpack to a few times their size, while a decompression bomb (zstd RLE blocks reach
+// thousands of times) would otherwise make us allocate up to MAX_UNPACKED.
+const MAX_RATIO = 64;
+const MIN_BOUND = 64 * 1024 * 1024;
 
 function bad(what: string, msg: string, cause?: unknown): never {
   throw imageErrors.make('IMAGE_BAD_INITRD', `${what}: ${msg}`, cause === undefined ? {} : { cause });
@@ -76,7 +81,8 @@ function walkCpio(b: Buffer, at: number, what: string, names: string[], partial 
 }
 
 function decompress(kind: string, data: Buffer, what: string): Buffer {
-  const opts = { maxOutputLength: MAX_UNPACKED };
+  const bound = Math.min(MAX_UNPACKED, Math.max(MIN_BOUND, MAX_RATIO * data.length));
+  const opts = { maxOutputLength: bound };
   try {
     switch (kind) {
       case 'gzip': return zlib.gunzipSync(data, opts);
@@ -90,6 +96,9 @@ function decompress(kind: string, data: Buffer, what: string): Buffer {
     }
   } catch (e) {
     if (e instanceof Error && (e as { code?: string }).code?.startsWith('IMAGE_')) throw e;
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return bad(what, `${kind} data unpacks to more than ${bound} bytes, over ${MAX_RATIO} times its packed size (${data.length} bytes): not an initrd`, e);
+    }
     return bad(what, `${kind} data does not decompress (${(e as Error).message})`, e);
   }
 }

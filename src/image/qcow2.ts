@@ -49,6 +49,8 @@ export function parseQcow2Header(buf: Buffer, fileSize: number, what = 'qcow2'):
   if (buf.length < 72 || fileSize < 72) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 header cut short (${Math.min(buf.length, fileSize)} bytes, at least 72 needed)`);
   const version = buf.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 version ${version} (only 2 and 3 exist)`);
+  // A version 3 header has 104 bytes at least (header_length is its last field).
+  if (version === 3 && (buf.length < 104 || fileSize < 104)) throw imageErrors.make('IMAGE_BAD_QCOW2', `${what}: qcow2 v3 header cut short (${Math.min(buf.length, fileSize)} bytes, at least 104 needed)`);
   const backingOffset = u64(buf, 8, what);
   const backingSize = buf.readUInt32BE(16);
   const clusterBits = buf.readUInt32BE(20);
@@ -96,6 +98,20 @@ export function parseQcow2Header(buf: Buffer, fileSize: number, what = 'qcow2'):
   });
 }
 
+/**
+ * Opens one image of a chain read-only: IMAGE_NOT_FOUND when it is missing, or is neither
+ * a file nor a block device (a backing file name of "." names a directory).
+ */
+export function openImageFile(path: string, what = 'disk image'): { fd: number; size: number } {
+  const fd = openReadOnly(path, what);
+  const st = fstatSync(fd);
+  if (!st.isFile() && !st.isBlockDevice()) {
+    closeSync(fd);
+    throw imageErrors.make('IMAGE_NOT_FOUND', `disk image ${path}: a ${st.isDirectory() ? 'directory' : 'special file'}, not a disk image`);
+  }
+  return { fd, size: st.size };
+}
+
 /** Resolves a backing file name the way QEMU does: relative names are relative to the overlay's directory. */
 export function resolveBackingPath(overlayPath: string, backingFile: string): string {
   return isAbsolute(backingFile) ? backingFile : resolve(dirname(overlayPath), backingFile);
@@ -110,7 +126,7 @@ export type ChainLink = Readonly<{ path: string; format: 'raw' | 'qcow2'; header
  * A missing backing file throws IMAGE_NOT_FOUND naming it.
  */
 export function openDisk(path: string, formatHint?: string, seen: Set<string> = new Set()): { reader: DiskReader; chain: ChainLink[] } {
-  const fd = openReadOnly(path, seen.size === 0 ? 'disk image' : 'backing file');
+  const { fd, size: fileSize } = openImageFile(path, seen.size === 0 ? 'disk image' : 'backing file');
   let real = path;
   try {
     real = realpathSync(path);
@@ -122,7 +138,6 @@ export function openDisk(path: string, formatHint?: string, seen: Set<string> = 
     throw imageErrors.make('IMAGE_BACKING_LOOP', `backing chain of ${path}: ${seen.has(real) ? 'refers back to itself' : `deeper than ${MAX_CHAIN}`}`);
   }
   seen.add(real);
-  const fileSize = fstatSync(fd).size;
   const head = preadZeroFill(fd, 0, Math.min(65536, Math.max(fileSize, 4)));
   if (formatHint === 'raw' || (formatHint === undefined && !isQcow2(head))) {
     closeSync(fd);

@@ -3,14 +3,10 @@
 // qmp_capabilities before any other command; replies carry the command's "id"; events
 // ({"event", "data", "timestamp"}) may arrive at any time, interleaved with replies.
 import { connect, type Socket } from 'node:net';
-import { parseJsonExact } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
+import { decodeQmpLine, type QmpEvent, type QmpGreeting, type QmpMessage } from './qmp-message.ts';
 
-/** A QMP event as QEMU sent it; an integer past 2^53 in `data` is its exact decimal string. */
-export type QmpEvent = { event: string; data: Record<string, unknown>; timestamp?: { seconds: number; microseconds: number } };
-
-/** The greeting QEMU sends on connect. */
-export type QmpGreeting = { QMP: { version: { qemu: { major: number; minor: number; micro: number }; package: string }; capabilities: string[] } };
+export type { QmpEvent, QmpGreeting } from './qmp-message.ts';
 
 /** A connected, negotiated QMP session. */
 export type QmpClient = {
@@ -78,10 +74,10 @@ export function connectQmp(path: string, opts: { timeoutMs?: number; signal?: Ab
       close: () => sock.end(),
     };
 
-    const handle = (msg: Record<string, unknown>) => {
+    const handle = (msg: QmpMessage) => {
       if (greeting === undefined) {
-        if (typeof msg['QMP'] !== 'object' || msg['QMP'] === null) return fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: first message is not a QMP greeting`));
-        greeting = msg as QmpGreeting;
+        if (msg.type !== 'greeting') return fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: first message is not a QMP greeting`));
+        greeting = msg.greeting;
         execute('qmp_capabilities').then(
           () => {
             clearTimeout(greetTimer);
@@ -93,20 +89,17 @@ export function connectQmp(path: string, opts: { timeoutMs?: number; signal?: Ab
         );
         return;
       }
-      if (typeof msg['event'] === 'string') {
-        const ev: QmpEvent = { event: msg['event'], data: (msg['data'] as Record<string, unknown>) ?? {}, ...(msg['timestamp'] ? { timestamp: msg['timestamp'] as QmpEvent['timestamp'] & object } : {}) };
-        for (const fn of [...listeners]) fn(ev);
+      if (msg.type === 'event') {
+        for (const fn of [...listeners]) fn(msg.event);
         return;
       }
-      const id = typeof msg['id'] === 'string' ? msg['id'] : undefined;
-      const p = id !== undefined ? pending.get(id) : undefined;
-      if (!p || id === undefined) return;
-      pending.delete(id);
+      if (msg.type !== 'return' && msg.type !== 'error') return;
+      const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
+      if (p === undefined || msg.id === undefined) return;
+      pending.delete(msg.id);
       clearTimeout(p.timer);
-      if ('error' in msg) {
-        const err = msg['error'] as { class?: string; desc?: string };
-        p.reject(hvErrors.make('HV_QMP_ERROR', `QMP ${p.command}: ${err.class ?? 'Error'}: ${err.desc ?? 'no description'}`, { details: { error: err } }));
-      } else p.resolve(msg['return']);
+      if (msg.type === 'error') p.reject(hvErrors.make('HV_QMP_ERROR', `QMP ${p.command}: ${msg.errorClass}: ${msg.desc}`, { details: { error: msg.error } }));
+      else p.resolve(msg.value);
     };
 
     sock.setEncoding('utf8');
@@ -117,14 +110,13 @@ export function connectQmp(path: string, opts: { timeoutMs?: number; signal?: Ab
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (line === '') continue;
-        let msg: unknown;
+        let msg: QmpMessage;
         try {
-          // 64-bit values (GUEST_PANICKED hyper-v parameters are guest addresses) stay exact.
-          msg = parseJsonExact(line);
-        } catch {
-          return fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: not JSON: ${line.slice(0, 80)}`));
+          msg = decodeQmpLine(line, `QMP socket ${path}`);
+        } catch (e) {
+          return fail(e);
         }
-        if (typeof msg === 'object' && msg !== null) handle(msg as Record<string, unknown>);
+        handle(msg);
       }
       if (buf.length > MAX_LINE) fail(hvErrors.make('HV_QMP_PROTOCOL', `QMP socket ${path}: line longer than ${MAX_LINE} bytes`));
     });
