@@ -74,6 +74,19 @@ export type QemuHealTarget = HealTarget & {
   close(): void;
 };
 
+/** A launch that QEMU never started (missing kernel, unreadable disk) is a failed boot too. */
+function launchFailure(spec: VmSpec, e: Error & { code?: string }, accel: 'kvm' | 'tcg'): BootOutcome {
+  const vm = spec.name;
+  const bootId = `${vm}-launch-${randomBytes(3).toString('hex')}`;
+  const text = `${e.code ?? 'error'}: ${e.message}`;
+  return {
+    bootId, vm, status: 'failed', phase: 'firmware', reason: `QEMU did not start: ${e.message}`, cause: 'qemu-exit', findings: [], timeline: [],
+    accel, accelReason: 'launch failed', durationMs: 0, startedAt: new Date().toISOString(), evidence: [], qmpEvents: [],
+    qemu: { pid: 0, exitCode: 1, signal: null, stderr: text }, resets: 0, stallBudget: { learnedFrom: 0, currentPhaseMs: 0 },
+    runDir: '', consoleLog: '', imageKey: imageKeyOf(spec),
+  };
+}
+
 /** Builds the real HealTarget for one VM. */
 export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   const { app, deps } = o;
@@ -116,18 +129,6 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   const golden = (p: string) => goldenPathOf(goldenDir, p);
   const guestFiles = async () => (spec.guest === undefined ? undefined : await resolveGuest(spec.guest, app).catch(() => undefined));
 
-  /** A launch that QEMU never started (missing kernel, unreadable disk) is a failed boot too. */
-  function launchFailure(e: Error & { code?: string }, accel: 'kvm' | 'tcg'): BootOutcome {
-    const bootId = `${vm}-launch-${randomBytes(3).toString('hex')}`;
-    const text = `${e.code ?? 'error'}: ${e.message}`;
-    return {
-      bootId, vm, status: 'failed', phase: 'firmware', reason: `QEMU did not start: ${e.message}`, cause: 'qemu-exit', findings: [], timeline: [],
-      accel, accelReason: 'launch failed', durationMs: 0, startedAt: new Date().toISOString(), evidence: [], qmpEvents: [],
-      qemu: { pid: 0, exitCode: 1, signal: null, stderr: text }, resets: 0, stallBudget: { learnedFrom: 0, currentPhaseMs: 0 },
-      runDir: '', consoleLog: '', imageKey: imageKeyOf(spec),
-    };
-  }
-
   async function boot(signal?: AbortSignal): Promise<BootOutcome> {
     locked();
     await settled();
@@ -141,7 +142,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
       outcome = await run.first;
     } catch (e) {
       if (!isBootmedicError(e) || signal?.aborted === true) throw e;
-      outcome = launchFailure(e, await accelOf(booted));
+      outcome = launchFailure(booted, e, await accelOf(booted));
       await deps.record?.({ type: 'boot-outcome', vm, data: { bootId: outcome.bootId, status: 'failed', phase: 'firmware', reason: outcome.reason, accel: outcome.accel, durationMs: 0, timeline: [], findings: [] } });
     }
     last = outcome;
