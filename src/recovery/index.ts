@@ -1,8 +1,10 @@
-// recovery/: the real HealTarget over QEMU (configuration changes, qemu-img snapshots,
-// golden copies, image/ repairs, verification boots through the supervisor) and the
+// recovery/: the real HealTarget (remedy handlers from a pure context to a typed VmChange,
+// carried out by a VmBackend: QEMU's applies configuration changes, qemu-img snapshots,
+// golden copies and image/ repairs, and boots through the supervisor) and the
 // glue that takes one failed boot through diagnosis and healing.
 export { createQemuHealTarget, LAST_GOOD_SNAPSHOT } from './qemu-heal-target.ts';
 export type { QemuHealTarget, QemuHealTargetOptions } from './qemu-heal-target.ts';
+export type { VmBackend, VmChange, BootRequest, BootRun } from './vm-change.ts';
 export { healBoot, detectedAtOf } from './heal-boot.ts';
 export type { HealBootInput, HealBootResult } from './heal-boot.ts';
 export { evidenceFor, diskIntegrity } from './evidence.ts';

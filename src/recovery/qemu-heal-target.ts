@@ -1,26 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AppConfig, VmSpec } from '../config/index.ts';
-import { assertNever, copyGuarded, isBootmedicError, writeFileAtomic } from '../core/index.ts';
+import { isBootmedicError, writeFileAtomic } from '../core/index.ts';
 import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
-import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from '../hypervisor/index.ts';
-import { offeredRepairs, repairImage, resolveRepairNames } from '../image/index.ts';
-import { imageKeyOf, isNoVerdict, lockVm, superviseVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
+import { offeredRepairs } from '../image/index.ts';
+import { imageKeyOf, isNoVerdict, lockVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
 import { keepForensics, writeHandOver } from './forensics.ts';
-import { fingerprintSpec, loadLastGood, plainSpec, readStateJson, saveLastGood, specFrom, stateDamaged, withAppend } from './vm-config.ts';
+import { createQemuBackend } from './qemu-backend.ts';
+import { changeFor, goldenPathOf, type HealContext } from './remedy-handlers.ts';
+import type { VmBackend } from './vm-change.ts';
+import { fingerprintSpec, loadLastGood, plainSpec, readStateJson, saveLastGood, specFrom, stateDamaged, withAppend, type LastGood } from './vm-config.ts';
 
-// The real HealTarget: remedies act on the VM's configuration (a VmSpec this target owns
-// and changes), on its disks (qemu-img snapshots, golden copies, image/ repairs) and on the
-// host files it boots; verification boots go through the supervisor, so they are recorded
-// in the store and the ledger like any other boot.
+// The real HealTarget. A remedy is carried out in three steps: gather what the VM is now (a
+// HealContext), look its action's handler up in remedy-handlers.ts (a pure function to a
+// VmChange), and hand the change to a VmBackend (QEMU here). The target keeps what every
+// backend shares: the VM's current configuration (persisted in healing.json after every
+// change, so a resumed incident verifies what was applied), the last good one, the VM's
+// lock, forensic copies and the hand-over report.
 
-/** The internal qcow2 snapshot taken after a good boot and used by rollback-snapshot. */
-export const LAST_GOOD_SNAPSHOT = 'bootmedic-last-good';
+export { LAST_GOOD_SNAPSHOT } from './remedy-handlers.ts';
 
 export type QemuHealTargetOptions = Readonly<{
   spec: VmSpec;
@@ -49,6 +52,8 @@ export type QemuHealTargetOptions = Readonly<{
    * remedy it applied instead of the unhealed configuration.
    */
   resume?: boolean;
+  /** The hypervisor remedies and boots go through (default: QEMU through the supervisor). */
+  backend?: VmBackend;
 }>;
 
 /** A HealTarget over real QEMU, plus what the composition root needs around it. */
@@ -69,6 +74,19 @@ export type QemuHealTarget = HealTarget & {
   close(): void;
 };
 
+/** A launch that QEMU never started (missing kernel, unreadable disk) is a failed boot too. */
+function launchFailure(spec: VmSpec, e: Error & { code?: string }, accel: 'kvm' | 'tcg'): BootOutcome {
+  const vm = spec.name;
+  const bootId = `${vm}-launch-${randomBytes(3).toString('hex')}`;
+  const text = `${e.code ?? 'error'}: ${e.message}`;
+  return {
+    bootId, vm, status: 'failed', phase: 'firmware', reason: `QEMU did not start: ${e.message}`, cause: 'qemu-exit', findings: [], timeline: [],
+    accel, accelReason: 'launch failed', durationMs: 0, startedAt: new Date().toISOString(), evidence: [], qmpEvents: [],
+    qemu: { pid: 0, exitCode: 1, signal: null, stderr: text }, resets: 0, stallBudget: { learnedFrom: 0, currentPhaseMs: 0 },
+    runDir: '', consoleLog: '', imageKey: imageKeyOf(spec),
+  };
+}
+
 /** Builds the real HealTarget for one VM. */
 export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
   const { app, deps } = o;
@@ -88,6 +106,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     }
   }
   const goldenDir = o.goldenDir ?? join(deps.home, 'vms', vm, 'golden');
+  const backend = o.backend ?? createQemuBackend(deps);
   let probed: { accel: 'kvm' | 'tcg'; reason: string } | undefined;
   let last: BootOutcome | undefined;
   let bootNo = 0;
@@ -107,42 +126,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     return probed.accel;
   };
   const fingerprint = async (s: VmSpec): Promise<Fingerprint> => fingerprintSpec(s, app, await accelOf(s));
-  const update = (change: (obj: Record<string, unknown>) => void, why: string) => {
-    const obj = plainSpec(spec);
-    change(obj);
-    spec = specFrom(obj, `VM ${vm} (${why})`);
-    writeFileAtomic(healingPath, `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
-  };
-  const golden = (p: string) => join(goldenDir, basename(p));
+  const golden = (p: string) => goldenPathOf(goldenDir, p);
   const guestFiles = async () => (spec.guest === undefined ? undefined : await resolveGuest(spec.guest, app).catch(() => undefined));
-  const qcow2Disks = () => spec.disks.filter((d) => d.format === 'qcow2').map((d) => d.path);
-
-  async function snapshotDisks(): Promise<void> {
-    for (const d of qcow2Disks()) {
-      try {
-        if ((await listSnapshots(d)).some((s) => s.name === LAST_GOOD_SNAPSHOT)) await deleteSnapshot(d, LAST_GOOD_SNAPSHOT);
-        await createSnapshot(d, LAST_GOOD_SNAPSHOT);
-      } catch {
-        // A disk in use (watch mode) or read-only: the previous snapshot stays the last good one.
-      }
-    }
-  }
-
-  async function onReady(outcome: BootOutcome, booted: VmSpec): Promise<void> {
-    saveLastGood(deps.home, vm, { at: new Date().toISOString(), bootId: outcome.bootId, spec: plainSpec(booted), fingerprint: await fingerprint(booted) });
-  }
-
-  /** A launch that QEMU never started (missing kernel, unreadable disk) is a failed boot too. */
-  function launchFailure(e: Error & { code?: string }, accel: 'kvm' | 'tcg'): BootOutcome {
-    const bootId = `${vm}-launch-${randomBytes(3).toString('hex')}`;
-    const text = `${e.code ?? 'error'}: ${e.message}`;
-    return {
-      bootId, vm, status: 'failed', phase: 'firmware', reason: `QEMU did not start: ${e.message}`, cause: 'qemu-exit', findings: [], timeline: [],
-      accel, accelReason: 'launch failed', durationMs: 0, startedAt: new Date().toISOString(), evidence: [], qmpEvents: [],
-      qemu: { pid: 0, exitCode: 1, signal: null, stderr: text }, resets: 0, stallBudget: { learnedFrom: 0, currentPhaseMs: 0 },
-      runDir: '', consoleLog: '', imageKey: imageKeyOf(spec),
-    };
-  }
 
   async function boot(signal?: AbortSignal): Promise<BootOutcome> {
     locked();
@@ -150,59 +135,42 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     bootNo += 1;
     const booted = spec;
     const launchSpec = withAppend(booted, o.simulate?.(booted, bootNo));
-    const opts = { lock: locked(), ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) };
-    let outcome: BootOutcome | undefined;
+    let outcome: BootOutcome;
     try {
-      if (o.mode === 'watch') {
-        // Resolve at the first verdict; the supervision goes on following the VM.
-        let first!: (x: BootOutcome | undefined) => void;
-        const firstOutcome = new Promise<BootOutcome | undefined>((r) => (first = r));
-        background = superviseVm(launchSpec, deps, {
-          mode: 'watch',
-          ...opts,
-          onEvent: (e) => {
-            o.onEvent?.(e);
-            if (e.type === 'outcome') first(e.outcome);
-          },
-        });
-        background.then((os) => first(os[0]), () => first(undefined));
-        outcome = await firstOutcome;
-        if (outcome === undefined) await background; // rethrows the launch error
-      } else {
-        [outcome] = await superviseVm(launchSpec, deps, { mode: 'once', ...opts });
-      }
+      const run = backend.boot(launchSpec, { lock: locked(), mode: o.mode ?? 'once', ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) });
+      if (run.background !== undefined) background = run.background;
+      outcome = await run.first;
     } catch (e) {
       if (!isBootmedicError(e) || signal?.aborted === true) throw e;
-      outcome = launchFailure(e, await accelOf(booted));
+      outcome = launchFailure(booted, e, await accelOf(booted));
       await deps.record?.({ type: 'boot-outcome', vm, data: { bootId: outcome.bootId, status: 'failed', phase: 'firmware', reason: outcome.reason, accel: outcome.accel, durationMs: 0, timeline: [], findings: [] } });
     }
-    if (outcome === undefined) throw new Error(`boot of ${vm} ended without an outcome`);
     last = outcome;
     if (outcome.status === 'ready') {
-      await onReady(outcome, booted);
-      if (o.mode !== 'watch') await snapshotDisks();
+      saveLastGood(deps.home, vm, { at: new Date().toISOString(), bootId: outcome.bootId, spec: plainSpec(booted), fingerprint: await fingerprint(booted) });
+      if (o.mode !== 'watch') await backend.keepGoodState(booted);
     }
     return outcome;
   }
 
+  /** What changed since the last good boot, as remedy preconditions name it. */
+  async function changedSince(lg: Fingerprint): Promise<RemedyContext['changed'][number][]> {
+    const d = diffFingerprints(lg, await fingerprint(spec));
+    const changed: RemedyContext['changed'][number][] = [];
+    for (const k of ['kernel', 'initrd', 'cmdline', 'memory', 'cpus'] as const) if (d[k] !== 'same') changed.push(k);
+    // Which disks are attached is configuration; their bytes are not (a revert cannot fix them).
+    if (d.disks === 'removed' || d.disks === 'added') changed.push('disks');
+    if (d.accel !== 'same') changed.push('accel');
+    return changed;
+  }
+
   async function context(): Promise<RemedyContext> {
     const lg = loadLastGood(deps.home, vm);
-    const changed: RemedyContext['changed'][number][] = [];
-    if (lg !== undefined) {
-      const d = diffFingerprints(lg.fingerprint, await fingerprint(spec));
-      if (d.kernel !== 'same') changed.push('kernel');
-      if (d.initrd !== 'same') changed.push('initrd');
-      if (d.cmdline !== 'same') changed.push('cmdline');
-      if (d.memory !== 'same') changed.push('memory');
-      if (d.cpus !== 'same') changed.push('cpus');
-      // Which disks are attached is configuration; their bytes are not (a revert cannot fix them).
-      if (d.disks === 'removed' || d.disks === 'added') changed.push('disks');
-      if (d.accel !== 'same') changed.push('accel');
-    }
-    let hasSnapshot = qcow2Disks().length > 0;
-    for (const d of qcow2Disks()) hasSnapshot &&= await listSnapshots(d).then((s) => s.some((x) => x.name === LAST_GOOD_SNAPSHOT), () => false);
     const guest = await guestFiles();
-    const hasGolden = (guest?.kernel !== undefined && guest.initrd !== undefined) || spec.disks.some((d) => existsSync(golden(d.path))) || [spec.kernel, spec.initrd].some((p) => p !== undefined && p !== 'none' && existsSync(golden(p)));
+    const heal = healContext(lg, guest);
+    // A built guest's kernel and initrd are golden copies of its boot files, whatever the spec names.
+    const ownGolden = [...spec.disks.map((d) => d.path), spec.kernel, spec.initrd].some((p) => p !== undefined && p !== 'none' && existsSync(golden(p)));
+    const hasGolden = (guest?.kernel !== undefined && guest.initrd !== undefined) || ownGolden;
     // Image repairs are offered only for a disk that holds the guest's system (boot from disk);
     // an unreadable image offers none (a restore or rollback is then the way back).
     const bootFromDisk = spec.kernel === undefined && spec.guest !== 'tiny' && spec.disks.length > 0;
@@ -210,7 +178,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     let imageRepairs: string[] = [];
     if (bootFromDisk && disk0 !== undefined) {
       try {
-        imageRepairs = offeredRepairs(disk0, { from: existsSync(golden(disk0)) ? golden(disk0) : undefined });
+        imageRepairs = offeredRepairs(disk0, { from: heal.golden.get(disk0) });
       } catch {
         imageRepairs = [];
       }
@@ -221,12 +189,12 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     return {
       accel: await accelOf(spec),
       memoryMiB: spec.memoryMiB,
-      maxMemoryMiB: o.maxMemoryMiB ?? 2048,
+      maxMemoryMiB: heal.maxMemoryMiB,
       hasLastGood: lg !== undefined,
-      changed,
+      changed: lg === undefined ? [] : await changedSince(lg.fingerprint),
       hasDisk: spec.disks.length > 0,
       bootFromDisk,
-      hasSnapshot,
+      hasSnapshot: await backend.hasGoodState(spec),
       hasGolden,
       hasPreviousKernel: o.previousKernel !== undefined && existsSync(o.previousKernel) && spec.kernel !== o.previousKernel,
       imageRepairs,
@@ -235,78 +203,30 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     };
   }
 
-  async function restoreFile(path: string, from: string | undefined): Promise<string> {
-    const src = existsSync(golden(path)) ? golden(path) : from;
-    if (src === undefined || !existsSync(src)) throw recoveryErrors.make('RECOVERY_NO_GOLDEN', `no golden copy of ${path} (looked in ${goldenDir})`);
-    if (src === path) return `${path} is the golden copy itself`;
-    copyGuarded(src, path, { what: 'golden copy', kind: 'disk' });
-    return `restored ${path} from ${src}`;
+  /** What a remedy handler may read: the spec, the last good configuration, golden sources. */
+  function healContext(lastGood: LastGood | undefined, guest: { kernel?: string; initrd?: string } | undefined): HealContext {
+    const sources = new Map<string, string>();
+    const offer = (path: string | undefined, fallback: string | undefined) => {
+      if (path === undefined || path === 'none') return;
+      const from = existsSync(golden(path)) ? golden(path) : fallback;
+      if (from !== undefined && existsSync(from)) sources.set(path, from);
+    };
+    offer(spec.kernel, guest?.kernel);
+    offer(spec.initrd, guest?.initrd);
+    for (const d of spec.disks) offer(d.path, undefined);
+    return { spec, lastGood, maxMemoryMiB: o.maxMemoryMiB ?? 2048, previousKernel: o.previousKernel, goldenDir, golden: sources, forensicsDir: join(deps.home, 'forensics', vm) };
   }
 
   async function apply(remedy: Remedy): Promise<void> {
     locked();
     await settled();
-    const a = remedy.action;
-    switch (a.kind) {
-      case 'retry':
-        return; // the executor waits the backoff; the next boot is the retry
-      case 'extend-stall-budget':
-        update((x) => {
-          const s = x['stall'] as Record<string, number>;
-          x['stall'] = { ...s, defaultSeconds: s['defaultSeconds']! * a.factor, floorSeconds: s['floorSeconds']! * a.factor, factor: Math.min(100, s['factor']! * a.factor) };
-        }, remedy.id);
-        return;
-      case 'set-memory':
-        update((x) => (x['memoryMiB'] = Math.min(o.maxMemoryMiB ?? 2048, Math.round(spec.memoryMiB * a.factor))), remedy.id);
-        return;
-      case 'revert-config': {
-        const lg = loadLastGood(deps.home, vm);
-        if (lg === undefined) throw recoveryErrors.make('RECOVERY_NO_LAST_GOOD', `VM ${vm} has no recorded good boot`);
-        // The fields a fingerprint covers, except the accelerator (switch-accel owns it).
-        update((x) => {
-          for (const k of ['kernel', 'initrd', 'cmdline', 'append', 'memoryMiB', 'cpus', 'disks', 'firmware']) {
-            if (lg.spec[k] === undefined) delete x[k];
-            else x[k] = lg.spec[k];
-          }
-        }, remedy.id);
-        return;
-      }
-      case 'rollback-snapshot':
-        for (const d of qcow2Disks()) await revertSnapshot(d, LAST_GOOD_SNAPSHOT);
-        return;
-      case 'previous-kernel':
-        if (o.previousKernel === undefined) throw recoveryErrors.make('RECOVERY_UNSUPPORTED', `VM ${vm}: no previous kernel is known`);
-        update((x) => (x['kernel'] = o.previousKernel), remedy.id);
-        return;
-      case 'switch-accel':
-        update((x) => (x['accel'] = a.to), remedy.id);
-        return;
-      case 'image-repair':
-        await imageRepair(a.repair);
-        return;
-      default:
-        assertNever(a, 'remedy action');
+    const change = changeFor(healContext(loadLastGood(deps.home, vm), await guestFiles()), remedy.action);
+    if (change.type === 'refused') throw recoveryErrors.make(change.code, change.message);
+    const next = await backend.apply(change, spec);
+    if (next !== spec) {
+      spec = next;
+      writeFileAtomic(healingPath, `${JSON.stringify(plainSpec(spec), null, 2)}\n`);
     }
-  }
-
-  async function imageRepair(name: string): Promise<void> {
-    const guest = await guestFiles();
-    if (name === 'restore-boot-artefacts' && (spec.kernel !== undefined || spec.guest === 'tiny')) {
-      // Direct kernel boot: the artefacts are host files the VM names.
-      if (spec.kernel !== undefined) await restoreFile(spec.kernel, guest?.kernel);
-      if (spec.initrd !== undefined && spec.initrd !== 'none') await restoreFile(spec.initrd, guest?.initrd);
-      return;
-    }
-    if (name === 'restore-disk') {
-      if (spec.disks.length === 0) throw recoveryErrors.make('RECOVERY_UNSUPPORTED', `VM ${vm} has no disk to restore`);
-      for (const d of spec.disks) await restoreFile(d.path, undefined);
-      return;
-    }
-    const disk = spec.disks[0]?.path;
-    if (disk === undefined) throw recoveryErrors.make('RECOVERY_UNSUPPORTED', `VM ${vm} has no disk for repair ${name}`);
-    const from = existsSync(golden(disk)) ? golden(disk) : undefined;
-    const r = repairImage(disk, { only: resolveRepairNames([name]), from, snapshotDir: join(deps.home, 'forensics', vm) });
-    if (!r.ok && r.repairs.length === 0) throw recoveryErrors.make('RECOVERY_UNSUPPORTED', `repair ${name} of ${disk} did nothing: ${r.unrepaired.map((u) => `${u.check}: ${u.reasons.join('; ')}`).join(', ') || 'no problem it addresses'}`);
   }
 
   const snapshotForForensics = (step: { incidentId: string; seq: number }) => keepForensics(deps.home, step, spec, last);
