@@ -1,6 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
-import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
-import type { ByteBlock } from './byte-scan.ts';
+import { BYTE_BLOCK_MAX, createByteScan } from './byte-scan.ts';
+import type { ByteBlock, ByteScan } from './byte-scan.ts';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
@@ -38,8 +38,12 @@ export type LineSplitterOptions = {
   now?: () => number;
   /** Lets the consumer pass over the lines it has no use for without a ConsoleLine each. */
   skipper?: LineSkipper;
-  /** Default true: search ASCII bytes with the WebAssembly byte scan where it is available; false keeps to the string searches (same lines, slower). */
-  byteScan?: boolean;
+  /**
+   * Default true: search ASCII bytes with a WebAssembly byte scan of the splitter's own,
+   * where it is available; a ByteScan: use that one (shared with other splitters, so its
+   * literal tables are built once); false keeps to the string searches (same lines, slower).
+   */
+  byteScan?: boolean | ByteScan;
 };
 
 /**
@@ -119,8 +123,17 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let primed = false; // the decoder has seen the stream's start (its byte-order mark rule)
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
   const skipper = opts.skipper;
-  // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available.
-  const bytes = opts.byteScan === false ? undefined : createByteBlock();
+  // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available;
+  // made when the first bytes arrive (a splitter fed text never needs it).
+  let bytes: ByteBlock | undefined;
+  let bytesMade = opts.byteScan === false;
+  const bytesNow = (): ByteBlock | undefined => {
+    if (!bytesMade) {
+      bytesMade = true;
+      bytes = (typeof opts.byteScan === 'object' ? opts.byteScan : createByteScan())?.block();
+    }
+    return bytes;
+  };
   let skipperVersion = -1; // the skipper's version when nextHit was found
 
   /** Cleans and emits a line; `ascii`: it came from an ASCII block, so the byte scan may search it. */
@@ -255,15 +268,16 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         // The decoder may hold the start of a character cut by the previous chunk; it
         // holds none after a block that ended in an ASCII byte. It also drops a byte-order
         // mark at the start of the stream only, so it decodes the first text itself.
-        if (decoderEmpty && primed && bytes !== undefined) {
+        const scan = decoderEmpty && primed ? bytesNow() : undefined;
+        if (scan !== undefined) {
           // The runs of ASCII lines go as Latin-1, searched in the byte scan; each line
           // with other bytes goes through the decoder on its own.
-          bytes.load(buf, at, to);
+          scan.load(buf, at, to);
           while (at < to && decoderEmpty) {
-            const high = bytes.high(at);
+            const high = scan.high(at);
             const lineStart = high === to ? to : Math.max(at, buf.lastIndexOf(0x0a, high) + 1);
             if (lineStart > at) {
-              bytes.window(at, lineStart);
+              scan.window(at, lineStart);
               feed(buf.toString('latin1', at, lineStart), true);
               at = lineStart;
             }

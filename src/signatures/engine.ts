@@ -1,12 +1,10 @@
-import { consoleLineAt } from '../console/index.ts';
-import type { ByteBlock, ConsoleLine, LineSkipper } from '../console/index.ts';
+import { consoleLineAt, createLiteralFinder } from '../console/index.ts';
+import type { ByteBlock, ConsoleLine, LineSkipper, LiteralFinder } from '../console/index.ts';
 import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex, Hit } from './anchor-index.ts';
 import { defaultKb } from './kb.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
 import { isBootCrashTitle, isFirmwareLine, kernelReport, oopsHeaderRe, oopsHeaders, panicTitle } from './kernel-title.ts';
-import { createLiteralFinder } from './literal-scan.ts';
-import type { LiteralFinder } from './literal-scan.ts';
 import { messageBody } from './message-body.ts';
 import { createRecoveryHold } from './recovery-hold.ts';
 import { decodeStopCode } from './stop-codes.ts';
