@@ -10,7 +10,7 @@ import { createRecoveryHold } from './recovery-hold.ts';
 import { createReportWindow } from './report-window.ts';
 import { createSkipPath } from './skip-path.ts';
 import { createStopCodeHold } from './stop-code-hold.ts';
-import { decodeStopCode } from './stop-codes.ts';
+import { ruleFindingOf } from './rule-finding.ts';
 import type { BootPhase, EngineOptions, Finding, ReadyMatcher } from './types.ts';
 
 /** A streaming matcher over one boot's console lines. */
@@ -46,14 +46,6 @@ const NO_FINDINGS: readonly never[] = Object.freeze([]);
  * (Concatenating makes a new string; slicing it flattens that into a copy.)
  */
 const own = (s: string): string => (s.length < 13 ? s : (` ${s}`).slice(1));
-
-function fill(template: string, groups: string[], extra: Record<string, string> = {}): string {
-  return template.replace(/\{([a-z0-9]{1,10})\}/g, (_m, k: string) => {
-    const n = Number(k);
-    const v = Number.isInteger(n) ? groups[n - 1] : extra[k];
-    return (v ?? '').slice(0, 200);
-  });
-}
 
 function readyMatches(ready: readonly ReadyMatcher[], text: string): boolean {
   for (const r of ready) {
@@ -146,27 +138,11 @@ export function createSignatureEngine(opts: EngineOptions & { kb?: Kb } = {}): S
     // A flooding rule past its quota: emit() would drop the finding, so do not build it
     // (a stop code may hold its finding for parameter lines, so those take the long way).
     if (r.stopCode === undefined && r.severity !== 'info' && (st.perRule.get(r.id) ?? 0) >= MAX_PER_RULE) return;
-    const f: Finding = {
-      id: r.id, family: r.family, title: '', component: r.component, layer: r.layer, severity: r.severity,
-      phase: r.phase ?? st.phase, stopsBoot: r.stopsBoot, evidence: [ev], atMs, source: r.source,
-    };
-    let extra: Record<string, string> = {};
-    if (r.stopCode !== undefined) {
-      const code = hit.groups[r.stopCode.code - 1] ?? '';
-      const decoded = decodeStopCode(code, (r.stopCode.params ?? []).map((g) => hit.groups[g - 1] ?? '0'));
-      if (decoded === undefined) extra = { code, name: 'UNKNOWN_BUGCHECK' }; // not a 32-bit code
-      if (decoded !== undefined) {
-        f.stopCode = decoded;
-        extra = { code: decoded.code, name: decoded.name };
-        const pl = r.stopCode.paramLines;
-        if (pl !== undefined) {
-          f.title = fill(r.title, hit.groups, extra);
-          stop.hold(out, f, pl.pattern, pl.lines, code);
-          return;
-        }
-      }
+    const { f, paramLines } = ruleFindingOf(hit, ev, atMs, st.phase);
+    if (paramLines !== undefined) {
+      stop.hold(out, f, paramLines.pattern, paramLines.lines, paramLines.code);
+      return;
     }
-    f.title = fill(r.title, hit.groups, extra);
     if (!awaiting.hold(f, r.recovery, st.phase)) emit(out, f);
   }
 
