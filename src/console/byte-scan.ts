@@ -66,8 +66,8 @@ export type ByteBlock = {
    * bytes they are also the offsets in its Latin-1 string.
    */
   dirty(from: number): number;
-  /** The table of `words` in this block's scan (ByteScan.table). */
-  table(words: readonly string[]): LiteralTable | undefined;
+  /** The scan this block belongs to: its tables are the ones `find` takes. */
+  readonly scan: ByteScan;
   /** Where the first occurrence of a literal of `table` (from this block's scan) starts in the window at or after `from` (all of it inside the window), or -1. */
   find(table: LiteralTable, from: number): number;
   /** The same search in one line of ASCII text, outside the block; undefined when the line is too long for the scan's memory. */
@@ -177,7 +177,7 @@ export function createByteScan(): ByteScan | undefined {
         own();
         return x.dirty(base + from, end) - base;
       },
-      table,
+      scan: self_,
       find(t, from) {
         if (t.at < 0) return -1;
         own();
@@ -195,5 +195,6 @@ export function createByteScan(): ByteScan | undefined {
     return self;
   }
 
-  return { block, table };
+  const self_: ByteScan = { block, table };
+  return self_;
 }

@@ -39,9 +39,10 @@ export type LineSplitterOptions = {
   /** Lets the consumer pass over the lines it has no use for without a ConsoleLine each. */
   skipper?: LineSkipper;
   /**
-   * Default true: search ASCII bytes with a WebAssembly byte scan of the splitter's own,
-   * where it is available; a ByteScan: use that one (shared with other splitters, so its
-   * literal tables are built once); false keeps to the string searches (same lines, slower).
+   * Default true: search ASCII bytes with a WebAssembly byte scan, where it is available:
+   * the skipper's (LineSkipper.byteScan), else one of the splitter's own; a ByteScan: use
+   * that one (shared with other splitters, so its literal tables are built once); false
+   * keeps to the string searches (same lines, slower).
    */
   byteScan?: boolean | ByteScan;
 };
@@ -55,6 +56,12 @@ export type LineSplitterOptions = {
  * numbers, so the consumer can build the ConsoleLine later (consoleLineAt) when it needs it.
  */
 export type LineSkipper = {
+  /**
+   * The byte scan the consumer's literal tables live in: a splitter given no scan of its
+   * own uses it, so that the splitters of every consumer of one kind share one instance
+   * and its tables. Undefined: the splitter makes its own.
+   */
+  readonly byteScan?: ByteScan | undefined;
   /** While true, every line goes to onLine. Read before each line. */
   readonly all: boolean;
   /** While true, every line with a kernel timestamp ("[   1.234567]") goes to onLine too. */
@@ -130,7 +137,7 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   const bytesNow = (): ByteBlock | undefined => {
     if (!bytesMade) {
       bytesMade = true;
-      bytes = (typeof opts.byteScan === 'object' ? opts.byteScan : createByteScan())?.block();
+      bytes = (typeof opts.byteScan === 'object' ? opts.byteScan : (skipper?.byteScan ?? createByteScan()))?.block();
     }
     return bytes;
   };

@@ -17,7 +17,7 @@
 // console/ owns the literal search: the line splitter hands its consumer's skipper the
 // blocks to search, and signatures/ builds its finders here.
 
-import type { ByteBlock, LiteralTable } from './byte-scan.ts';
+import type { ByteBlock, ByteScan, LiteralTable } from './byte-scan.ts';
 
 /** A pair key: two characters folded to 16 bits (characters above U+00FF fold too; see below). */
 const pairKey = (a: number, b: number) => ((a & 0xff) << 8) | (b & 0xff);
@@ -62,14 +62,14 @@ export function createLiteralFinder(words: readonly string[], endWords: readonly
   const scan = long.length === 0 ? () => -1 : wuManber(long);
   // A line test may answer true too often (an end word with its blank), never too rarely.
   // The same search over an ASCII block's bytes, in the table compiled into that block's
-  // scan on first use there (undefined: not possible). One finder serves one splitter at
-  // a time, so the table of the last block asked about is the one kept.
-  let tableBlock: ByteBlock | undefined;
+  // scan on first use there (undefined: not possible). The splitters a finder serves
+  // normally share one scan (the one its consumer offers), so the last scan's table is kept.
+  let tableScan: ByteScan | undefined;
   let table: LiteralTable | undefined;
   const tableOf = (bytes: ByteBlock) => {
-    if (bytes !== tableBlock) {
-      tableBlock = bytes;
-      table = bytes.table(uniq);
+    if (bytes.scan !== tableScan) {
+      tableScan = bytes.scan;
+      table = tableScan.table(uniq);
     }
     return table;
   };

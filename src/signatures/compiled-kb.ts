@@ -1,8 +1,8 @@
 // The knowledge base compiled for matching: one anchor pre-filter over every entry (with
-// and without the ready markers), and the literal finders of the engine's skipper, built
-// once per KB and shared by every engine on it.
-import { createLiteralFinder } from '../console/index.ts';
-import type { LiteralFinder } from '../console/index.ts';
+// and without the ready markers), the literal finders of the engine's skipper and the
+// byte scan their tables live in, built once per KB and shared by every engine on it.
+import { createByteScan, createLiteralFinder } from '../console/index.ts';
+import type { ByteScan, LiteralFinder } from '../console/index.ts';
 import { createAnchorIndex } from './anchor-index.ts';
 import type { AnchorIndex } from './anchor-index.ts';
 import type { CrashHeader, Kb, Marker, Rule } from './kb.ts';
@@ -29,6 +29,8 @@ export type CompiledKb = {
    * which mean a reboot), and while a report window is open its end markers.
    */
   finder(phase: BootPhase, inReport: boolean): LiteralFinder;
+  /** The byte scan the finders' tables are written into, shared by the splitters of every engine on this KB (undefined without WebAssembly SIMD). */
+  readonly byteScan: ByteScan | undefined;
 };
 
 const cache = new WeakMap<Kb, CompiledKb>();
@@ -49,6 +51,7 @@ function compile(kb: Kb): CompiledKb {
   const inner = innerWords(kb);
   const finders: (LiteralFinder | undefined)[] = [];
   return {
+    byteScan: createByteScan(),
     index: (ready) => (ready ? withReady : withoutReady),
     finder(phase, inReport) {
       const r = RANK[phase];

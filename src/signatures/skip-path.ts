@@ -23,6 +23,7 @@ export function createSkipPath(compiled: CompiledKb, st: BootState, window: Repo
   let finder: LiteralFinder | undefined;
   let finderKey = -1; // which compiled.finder() `finder` is
   const skipper = {
+    byteScan: compiled.byteScan,
     all: true,
     timestamped: true,
     version: 0,
