@@ -4,6 +4,7 @@ import type { VmSpec } from '../config/index.ts';
 import type { Store, StoredImage } from '../store/index.ts';
 import { superviseVm, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { artefactDigests, sha256File } from './digest.ts';
+import type { VerifyResult } from '../core/index.ts';
 import { catalogueErrors } from './errors.ts';
 import { defaultKeyPath, loadSigningKey, signatureProblem, signImageStatement, trustedPublicKey } from './signing.ts';
 
@@ -134,10 +135,10 @@ export async function signImage(deps: CatalogueDeps, ref: string, o: { keyPath?:
 }
 
 /** The verdict of `image verify`: every problem found, none when the image is intact and validly signed. */
-export type VerifyResult = Readonly<{ id: string; ok: boolean; problems: string[] }>;
+export type ImageVerifyResult = VerifyResult<string, { id: string }>;
 
 /** Checks an image's file against its digests, its signature against the trusted key, and its state. */
-export function verifyImage(deps: CatalogueDeps, ref: string): VerifyResult {
+export function verifyImage(deps: CatalogueDeps, ref: string): ImageVerifyResult {
   const img = resolveImage(deps.store, ref);
   const problems: string[] = [];
   if (img.state === 'retired') problems.push('retired');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../core/index.ts';
-import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
+import { BYTE_BLOCK_MAX, createByteScan } from './byte-scan.ts';
 import { createLineSplitter, splitLines } from './index.ts';
 import type { ConsoleLine } from './index.ts';
 
@@ -23,7 +23,7 @@ function randomAscii(rand: () => number, n: number): string {
 }
 
 test('the byte scan finds the same dirty offsets as the regular expression, from every start', (t) => {
-  const block = createByteBlock();
+  const block = createByteScan()?.block();
   if (block === undefined) return t.skip('WebAssembly SIMD is not available here; the splitter uses its regular expression');
   const rand = seededRandom(7);
   for (let round = 0; round < 300; round++) {
@@ -40,14 +40,15 @@ test('the byte scan finds the same dirty offsets as the regular expression, from
 });
 
 test('blocks of several splitters stay apart when they share the scan', (t) => {
-  const a = createByteBlock();
-  const b = createByteBlock();
+  const scan = createByteScan();
+  const a = scan?.block();
+  const b = scan?.block();
   if (a === undefined || b === undefined) return t.skip('WebAssembly SIMD is not available here');
-  a.load(Buffer.from('clean line\nclean\x1b[0m line\n'), 0, 27);
+  a.load(Buffer.from('clean line\nclean\x1b[0m line\n'), 0, 26);
   b.load(Buffer.from('x\x07y\n'), 0, 4);
   assert.equal(a.dirty(0), 16); // a's bytes again, though b loaded last
   assert.equal(b.dirty(0), 1);
-  assert.equal(a.dirty(17), 27);
+  assert.equal(a.dirty(17), 26); // the block is 26 bytes: none dirty after the escape
 });
 
 test('bytes split into the same lines with and without the byte scan, and as a string', () => {
@@ -69,4 +70,33 @@ test('bytes split into the same lines with and without the byte scan, and as a s
       assert.deepEqual(lines.map(fields), expected, `round ${round}, byte scan ${byteScan}`);
     }
   }
+});
+
+test('each byte scan keeps its own memory and literal tables', (t) => {
+  const one = createByteScan();
+  const two = createByteScan();
+  if (one === undefined || two === undefined) return t.skip('WebAssembly SIMD is not available here');
+  const tOne = one.table(['abcd']);
+  const tTwo = two.table(['wxyz']);
+  assert.ok(tOne !== undefined && tTwo !== undefined);
+  const a = one.block();
+  const b = two.block();
+  a.load(Buffer.from('..abcd..wxyz\n'), 0, 13);
+  b.load(Buffer.from('wxyz..abcd..\n'), 0, 13);
+  // Each block searches its own bytes with its own scan's table, whatever the other loaded.
+  assert.equal(a.find(tOne, 0), 2);
+  assert.equal(b.find(tTwo, 0), 0);
+  assert.equal(b.find(tTwo, 1), -1);
+  assert.equal(a.find(tOne, 3), -1);
+});
+
+test('splitters sharing one byte scan split as they do alone, fed in turns', () => {
+  const scan = createByteScan();
+  const texts = ['SeaBIOS\nclean\x1b[0m line\n[    1.0] ok\n', 'x\x07y\nplain line\nlast\n'];
+  const alone = texts.map((s) => splitLines(Buffer.from(s)).map((l) => l.text));
+  const got: string[][] = [[], []];
+  const sps = texts.map((_, i) => createLineSplitter({ onLine: (l) => got[i]!.push(l.text), now: () => 0, ...(scan === undefined ? {} : { byteScan: scan }) }));
+  for (let k = 0; k < 3; k++) for (let i = 0; i < 2; i++) sps[i]!.push(Buffer.from(texts[i]!.split('\n')[k]! + '\n'));
+  for (const sp of sps) sp.end();
+  assert.deepEqual(got, alone);
 });

@@ -6,8 +6,10 @@ export type { ConsoleLine, LineSkipper, LineSplitter, LineSplitterOptions } from
 export { createConsoleRecorder } from './console-recorder.ts';
 export type { ConsoleRecorder } from './console-recorder.ts';
 export { cleanLine } from './clean-line.ts';
-export { compileLiteralTable, createByteBlock } from './byte-scan.ts';
-export type { ByteBlock, LiteralTable } from './byte-scan.ts';
+export { createByteScan } from './byte-scan.ts';
+export type { ByteBlock, ByteScan, LiteralTable } from './byte-scan.ts';
+export { createLiteralFinder, createLiteralScan } from './literal-scan.ts';
+export type { LiteralFinder } from './literal-scan.ts';
 export { parsePrefix, parsePrefixInto } from './prefix.ts';
 export type { Prefix, PrefixScratch } from './prefix.ts';
 export { consoleErrors } from './errors.ts';

@@ -1,6 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
-import { BYTE_BLOCK_MAX, createByteBlock } from './byte-scan.ts';
-import type { ByteBlock } from './byte-scan.ts';
+import { BYTE_BLOCK_MAX, createByteScan } from './byte-scan.ts';
+import type { ByteBlock, ByteScan } from './byte-scan.ts';
 import { cleanLine } from './clean-line.ts';
 import { parsePrefixAt, prefixEndAt } from './prefix.ts';
 import type { PrefixScratch } from './prefix.ts';
@@ -38,8 +38,13 @@ export type LineSplitterOptions = {
   now?: () => number;
   /** Lets the consumer pass over the lines it has no use for without a ConsoleLine each. */
   skipper?: LineSkipper;
-  /** Default true: search ASCII bytes with the WebAssembly byte scan where it is available; false keeps to the string searches (same lines, slower). */
-  byteScan?: boolean;
+  /**
+   * Default true: search ASCII bytes with a WebAssembly byte scan, where it is available:
+   * the skipper's (LineSkipper.byteScan), else one of the splitter's own; a ByteScan: use
+   * that one (shared with other splitters, so its literal tables are built once); false
+   * keeps to the string searches (same lines, slower).
+   */
+  byteScan?: boolean | ByteScan;
 };
 
 /**
@@ -51,6 +56,12 @@ export type LineSplitterOptions = {
  * numbers, so the consumer can build the ConsoleLine later (consoleLineAt) when it needs it.
  */
 export type LineSkipper = {
+  /**
+   * The byte scan the consumer's literal tables live in: a splitter given no scan of its
+   * own uses it, so that the splitters of every consumer of one kind share one instance
+   * and its tables. Undefined: the splitter makes its own.
+   */
+  readonly byteScan?: ByteScan | undefined;
   /** While true, every line goes to onLine. Read before each line. */
   readonly all: boolean;
   /** While true, every line with a kernel timestamp ("[   1.234567]") goes to onLine too. */
@@ -124,8 +135,17 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
   let head: Buffer | undefined = Buffer.alloc(0); // the stream's first bytes while they may be the start of a BOM
   const p: PrefixScratch = { text: '', kernelTs: -1, caller: '', level: -1 };
   const skipper = opts.skipper;
-  // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available.
-  const bytes = opts.byteScan === false ? undefined : createByteBlock();
+  // The clean-line test over the bytes of an ASCII block (WebAssembly SIMD), when available;
+  // made when the first bytes arrive (a splitter fed text never needs it).
+  let bytes: ByteBlock | undefined;
+  let bytesMade = opts.byteScan === false;
+  const bytesNow = (): ByteBlock | undefined => {
+    if (!bytesMade) {
+      bytesMade = true;
+      bytes = (typeof opts.byteScan === 'object' ? opts.byteScan : (skipper?.byteScan ?? createByteScan()))?.block();
+    }
+    return bytes;
+  };
   let skipperVersion = -1; // the skipper's version when nextHit was found
 
   /** Cleans and emits a line; `ascii`: it came from an ASCII block, so the byte scan may search it. */
@@ -270,15 +290,16 @@ export function createLineSplitter(opts: LineSplitterOptions): LineSplitter {
         }
         // The decoder may hold the start of a character cut by the previous chunk; it
         // holds none after a block that ended in an ASCII byte.
-        if (decoderEmpty && bytes !== undefined) {
+        const scan = decoderEmpty ? bytesNow() : undefined;
+        if (scan !== undefined) {
           // The runs of ASCII lines go as Latin-1, searched in the byte scan; each line
           // with other bytes goes through the decoder on its own.
-          bytes.load(buf, at, to);
+          scan.load(buf, at, to);
           while (at < to && decoderEmpty) {
-            const high = bytes.high(at);
+            const high = scan.high(at);
             const lineStart = high === to ? to : Math.max(at, buf.lastIndexOf(0x0a, high) + 1);
             if (lineStart > at) {
-              bytes.window(at, lineStart);
+              scan.window(at, lineStart);
               feed(buf.toString('latin1', at, lineStart), true);
               at = lineStart;
             }

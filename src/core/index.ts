@@ -17,3 +17,4 @@ export { LIMIT, LIMIT_DOCS } from './limits.ts';
 export type { LimitName } from './limits.ts';
 export { parseData, loadDataFile } from './data-file.ts';
 export type { DataOptions } from './data-file.ts';
+export type { VerifyResult } from './verify-result.ts';

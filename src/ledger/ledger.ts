@@ -17,7 +17,7 @@ import { verifyConsistency } from './proof-verify.ts';
 import { LedgerStore } from './store.ts';
 import { exportTo, writeTiles, type TileSource } from './tile-writer.ts';
 import { CHUNK_WIDTH, nodesAt, TreeBuilder, type NodeReader } from './tree-builder.ts';
-import { verifyLedgerFiles, type VerifyResult } from './verify.ts';
+import { verifyLedgerFiles, type LedgerVerifyResult } from './verify.ts';
 
 /** How to open a ledger. */
 export type LedgerOptions = Readonly<{
@@ -463,7 +463,7 @@ export class Ledger {
   }
 
   /** Re-derives every hash and checks every checkpoint, the stored tiles and the key files. */
-  verify(): VerifyResult {
+  verify(): LedgerVerifyResult {
     if (this.#closed) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger is closed');
     return verifyLedgerFiles({ store: this.#store, origin: this.origin, verifier: this.verifier, paths: this.paths, remembered: this.#remember });
   }

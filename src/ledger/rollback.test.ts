@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger, ledgerPaths, type VerifyResult } from './index.ts';
+import { openLedger, ledgerPaths, type LedgerVerifyResult } from './index.ts';
 import { fill, fixedNow, tempHome } from '../../testkit/index.ts';
 
 const ORIGIN = 'test.bootmedic.local/ledger';
 
-async function verifyHome(home: string, rememberAt?: string[]): Promise<VerifyResult> {
+async function verifyHome(home: string, rememberAt?: string[]): Promise<LedgerVerifyResult> {
   const l = await openLedger({ home, readOnly: true, ...(rememberAt ? { rememberAt } : {}) });
   try {
     return l.verify();

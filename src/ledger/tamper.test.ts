@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isBootmedicError } from '../core/index.ts';
-import { openLedger, verifyExport, ledgerPaths, type VerifyResult } from './index.ts';
+import { openLedger, verifyExport, ledgerPaths, type LedgerVerifyResult } from './index.ts';
 import { builtHome, copyHome } from '../../testkit/index.ts';
 
 // 600 entries in batches of 100: three level-0 tiles (the last partial), seven checkpoints.
@@ -22,7 +22,7 @@ function flip(path: string, offset: number): void {
   writeFileSync(path, b);
 }
 
-async function verifyCopy(alter: (home: string) => void): Promise<VerifyResult> {
+async function verifyCopy(alter: (home: string) => void): Promise<LedgerVerifyResult> {
   const c = copyHome(base.home);
   try {
     alter(c.home);
@@ -37,7 +37,7 @@ async function verifyCopy(alter: (home: string) => void): Promise<VerifyResult> 
   }
 }
 
-function assertCaught(r: VerifyResult, firstBad: number | null, code?: string): void {
+function assertCaught(r: LedgerVerifyResult, firstBad: number | null, code?: string): void {
   assert.equal(r.ok, false, 'verify must fail');
   assert.equal(r.firstBadIndex, firstBad, JSON.stringify(r.problems));
   if (code !== undefined) assert.ok(r.problems.some((p) => p.code === code), `expected ${code} in ${JSON.stringify(r.problems)}`);
@@ -126,7 +126,7 @@ test('every byte of an export matters: each flip fails offline verification', as
       const positions = size <= 512 ? Array.from({ length: size }, (_, i) => i) : Array.from({ length: 6 }, (_, i) => Math.floor((i * (size - 1)) / 5));
       for (const pos of positions) {
         flip(path, pos);
-        let r: VerifyResult | undefined;
+        let r: LedgerVerifyResult | undefined;
         try {
           r = verifyExport(dir);
         } catch (e) {

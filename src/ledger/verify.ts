@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPath, isBootmedicError, LIMIT, readGuarded, readGuardedText } from '../core/index.ts';
+import type { VerifyResult } from '../core/index.ts';
 import { parseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { ledgerErrors, type LedgerErrorCode } from './errors.ts';
 import { parseSkey, parseVkey, SIG_TYPE, type Verifier } from './keys.ts';
@@ -15,15 +16,13 @@ import { CHUNK_WIDTH } from './tree-builder.ts';
 export type { VerifyProblem } from './tree-check.ts';
 
 /** What verify reports; `ok` only when nothing at all is wrong. */
-export type VerifyResult = Readonly<{
-  ok: boolean;
+export type LedgerVerifyResult = VerifyResult<VerifyProblem, {
   /** Entries checked (the latest checkpoint's size). */
   size: number;
   /** Checkpoints whose signature and root verified. */
   checkpoints: number;
   /** The first entry index that is not vouched for by an intact chain, or null. */
   firstBadIndex: number | null;
-  problems: VerifyProblem[];
 }>;
 
 function codeOf(e: unknown): LedgerErrorCode {
@@ -50,7 +49,7 @@ export type LedgerFiles = Readonly<{
 }>;
 
 /** Verifies a ledger in place: key files, every checkpoint, every hash, the tiles folder. */
-export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
+export function verifyLedgerFiles(l: LedgerFiles): LedgerVerifyResult {
   // The tiles checkpoint is read before the database snapshot: a writer commits before it
   // writes tiles, so the snapshot is never older than the tiles it is compared with.
   const cpPath = join(l.paths.tiles, 'checkpoint');
@@ -58,7 +57,7 @@ export function verifyLedgerFiles(l: LedgerFiles): VerifyResult {
   return l.store.snapshot(() => verifySnapshot(l, tilesNote, cpPath));
 }
 
-function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: string): VerifyResult {
+function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: string): LedgerVerifyResult {
   const problems = new ProblemList();
   // Key files: the public key others get must be the recorded one, and so must the signer.
   try {
@@ -205,7 +204,7 @@ function readRequired(dir: string, name: string): string {
  * cosignatures), then every entry bundle and tile against the checkpoint's root.
  * Missing or unreadable inputs throw; anything that fails to verify is a problem.
  */
-export function verifyExport(dir: string, options: ExportVerifyOptions = {}): VerifyResult {
+export function verifyExport(dir: string, options: ExportVerifyOptions = {}): LedgerVerifyResult {
   checkPath(dir, { what: 'export', kind: 'directory', missing: () => ledgerErrors.make('LEDGER_BAD_EXPORT', `export ${dir} does not exist`) });
   const verifier = parseVkey(options.vkey ?? readRequired(dir, 'vkey'));
   if (verifier.type !== SIG_TYPE.ed25519) throw ledgerErrors.make('LEDGER_BAD_VKEY', `key ${verifier.name} is not an Ed25519 log key`);

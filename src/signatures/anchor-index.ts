@@ -1,8 +1,8 @@
-import { createLiteralScan } from './literal-scan.ts';
+import { createLiteralScan } from '../console/index.ts';
 
 // The cheap pre-filter: every rule has a literal anchor. Anchors at the start of a
 // message (or of its second word) are found with one Map lookup on four characters;
-// anchors that may sit anywhere share one literal scan (literal-scan.ts) that only says
+// anchors that may sit anywhere share one literal scan (console/literal-scan.ts) that only says
 // "look closer"; anchors at the end are few and checked with endsWith. Only then does a
 // rule's own (line-anchored, bounded) pattern run, on a bounded slice of the line.
 

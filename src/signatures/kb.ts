@@ -92,7 +92,9 @@ const bootChainFile = z.object({
     .refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')
     .refine(recoveryFits, 'recovery needs stopsBoot false, a lower severity than the rule\'s, and a phase after the rule\'s phase')).min(1),
 });
-const progressFile = z.object({ _meta: z.unknown(), markers: z.array(markerSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
+// The component and layer of a finding about a phase itself (entering it, a boot stopped during it).
+const phaseSchema = z.strictObject({ component: z.enum(COMPONENTS), layer: z.enum(LAYERS) });
+const progressFile = z.object({ _meta: z.unknown(), phases: z.record(z.enum(BOOT_PHASES), phaseSchema), markers: z.array(markerSchema.refine(startNeedsFour, 'a start or token anchor needs at least 4 characters and no leading blank')).min(1) });
 const kernelCrashFile = z.object({
   _meta: z.unknown(),
   headers: z.array(headerSchema).min(1),
@@ -110,11 +112,13 @@ const bugcheckFile = z.object({
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type Marker = z.infer<typeof markerSchema>;
+/** For each boot phase, the component and layer of findings about the phase itself. */
+export type PhaseTable = z.infer<typeof progressFile>['phases'];
 export type CrashHeader = z.infer<typeof headerSchema>;
 export type KernelCrashKb = z.infer<typeof kernelCrashFile>;
 export type BugcheckTable = z.infer<typeof bugcheckFile>;
 /** The whole knowledge base, validated. */
-export type Kb = { rules: Rule[]; markers: Marker[]; kernel: KernelCrashKb; bugchecks: BugcheckTable };
+export type Kb = { rules: Rule[]; markers: Marker[]; phases: PhaseTable; kernel: KernelCrashKb; bugchecks: BugcheckTable };
 
 function load<T>(dir: URL, name: string, schema: z.ZodType<T>): T {
   const url = new URL(name, dir);
@@ -143,12 +147,12 @@ function checkUnique(ids: string[], what: string): void {
 /** Loads and validates the knowledge base from a directory (default: the shipped kb/). */
 export function loadKb(dir: URL = new URL('./kb/', import.meta.url)): Kb {
   const rules = load(dir, 'boot-chain.json', bootChainFile).rules;
-  const markers = load(dir, 'progress.json', progressFile).markers;
+  const { markers, phases } = load(dir, 'progress.json', progressFile);
   const kernel = load(dir, 'kernel-crash.json', kernelCrashFile);
   const bugchecks = load(dir, 'windows-bugchecks.json', bugcheckFile);
   checkUnique([...rules.map((r) => r.id), ...kernel.headers.map((h) => h.id), kernel.fallback.id], 'rules');
   checkUnique(markers.map((m) => m.id), 'progress.json');
-  return { rules, markers, kernel, bugchecks };
+  return { rules, markers, phases, kernel, bugchecks };
 }
 
 let cached: Kb | undefined;

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createByteBlock } from '../console/index.ts';
+import { createByteScan, createLiteralFinder, createLiteralScan } from '../console/index.ts';
 import { seededRandom } from '../core/index.ts';
-import { createLiteralFinder, createLiteralScan } from './literal-scan.ts';
 import { oopsHeaders } from './kernel-title.ts';
 
 const naive = (words: readonly string[]) => (s: string) => words.some((w) => s.includes(w));
@@ -74,7 +73,7 @@ test('the finder returns the leftmost occurrence from any start, through success
 });
 
 test('searching the bytes of an ASCII block gives the same occurrences as searching its string', (t) => {
-  const block = createByteBlock();
+  const block = createByteScan()?.block();
   if (block === undefined) return t.skip('WebAssembly SIMD is not available here; the string search is the only one');
   const words = [' error, dev ', '" lock', 'bootmedic-ready', 'BUG:', ...oopsHeaders()];
   const endWords = ['/ #', 'login:'];

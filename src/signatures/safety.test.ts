@@ -81,6 +81,32 @@ test('fuzz: mutated real-looking logs streamed in random chunks never throw', ()
   }
 });
 
+test('the phase table is data: every phase needs a component and a layer of the vocabulary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bm-kb-'));
+  try {
+    cpSync(new URL('./kb/', import.meta.url), dir, { recursive: true });
+    const url = pathToFileURL(`${dir}/`);
+    const file = join(dir, 'progress.json');
+    const good = JSON.parse(readFileSync(file, 'utf8')) as { phases: Record<string, Record<string, unknown>> };
+    const changed = structuredClone(good);
+    changed.phases['ready'] = { component: 'kernel', layer: 'guest-kernel' };
+    writeFileSync(file, JSON.stringify(changed));
+    // The table decides the component and layer of the phase's own findings.
+    const f = analyzeLog('vm login: \n', { kb: loadKb(url) }).findings.find((x) => x.id === 'phase.ready');
+    assert.deepEqual([f?.component, f?.layer], ['kernel', 'guest-kernel']);
+    const missing = structuredClone(good);
+    delete missing.phases['initramfs'];
+    writeFileSync(file, JSON.stringify(missing));
+    assert.throws(() => loadKb(url), (e: Error & { code?: string }) => e.code === 'SIGNATURES_KB_INVALID' && /phases/.test(e.message));
+    const unknown = structuredClone(good);
+    unknown.phases['kernel'] = { component: 'kernel', layer: 'nowhere' };
+    writeFileSync(file, JSON.stringify(unknown));
+    assert.throws(() => loadKb(url), (e: Error & { code?: string }) => e.code === 'SIGNATURES_KB_INVALID' && /phases\.kernel\.layer/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the knowledge base refuses unsafe or malformed patterns', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bm-kb-'));
   try {

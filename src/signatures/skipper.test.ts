@@ -132,3 +132,12 @@ test('real consoles give identical findings with and without the skipper', { ski
   }
   assert.ok(files > 10, `${files} consoles`);
 });
+
+test('engines on one knowledge base offer their splitters one byte scan, so its literal tables are built once', (t) => {
+  const a = createSignatureEngine().skipper.byteScan;
+  const b = createSignatureEngine().skipper.byteScan;
+  if (a === undefined) return t.skip('WebAssembly SIMD is not available here; the string search is the only one');
+  assert.equal(a, b);
+  // The same literal set gives the same table in it (not a second copy).
+  assert.equal(a.table(['Kernel panic', 'BUG: ']), a.table(['BUG: ', 'Kernel panic']));
+});

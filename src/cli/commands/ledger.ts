@@ -15,7 +15,7 @@ import {
   verifyExport,
   verifyInclusion,
   type Ledger,
-  type VerifyResult,
+  type LedgerVerifyResult,
 } from '../../ledger/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -47,7 +47,7 @@ function readText(path: string, what: string): string {
   return readGuardedText(path, { what, maxBytes: LIMIT.LEDGER_EXPORT_FILE_MAX_BYTES });
 }
 
-function printVerify(r: VerifyResult, ctx: CommandContext, json: boolean, what: string): number {
+function printVerify(r: LedgerVerifyResult, ctx: CommandContext, json: boolean, what: string): number {
   if (json) ctx.stdout.write(`${JSON.stringify({ ok: r.ok, size: r.size, checkpoints: r.checkpoints, firstBadIndex: r.firstBadIndex, problems: r.problems })}\n`);
   else if (r.ok) ctx.stdout.write(`${what} verified: ${r.size} entries, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}, every hash and signature checks out\n`);
   else {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { createLiteralScan } from '../literal-scan.ts';
+import { createLiteralScan } from '../../console/index.ts';
 import { kernelReportErrors } from './errors.ts';
 
 const STACK = 'STACK';

@@ -12,10 +12,12 @@
 // startsWith(). The window visits the possible starts in order, so the first occurrence
 // it confirms is the leftmost one. Shorter or wider literals are looked for with the
 // native indexOf. For an ASCII block loaded in the splitter's byte scan, the same search
-// runs over the bytes (console/'s compileLiteralTable).
+// runs over the bytes, in the literal table of that block's byte scan (byte-scan.ts).
+//
+// console/ owns the literal search: the line splitter hands its consumer's skipper the
+// blocks to search, and signatures/ builds its finders here.
 
-import { compileLiteralTable } from '../console/index.ts';
-import type { ByteBlock, LiteralTable } from '../console/index.ts';
+import type { ByteBlock, ByteScan, LiteralTable } from './byte-scan.ts';
 
 /** A pair key: two characters folded to 16 bits (characters above U+00FF fold too; see below). */
 const pairKey = (a: number, b: number) => ((a & 0xff) << 8) | (b & 0xff);
@@ -59,16 +61,25 @@ export function createLiteralFinder(words: readonly string[], endWords: readonly
   const short = uniq.filter((w) => w.length < 4 || wide(w));
   const scan = long.length === 0 ? () => -1 : wuManber(long);
   // A line test may answer true too often (an end word with its blank), never too rarely.
-  // The same search over an ASCII block's bytes, compiled on first use (undefined: not possible).
-  let table: LiteralTable | undefined | null = null;
-  const tableOf = () => (table === null ? (table = compileLiteralTable(uniq)) : table);
+  // The same search over an ASCII block's bytes, in the table compiled into that block's
+  // scan on first use there (undefined: not possible). The splitters a finder serves
+  // normally share one scan (the one its consumer offers), so the last scan's table is kept.
+  let tableScan: ByteScan | undefined;
+  let table: LiteralTable | undefined;
+  const tableOf = (bytes: ByteBlock) => {
+    if (bytes.scan !== tableScan) {
+      tableScan = bytes.scan;
+      table = tableScan.table(uniq);
+    }
+    return table;
+  };
   const onBytes = (bytes: ByteBlock, from: number) => {
-    const t = tableOf();
+    const t = tableOf(bytes);
     return t === undefined ? undefined : bytes.find(t, from);
   };
   const occursIn = (s: string, bytes?: ByteBlock) => {
     if (bytes !== undefined) {
-      const t = tableOf();
+      const t = tableOf(bytes);
       const at = t === undefined ? undefined : bytes.findText(t, s);
       if (at !== undefined) return at !== -1 || endWords.some((w) => s.includes(w));
     }
