@@ -1,6 +1,6 @@
 import { isBootmedicError, type ExitClass } from '../core/index.ts';
 
-/** Process exit codes that scripts can rely on (docs/cli.md). */
+/** Process exit codes that scripts can rely on (the README's exit-code table). */
 export const EXIT = Object.freeze({
   /** Success; for `boot`, the VM reached ready. */
   ok: 0,

@@ -24,7 +24,7 @@ export class BootmedicError extends Error {
 }
 
 /**
- * The classes of failure a script can tell apart by exit code (README, docs/cli.md):
+ * The classes of failure a script can tell apart by exit code (the README's exit-code table):
  * `usage` a wrong command line, `input` bad input (a config, file, image, log or ledger,
  * or a missing file), `unavailable` a host program or service is missing or broken (QEMU,
  * KVM, OVMF, the network), `busy` another bootmedic holds what this one needs,
