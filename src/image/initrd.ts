@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { isBootmedicError, peekToolSync, runToolSync } from '../core/index.ts';
 import * as zlib from 'node:zlib';
 import { imageErrors } from './errors.ts';
 
@@ -113,12 +113,17 @@ const PEEK = 8 * 1024 * 1024;
  * in-process path) when the tool is missing or /init is not in the peek.
  */
 function zstdFast(data: Buffer, what: string, names: string[]): number | undefined {
-  const test = spawnSync('zstd', ['-tq'], { input: data, timeout: 60_000, killSignal: 'SIGKILL' });
-  if (test.error !== undefined) return undefined;
-  if (test.status !== 0) bad(what, `zstd data does not decompress (${test.stderr.toString('utf8').trim().replace(/\s+/g, ' ')})`);
-  const peek = spawnSync('zstd', ['-dcq'], { input: data, maxBuffer: PEEK, timeout: 60_000, killSignal: 'SIGKILL' });
-  const out = peek.stdout;
-  if (out === null || out.length === 0) return undefined;
+  let out: Buffer;
+  try {
+    const test = runToolSync('zstd', ['-tq'], { input: data, timeoutMs: 60_000, check: false, what: `test of ${what}` });
+    if (test.code !== 0) bad(what, `zstd data does not decompress (${test.stderr.trim().replace(/\s+/g, ' ')})`);
+    out = peekToolSync('zstd', ['-dcq'], { input: data, maxBytes: PEEK, timeoutMs: 60_000, what: `peek into ${what}` });
+  } catch (e) {
+    // No zstd here, or it failed or timed out on the peek: the in-process path decides.
+    if (isBootmedicError(e) && e.code.startsWith('TOOL_')) return undefined;
+    throw e;
+  }
+  if (out.length === 0) return undefined;
   const found: string[] = [];
   walkCpio(out, 0, what, found, true);
   if (!found.includes('init')) return undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBootmedicError } from '../errors.ts';
-import { packageOf, runTool, runToolSync } from './run-tool.ts';
+import { packageOf, peekToolSync, runTool, runToolSync } from './run-tool.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -100,4 +100,16 @@ test('stdoutTo writes the output to a file for a second tool, capturing nothing'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('peekToolSync keeps the head of a tool that writes on and stops it there; exits and missing tools are typed', () => {
+  // `yes` never ends by itself: only the bound stops it, and what it wrote so far is the peek.
+  const head = peekToolSync('yes', ['bootmedic'], { maxBytes: 4096, timeoutMs: 20_000 });
+  assert.equal(head.length, 4096);
+  assert.equal(head.subarray(0, 10).toString('latin1'), 'bootmedic\n');
+  // A tool that finishes within the bound gives all of its output, as raw bytes.
+  const all = peekToolSync('head', ['-c', '3'], { input: Buffer.from([0xff, 0x00, 0x80, 0x41]), maxBytes: 1024 });
+  assert.deepEqual([...all], [0xff, 0x00, 0x80]);
+  assert.throws(() => peekToolSync('false', [], { maxBytes: 16 }), (e) => isBootmedicError(e) && e.code === 'TOOL_FAILED');
+  assert.throws(() => peekToolSync('bootmedic-no-such-tool', [], { maxBytes: 16 }), (e) => isBootmedicError(e) && e.code === 'TOOL_MISSING');
 });

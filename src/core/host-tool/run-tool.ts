@@ -113,6 +113,36 @@ export function runToolSync(cmd: string, args: readonly string[], o: ToolOptions
   return out;
 }
 
+/**
+ * Runs a host tool for the start of its output only: the first `maxBytes` of stdout as raw
+ * bytes. A tool that writes more is stopped there (SIGKILL), which is the point of a peek
+ * (the head of a large decompression); a non-zero exit before that is TOOL_FAILED, and a
+ * missing tool or a timeout are TOOL_MISSING and TOOL_TIMEOUT as in runToolSync.
+ * @example
+ * const head = peekToolSync('zstd', ['-dcq'], { input: packed, maxBytes: 8 << 20 });
+ */
+export function peekToolSync(cmd: string, args: readonly string[], o: Omit<ToolOptions, 'maxOutputBytes' | 'check'> & { maxBytes: number }): Buffer {
+  const timeoutMs = o.timeoutMs ?? SYNC_TIMEOUT;
+  const r: SpawnSyncReturns<Buffer> = spawnSync(cmd, args, {
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: o.maxBytes,
+    stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    ...(o.env !== undefined ? { env: { ...o.env } } : {}),
+    ...(o.input !== undefined ? { input: o.input } : {}),
+  });
+  const errno = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  // ENOBUFS: the tool wrote past maxBytes and was stopped; what it wrote so far is the peek.
+  if (errno === 'ENOBUFS') return r.stdout.subarray(0, o.maxBytes);
+  if (errno === 'ENOENT') throw missing(cmd, r.error);
+  if (errno === 'ETIMEDOUT') throw toolErrors.make('TOOL_TIMEOUT', `${label(cmd, args, o.what)} did not finish within ${timeoutMs / 1000} s and was killed`, { details: { tool: cmd, args: [...args] } });
+  if (r.error !== undefined) throw toolErrors.make('TOOL_FAILED', `${label(cmd, args, o.what)} could not run: ${r.error.message}`, { cause: r.error, details: { tool: cmd, args: [...args] } });
+  const out = settle(cmd, args, o, { code: codeOf(r.status, r.signal), stdout: '', stderr: r.stderr.toString('utf8').slice(-STDERR_TAIL) }, r.signal);
+  if (out instanceof Error) throw out;
+  return r.stdout;
+}
+
 // Process groups still running; killed if we exit first (a second Ctrl-C calls process.exit).
 const live = new Set<number>();
 let exitHookInstalled = false;
