@@ -39,8 +39,8 @@ export function createQemuBackend(deps: SupervisorDeps): VmBackend {
   }
 
   function boot(spec: VmSpec, req: BootRequest): BootRun {
-    const { mode, lock, signal, onEvent, learnFrom } = req;
-    const opts = { lock, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent } : {}), ...(learnFrom ? { learnFrom } : {}) };
+    const { mode, lock, signal, onEvent, learnFrom, onConsoleLine } = req;
+    const opts = { lock, ...(signal ? { signal } : {}), ...(onEvent ? { onEvent } : {}), ...(learnFrom ? { learnFrom } : {}), ...(onConsoleLine ? { onConsoleLine } : {}) };
     if (mode === 'once') return { first: superviseVm(spec, deps, { mode: 'once', ...opts }).then(([o]) => o ?? Promise.reject(new Error(`boot of ${spec.name} ended without an outcome`))) };
     // Resolve at the first verdict; the supervision goes on following the VM.
     let resolveFirst!: (x: BootOutcome | undefined) => void;

@@ -7,7 +7,7 @@ import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
 import { offeredRepairs } from '../image/index.ts';
-import { imageKeyOf, isNoVerdict, lockVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
+import { imageKeyOf, isNoVerdict, lockVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent, type SuperviseOptions } from '../supervisor/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
 import { keepForensics, writeHandOver } from './forensics.ts';
@@ -40,6 +40,8 @@ export type QemuHealTargetOptions = Readonly<{
   /** Learn stall budgets from this VM's good boots when this one has none. */
   learnFrom?: string;
   onEvent?: (e: SupervisorEvent) => void;
+  /** Each console line of every boot it runs (a live console view). */
+  onConsoleLine?: SuperviseOptions['onConsoleLine'];
   /**
    * Drills only: words a simulated guest defect adds to the command line of boot number
    * `bootNo` (1-based). The defect lives inside the guest, so it is not part of the
@@ -137,7 +139,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     const launchSpec = withAppend(booted, o.simulate?.(booted, bootNo));
     let outcome: BootOutcome;
     try {
-      const run = backend.boot(launchSpec, { lock: locked(), mode: o.mode ?? 'once', ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) });
+      const run = backend.boot(launchSpec, { lock: locked(), mode: o.mode ?? 'once', ...(signal ? { signal } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.onConsoleLine ? { onConsoleLine: o.onConsoleLine } : {}), ...(o.learnFrom ? { learnFrom: o.learnFrom } : {}) });
       if (run.background !== undefined) background = run.background;
       outcome = await run.first;
     } catch (e) {

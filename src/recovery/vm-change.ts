@@ -1,5 +1,5 @@
 import type { VmSpec } from '../config/index.ts';
-import type { BootOutcome, SupervisorEvent, VmLock } from '../supervisor/index.ts';
+import type { BootOutcome, SuperviseOptions, SupervisorEvent, VmLock } from '../supervisor/index.ts';
 import { plainSpec, specFrom } from './vm-config.ts';
 
 // What a remedy does to a VM, as a value: a remedy handler (remedy-handlers.ts) returns one
@@ -42,6 +42,7 @@ export type BootRequest = Readonly<{
   mode: 'once' | 'watch';
   signal?: AbortSignal;
   onEvent?: (e: SupervisorEvent) => void;
+  onConsoleLine?: SuperviseOptions['onConsoleLine'];
   learnFrom?: string;
 }>;
 

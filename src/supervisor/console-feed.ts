@@ -15,14 +15,16 @@ export type ConsoleFeed = {
 /**
  * The console side of one boot: bytes → lines → signature findings → the phase tracker.
  * `now` gives the arrival time (ms) of the chunk being pushed. The supervisor feeds live
- * QEMU output through it; tests feed recordings with their own clock.
+ * QEMU output through it; tests feed recordings with their own clock. `onLine` sees each
+ * cleaned line (a live console view), before the findings it raises.
  */
-export function createConsoleFeed(tracker: PhaseTracker, now: () => number): ConsoleFeed {
+export function createConsoleFeed(tracker: PhaseTracker, now: () => number, onLine?: (no: number, text: string, atMs: number) => void): ConsoleFeed {
   const engine = createSignatureEngine();
   const splitter = createLineSplitter({
     now,
     onLine: (line) => {
       tracker.line(line.no, line.raw, line.text, line.atMs);
+      onLine?.(line.no, line.text, line.atMs);
       for (const f of engine.push(line)) tracker.finding(f);
     },
     onPartial: (text, atMs) => {

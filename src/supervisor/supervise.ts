@@ -32,6 +32,8 @@ export type SuperviseOptions = Readonly<{
   keepFailed?: boolean;
   /** Learn stall budgets from this VM's good boots when this VM has none (a drill's copies of one VM). */
   learnFrom?: string;
+  /** Each cleaned console line as it arrives (a live console view: the service's SSE); `line` is its number in console.log. */
+  onConsoleLine?: (l: { vm: string; bootId: string; line: number; text: string; atMs: number }) => void;
   /** The VM's lock, held by a caller that drives it across several boots (a heal); without it the supervision takes the lock itself. */
   lock?: VmLock;
 }>;
@@ -104,7 +106,7 @@ async function supervise(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOpti
   };
 
   const startSession = (startAtMs: number) => {
-    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit, sinceSpawn, { vmDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+    session = openSession(spec, proc, deps, imageKey, learnStallBudget(goodTimelines(), spec.stall), startAtMs, accelReason, emit, sinceSpawn, { vmDir, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onConsoleLine ? { onConsoleLine: opts.onConsoleLine } : {}) });
     const s = session;
     s.tracker.onEvent((e) => {
       if (e.type !== 'verdict') return;
@@ -190,7 +192,7 @@ function openSession(
   accelReason: string,
   emit: (e: SupervisorEvent) => void,
   sinceSpawn: () => number,
-  where: { vmDir: string; signal?: AbortSignal },
+  where: { vmDir: string; signal?: AbortSignal; onConsoleLine?: SuperviseOptions['onConsoleLine'] },
 ) {
   const bootId = bootIdFor(spec.name);
   const runDir = join(deps.home, 'boots', bootId);
@@ -205,7 +207,8 @@ function openSession(
   let closed = false;
   // Console times are taken when the bytes arrive, relative to this boot's start.
   let chunkAt = 0;
-  const feed = createConsoleFeed(tracker, () => chunkAt);
+  const onLine = where.onConsoleLine;
+  const feed = createConsoleFeed(tracker, () => chunkAt, onLine === undefined ? undefined : (line, text, atMs) => onLine({ vm: spec.name, bootId, line, text, atMs }));
   const marker = (): OpenBoot => ({
     bootId, vm: spec.name, pid: process.pid, runDir, consoleLog, startedAt, imageKey, accel: proc.accel, accelReason, qemuPid: proc.pid, phase: tracker.phase(), timeline: tracker.timeline(),
   });
