@@ -4,3 +4,4 @@
 export { createHub } from './hub.ts';
 export type { Hub } from './hub.ts';
 export type { ServiceEvent, Stamped, VmState } from './events.ts';
+export type { Service, VmSummary, LastVerdict, DrillSummary } from './types.ts';
