@@ -135,6 +135,7 @@ export function createApp(opts: AppOptions): { app: Hono; routes: readonly AnyRo
     app.on(r.method.toUpperCase(), [r.path], ...chain, async (c) => {
       const params = r.params === undefined ? undefined : validate(r.params, c.req.param(), 'path');
       const query = r.query === undefined ? undefined : validate(r.query, c.req.query(), 'query');
+      const headers = r.headers === undefined ? undefined : validate(r.headers, c.req.header(), 'header');
       let body: unknown;
       if (r.body !== undefined) {
         let raw: unknown;
@@ -145,7 +146,7 @@ export function createApp(opts: AppOptions): { app: Hono; routes: readonly AnyRo
         }
         body = validate(r.body, raw, 'body');
       }
-      const out = await r.handle({ params, query, body, c, deps });
+      const out = await r.handle({ params, query, body, headers, c, deps });
       return out instanceof Response ? out : c.json(out as object, (r.status ?? 200) as 200);
     });
   }

@@ -37,7 +37,7 @@ const errorResponse = (status: number) => ({
 
 function parameters(r: AnyRoute): Json[] {
   const out: Json[] = [];
-  for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+  for (const [where, schema] of [['path', r.params], ['query', r.query], ['header', r.headers]] as const) {
     if (schema === undefined) continue;
     const shape = (schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
     for (const [name, s] of Object.entries(shape)) {
@@ -63,7 +63,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { version: st
     const okContent = r.ok.json !== undefined ? { 'application/json': { schema: schemaOf(r.ok.json, 'output') } } : { [r.ok.contentType ?? 'text/plain']: { schema: { type: 'string' } } };
     responses[String(r.status ?? 200)] = { description: r.ok.description, content: okContent };
     const errs = new Set<number>(r.errors ?? []);
-    if (r.params !== undefined || r.query !== undefined || r.body !== undefined) errs.add(400);
+    if (r.params !== undefined || r.query !== undefined || r.body !== undefined || r.headers !== undefined) errs.add(400);
     if (r.params !== undefined) errs.add(404);
     if (r.body !== undefined) errs.add(413);
     if (r.auth !== 'public') [401, 429].forEach((s) => errs.add(s));

@@ -22,14 +22,14 @@ export type MetricsSource = Readonly<{ contentType: string; metrics(): Promise<s
 /** One documented response of a route. */
 export type ResponseSpec = Readonly<{ description: string; json?: z.ZodType; contentType?: string }>;
 
-type Input<P, Q, B> = Readonly<{ params: P; query: Q; body: B; c: Context; deps: RouteDeps }>;
+type Input<P, Q, B, H> = Readonly<{ params: P; query: Q; body: B; headers: H; c: Context; deps: RouteDeps }>;
 
 /**
  * One row of the route table. The same row registers the hono route, validates the
  * request (params, query, body) and writes the operation into the OpenAPI document.
  * A handler returns JSON (answered 200, or `status`) or a finished Response.
  */
-export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = Readonly<{
+export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, H extends z.ZodType = z.ZodUndefined> = Readonly<{
   method: 'get' | 'post';
   /** The hono path, `:name` for a parameter. */
   path: string;
@@ -42,18 +42,20 @@ export type RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers it reads (lower-case names). */
+  headers?: H;
   /** The success status (200 by default) and its schema; error responses are added from `auth` and the inputs. */
   status?: number;
   ok: ResponseSpec;
   /** Extra documented error statuses besides the ones the inputs and auth imply (404, 409, 503). */
   errors?: readonly number[];
-  handle(input: Input<z.output<P>, z.output<Q>, z.output<B>>): unknown;
+  handle(input: Input<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>): unknown;
 }>;
 
-export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
+export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
 
 /** Declares a route with its input types inferred from its schemas. */
-export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B>): AnyRoute {
+export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, H extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B, H>): AnyRoute {
   return spec as unknown as AnyRoute;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { serverErrors } from '../errors.ts';
-import { route, validate } from '../route.ts';
+import { route } from '../route.ts';
 import { EventsQuery, Health, Ready } from '../schemas.ts';
 
 const LastEventId = z.string().regex(/^\d{1,15}$/, 'a sequence number (digits)').transform(Number);
@@ -23,12 +23,12 @@ export const healthRoutes = [
 export const liveRoutes = [
   route({
     method: 'get', path: '/api/v1/events', auth: 'viewer', tag: 'events', query: EventsQuery, queryToken: true,
+    headers: z.object({ 'last-event-id': LastEventId.optional().describe('The id of the last event the client got (EventSource sends it when it reconnects).') }),
     summary:
       'Live events as Server-Sent Events: `id` is the sequence number, `event` the kind (boot, heal, console, vm-state, drill, drill-end, ledger), `data` the stamped event as JSON. Send Last-Event-ID to resume; `event: reload` means some events were lost (reload from the API). A comment line every 15 s keeps the connection open.',
     ok: { description: 'The event stream.', contentType: 'text/event-stream' },
-    handle: ({ deps, query, c }) => {
-      const header = c.req.header('last-event-id');
-      const since = header === undefined || header === '' ? undefined : (validate(z.object({ 'Last-Event-ID': LastEventId }), { 'Last-Event-ID': header }, 'header') as { 'Last-Event-ID': number })['Last-Event-ID'];
+    handle: ({ deps, query, headers }) => {
+      const since = headers['last-event-id'];
       return deps.events.open({ ...(since !== undefined ? { since } : {}), ...(query.vm !== undefined ? { vm: query.vm } : {}) });
     },
   }),
