@@ -21,8 +21,8 @@ test('token create prints the token alone on its last line; the file keeps only 
   const file = readFileSync(join(home, 'tokens.json'), 'utf8');
   assert.ok(!file.includes(token), 'the token itself is not stored');
   assert.equal(statSync(join(home, 'tokens.json')).mode & 0o777, 0o600);
-  assert.equal(fileTokenBook(home).check(token)?.role, 'operator');
-  assert.equal(fileTokenBook(home).check(`${token}x`), undefined);
+  assert.equal(fileTokenBook(join(home, 'tokens.json')).check(token)?.role, 'operator');
+  assert.equal(fileTokenBook(join(home, 'tokens.json')).check(`${token}x`), undefined);
 });
 
 test('token list shows ids and roles, revoke removes one, and bad uses fail with the fix', async () => {
@@ -33,7 +33,7 @@ test('token list shows ids and roles, revoke removes one, and bad uses fail with
   assert.match(list.stdout, new RegExp(`${id}\\s+viewer`));
   assert.ok(!list.stdout.includes(token));
   assert.equal((await runCli(['token', 'revoke', id, '--home', home])).code, 0);
-  assert.equal(fileTokenBook(home).check(token), undefined, 'revoked');
+  assert.equal(fileTokenBook(join(home, 'tokens.json')).check(token), undefined, 'revoked');
   const again = await runCli(['token', 'revoke', id, '--home', home]);
   assert.equal(again.code, 65);
   assert.match(again.stderr, /no token has the id/);

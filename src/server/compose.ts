@@ -6,7 +6,7 @@ import { createHub, type Service } from '../service/index.ts';
 import { openStore } from '../store/index.ts';
 import { serverErrors } from './errors.ts';
 import { createServer, type BootmedicServer, type ServerConfig } from './server.ts';
-import { fileTokenBook, listTokens } from './tokens.ts';
+import { fileTokenBook, readTokens, tokenFilePath } from './tokens.ts';
 
 // `bootmedic serve` composed: the service, then the server over it; closed in reverse
 // order (the server first, so no request reaches a closing service).
@@ -16,6 +16,7 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.
 
 export type ServeOptions = Readonly<{
   app: AppConfig;
+  /** From the flags; each field given here overrides the service config's. */
   server: ServerConfig;
   /** The service config file (--config). */
   configFile?: string;
@@ -25,21 +26,26 @@ export type ServeOptions = Readonly<{
 
 export type Serving = Readonly<{ url: string; service: Service; server: BootmedicServer; tokens: number; close(): Promise<void> }>;
 
-/** Makes the Service that `serve` serves. */
-export type ServiceFactory = (opts: { app: AppConfig; configFile?: string; log: ServeOptions['log'] }) => Promise<Service>;
+/** Makes the Service that `serve` serves, with the server settings and the token file of its config. */
+export type ServiceFactory = (opts: { app: AppConfig; configFile?: string; log: ServeOptions['log'] }) => Promise<{ service: Service; server?: ServerConfig; tokenFile?: string }>;
 
 /**
  * TEMPORARY until svc-daemon's `createService` (src/service/) lands: a Service over the
  * home's store and ledger with no watched VMs and no drills, so the API, the dashboard and
  * the token handling can run and be tested. The integrator replaces this one function with
- * a call of `createService` (see `startServe`'s default `makeService`).
+ * a call of `createService` (see `startServe`'s default `makeService`), along these lines:
+ *
+ *   const config = loadServiceConfig({ file: configFile, defaultFile: defaultServiceConfigPath(), home: app.home });
+ *   const service = await createService(app, config, { log: logger, ...(configFile ? { configFile } : {}) });
+ *   return { service, tokenFile: config.tokens,
+ *            server: { listen: config.listen, allowPlainHttp: config.allowPlainHttp, ...(config.tls ? { tls: config.tls } : {}) } };
  */
 export const historyOnlyService: ServiceFactory = async ({ app, configFile, log }) => {
   if (configFile !== undefined) log({ level: 'warn', msg: 'the service config is not read yet (no VM watchers in this build)', config: configFile });
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home, rememberAt: app.ledgerCheckpointCopies ?? [] });
   const hub = createHub();
-  return Object.freeze({
+  const service: Service = Object.freeze({
     hub, home: app.home, store, ledger,
     fleet: () => [],
     vm: () => undefined,
@@ -55,6 +61,7 @@ export const historyOnlyService: ServiceFactory = async ({ app, configFile, log 
       store.close();
     },
   });
+  return { service };
 };
 
 function version(): string {
@@ -69,12 +76,15 @@ function version(): string {
  */
 export async function startServe(opts: ServeOptions, makeService: ServiceFactory = historyOnlyService): Promise<Serving> {
   ensureHome(opts.app);
-  const tokens = fileTokenBook(opts.app.home, { onError: (e) => opts.log({ level: 'error', msg: 'token file unreadable; keeping the last good tokens', error: String((e as Error).message) }) });
-  const service = await makeService({ app: opts.app, ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}), log: opts.log });
+  const made = await makeService({ app: opts.app, ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}), log: opts.log });
+  const { service } = made;
+  const tokenFile = made.tokenFile ?? tokenFilePath(opts.app.home);
   let server: BootmedicServer;
   let url: string;
   try {
-    server = createServer({ service, tokens, config: opts.server, webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT, version: version(), log: opts.log });
+    const tokens = fileTokenBook(tokenFile, { onError: (e) => opts.log({ level: 'error', msg: 'token file unreadable; keeping the last good tokens', error: String((e as Error).message) }) });
+    const config: ServerConfig = { ...made.server, ...opts.server };
+    server = createServer({ service, tokens, config, webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT, version: version(), log: opts.log });
     ({ url } = await server.listen());
   } catch (e) {
     await service.close();
@@ -82,7 +92,7 @@ export async function startServe(opts: ServeOptions, makeService: ServiceFactory
   }
   return Object.freeze({
     url, service, server,
-    tokens: listTokens(opts.app.home).length,
+    tokens: readTokens(tokenFile).length,
     async close() {
       await server.close();
       await service.close();

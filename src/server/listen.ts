@@ -8,8 +8,8 @@ import { serverErrors } from './errors.ts';
 export type ListenAddress = Readonly<{ host: string; port: number }>;
 export type TlsFiles = Readonly<{ cert: string; key: string }>;
 
-/** The default: loopback only. */
-export const DEFAULT_LISTEN: ListenAddress = Object.freeze({ host: '127.0.0.1', port: 8080 });
+/** The default: loopback only (the service config's default too). */
+export const DEFAULT_LISTEN: ListenAddress = Object.freeze({ host: '127.0.0.1', port: 7878 });
 
 /** Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (loopback). */
 export function parseListen(text: string): ListenAddress {

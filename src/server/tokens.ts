@@ -84,12 +84,11 @@ export function revokeToken(home: string, id: string): void {
 export type TokenBook = Readonly<{ check(token: string): TokenInfo | undefined }>;
 
 /**
- * A token book over `<home>/tokens.json` that re-reads the file at most every `ttlMs`
+ * A token book over a token file (`<home>/tokens.json` by default) that re-reads the file at most every `ttlMs`
  * (default 2 s), so `bootmedic token create`/`revoke` take effect on a running server
  * without a restart. A file that turns bad keeps the last good tokens (and `onError` hears of it).
  */
-export function fileTokenBook(home: string, opts: { ttlMs?: number; now?: () => number; onError?: (e: unknown) => void } = {}): TokenBook {
-  const file = tokenFilePath(home);
+export function fileTokenBook(file: string, opts: { ttlMs?: number; now?: () => number; onError?: (e: unknown) => void } = {}): TokenBook {
   const ttl = opts.ttlMs ?? 2000;
   const now = opts.now ?? Date.now;
   const index = (ts: readonly TokenRecord[]) => new Map(ts.map((t) => [t.hash, Object.freeze({ id: t.id, role: t.role })]));

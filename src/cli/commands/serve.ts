@@ -25,9 +25,9 @@ export const command: Command = {
     if (positionals.length > 0) usageError('serve takes no positional arguments', USAGE);
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together', USAGE);
     const server: ServerConfig = {
-      listen: values.listen === undefined ? DEFAULT_LISTEN : parseListen(values.listen),
+      ...(values.listen !== undefined ? { listen: parseListen(values.listen) } : {}),
       ...(values['tls-cert'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key']! } } : {}),
-      allowPlainHttp: values['allow-plain-http'] === true,
+      ...(values['allow-plain-http'] === true ? { allowPlainHttp: true } : {}),
     };
     // One JSON object per line for a log collector; short lines on a terminal.
     const tty = (ctx.stderr as NodeJS.WriteStream).isTTY === true;
