@@ -196,3 +196,34 @@ test('the dashboard page needs no token and carries the CSP; without a build it 
   assert.equal((await req('/nothing.js')).status, 404);
   assert.equal(openApiPath('/a/:b/c/:d'), '/a/{b}/c/{d}');
 });
+
+test('a dashboard build is served with the CSP: index, hashed assets, client routes; nothing outside its folder', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'bootmedic-web-'));
+  try {
+    mkdirSync(join(root, 'web', 'assets'), { recursive: true });
+    writeFileSync(join(root, 'web', 'index.html'), '<!doctype html><title>bootmedic dashboard</title>');
+    writeFileSync(join(root, 'web', 'assets', 'app-1234.js'), 'console.log(1)');
+    writeFileSync(join(root, 'secret.txt'), 'secret');
+    const web = createApp({ service: fake.service, tokens: staticTokenBook({}), events: createEventStream(fake.hub), webRoot: join(root, 'web') }).app;
+    const index = await web.request('/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type')!, /text\/html/);
+    assert.equal(index.headers.get('content-security-policy'), CSP);
+    assert.match(await index.text(), /bootmedic dashboard/);
+    const js = await web.request('/assets/app-1234.js');
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type')!, /javascript/);
+    assert.match(js.headers.get('cache-control')!, /immutable/);
+    assert.match(await (await web.request('/vms/web1')).text(), /bootmedic dashboard/, 'a client route gets index.html');
+    for (const p of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/.hidden', '/assets/missing.js']) {
+      const res = await web.request(p);
+      assert.notEqual(await res.clone().text(), 'secret', p);
+      assert.equal(res.status, 404, p);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
