@@ -52,7 +52,7 @@ test('serve refuses plain HTTP on a non-loopback address (usage exit) and a bad 
   assert.match(bad.stderr, /is not HOST:PORT/);
 });
 
-test('serve runs until SIGTERM: prints its URL, answers health and the API with a token, stops cleanly', async () => {
+test('serve runs until SIGTERM: prints its URL, answers health and the API with a token, reloads on SIGHUP, stops cleanly', async () => {
   const made = await runCli(['token', 'create', '--role', 'viewer', '--home', home]);
   const token = made.stdout.trimEnd().split('\n').at(-1)!;
   const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,6 +75,10 @@ test('serve runs until SIGTERM: prints its URL, answers health and the API with 
     assert.deepEqual(await vms.json(), []);
     const ledger = await fetch(`${url}/api/v1/ledger`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(ledger.status, 200);
+    child.kill('SIGHUP');
+    for (let i = 0; i < 500 && !err.includes('"msg":"config reloaded"'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(err, /"msg":"config reloaded"/, 'SIGHUP reloads and the server keeps running');
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 143);
