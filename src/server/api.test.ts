@@ -12,7 +12,7 @@ let routes: readonly AnyRoute[];
 
 before(async () => {
   fake = await createFakeService();
-  const metrics = { contentType: 'text/plain; version=0.0.4; charset=utf-8', metrics: async () => '# HELP bootmedic_up 1 when up\n# TYPE bootmedic_up gauge\nbootmedic_up 1\n' };
+  const metrics = { contentType: 'text/plain; version=0.0.4; charset=utf-8', render: async () => '# HELP bootmedic_up 1 when up\n# TYPE bootmedic_up gauge\nbootmedic_up 1\n' };
   ({ app, routes } = createApp({ service: fake.service, tokens: staticTokenBook({ [VIEWER]: 'viewer', [OPERATOR]: 'operator' }), events: createEventStream(fake.hub), metrics, throttle: createAuthThrottle({ max: 1000 }) }));
 });
 after(async () => fake.cleanup());

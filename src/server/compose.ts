@@ -5,6 +5,7 @@ import { openLedger } from '../ledger/index.ts';
 import { createHub, type Service } from '../service/index.ts';
 import { openStore } from '../store/index.ts';
 import { serverErrors } from './errors.ts';
+import type { MetricsSource } from './route.ts';
 import { createServer, type BootmedicServer, type ServerConfig } from './server.ts';
 import { fileTokenBook, readTokens, tokenFilePath } from './tokens.ts';
 
@@ -22,6 +23,8 @@ export type ServeOptions = Readonly<{
   configFile?: string;
   webRoot?: string;
   log: (line: Record<string, unknown>) => void;
+  /** Builds `/metrics` over the service (svc-metrics' `createMetrics(service.hub, ...)`); closed before the service. */
+  metrics?: (service: Service) => MetricsSource & { close?(): void };
 }>;
 
 export type Serving = Readonly<{ url: string; service: Service; server: BootmedicServer; tokens: number; close(): Promise<void> }>;
@@ -81,12 +84,15 @@ export async function startServe(opts: ServeOptions, makeService: ServiceFactory
   const tokenFile = made.tokenFile ?? tokenFilePath(opts.app.home);
   let server: BootmedicServer;
   let url: string;
+  let metrics: (MetricsSource & { close?(): void }) | undefined;
   try {
+    metrics = opts.metrics?.(service);
     const tokens = fileTokenBook(tokenFile, { onError: (e) => opts.log({ level: 'error', msg: 'token file unreadable; keeping the last good tokens', error: String((e as Error).message) }) });
     const config: ServerConfig = { ...made.server, ...opts.server };
-    server = createServer({ service, tokens, config, webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT, version: version(), log: opts.log });
+    server = createServer({ service, tokens, config, webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT, version: version(), log: opts.log, ...(metrics !== undefined ? { metrics } : {}) });
     ({ url } = await server.listen());
   } catch (e) {
+    metrics?.close?.();
     await service.close();
     throw e;
   }
@@ -95,6 +101,7 @@ export async function startServe(opts: ServeOptions, makeService: ServiceFactory
     tokens: readTokens(tokenFile).length,
     async close() {
       await server.close();
+      metrics?.close?.();
       await service.close();
     },
   });

@@ -11,7 +11,7 @@ let appRoutes: Array<{ method: string; path: string }>;
 
 before(async () => {
   fake = await createFakeService();
-  const { app } = createApp({ service: fake.service, tokens: staticTokenBook({ [T]: 'viewer' }), events: createEventStream(fake.hub), metrics: { contentType: 'text/plain', metrics: async () => '' } });
+  const { app } = createApp({ service: fake.service, tokens: staticTokenBook({ [T]: 'viewer' }), events: createEventStream(fake.hub), metrics: { contentType: 'text/plain', render: async () => '' } });
   const res = await app.request('/api/v1/openapi.json', { headers: { authorization: `Bearer ${T}` } });
   assert.equal(res.status, 200);
   doc = (await res.json()) as Record<string, any>;

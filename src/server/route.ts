@@ -10,14 +10,14 @@ export type RouteDeps = Readonly<{
   service: Service;
   log: (line: Record<string, unknown>) => void;
   events: EventStream;
-  /** The Prometheus registry (prom-client's Registry fits), when the server has metrics. */
+  /** The Prometheus exposition (svc-metrics' `Metrics`), when the server has metrics. */
   metrics?: MetricsSource;
   /** The OpenAPI document of the app's routes. */
   openapi: () => unknown;
 }>;
 
-/** What `/metrics` serves: prom-client's `Registry` has this shape. */
-export type MetricsSource = Readonly<{ contentType: string; metrics(): Promise<string> }>;
+/** What `/metrics` serves: svc-metrics' `createMetrics(hub)` result has this shape. */
+export type MetricsSource = Readonly<{ contentType: string; render(): Promise<string> }>;
 
 /** One documented response of a route. */
 export type ResponseSpec = Readonly<{ description: string; json?: z.ZodType; contentType?: string }>;

@@ -47,7 +47,7 @@ export const metricsRoutes = [
     ok: { description: 'The metrics.', contentType: 'text/plain; version=0.0.4' },
     handle: async ({ deps, c }) => {
       if (deps.metrics === undefined) throw serverErrors.make('SERVER_NOT_FOUND', 'this server has no metrics');
-      const text = await deps.metrics.metrics();
+      const text = await deps.metrics.render();
       return c.body(text, 200, { 'content-type': deps.metrics.contentType });
     },
   }),
