@@ -75,3 +75,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
 
 /** The not-found error of a thing named in a path. */
 export const notFound = (what: string, id: string | number) => serverErrors.make('SERVER_NOT_FOUND', `${what} ${JSON.stringify(String(id))} does not exist`);
+
+/** The value, or SERVER_NOT_FOUND naming what was asked for. */
+export function found<T>(value: T | undefined, what: string, id: string | number): T {
+  if (value === undefined) throw notFound(what, id);
+  return value;
+}

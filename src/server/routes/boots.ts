@@ -3,7 +3,7 @@ import { closeSync, readSync } from 'node:fs';
 import { openGuarded, type BootmedicError } from '../../core/index.ts';
 import type { StoredBoot } from '../../store/index.ts';
 import { serverErrors } from '../errors.ts';
-import { notFound, route, type RouteDeps } from '../route.ts';
+import { found, route, type RouteDeps } from '../route.ts';
 import { BootConsole, BootDetail, IdParams } from '../schemas.ts';
 
 // A boot's files are reached from its id only after the id matched RecordId (no '/', no
@@ -21,9 +21,7 @@ type Rec = Record<string, unknown>;
 const asRec = (v: unknown): Rec => (typeof v === 'object' && v !== null ? (v as Rec) : {});
 
 function knownBoot(deps: RouteDeps, id: string): StoredBoot {
-  const b = deps.service.store.boots.get(id);
-  if (b === undefined) throw notFound('boot', id);
-  return b;
+  return found(deps.service.store.boots.get(id), 'boot', id);
 }
 
 function bootDetail(b: StoredBoot) {

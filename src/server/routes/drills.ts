@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, route } from '../route.ts';
+import { found, route } from '../route.ts';
 import { DrillDetail, DrillRequest, DrillSummary, IdParams } from '../schemas.ts';
 
 export const drillRoutes = [
@@ -19,6 +19,6 @@ export const drillRoutes = [
     method: 'get', path: '/api/v1/drills/:id', auth: 'viewer', tag: 'drills', params: IdParams,
     summary: "One drill: its progress, and its report once done.",
     ok: { description: 'The drill.', json: DrillDetail },
-    handle: ({ deps, params }) => deps.service.drill(params.id) ?? Promise.reject(notFound('drill', params.id)),
+    handle: ({ deps, params }) => found(deps.service.drill(params.id), 'drill', params.id),
   }),
 ];

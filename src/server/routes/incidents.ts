@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { CAUSE_IDS } from '../../core/index.ts';
 import { incidentState } from '../../heal/index.ts';
 import type { StoredIncident } from '../../store/index.ts';
-import { notFound, route } from '../route.ts';
+import { found, route } from '../route.ts';
 import { IdParams, IncidentDetail, IncidentList, LimitQuery } from '../schemas.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -33,11 +32,15 @@ export const incidentRoutes = [
     ok: { description: 'Incidents.', json: IncidentList },
     handle: ({ deps, query }) => {
       const repo = deps.service.store.incidents;
-      const open = deps.service.fleet().flatMap((v) => (v.openIncident === undefined ? [] : [repo.get(v.openIncident)].filter((i) => i !== undefined)));
+      // The fleet names every open incident; the recent list adds any the fleet has not seen yet.
       const recent = repo.list({ limit: query.limit });
-      const openIds = new Set(open.map((i) => i.id));
-      for (const i of recent) if (i.status === 'open' && !openIds.has(i.id)) open.push(i), openIds.add(i.id);
-      return { open: open.map(incidentRow), recent: recent.map(incidentRow) };
+      const open = new Map<string, StoredIncident>();
+      for (const v of deps.service.fleet()) {
+        const i = v.openIncident === undefined ? undefined : repo.get(v.openIncident);
+        if (i !== undefined) open.set(i.id, i);
+      }
+      for (const i of recent) if (i.status === 'open' && !open.has(i.id)) open.set(i.id, i);
+      return { open: [...open.values()].map(incidentRow), recent: recent.map(incidentRow) };
     },
   }),
   route({
@@ -46,8 +49,7 @@ export const incidentRoutes = [
     ok: { description: 'The incident.', json: IncidentDetail },
     handle: ({ deps, params }) => {
       const repo = deps.service.store.incidents;
-      const row = repo.get(params.id);
-      if (row === undefined) throw notFound('incident', params.id);
+      const row = found(repo.get(params.id), 'incident', params.id);
       const s = incidentState(repo, row.id);
       const posterior = s.posterior.map((p, i) => ({ cause: CAUSE_IDS[i] ?? `cause${i}`, probability: p })).sort((a, b) => b.probability - a.probability);
       const steps = repo.steps(row.id).map((st) => ({
@@ -67,5 +69,3 @@ export const incidentRoutes = [
     },
   }),
 ];
-
-export type IncidentListType = z.infer<typeof IncidentList>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, route } from '../route.ts';
+import { found, notFound, route } from '../route.ts';
 import { BootSummary, LimitQuery, VmParams, VmSummary } from '../schemas.ts';
 import { bootSummary } from './boots.ts';
 
@@ -14,7 +14,7 @@ export const vmRoutes = [
     method: 'get', path: '/api/v1/vms/:name', auth: 'viewer', tag: 'vms', params: VmParams,
     summary: 'One VM.',
     ok: { description: 'The VM.', json: VmSummary },
-    handle: ({ deps, params }) => deps.service.vm(params.name) ?? Promise.reject(notFound('VM', params.name)),
+    handle: ({ deps, params }) => found(deps.service.vm(params.name), 'VM', params.name),
   }),
   route({
     method: 'get', path: '/api/v1/vms/:name/boots', auth: 'viewer', tag: 'vms', params: VmParams, query: LimitQuery,
