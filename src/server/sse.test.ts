@@ -161,3 +161,20 @@ test('over a real socket: events arrive, and closing the connection unsubscribes
     await server.close();
   }
 });
+
+test('closing the server ends open event streams and leaves no subscriber', async () => {
+  const hub = createHub();
+  const server = createServer({ service: { ...fake.service, hub }, tokens: staticTokenBook({ [T]: 'viewer' }), config: { listen: { host: '127.0.0.1', port: 0 } } });
+  const { url } = await server.listen();
+  const ended = new Promise<void>((resolve, reject) => {
+    const req = get(`${url}/api/v1/events?access_token=${T}`, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve());
+      res.on('error', () => resolve());
+      void server.close();
+    });
+    req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e)));
+  });
+  await ended;
+  assert.equal(hub.subscribers(), 0);
+});
