@@ -1,6 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { isBootmedicError, type BootmedicError } from '../core/index.ts';
 import type { Service } from '../service/index.ts';
 import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
@@ -49,12 +48,10 @@ function errorJson(c: Context, e: BootmedicError, status: number): Response {
   return c.json({ error: { code: e.code, message: e.message, fix: e.fix } }, status as 400, headers);
 }
 
+/** The peer's address: @hono/node-server puts the Node request in `env.incoming` (getConnInfo reads the same, but throws without it, as in app.request()). */
 function remoteAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // app.request() in tests has no socket
-  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
