@@ -25,3 +25,6 @@ export { codesOf, runCatalogued, showInput, fuzzCheck, fuzzFor, growthRatio, run
 export type { FuzzTarget, AnyFuzzTarget, FuzzRun } from './fuzz.ts';
 export { mutationArb, withMutation } from './fuzz-mutate.ts';
 export type { Edit, Mutation } from './fuzz-mutate.ts';
+// The HTTP server's tests: a Service over a real store and ledger in a temporary home.
+export { createFakeService, FAKE_BOOT_ID, FAKE_INCIDENT_ID } from './fake-service.ts';
+export type { FakeService } from './fake-service.ts';

@@ -14,5 +14,7 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   image: { summary: 'Inspect, repair and catalogue disk images.', load: () => import('./image.ts') },
   diagnose: { summary: 'Rank the likely causes of a failed boot.', load: () => import('./diagnose.ts') },
   monitor: { summary: "Show one round of the host's metrics, and what this host cannot give (monitor host).", load: () => import('./monitor.ts') },
+  serve: { summary: 'Run the service: the API, live events, the dashboard and metrics, until SIGTERM.', load: () => import('./serve.ts') },
+  token: { summary: "Make, list and revoke the API's bearer tokens (viewer, operator).", load: () => import('./token.ts') },
   drill: { summary: 'Inject faults into real VMs and measure recovery.', load: () => import('./drill.ts') },
 };
