@@ -25,3 +25,9 @@ export { codesOf, runCatalogued, showInput, fuzzCheck, fuzzFor, growthRatio, run
 export type { FuzzTarget, AnyFuzzTarget, FuzzRun } from './fuzz.ts';
 export { mutationArb, withMutation } from './fuzz-mutate.ts';
 export type { Edit, Mutation } from './fuzz-mutate.ts';
+// Service fixtures: synthetic hub events (boots, incidents) and the real Prometheus and Alertmanager.
+export { panicFinding, outcomeOf, bootEvents, healedIncidentEvents, handedOverIncidentEvents } from './service-events.ts';
+export { startPrometheus, startAlertmanager, freePort, waitFor, hasTool } from './prom-stack.ts';
+export type { RunningServer } from './prom-stack.ts';
+export { createManualTimers } from './manual-timers.ts';
+export type { ManualTimers } from './manual-timers.ts';
