@@ -1,6 +1,6 @@
 // server/: the HTTP side of `bootmedic serve`. The metrics (GET /metrics) and the
 // Alertmanager pusher listen on the service's hub.
-export { createMetrics } from './metrics.ts';
+export { createMetrics, metricsSeed } from './metrics.ts';
 export type { Metrics, MetricsOptions } from './metrics.ts';
 export { createAlerter } from './alerts.ts';
 export type { Alerter, AlerterOptions } from './alerts.ts';

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createHub, type ServiceEvent, type VmState } from '../service/index.ts';
 import { runToolSync } from '../core/index.ts';
 import { bootEvents, handedOverIncidentEvents, hasTool, healedIncidentEvents, outcomeOf } from '../../testkit/index.ts';
-import { createMetrics } from './index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../store/index.ts';
+import { createMetrics, metricsSeed } from './index.ts';
 
 /** The exposition's samples as series → value (comments left out). */
 function samples(text: string): Map<string, number> {
@@ -161,4 +165,25 @@ test('promtool check metrics accepts the exposition after a failed boot, an inci
   const dup = runToolSync('promtool', ['check', 'metrics'], { input: `${text}# TYPE bootmedic_vm_up counter\n`, check: false });
   assert.notEqual(dup.code, 0, 'promtool does reject a broken text');
   metrics.close();
+});
+
+test('metricsSeed reads the open incidents of the fleet from a real store, and the ledger size', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'bm-metrics-seed-'));
+  const store = openStore({ home });
+  try {
+    store.incidents.open({ id: 'i-a', vm: 'a', detectedAt: 1, openedAt: 1, diagnosis: {} });
+    store.incidents.open({ id: 'i-b', vm: 'b', detectedAt: 1, openedAt: 1, diagnosis: {} });
+    store.incidents.close('i-b', { status: 'recovered', closedAt: 2, reason: 'fixed' });
+    store.incidents.open({ id: 'i-gone', vm: 'gone', detectedAt: 1, openedAt: 1, diagnosis: {} });
+    const seed = metricsSeed({ store, ledger: { size: 17 }, fleet: () => [{ name: 'a' }, { name: 'b' }] });
+    assert.deepEqual(seed, { ledgerSize: 17, openIncidents: [{ id: 'i-a', vm: 'a' }] });
+    const metrics = createMetrics(createHub(), seed);
+    const s = samples(await metrics.render());
+    assert.equal(s.get('bootmedic_incidents_open'), 1);
+    assert.equal(s.get('bootmedic_ledger_entries'), 17);
+    metrics.close();
+  } finally {
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 });

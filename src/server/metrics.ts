@@ -8,6 +8,7 @@ import { BOOT_PHASES } from '../core/index.ts';
 import type { Hub, ServiceEvent, VmState } from '../service/index.ts';
 import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
 import type { HealEvent } from '../heal/index.ts';
+import type { Store } from '../store/index.ts';
 import { assertNever } from '../core/index.ts';
 import { OUTCOME_STATUSES, bounded, failureLabels } from './telemetry/classify.ts';
 import { HEAL_RESULTS, INCIDENT_CLOSINGS, VM_STATES, defineServiceMetrics } from './telemetry/metric-defs.ts';
@@ -210,6 +211,20 @@ export function createMetrics(hub: Hub, opts: MetricsOptions = {}): Metrics {
     names: () => [...registry.getMetricsAsArray().map((x) => (x as unknown as { name: string }).name), ...Object.keys(METRICS)].sort(),
     close: () => sub.unsubscribe(),
   };
+}
+
+/**
+ * The seeds of `createMetrics` read at start: the ledger's size and the open incidents of
+ * the configured VMs (one query per VM, at most one open incident each).
+ * @example
+ * const metrics = createMetrics(service.hub, { fleet: () => service.fleet(), ...metricsSeed(service) });
+ */
+export function metricsSeed(s: Readonly<{ store: Pick<Store, 'incidents'>; ledger: Readonly<{ size: number }>; fleet(): readonly Readonly<{ name: string }>[] }>): { ledgerSize: number; openIncidents: { id: string; vm: string }[] } {
+  const openIncidents = s.fleet().flatMap((v) => {
+    const i = s.store.incidents.findOpen(v.name);
+    return i === undefined ? [] : [{ id: i.id, vm: v.name }];
+  });
+  return { ledgerSize: s.ledger.size, openIncidents };
 }
 
 function ok(f: () => unknown): boolean {
