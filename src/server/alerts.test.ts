@@ -199,6 +199,21 @@ test('resolved alerts waiting for an unreachable Alertmanager are bounded; the h
   assert.equal(hub.subscribers(), 0);
 });
 
+test('alerts of a VM removed from the config are resolved at the next resend', async () => {
+  let fleet = [{ name: 'a' }, { name: 'b' }];
+  const { hub, am, alerter, step, timers } = setup({ urls: ['http://am1:9093'], fleet: () => fleet });
+  bootEvents('a', 'a1', 'failed').forEach((e) => hub.publish(e));
+  bootEvents('b', 'b1', 'failed').forEach((e) => hub.publish(e));
+  await step();
+  assert.equal(alerter.active().length, 2);
+  fleet = [{ name: 'b' }];
+  await step(60_000);
+  assert.deepEqual(alerter.active().map((a) => a.labels.vm), ['b']);
+  const gone = am.posts.at(-1)!.alerts.find((a) => a.labels['vm'] === 'a')!;
+  assert.equal(gone.endsAt, new Date(timers.now()).toISOString(), 'sent resolved');
+  await alerter.close();
+});
+
 test('bad options are refused with ALERTS_BAD_OPTION naming the value', () => {
   const hub = createHub();
   const base = { urls: ['http://127.0.0.1:9093'], resendSeconds: 60, externalUrl: 'http://127.0.0.1:8080' };

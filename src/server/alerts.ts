@@ -18,6 +18,8 @@ export type AlerterOptions = Readonly<{
   externalUrl: string;
   fetch?: FetchLike;
   onError?: (e: Error) => void;
+  /** The configured VMs (the service's fleet): at each resend, alerts of VMs no longer in it are resolved. */
+  fleet?: () => readonly Readonly<{ name: string }>[];
   /** A test's clock and timers. */
   now?: () => number;
   timers?: Timers;
@@ -93,7 +95,8 @@ export function createAlerter(hub: Hub, o: AlerterOptions): Alerter {
   };
   const tick = () => {
     resend = timers.set(tick, resendMs);
-    if (book.active().length > 0) flush();
+    if (o.fleet !== undefined) book.keepOnly(new Set(o.fleet().map((v) => v.name)));
+    if (book.active().length > 0 || book.hasResolved()) flush();
   };
   resend = timers.set(tick, resendMs);
 

@@ -18,8 +18,11 @@ const prom = join(root, 'deploy/prometheus');
 const promtool = hasTool('promtool') ? false : 'promtool is not installed (Debian package prometheus); skipping';
 
 /** Every series name the service's /metrics can expose (histograms with their _bucket, _sum and _count). */
+/** Metrics with every optional family on (SSE clients, the alerter's gauges). */
+const everything = () => createMetrics(createHub(), { sseClients: () => 0, alerter: { active: () => [], status: () => [] } });
+
 function exportedSeries(): Set<string> {
-  const metrics = createMetrics(createHub(), { sseClients: () => 0 });
+  const metrics = everything();
   const out = new Set<string>();
   for (const m of metrics.registry.getMetricsAsArray() as unknown as { name: string; type: string }[]) {
     out.add(m.name);
@@ -123,7 +126,7 @@ test('the Grafana dashboard parses, and every PromQL expression in it uses only 
 
 test('docs/metrics.md names every exported metric, every pushed alert and every shipped rule', () => {
   const doc = readFileSync(join(root, 'docs/metrics.md'), 'utf8');
-  const metrics = createMetrics(createHub(), { sseClients: () => 0 });
+  const metrics = everything();
   for (const n of metrics.names()) assert.ok(doc.includes(`\`${n}\``), `docs/metrics.md does not list ${n}`);
   metrics.close();
   for (const a of ALERT_NAMES) assert.ok(doc.includes(`\`${a}\``), `docs/metrics.md does not describe the alert ${a}`);

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../store/index.ts';
-import { createMetrics, metricsSeed } from './index.ts';
+import { createAlerter, createMetrics, metricsSeed } from './index.ts';
+import { createManualTimers } from '../../testkit/index.ts';
 
 /** The exposition's samples as series → value (comments left out). */
 function samples(text: string): Map<string, number> {
@@ -186,4 +187,28 @@ test('metricsSeed reads the open incidents of the fleet from a real store, and t
     store.close();
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test('with the alerter, active alerts by name and each Alertmanager\'s failures are gauges', async () => {
+  const hub = createHub();
+  const timers = createManualTimers();
+  const alerter = createAlerter(hub, {
+    urls: ['http://127.0.0.1:9'],
+    resendSeconds: 60,
+    externalUrl: 'http://127.0.0.1:8080',
+    timers,
+    now: timers.now,
+    fetch: async () => ({ ok: false, status: 500, text: async () => '' }),
+    onError: () => undefined,
+  });
+  const metrics = createMetrics(hub, { alerter });
+  publishAll(hub, bootEvents('a', 'b1', 'failed'));
+  timers.advance(0);
+  await alerter.settled();
+  const s = samples(await metrics.render());
+  assert.equal(s.get('bootmedic_alerts_active{alertname="BootFailed"}'), 1);
+  assert.equal(s.get('bootmedic_alerts_active{alertname="HandedOver"}'), 0);
+  assert.equal(s.get('bootmedic_alertmanager_failures{alertmanager="http://127.0.0.1:9"}'), 1);
+  await alerter.close();
+  metrics.close();
 });

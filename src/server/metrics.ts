@@ -11,7 +11,8 @@ import type { HealEvent } from '../heal/index.ts';
 import type { Store } from '../store/index.ts';
 import { assertNever } from '../core/index.ts';
 import { OUTCOME_STATUSES, bounded, failureLabels } from './telemetry/classify.ts';
-import { HEAL_RESULTS, INCIDENT_CLOSINGS, VM_STATES, defineServiceMetrics } from './telemetry/metric-defs.ts';
+import { HEAL_RESULTS, INCIDENT_CLOSINGS, VM_STATES, defineServiceMetrics, type AlerterView } from './telemetry/metric-defs.ts';
+import { ALERT_NAMES } from './telemetry/alert-book.ts';
 import { createLatencyClock } from './telemetry/latency.ts';
 
 /** Longest VM name used as a label value (monitor/'s renderer has the same bound). */
@@ -25,6 +26,8 @@ export type MetricsOptions = Readonly<{
   fleet?: () => readonly Readonly<{ name: string; state: VmState }>[];
   /** Clients of the SSE stream now (adds bootmedic_sse_clients). */
   sseClients?: () => number;
+  /** The Alertmanager pusher (adds bootmedic_alerts_active and bootmedic_alertmanager_failures). */
+  alerter?: AlerterView;
   /** The latest host and VM samples of monitor/'s collection loop, appended to the text. */
   hostSamples?: () => readonly Sample[];
   /** Remedy ids allowed in the `remedy` label (default: the shipped remedies); others become "other". */
@@ -57,7 +60,7 @@ export type Metrics = Readonly<{
  * app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
  */
 export function createMetrics(hub: Hub, opts: MetricsOptions = {}): Metrics {
-  const { registry, m } = defineServiceMetrics(opts.sseClients);
+  const { registry, m } = defineServiceMetrics(opts.sseClients, opts.alerter, ALERT_NAMES);
   const remedies = opts.remedies ?? defaultRemedies().remedies.map((r) => r.id);
   const maxVms = opts.maxVms ?? 1000;
   const latency = createLatencyClock(opts.perfNow ?? (() => performance.now()));

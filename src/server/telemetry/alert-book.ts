@@ -37,6 +37,10 @@ export type AlertBook = Readonly<{
   active(): Alert[];
   /** Alerts resolved since the last call, each with its endsAt; the caller delivers them. */
   takeResolved(): Alert[];
+  /** True when resolved alerts wait for takeResolved(). */
+  hasResolved(): boolean;
+  /** Resolves the alerts of VMs not in `vms` (removed from the config) and forgets their facts; true when any was. */
+  keepOnly(vms: ReadonlySet<string>): boolean;
 }>;
 
 /** Most VMs the book keeps facts about; the oldest without an active alert are forgotten past it. */
@@ -205,6 +209,13 @@ export function createAlertBook(o: { externalUrl: string; now?: () => Date }): A
       }
     },
     active: () => [...alerts.values()],
+    hasResolved: () => resolved.length > 0,
+    keepOnly(vms) {
+      let changed = false;
+      for (const a of [...alerts.values()]) if (!vms.has(a.labels.vm)) changed = resolve(a.labels.alertname, a.labels.vm) || changed;
+      for (const vm of [...facts.keys()]) if (!vms.has(vm)) facts.delete(vm);
+      return changed;
+    },
     takeResolved() {
       const r = resolved;
       resolved = [];

@@ -19,8 +19,11 @@ const BOOT_BUCKETS = [1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 300, 600];
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const MTTR_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
+/** What the alerter tells the metrics (its `active()` and `status()`). */
+export type AlerterView = Readonly<{ active(): readonly Readonly<{ labels: Readonly<{ alertname: string }> }>[]; status(): readonly Readonly<{ url: string; failures: number; waiting: number }>[] }>;
+
 /** Builds the metrics on a fresh private registry. */
-export function defineServiceMetrics(sseClients?: () => number) {
+export function defineServiceMetrics(sseClients?: () => number, alerter?: AlerterView, alertNames: readonly string[] = []) {
   const registry = new Registry();
   const r = [registry];
   const m = {
@@ -45,6 +48,27 @@ export function defineServiceMetrics(sseClients?: () => number) {
       registers: r,
       collect() {
         this.set(sseClients());
+      },
+    });
+  }
+  if (alerter !== undefined) {
+    new Gauge({
+      name: 'bootmedic_alerts_active',
+      help: 'Alerts bootmedic pushes to Alertmanager that are active now, by alert name.',
+      labelNames: ['alertname'] as const,
+      registers: r,
+      collect() {
+        const active = alerter.active();
+        for (const n of alertNames) this.set({ alertname: n }, active.filter((a) => a.labels.alertname === n).length);
+      },
+    });
+    new Gauge({
+      name: 'bootmedic_alertmanager_failures',
+      help: 'Failed sends to an Alertmanager since it last accepted alerts (0 when it is reachable), by its configured URL.',
+      labelNames: ['alertmanager'] as const,
+      registers: r,
+      collect() {
+        for (const s of alerter.status()) this.set({ alertmanager: s.url }, s.failures);
       },
     });
   }
