@@ -61,6 +61,18 @@ test('a failed boot, its healing and a ready boot give the counts, gauges and hi
   metrics.close();
 });
 
+test('counters start at 0 for every label set they can take, so increase() sees the first event', async () => {
+  const metrics = createMetrics(createHub(), { remedies: ['retry', 'more-memory'] });
+  const s = samples(await metrics.render());
+  assert.equal(s.get('bootmedic_failures_total{cause="stall",layer="guest-kernel",component="kernel"}'), 0);
+  assert.equal(s.get('bootmedic_failures_total{cause="qemu-exit",layer="hypervisor",component="hypervisor"}'), 0);
+  assert.equal(s.get('bootmedic_heal_actions_total{remedy="more-memory",result="error"}'), 0);
+  assert.equal(s.get('bootmedic_incidents_closed_total{status="shutdown"}'), 0);
+  const failureSeries = [...s.keys()].filter((k) => k.startsWith('bootmedic_failures_total'));
+  assert.ok(failureSeries.length > 20 && failureSeries.length <= 6 * 8 * 7, `${failureSeries.length} failure series, bounded`);
+  metrics.close();
+});
+
 test('labels are bounded: no boot ids or evidence, unknown remedies and results become "other"', async () => {
   const hub = createHub();
   const metrics = createMetrics(hub, { remedies: ['retry'] });

@@ -10,7 +10,7 @@ import type { BootOutcome, SupervisorEvent } from '../supervisor/index.ts';
 import type { HealEvent } from '../heal/index.ts';
 import type { Store } from '../store/index.ts';
 import { assertNever } from '../core/index.ts';
-import { OUTCOME_STATUSES, bounded, failureLabels } from './telemetry/classify.ts';
+import { FAILURE_CAUSES, OUTCOME_STATUSES, blamePairs, bounded, failureLabels } from './telemetry/classify.ts';
 import { HEAL_RESULTS, INCIDENT_CLOSINGS, VM_STATES, defineServiceMetrics, type AlerterView } from './telemetry/metric-defs.ts';
 import { ALERT_NAMES } from './telemetry/alert-book.ts';
 import { createLatencyClock } from './telemetry/latency.ts';
@@ -69,7 +69,11 @@ export function createMetrics(hub: Hub, opts: MetricsOptions = {}): Metrics {
   for (const i of opts.openIncidents ?? []) open.set(i.id, i.vm);
   m.incidentsOpen.set(open.size);
   m.ledger.set(opts.ledgerSize ?? 0);
+  // Counters start at 0 for every label set they can take (bounded: about 120 failure
+  // series and 60 heal-action series), so that increase() counts the first event too.
   for (const s of INCIDENT_CLOSINGS) m.incidentsClosed.inc({ status: s }, 0);
+  for (const cause of FAILURE_CAUSES) for (const b of blamePairs()) m.failures.inc({ cause, ...b }, 0);
+  for (const remedy of remedies) for (const result of HEAL_RESULTS) m.healActions.inc({ remedy, result }, 0);
 
   /** Starts a VM's series at 0 so that rate() works from its first boot. */
   const addVm = (vm: string): boolean => {

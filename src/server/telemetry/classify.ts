@@ -32,6 +32,22 @@ export function bounded(value: string, allowed: readonly string[]): string {
   return allowed.includes(value) ? value : OTHER;
 }
 
+/** The causes of a failed or stalled verdict (the others end a ready boot or no verdict). */
+export const FAILURE_CAUSES: readonly OutcomeCause[] = ['finding', 'guest-panicked', 'boot-loop', 'guest-shutdown', 'qemu-exit', 'stall'];
+
+/**
+ * Every (layer, component) the knowledge base can blame: its rules', its phase table's,
+ * and the hypervisor's (QEMU exiting on its own). bootmedic_failures_total starts at 0 for
+ * each, so that increase() sees a first failure too.
+ */
+export function blamePairs(): { layer: string; component: string }[] {
+  const kb = defaultKb();
+  const all = [...kb.rules, ...Object.values(kb.phases), { layer: 'hypervisor', component: 'hypervisor' }];
+  const seen = new Map<string, { layer: string; component: string }>();
+  for (const b of all) seen.set(`${b.layer}|${b.component}`, { layer: b.layer, component: b.component });
+  return [...seen.values()];
+}
+
 /** The labels of a failed or stalled boot. */
 export type FailureLabels = Readonly<{ cause: string; layer: string; component: string }>;
 
