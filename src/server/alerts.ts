@@ -12,7 +12,7 @@ import { telemetryErrors } from './telemetry/errors.ts';
 export type AlerterOptions = Readonly<{
   /** Alertmanager base URLs (e.g. http://127.0.0.1:9093); every alert goes to each. */
   urls: readonly string[];
-  /** Active alerts are re-sent this often (Prometheus' --rules.alert.resend-delay); 1 to 3600. */
+  /** Active alerts are re-sent this often (Prometheus' --rules.alert.resend-delay); 1 to 86400 (the service config allows 5 to 86400). */
   resendSeconds: number;
   /** Where the dashboard is reached, for the links in the alerts. */
   externalUrl: string;
@@ -45,7 +45,7 @@ function checkOptions(o: AlerterOptions): void {
   const isHttp = (u: string) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol);
   if (o.urls.length === 0) throw bad('alertmanager: no URL given');
   for (const u of o.urls) if (!isHttp(u)) throw bad(`alertmanager URL "${u}": not an http:// or https:// URL`);
-  if (!Number.isFinite(o.resendSeconds) || o.resendSeconds < 1 || o.resendSeconds > 3600) throw bad(`alertmanager resend interval ${o.resendSeconds} s: must be 1 to 3600 seconds`);
+  if (!Number.isFinite(o.resendSeconds) || o.resendSeconds < 1 || o.resendSeconds > 86_400) throw bad(`alertmanager resend interval ${o.resendSeconds} s: must be 1 to 86400 seconds`);
   if (!isHttp(o.externalUrl)) throw bad(`external URL "${o.externalUrl}": not an http:// or https:// URL`);
 }
 

@@ -5,7 +5,7 @@ import { defineErrors } from '../../core/index.ts';
 /** Errors raised (or reported through onError) by the metrics and the Alertmanager pusher. */
 export const telemetryErrors = defineErrors('telemetry', {
   ALERTS_BAD_OPTION: {
-    cause: 'An Alertmanager option is not usable: a URL that is not http:// or https://, no URL at all, a resend interval outside 1 to 3600 seconds, or an external URL that is not http(s).',
+    cause: 'An Alertmanager option is not usable: a URL that is not http:// or https://, no URL at all, a resend interval outside 1 to 86400 seconds, or an external URL that is not http(s).',
     exit: 'input',
     fix: 'Give Alertmanager base URLs such as http://127.0.0.1:9093 (bootmedic appends /api/v2/alerts), a resend interval in seconds, and the external URL the dashboard is reached at.',
   },
