@@ -112,6 +112,9 @@ test('the fleet bounds the vm label: removed VMs lose their series, new ones sta
   assert.equal(s.get('bootmedic_host_load1'), 0.5, 'host gauges are appended');
   assert.equal(s.get('bootmedic_vm_vcpus{vm="a"}'), 2);
   assert.equal(s.get('bootmedic_vm_vcpus{vm="gone"}'), undefined, 'VM samples of unwatched VMs are left out');
+  // A VM outside the config (a drill's scratch VM, say) never becomes a label value.
+  publishAll(hub, bootEvents('scratch', 's1', 'ready'));
+  assert.doesNotMatch(await metrics.registry.metrics(), /vm="scratch"/, 'not even between scrapes');
   fleet = [{ name: 'b', state: 'failed' }, { name: 'c', state: 'starting' }];
   const text = await metrics.render();
   s = samples(text);

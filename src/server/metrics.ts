@@ -75,10 +75,15 @@ export function createMetrics(hub: Hub, opts: MetricsOptions = {}): Metrics {
   for (const cause of FAILURE_CAUSES) for (const b of blamePairs()) m.failures.inc({ cause, ...b }, 0);
   for (const remedy of remedies) for (const result of HEAL_RESULTS) m.healActions.inc({ remedy, result }, 0);
 
+  /** True when `vm` may be a label value: a configured VM (with a fleet), or one of the first maxVms seen. */
+  const allowed = (vm: string): boolean => {
+    if (vm.length === 0 || vm.length > VM_NAME_MAX) return false;
+    return opts.fleet !== undefined ? opts.fleet().some((v) => v.name === vm) : states.size < maxVms;
+  };
   /** Starts a VM's series at 0 so that rate() works from its first boot. */
   const addVm = (vm: string): boolean => {
     if (states.has(vm)) return true;
-    if (vm.length === 0 || vm.length > VM_NAME_MAX || (opts.fleet === undefined && states.size >= maxVms)) return false;
+    if (!allowed(vm)) return false;
     states.set(vm, 'starting');
     for (const verdict of OUTCOME_STATUSES) m.boots.inc({ vm, verdict }, 0);
     setState(vm, 'starting');
