@@ -199,13 +199,16 @@ test('resolved alerts waiting for an unreachable Alertmanager are bounded; the h
   assert.equal(hub.subscribers(), 0);
 });
 
-test('alerts of a VM removed from the config are resolved at the next resend', async () => {
+test('with a fleet: VMs outside it raise no alert, and alerts of a VM removed from the config are resolved at the next resend', async () => {
   let fleet = [{ name: 'a' }, { name: 'b' }];
   const { hub, am, alerter, step, timers } = setup({ urls: ['http://am1:9093'], fleet: () => fleet });
   bootEvents('a', 'a1', 'failed').forEach((e) => hub.publish(e));
   bootEvents('b', 'b1', 'failed').forEach((e) => hub.publish(e));
   await step();
   assert.equal(alerter.active().length, 2);
+  bootEvents('scratch', 's1', 'failed').forEach((e) => hub.publish(e));
+  await step();
+  assert.equal(alerter.active().length, 2, 'a VM outside the config raises no alert');
   fleet = [{ name: 'b' }];
   await step(60_000);
   assert.deepEqual(alerter.active().map((a) => a.labels.vm), ['b']);

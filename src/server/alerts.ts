@@ -4,7 +4,7 @@
 // change and again every `resendSeconds` from one shared timer. The hub's subscriber only
 // updates the book and schedules a send, so a slow or dead Alertmanager never holds the
 // hub up. docs/metrics.md lists the alerts.
-import type { Hub } from '../service/index.ts';
+import type { Hub, ServiceEvent } from '../service/index.ts';
 import { createAlertBook, type Alert } from './telemetry/alert-book.ts';
 import { createSender, realTimers, type FetchLike, type Sender, type Timers } from './telemetry/alert-sender.ts';
 import { telemetryErrors } from './telemetry/errors.ts';
@@ -18,7 +18,7 @@ export type AlerterOptions = Readonly<{
   externalUrl: string;
   fetch?: FetchLike;
   onError?: (e: Error) => void;
-  /** The configured VMs (the service's fleet): at each resend, alerts of VMs no longer in it are resolved. */
+  /** The configured VMs (the service's fleet): events of other VMs raise no alert, and at each resend alerts of VMs no longer in it are resolved. */
   fleet?: () => readonly Readonly<{ name: string }>[];
   /** A test's clock and timers. */
   now?: () => number;
@@ -100,9 +100,14 @@ export function createAlerter(hub: Hub, o: AlerterOptions): Alerter {
   };
   resend = timers.set(tick, resendMs);
 
+  /** With a fleet, events of VMs outside it (a drill's scratch VMs) raise no alert. */
+  const watched = (e: ServiceEvent): boolean => {
+    if (o.fleet === undefined || !('vm' in e)) return true;
+    return o.fleet().some((v) => v.name === e.vm);
+  };
   const sub = hub.subscribe((s) => {
     try {
-      if (book.apply(s.event)) schedule();
+      if (watched(s.event) && book.apply(s.event)) schedule();
     } catch (e) {
       // An event of a shape the book does not expect must not cost the hub its other listeners.
       onError(e instanceof Error ? e : new Error(String(e)));
