@@ -28,3 +28,9 @@ export type { Edit, Mutation } from './fuzz-mutate.ts';
 // The HTTP server's tests: a Service over a real store and ledger in a temporary home.
 export { createFakeService, FAKE_BOOT_ID, FAKE_INCIDENT_ID } from './fake-service.ts';
 export type { FakeService } from './fake-service.ts';
+// Service fixtures: synthetic hub events (boots, incidents) and the real Prometheus and Alertmanager.
+export { panicFinding, outcomeOf, bootEvents, healedIncidentEvents, handedOverIncidentEvents } from './service-events.ts';
+export { startPrometheus, startAlertmanager, freePort, waitFor, hasTool } from './prom-stack.ts';
+export type { RunningServer } from './prom-stack.ts';
+export { createManualTimers } from './manual-timers.ts';
+export type { ManualTimers } from './manual-timers.ts';
