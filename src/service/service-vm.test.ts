@@ -53,7 +53,7 @@ const alive = (pid: number) => {
   }
 };
 
-/** Every event the hub delivers, and the QEMU pids its outcomes name. */
+/** Every event the hub delivers (from its first, through the replay buffer), and the QEMU pids its outcomes name. */
 function record(s: Service) {
   const events: ServiceEvent[] = [];
   const pids = new Map<string, Set<number>>();
@@ -63,7 +63,7 @@ function record(s: Service) {
     if (event.kind === 'boot' && event.event.type === 'outcome' && event.event.outcome.qemu.pid > 0) {
       pids.set(event.vm, (pids.get(event.vm) ?? new Set()).add(event.event.outcome.qemu.pid));
     }
-  });
+  }, { since: 0 });
   const heal = (vm: string): HealEvent[] => events.flatMap((e) => (e.kind === 'heal' && e.vm === vm ? [e.event] : []));
   return { events, pids, heal };
 }
