@@ -33,7 +33,7 @@ function serviceKeys(unit: string): Map<string, string[]> {
 test('the unit is hardened: no new privileges, a read-only system but its own state, reload by SIGHUP', () => {
   const k = serviceKeys(text);
   const one = (key: string) => k.get(key)?.at(-1);
-  assert.match(one('ExecStart') ?? '', /\bbootmedic serve\b/);
+  assert.match(one('ExecStart') ?? '', /^\/\S+ .*\bbootmedic(\.js)? serve\b/, 'an absolute program that runs bootmedic serve');
   assert.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID');
   for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectControlGroups', 'RestrictSUIDSGID', 'LockPersonality']) assert.equal(one(key), 'yes', key);
   assert.equal(one('ProtectSystem'), 'strict');
