@@ -46,7 +46,7 @@ function fromReport(id: string, dir: string): DrillSummary | undefined {
   return { id, status: 'done', scenarios: r.scenarios.length, seed: r.seed, done: r.scenarios.length, startedAt: r.startedAt, totals: r.totals, files: { html: join(dir, 'report.html'), md: join(dir, 'report.md'), json: join(dir, 'report.json') } };
 }
 
-export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; ledger: LedgerLike; incidents: IncidentStore; hub: Hub; log: Logger; maxScenarios: number }): DrillRunner {
+export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; ledger: LedgerLike; incidents: IncidentStore; hub: Hub; log: Logger; maxScenarios: () => number }): DrillRunner {
   const root = join(o.app.home, 'drills');
   const save = (s: DrillSummary) => writeFileAtomic(join(root, s.id, SUMMARY), `${JSON.stringify(s, null, 2)}\n`);
   let running: { summary: DrillSummary; abort: AbortController; done: Promise<void> } | undefined;
@@ -66,6 +66,10 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
       summary = next;
       if (running?.summary.id === id) running.summary = next;
     };
+    // Saved first, then no longer running, then announced: a listener of drill-end may start the next drill.
+    const ended = () => {
+      if (running?.summary.id === id) running = undefined;
+    };
     try {
       const report = await runDrill({
         scenarios: opts.scenarios, seed: opts.seed, app: o.app, deps: o.deps, incidents: o.incidents, dir: join(root, id), id: id.slice(-4), signal,
@@ -77,12 +81,14 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
       const { report: final, files } = await finishDrill(report, o.ledger);
       set({ ...summary, status: 'done', done: final.scenarios.length, totals: final.totals, files });
       save(summary);
+      ended();
       o.log.info('drill done', { drill: id, recovered: final.totals.recovered, scenarios: final.totals.scenarios });
       o.hub.publish({ kind: 'drill-end', drillId: id, ok: true, totals: final.totals });
     } catch (e) {
       const error = signal.aborted ? 'stopped with the service' : (e as Error).message;
       set({ ...summary, status: 'failed', error });
       save(summary);
+      ended();
       o.log.error('drill failed', { drill: id, error, code: (e as { code?: string }).code });
       o.hub.publish({ kind: 'drill-end', drillId: id, ok: false, error });
     }
@@ -91,8 +97,9 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
   return {
     start(opts) {
       if (running !== undefined) throw serviceErrors.make('SERVICE_DRILL_BUSY', `drill ${running.summary.id} is running (${running.summary.done}/${running.summary.scenarios} scenarios done)`);
-      if (!Number.isInteger(opts.scenarios) || opts.scenarios < 1 || opts.scenarios > o.maxScenarios) {
-        throw serviceErrors.make('SERVICE_DRILL_INVALID', `scenarios: ${opts.scenarios} is not a whole number from 1 to ${o.maxScenarios} (drill.maxScenarios)`);
+      const max = o.maxScenarios();
+      if (!Number.isInteger(opts.scenarios) || opts.scenarios < 1 || opts.scenarios > max) {
+        throw serviceErrors.make('SERVICE_DRILL_INVALID', `scenarios: ${opts.scenarios} is not a whole number from 1 to ${max} (drill.maxScenarios)`);
       }
       if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw serviceErrors.make('SERVICE_DRILL_INVALID', `seed: ${opts.seed} is not a whole number of at least 0`);
       const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()}-${randomBytes(2).toString('hex')}`;
@@ -103,7 +110,9 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
       running = { summary, abort, done: Promise.resolve() };
       o.log.info('drill started', { drill: id, scenarios: opts.scenarios, seed: opts.seed });
       const r = running;
-      r.done = run(id, opts, abort.signal).finally(() => {
+      r.done = run(id, opts, abort.signal).catch((e: unknown) => {
+        // Only the summary's own write can fail here (a full disk): the drill is over either way.
+        o.log.error('drill summary not saved', { drill: id, error: (e as Error).message });
         if (running === r) running = undefined;
       });
       return summary;

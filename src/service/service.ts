@@ -73,6 +73,7 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   let current = config;
   let started = false;
   let closing: Promise<void> | undefined;
+  let reloads: Promise<void> = Promise.resolve();
   const views = new Map<string, VmView>();
   const watchers = new Map<string, Watcher>();
 
@@ -149,7 +150,57 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
     if (closing === undefined && watchers.get(name) === w) start(next.spec, next.heal);
   }
 
-  const drills = createDrillRunner({ app, deps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: config.drill.maxScenarios });
+  async function reloadNow(): ReturnType<Service['reload']> {
+    const keptNames = [...watchers.keys()];
+    if (closing !== undefined) return { added: [], removed: [], kept: keptNames, changed: [], error: { code: 'SERVICE_CLOSED', message: 'the service is stopping' } };
+    let next: ServiceConfig;
+    let specs: VmSpec[];
+    try {
+      next = loadServiceConfig({ file: configFile, defaultFile: opts.defaultConfigFile, home: app.home });
+      specs = loadVmSources(next);
+    } catch (e) {
+      const code = isBootmedicError(e) ? e.code : 'ERROR';
+      log.error('reload failed: the running config stays in force', { code, error: (e as Error).message });
+      return { added: [], removed: [], kept: keptNames, changed: [], error: { code, message: (e as Error).message } };
+    }
+    current = next;
+    const wanted = new Map(specs.map((s) => [s.name, s] as const));
+    const added: string[] = [];
+    const removed: string[] = [];
+    const kept: string[] = [];
+    const changed: string[] = [];
+    for (const name of [...watchers.keys()]) {
+      if (wanted.has(name)) continue;
+      removed.push(name);
+      await stop(name);
+      watchers.delete(name);
+      views.delete(name);
+      hub.publish({ kind: 'vm-state', vm: name, state: 'stopped', reason: 'removed from the config' });
+    }
+    for (const [name, spec] of wanted) {
+      const heal = healAllowed(next, name);
+      const w = watchers.get(name);
+      if (w === undefined) {
+        added.push(name);
+        start(spec, heal);
+        continue;
+      }
+      kept.push(name);
+      if (keyOf(w.spec, w.heal) === keyOf(spec, heal)) {
+        w.next = undefined;
+        continue;
+      }
+      changed.push(name);
+      w.next = { spec, heal };
+      const state = views.get(name)?.state;
+      // A boot or an incident in progress finishes on the old file; the watch restarts after it.
+      if (state === undefined || !BUSY.has(state)) void restart(name);
+    }
+    log.info('reloaded', { added: added.join(',') || undefined, removed: removed.join(',') || undefined, changed: changed.join(',') || undefined, kept: kept.length });
+    return { added, removed, kept, changed };
+  }
+
+  const drills = createDrillRunner({ app, deps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
 
   if (config.onStop === 'leave-running') log.warn('onStop: leave-running cannot keep QEMU VMs up (QEMU dies with bootmedic by design); they are shut down on stop');
   for (const s of initialSpecs) start(s, healAllowed(config, s.name));
@@ -173,54 +224,11 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
     drills: () => drills.list(),
     drill: (id) => drills.get(id),
     ready: () => started && closing === undefined,
-    async reload() {
-      const keptNames = [...watchers.keys()];
-      if (closing !== undefined) return { added: [], removed: [], kept: keptNames, changed: [], error: { code: 'SERVICE_CLOSED', message: 'the service is stopping' } };
-      let next: ServiceConfig;
-      let specs: VmSpec[];
-      try {
-        next = loadServiceConfig({ file: configFile, defaultFile: opts.defaultConfigFile, home: app.home });
-        specs = loadVmSources(next);
-      } catch (e) {
-        const code = isBootmedicError(e) ? e.code : 'ERROR';
-        log.error('reload failed: the running config stays in force', { code, error: (e as Error).message });
-        return { added: [], removed: [], kept: keptNames, changed: [], error: { code, message: (e as Error).message } };
-      }
-      current = next;
-      const wanted = new Map(specs.map((s) => [s.name, s] as const));
-      const added: string[] = [];
-      const removed: string[] = [];
-      const kept: string[] = [];
-      const changed: string[] = [];
-      for (const name of [...watchers.keys()]) {
-        if (wanted.has(name)) continue;
-        removed.push(name);
-        await stop(name);
-        watchers.delete(name);
-        views.delete(name);
-        hub.publish({ kind: 'vm-state', vm: name, state: 'stopped', reason: 'removed from the config' });
-      }
-      for (const [name, spec] of wanted) {
-        const heal = healAllowed(next, name);
-        const w = watchers.get(name);
-        if (w === undefined) {
-          added.push(name);
-          start(spec, heal);
-          continue;
-        }
-        kept.push(name);
-        if (keyOf(w.spec, w.heal) === keyOf(spec, heal)) {
-          w.next = undefined;
-          continue;
-        }
-        changed.push(name);
-        w.next = { spec, heal };
-        const state = views.get(name)?.state;
-        // A boot or an incident in progress finishes on the old file; the watch restarts after it.
-        if (state === undefined || !BUSY.has(state)) void restart(name);
-      }
-      log.info('reloaded', { added: added.join(',') || undefined, removed: removed.join(',') || undefined, changed: changed.join(',') || undefined, kept: kept.length });
-      return { added, removed, kept, changed };
+    reload() {
+      // Reloads run one after the other: two SIGHUPs in a row must not stop a VM twice.
+      const run = reloads.then(reloadNow);
+      reloads = run.then(() => undefined);
+      return run;
     },
     close() {
       closing ??= (async () => {
