@@ -20,3 +20,4 @@ export type { ServiceOptions } from './service.ts';
 export { orderFleet, reduceVm, seedVm } from './fleet.ts';
 export type { VmView } from './fleet.ts';
 export { loadVmSources } from './vm-sources.ts';
+export { reloadOnSighup } from './signals.ts';

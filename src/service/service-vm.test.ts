@@ -57,15 +57,16 @@ const alive = (pid: number) => {
 function record(s: Service) {
   const events: ServiceEvent[] = [];
   const pids = new Map<string, Set<number>>();
+  const console = new Map<string, number>();
   s.hub.subscribe(({ event }) => {
-    if (event.kind === 'console') return;
+    if (event.kind === 'console') return void console.set(event.vm, (console.get(event.vm) ?? 0) + 1);
     events.push(event);
     if (event.kind === 'boot' && event.event.type === 'outcome' && event.event.outcome.qemu.pid > 0) {
       pids.set(event.vm, (pids.get(event.vm) ?? new Set()).add(event.event.outcome.qemu.pid));
     }
   }, { since: 0 });
   const heal = (vm: string): HealEvent[] => events.flatMap((e) => (e.kind === 'heal' && e.vm === vm ? [e.event] : []));
-  return { events, pids, heal };
+  return { events, pids, heal, console };
 }
 
 test('the service boots a good VM, heals an opted-in sick VM, only reports the other, reloads, and reaps every QEMU on close', { timeout: 900_000 }, async () => {
@@ -93,6 +94,7 @@ test('the service boots a good VM, heals an opted-in sick VM, only reports the o
     assert.ok(r.events.some((e) => e.kind === 'vm-state' && e.vm === 'sick-watched' && e.state === 'failed'), 'the state change was published');
     assert.equal(s.fleet()[0]?.name, 'sick-watched', 'the failed VM comes first');
     assert.ok(r.events.some((e) => e.kind === 'ledger' && e.size > 0), 'ledger growth is published');
+    assert.ok(r.console.get('good')! > 0, 'console lines are published');
 
     // Reload: drop `good`, add `good2`; the healed VM is untouched.
     writeFileSync(join(t.dir, 'good2.yaml'), vmYaml('good2'));
@@ -125,38 +127,96 @@ test('the service boots a good VM, heals an opted-in sick VM, only reports the o
   }
 });
 
-/** Runs the service in a child until its first remedy is applied and the boot verifying it has started, then SIGKILLs it. */
-function serveUntilMidHeal(home: string, config: string): Promise<{ events: ServiceEvent[] }> {
-  const child = fileURLToPath(new URL('./testdata/serve.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, home, config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const events: ServiceEvent[] = [];
-    let buf = '';
-    let err = '';
-    let applied = false;
-    let killed = false;
-    const guard = setTimeout(() => p.kill('SIGKILL'), 400_000);
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    p.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const e = JSON.parse(buf.slice(0, nl)) as ServiceEvent;
-        buf = buf.slice(nl + 1);
-        events.push(e);
-        if (e.kind === 'heal' && e.event.type === 'action') applied = true;
-        else if (applied && !killed && e.kind === 'boot' && e.event.type === 'boot-start') {
-          killed = true;
-          p.kill('SIGKILL');
-        }
-      }
-    });
-    p.on('exit', (_code, signal) => {
-      clearTimeout(guard);
-      if (signal === 'SIGKILL' && killed) resolve({ events });
-      else reject(new Error(`the service was not killed mid-heal (signal ${signal}): ${JSON.stringify(events.slice(-5))}\n${err}`));
-    });
+/** The service in a child process (testdata/serve.ts): its events as they come, signals, its exit. */
+function serveChild(home: string, config: string) {
+  const script = fileURLToPath(new URL('./testdata/serve.ts', import.meta.url));
+  const p = spawn(process.execPath, [script, home, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: ServiceEvent[] = [];
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  let err = '';
+  const guard = setTimeout(() => p.kill('SIGKILL'), 600_000);
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
+  p.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      lines.push(line);
+      if (line.startsWith('{')) events.push(JSON.parse(line) as ServiceEvent);
+      for (const w of [...waiters]) w();
+    }
   });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => p.on('exit', (code, signal) => (clearTimeout(guard), resolve({ code, signal }))));
+  return {
+    events,
+    lines,
+    stderr: () => err,
+    signal: (s: NodeJS.Signals) => p.kill(s),
+    exited,
+    /** Resolves once `ok()` holds after some stdout line; rejects when the child exits first. */
+    waitFor(what: string, ok: () => boolean): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!ok()) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+        void exited.then(({ code, signal }) => {
+          if (!waiters.has(check)) return;
+          waiters.delete(check);
+          reject(new Error(`the service exited (${code ?? signal}) before ${what}: ${JSON.stringify(events.slice(-5))}\n${err}`));
+        });
+      });
+    },
+  };
+}
+
+const pidsOf = (events: readonly ServiceEvent[], vm: string) =>
+  events.flatMap((e) => (e.kind === 'boot' && e.vm === vm && e.event.type === 'outcome' && e.event.outcome.qemu.pid > 0 ? [e.event.outcome.qemu.pid] : []));
+const stateOf = (events: readonly ServiceEvent[], vm: string) => {
+  const last = events.findLast((e) => e.kind === 'vm-state' && e.vm === vm);
+  return last?.kind === 'vm-state' ? last.state : undefined;
+};
+
+test('SIGHUP reloads the service (a VM added to the config comes up), SIGTERM stops it: exit 0, every QEMU reaped', { timeout: 900_000 }, async () => {
+  const t = setup({ one: {}, two: {} }, (f) => `vms:\n  files: [${f['one']}]\n`);
+  const c = serveChild(t.home, t.config);
+  try {
+    await c.waitFor('one ready', () => pidsOf(c.events, 'one').length > 0 && stateOf(c.events, 'one') === 'ready');
+    writeFileSync(t.config, `vms:\n  files: [${t.files['one']}, ${t.files['two']}]\n`);
+    c.signal('SIGHUP');
+    await c.waitFor('two ready', () => pidsOf(c.events, 'two').length > 0 && stateOf(c.events, 'two') === 'ready');
+    assert.equal(c.events.filter((e) => e.kind === 'boot' && e.vm === 'one' && e.event.type === 'boot-start').length, 1, 'the reload left the running VM alone');
+    assert.match(c.stderr(), /"msg":"reloaded","added":"two"/);
+    const pids = [...pidsOf(c.events, 'one'), ...pidsOf(c.events, 'two')];
+    assert.ok(pids.every(alive), 'both QEMUs run before SIGTERM');
+    c.signal('SIGTERM');
+    const end = await c.exited;
+    assert.deepEqual(end, { code: 0, signal: null }, c.stderr());
+    assert.ok(c.lines.includes('closed'));
+    for (const pid of pids) assert.equal(alive(pid), false, `QEMU ${pid} reaped`);
+  } finally {
+    c.signal('SIGKILL');
+    rmSync(t.dir, { recursive: true, force: true });
+  }
+});
+
+/** Runs the service in a child until its first remedy is applied and the boot verifying it has started, then SIGKILLs it. */
+async function serveUntilMidHeal(home: string, config: string): Promise<{ events: ServiceEvent[] }> {
+  const c = serveChild(home, config);
+  await c.waitFor('a remedy applied and its verifying boot started', () => {
+    const i = c.events.findIndex((e) => e.kind === 'heal' && e.event.type === 'action');
+    return i >= 0 && c.events.slice(i).some((e) => e.kind === 'boot' && e.event.type === 'boot-start');
+  });
+  c.signal('SIGKILL');
+  const end = await c.exited;
+  assert.equal(end.signal, 'SIGKILL');
+  return { events: c.events };
 }
 
 test('kill -9 mid-heal, then a restart: the incident resumes and its applied step is verified, not applied again', { timeout: 900_000 }, async () => {

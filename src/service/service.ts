@@ -109,7 +109,10 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
     publish({ kind: 'vm-state', vm: name, state: 'starting', reason: heal ? 'watched and healed' : 'watched only (not in the heal policy)' });
     w.done = watchVm({
       spec, app, deps, incidents: store.incidents, signal: abort.signal, heal,
-      onBoot: (event) => publish({ kind: 'boot', vm: name, event }),
+      onBoot: (event) => {
+        publish({ kind: 'boot', vm: name, event });
+        if (!heal && event.type === 'verdict' && event.status !== 'ready') log.warn('not healed: the heal policy leaves this VM to its operator', { vm: name, bootId: event.bootId });
+      },
       onHeal: (event) => publish({ kind: 'heal', vm: name, event }),
       onConsoleLine: (l) => hub.publish({ kind: 'console', vm: name, bootId: l.bootId, line: l.line, text: l.text, atMs: l.atMs }),
     }).then(
@@ -200,7 +203,9 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
     return { added, removed, kept, changed };
   }
 
-  const drills = createDrillRunner({ app, deps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
+  // Drills get the plain hypervisor and ledger, as `bootmedic drill` does: their throw-away VMs are no catalogue's business.
+  const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: appendLedger };
+  const drills = createDrillRunner({ app, deps: drillDeps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
 
   if (config.onStop === 'leave-running') log.warn('onStop: leave-running cannot keep QEMU VMs up (QEMU dies with bootmedic by design); they are shut down on stop');
   for (const s of initialSpecs) start(s, healAllowed(config, s.name));
@@ -237,8 +242,7 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
           w.next = undefined;
           w.abort.abort();
         }
-        await Promise.allSettled([...watchers.values()].map((w) => w.done));
-        await drills.close();
+        await Promise.allSettled([...[...watchers.values()].map((w) => w.done), drills.close()]);
         await ledger.close();
         store.close();
         log.info('stopped');
