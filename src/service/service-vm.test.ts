@@ -183,7 +183,7 @@ const stateOf = (events: readonly ServiceEvent[], vm: string) => {
   return last?.kind === 'vm-state' ? last.state : undefined;
 };
 
-test('SIGHUP reloads the service (a VM added to the config comes up), SIGTERM stops it: exit 0, every QEMU reaped', { timeout: 900_000 }, async () => {
+test('SIGHUP reloads the service (an added VM comes up, a changed one restarts, the others are left alone), SIGTERM stops it: exit 0, every QEMU reaped', { timeout: 900_000 }, async () => {
   const t = setup({ one: {}, two: {} }, (f) => `vms:\n  files: [${f['one']}]\n`);
   const c = serveChild(t.home, t.config);
   try {
@@ -193,7 +193,15 @@ test('SIGHUP reloads the service (a VM added to the config comes up), SIGTERM st
     await c.waitFor('two ready', () => pidsOf(c.events, 'two').length > 0 && stateOf(c.events, 'two') === 'ready');
     assert.equal(c.events.filter((e) => e.kind === 'boot' && e.vm === 'one' && e.event.type === 'boot-start').length, 1, 'the reload left the running VM alone');
     assert.match(c.stderr(), /"msg":"reloaded","added":"two"/);
-    const pids = [...pidsOf(c.events, 'one'), ...pidsOf(c.events, 'two')];
+    // A changed file restarts a VM that is not booting or healing, on the new file.
+    const [firstOne] = pidsOf(c.events, 'one');
+    writeFileSync(t.files['one']!, vmYaml('one', { memoryMiB: 272 }));
+    c.signal('SIGHUP');
+    await c.waitFor('one restarted and ready', () => pidsOf(c.events, 'one').length > 1 && stateOf(c.events, 'one') === 'ready');
+    assert.match(c.stderr(), /"msg":"reloaded","changed":"one"/);
+    assert.equal(alive(firstOne!), false, 'the old QEMU of the changed VM is gone');
+    assert.equal(c.events.filter((e) => e.kind === 'boot' && e.vm === 'two' && e.event.type === 'boot-start').length, 1, 'the unchanged VM was left alone');
+    const pids = [pidsOf(c.events, 'one').at(-1)!, ...pidsOf(c.events, 'two')];
     assert.ok(pids.every(alive), 'both QEMUs run before SIGTERM');
     c.signal('SIGTERM');
     const end = await c.exited;
