@@ -61,10 +61,21 @@ test('a drill runs in the background with progress on the hub, a second is refus
     await s.close();
   }
   const again = await createService(app, config);
+  let stopped = '';
   try {
     const listed = again.drills().find((d) => d.id === id);
     assert.deepEqual([listed?.status, listed?.scenarios, listed?.seed, listed?.totals?.scenarios], ['done', 1, 3, 1]);
+    // close() stops a running drill and waits for it; it is listed as failed, with why.
+    stopped = again.startDrill({ scenarios: 1, seed: 9 }).id;
   } finally {
     await again.close();
+  }
+  const third = await createService(app, config);
+  try {
+    const d = third.drill(stopped);
+    assert.deepEqual([d?.status, d?.error], ['failed', 'stopped with the service']);
+    assert.deepEqual(third.drills().map((x) => x.id).sort(), [id, stopped].sort());
+  } finally {
+    await third.close();
   }
 });
