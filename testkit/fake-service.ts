@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootmedicError } from '../src/core/index.ts';
 import { openLedger } from '../src/ledger/index.ts';
-import { createHub, type DrillSummary, type Hub, type Service, type VmSummary } from '../src/service/index.ts';
+import { createHub, parseServiceConfig, type DrillSummary, type Hub, type Service, type VmSummary } from '../src/service/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { diagnosisFor } from './heal-fixtures.ts';
 
@@ -57,6 +57,7 @@ export async function createFakeService(): Promise<FakeService> {
     reloads: 0,
     closed: false,
   };
+  const config = parseServiceConfig({}, { where: 'fake service', baseDir: home, home });
   const service: Service = {
     hub, home, store, ledger,
     fleet: () => state.fleet,
@@ -70,9 +71,10 @@ export async function createFakeService(): Promise<FakeService> {
     drills: () => state.drills,
     drill: (id) => state.drills.find((d) => d.id === id),
     ready: () => state.ready,
+    config: () => config,
     reload: async () => {
       state.reloads += 1;
-      return { added: [], removed: [], kept: state.fleet.map((v) => v.name) };
+      return { added: [], removed: [], kept: state.fleet.map((v) => v.name), changed: [] };
     },
     close: async () => {
       state.closed = true;

@@ -53,6 +53,8 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/ledger/verify.ts': [4, `the ledger's own key and tiles checkpoint in its home (${HOME})`],
   'src/recovery/forensics.ts': [1, 'copies the console log of a boot it recorded'],
   'src/recovery/vm-config.ts': [2, HOME],
+  'src/service/drills.ts': [1, "readdirSync of its own <home>/drills folder; the files in it are read through readGuardedText"],
+  'src/service/vm-sources.ts': [1, 'readdirSync of vms.dir checked with checkPath as a directory just before; each file is opened by loadVmSpec (guarded)'],
   'src/signatures/analyze-log.ts': [1, 'a JSDoc @example, not a call'],
   'src/signatures/kb.ts': [1, OWN_DATA],
   'src/signatures/kernel-report/evaluate-titles.ts': [1, 'readdirSync of a folder checkPath checked as a directory just before'],

@@ -15,7 +15,7 @@ export { parseListen, isLoopback, checkPlainHttp, DEFAULT_LISTEN } from './liste
 export type { ListenAddress, TlsFiles } from './listen.ts';
 export type { MetricsSource, AnyRoute } from './route.ts';
 export { serverErrors } from './errors.ts';
-export { startServe, historyOnlyService, DEFAULT_WEB_ROOT } from './compose.ts';
+export { startServe, serviceFromConfig, telemetryFor, DEFAULT_WEB_ROOT } from './compose.ts';
 export type { ServeOptions, Serving, ServiceFactory } from './compose.ts';
 // The metrics (GET /metrics) and the
 // Alertmanager pusher listen on the service's hub.

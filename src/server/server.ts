@@ -32,6 +32,8 @@ export type BootmedicServer = Readonly<{
   listen(): Promise<{ url: string; port: number }>;
   /** Ends the SSE streams and closes the server and its connections. */
   close(): Promise<void>;
+  /** Clients of the SSE stream now (a gauge of the metrics). */
+  sseClients(): number;
 }>;
 
 /**
@@ -68,6 +70,7 @@ export function createServer(opts: {
   let server: Server | undefined;
   return Object.freeze({
     app,
+    sseClients: () => events.clients(),
     listen() {
       const tls = config.tls;
       const serverOptions =

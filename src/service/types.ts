@@ -1,6 +1,7 @@
 import type { DrillReport, DrillTotals } from '../drill/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
+import type { ServiceConfig } from './config.ts';
 import type { Hub } from './hub.ts';
 import type { VmState } from './events.ts';
 
@@ -21,6 +22,8 @@ export type VmSummary = Readonly<{
   /** Which backend runs it. */
   source: 'qemu' | 'libvirt';
   state: VmState;
+  /** Why it is in that state (the verdict's reason, the incident, the exit), when known. */
+  reason?: string;
   /** May bootmedic act on it (config heal policy, or the domain's opt-in)? */
   heal: boolean;
   lastVerdict?: LastVerdict;
@@ -62,8 +65,15 @@ export type Service = Readonly<{
   drill(id: string): (DrillSummary & { report?: DrillReport }) | undefined;
   /** True once every configured VM source was read and the watchers started. */
   ready(): boolean;
-  /** Re-reads the config (SIGHUP): starts new VMs, stops removed ones, leaves the others' boots alone. */
-  reload(): Promise<{ added: string[]; removed: string[]; kept: string[] }>;
+  /** The config in force (the last one that loaded; a bad reload keeps the previous one). */
+  config(): ServiceConfig;
+  /**
+   * Re-reads the config (SIGHUP): starts new VMs, stops removed ones, leaves the others' boots
+   * alone. A VM whose file (or heal policy) changed is in `kept` and `changed`: it restarts on
+   * the new file at once when it is not booting or healing, else as soon as that ends. Never
+   * rejects: a bad config is logged, kept out, and returned as `error`.
+   */
+  reload(): Promise<{ added: string[]; removed: string[]; kept: string[]; changed: string[]; error?: { code: string; message: string } }>;
   /** Stops cleanly (SIGTERM): the watchers, the VMs bootmedic launched (as the config says), the store and ledger. */
   close(): Promise<void>;
 }>;

@@ -1,9 +1,10 @@
-import { loadVmSpec, type VmSpec } from '../../config/index.ts';
-import { openIncidentOf, type HealEvent, type IncidentStore } from '../../heal/index.ts';
-import { createQemuHealTarget, healBoot, openIncidents, type QemuHealTarget } from '../../recovery/index.ts';
-import { isNoVerdict, superviseVm, type BootOutcome, type SupervisorEvent } from '../../supervisor/index.ts';
+import { loadVmSpec } from '../../config/index.ts';
+import type { HealEvent } from '../../heal/index.ts';
+import { openIncidents } from '../../recovery/index.ts';
+import { watchVm } from '../../service/index.ts';
+import { isNoVerdict, type SupervisorEvent } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
-import { openRuntime, type Runtime } from '../compose.ts';
+import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
@@ -41,49 +42,6 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
   }
 }
 
-async function followAndHeal(rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], printHeal: (e: HealEvent) => void, target: QemuHealTarget, resume: boolean) {
-  const ends: string[] = [];
-  const isFailure = (o: BootOutcome) => o.status !== 'ready' && !isNoVerdict(o.status) && o.cause !== 'guest-shutdown';
-  let out: BootOutcome | undefined;
-  if (resume) {
-    // Finish the open incident first (its last step is verified, not repeated).
-    const h = await healBoot({ target, deps: rt, incidents, signal: ctx.signal, onEvent: printHeal });
-    ends.push(h.result.outcome);
-    if (h.result.outcome !== 'recovered') return ends;
-    const all = (await target.pending()) ?? [];
-    const last = all.at(-1);
-    out = last !== undefined && isFailure(last) && all.length > 1 ? last : undefined;
-    if (out === undefined) return ends;
-  } else {
-    out = await target.boot(ctx.signal);
-  }
-  while (out !== undefined && !ctx.signal.aborted) {
-    if (isFailure(out)) {
-      const h = await healBoot({ target, outcome: out, deps: rt, incidents, signal: ctx.signal, onEvent: printHeal });
-      ends.push(h.result.outcome);
-      if (h.result.outcome !== 'recovered') break;
-    }
-    // Follow the (healed) VM until it ends; a later boot that fails opens a new incident.
-    const all = (await target.pending()) ?? [];
-    const last = all.at(-1);
-    out = last !== undefined && last !== out && isFailure(last) ? last : undefined;
-  }
-  await target.pending()?.catch(() => undefined);
-  return ends;
-}
-
-/** Follows one VM and heals each failed or stalled boot; resolves with the incidents' ends. */
-async function watchAndHeal(spec: VmSpec, rt: Runtime, incidents: IncidentStore, ctx: Parameters<Command['run']>[1], print: (e: SupervisorEvent) => void, printHeal: (e: HealEvent) => void) {
-  // An incident left open by an earlier run resumes on the configuration its remedies left.
-  const resume = openIncidentOf(incidents, spec.name) !== undefined;
-  const target = createQemuHealTarget({ spec, app: ctx.app, deps: rt, mode: 'watch', onEvent: print, resume });
-  try {
-    return await followAndHeal(rt, incidents, ctx, printHeal, target, resume);
-  } finally {
-    target.close();
-  }
-}
-
 export const command: Command = {
   name: 'watch',
   summary: 'Boot VMs and follow every later reboot, reporting each boot as it happens; with --heal, diagnose and heal each failed or stalled boot (every step in the ledger). Ctrl-C stops the VMs cleanly.',
@@ -110,38 +68,26 @@ export const command: Command = {
       if (line !== undefined) ctx.stdout.write(`${line}\n`);
     };
     let worst: number = EXIT.ok;
-    if (values.heal) {
-      const inc = openIncidents(ctx.app.home);
-      try {
-        const results = await Promise.allSettled(
-          specs.map((s) =>
-            watchAndHeal(s, rt, inc.incidents, ctx, print, (e) => {
-              if (values.json) ctx.stdout.write(`${JSON.stringify({ type: 'heal', vm: s.name, event: e })}\n`);
-              else {
-                const line = renderHeal(s.name, e);
-                if (line !== undefined) ctx.stdout.write(`${p.bold('heal')} ${line}\n`);
-              }
-            }),
-          ),
-        );
-        for (const r of results) {
-          if (r.status === 'rejected') throw r.reason;
-          if (r.value.some((x) => x !== 'recovered' && x !== 'shutdown')) worst = EXIT.failed;
-        }
-        return ctx.signal.aborted ? EXIT.interrupted : worst;
-      } finally {
-        inc.close();
-        await rt.close();
+    const printHeal = (vm: string) => (e: HealEvent) => {
+      if (values.json) ctx.stdout.write(`${JSON.stringify({ type: 'heal', vm, event: e })}\n`);
+      else {
+        const line = renderHeal(vm, e);
+        if (line !== undefined) ctx.stdout.write(`${p.bold('heal')} ${line}\n`);
       }
-    }
+    };
+    const inc = openIncidents(ctx.app.home);
     try {
-      const results = await Promise.allSettled(specs.map((s) => superviseVm(s, rt, { mode: 'watch', signal: ctx.signal, onEvent: print })));
+      const results = await Promise.allSettled(
+        specs.map((s) => watchVm({ spec: s, app: ctx.app, deps: rt, incidents: inc.incidents, signal: ctx.signal, heal: values.heal, onBoot: print, onHeal: printHeal(s.name) })),
+      );
       for (const r of results) {
         if (r.status === 'rejected') throw r.reason;
-        for (const o of r.value) if (o.status !== 'ready' && !isNoVerdict(o.status)) worst = EXIT.failed;
+        // With --heal a failure counts when its incident did not end recovered; without, every failed boot counts.
+        if (values.heal ? r.value.incidents.some((x) => x !== 'recovered' && x !== 'shutdown') : r.value.outcomes.some((o) => o.status !== 'ready' && !isNoVerdict(o.status))) worst = EXIT.failed;
       }
       return ctx.signal.aborted ? EXIT.interrupted : worst;
     } finally {
+      inc.close();
       await rt.close();
     }
   },
