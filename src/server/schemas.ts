@@ -29,6 +29,7 @@ export const EventsQuery = z.object({
 export const DrillRequest = z.strictObject({
   scenarios: z.number().int().min(1).max(100).describe('How many seeded fault scenarios to run.'),
   seed: z.number().int().min(0).max(2 ** 32 - 1).describe('The seed that picks the scenarios (the same seed, the same drill).'),
+  quick: z.boolean().optional().describe('Draw only the quick scenarios (the short demo drill of bootmedic run).'),
 });
 
 const VM_STATES = ['starting', 'booting', 'ready', 'failed', 'stalled', 'healing', 'handed-over', 'stopped'] as const satisfies readonly VmState[];

@@ -24,7 +24,7 @@ const MAX_REPORT_BYTES = 64 << 20;
 type LedgerLike = Parameters<typeof finishDrill>[1] & {};
 
 export type DrillRunner = Readonly<{
-  start(o: { scenarios: number; seed: number }): DrillSummary;
+  start(o: { scenarios: number; seed: number; quick?: boolean }): DrillSummary;
   list(): DrillSummary[];
   get(id: string): (DrillSummary & { report?: DrillReport }) | undefined;
   /** Aborts a running drill and waits for it to end (its VMs stopped). */
@@ -60,7 +60,7 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
     return s;
   };
 
-  async function run(id: string, opts: { scenarios: number; seed: number }, signal: AbortSignal): Promise<void> {
+  async function run(id: string, opts: { scenarios: number; seed: number; quick?: boolean }, signal: AbortSignal): Promise<void> {
     let summary = running!.summary;
     const set = (next: DrillSummary) => {
       summary = next;
@@ -72,7 +72,7 @@ export function createDrillRunner(o: { app: AppConfig; deps: SupervisorDeps; led
     };
     try {
       const report = await runDrill({
-        scenarios: opts.scenarios, seed: opts.seed, app: o.app, deps: o.deps, incidents: o.incidents, dir: join(root, id), id: id.slice(-4), signal,
+        scenarios: opts.scenarios, seed: opts.seed, app: o.app, deps: o.deps, incidents: o.incidents, dir: join(root, id), id: id.slice(-4), signal, ...(opts.quick === true ? { quick: true } : {}),
         onProgress: (p) => {
           set({ ...summary, done: p.done });
           o.hub.publish({ kind: 'drill', drillId: id, progress: p });

@@ -60,7 +60,7 @@ export type Service = Readonly<{
   fleet(): readonly VmSummary[];
   vm(name: string): VmSummary | undefined;
   /** Starts a drill in the background (SERVICE_DRILL_BUSY when one runs); progress comes through the hub. */
-  startDrill(opts: { scenarios: number; seed: number }): DrillSummary;
+  startDrill(opts: { scenarios: number; seed: number; quick?: boolean }): DrillSummary;
   drills(): readonly DrillSummary[];
   drill(id: string): (DrillSummary & { report?: DrillReport }) | undefined;
   /** True once every configured VM source was read and the watchers started. */

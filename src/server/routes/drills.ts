@@ -7,7 +7,7 @@ export const drillRoutes = [
     method: 'post', path: '/api/v1/drills', auth: 'operator', tag: 'drills', body: DrillRequest, status: 202, errors: [409],
     summary: 'Start a drill: seeded faults injected into real VMs, diagnosed and healed. Its progress comes on /api/v1/events.',
     ok: { description: 'The drill, started.', json: DrillSummary },
-    handle: ({ deps, body, c }) => c.json(deps.service.startDrill({ scenarios: body.scenarios, seed: body.seed }), 202),
+    handle: ({ deps, body, c }) => c.json(deps.service.startDrill({ scenarios: body.scenarios, seed: body.seed, ...(body.quick === true ? { quick: true } : {}) }), 202),
   }),
   route({
     method: 'get', path: '/api/v1/drills', auth: 'viewer', tag: 'drills',
