@@ -15,6 +15,8 @@ export type AppConfig = Readonly<{
   color: boolean;
   /** Extra files that keep the ledger's latest checkpoint (BOOTMEDIC_LEDGER_CHECKPOINT_COPY, ':'-separated), beside <home>/ledger-checkpoint. */
   ledgerCheckpointCopies?: readonly string[];
+  /** Extra folders where witnesses keep the checkpoints they cosigned (BOOTMEDIC_LEDGER_WITNESS_DIR, ':'-separated), beside <home>/ledger-witnesses. */
+  ledgerWitnessDirs?: readonly string[];
 }>;
 
 /**
@@ -29,7 +31,8 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
   const ci = env['CI'] === 'true' || env['CI'] === '1';
   const color = !ci && !env['NO_COLOR'] && process.stdout.isTTY === true;
   const ledgerCheckpointCopies = Object.freeze((env['BOOTMEDIC_LEDGER_CHECKPOINT_COPY'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
-  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies });
+  const ledgerWitnessDirs = Object.freeze((env['BOOTMEDIC_LEDGER_WITNESS_DIR'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
+  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs });
 }
 
 /** Creates the home directory (owner-only) and checks it is writable. */

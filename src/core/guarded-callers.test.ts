@@ -50,6 +50,7 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/ledger/ledger-files.ts': [2, HOME],
   'src/ledger/ledger.ts': [3, HOME],
   'src/ledger/tile-writer.ts': [2, 'lists its own partial-tile folder; the export target is checked with checkPath on the same line'],
+  'src/ledger/witnessed.ts': [2, 'lists witness folders (readdirSync) after checkPath(kind directory); each file in them is read with readGuardedText'],
   'src/ledger/verify.ts': [4, `the ledger's own key and tiles checkpoint in its home (${HOME})`],
   'src/recovery/forensics.ts': [1, 'copies the console log of a boot it recorded'],
   'src/recovery/vm-config.ts': [2, HOME],
