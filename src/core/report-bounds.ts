@@ -75,13 +75,13 @@ export function boundJson(value: unknown, opts: { see: string; maxBytes?: number
   const indent = opts.indent ?? 2;
   const render = (v: unknown) => `${JSON.stringify(v, null, indent)}\n`;
   const first = render(value);
-  if (utf8.encode(first).length <= max) return first;
+  if (Buffer.byteLength(first) <= max) return first;
   const copy = JSON.parse(first) as Json;
   const truncated = new Map<string, number>();
   const withMarks = () => (copy !== null && typeof copy === 'object' && !Array.isArray(copy)
     ? { ...copy, truncated: [...truncated].map(([list, n]) => ({ list, notShown: n, note: notShown(n, nounOf(list), opts.see) })) }
     : copy);
-  let size = utf8.encode(first).length;
+  let size = Buffer.byteLength(first);
   for (let round = 0; round < 10_000; round++) {
     const slots: ArraySlot[] = [];
     const compact = arraysOf(copy, '', slots);
@@ -95,8 +95,8 @@ export function boundJson(value: unknown, opts: { see: string; maxBytes?: number
     biggest.arr.splice(biggest.arr.length - drop, drop);
     truncated.set(biggest.path, (truncated.get(biggest.path) ?? 0) + drop);
     const out = render(withMarks());
-    size = utf8.encode(out).length;
+    size = Buffer.byteLength(out);
     if (size <= max) return out;
   }
-  return render({ truncated: true, bytes: utf8.encode(first).length, note: notShown(utf8.encode(first).length, 'bytes', opts.see) });
+  return render({ truncated: true, bytes: Buffer.byteLength(first), note: notShown(Buffer.byteLength(first), 'bytes', opts.see) });
 }
