@@ -32,8 +32,6 @@ export type ResourceGuard = Readonly<{
   place(vm: GuardedVm, proc: Readonly<{ pid: number; exited: Promise<unknown> }>): void;
   /** Whether cgroup QoS can be applied here (probed on first need). */
   cgroup(): CgroupProbe;
-  /** The host's memory as admission sees it for `vm`, and the headroom that applies to it. */
-  hostFor(vm: GuardedVm): HostMemory & { headroomMiB: number };
 }>;
 
 /** True when the VM asks for anything a cgroup carries (a burstable VM without limits asks for nothing). */
@@ -73,6 +71,5 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       }
     },
     cgroup,
-    hostFor: (v) => ({ ...host(v.name), headroomMiB: headroom(v) }),
   };
 }
