@@ -62,15 +62,16 @@ test('with cpu and memory offered, the probe enables them for bootmedic/ and a V
   const root = temp();
   try {
     writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
-    assert.deepEqual(probeCgroup(root), { type: 'available', root });
-    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory');
-    assert.equal(readFileSync(join(root, 'bootmedic', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory');
-    const placed = placeInCgroup(root, { name: 'web', memoryMiB: 256, cpus: 1, qos: 'guaranteed' }, 4242);
+    assert.deepEqual(probeCgroup(root), { type: 'available', root, io: true });
+    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +io');
+    assert.equal(readFileSync(join(root, 'bootmedic', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +io');
+    const placed = placeInCgroup(root, { name: 'web', memoryMiB: 256, cpus: 1, qos: 'guaranteed' }, 4242, ['254:0 riops=100 wiops=100']);
     assert.equal(placed.dir, join(root, 'bootmedic', 'web'));
     const read = (f: string) => readFileSync(join(placed.dir, f), 'utf8');
     assert.equal(read('cpu.weight'), '1000');
     assert.equal(read('cpu.max'), '100000 100000');
     assert.equal(read('memory.max'), MiB(512));
+    assert.equal(read('io.max'), '254:0 riops=100 wiops=100');
     assert.equal(read('cgroup.procs'), '4242');
   } finally {
     rmSync(root, { recursive: true, force: true });

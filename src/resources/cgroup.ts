@@ -20,11 +20,11 @@ export type QosInput = Readonly<{
   memoryMiB: number;
   cpus: number;
   qos: 'guaranteed' | 'burstable';
-  limits?: Readonly<{ cpus?: number | undefined; memoryMiB?: number | undefined }> | undefined;
+  limits?: Readonly<{ cpus?: number | undefined; memoryMiB?: number | undefined; iops?: number | undefined; bytesPerSecond?: number | undefined }> | undefined;
 }>;
 
-/** Whether cgroup QoS can be applied here, and why not. */
-export type CgroupProbe = Readonly<{ type: 'available'; root: string }> | Readonly<{ type: 'unavailable'; why: string }>;
+/** Whether cgroup QoS can be applied here (and whether the io controller is offered too), and why not. */
+export type CgroupProbe = Readonly<{ type: 'available'; root: string; io: boolean }> | Readonly<{ type: 'unavailable'; why: string }>;
 
 const MiB = (n: number) => String(Math.round(n) * 1024 * 1024);
 const quota = (cpus: number) => `${Math.max(1000, Math.round(cpus * PERIOD_US))} ${PERIOD_US}`;
@@ -91,14 +91,16 @@ export function probeCgroup(root: string, mounts = '/proc/mounts'): CgroupProbe 
   const missing = NEEDED.filter((c) => !have.includes(c));
   if (missing.length > 0) return { type: 'unavailable', why: `cgroup v2 at ${root} offers controllers '${have.join(' ') || 'none'}', not ${missing.join(' and ')} (on this host they are bound to cgroup v1 hierarchies)` };
   const own = join(root, 'bootmedic');
+  const io = have.includes('io');
+  const enable = [...NEEDED, ...(io ? ['io'] : [])].map((c) => `+${c}`).join(' ');
   try {
-    writeFileSync(join(root, 'cgroup.subtree_control'), NEEDED.map((c) => `+${c}`).join(' '));
+    writeFileSync(join(root, 'cgroup.subtree_control'), enable);
     mkdirSync(own, { recursive: true });
-    writeFileSync(join(own, 'cgroup.subtree_control'), NEEDED.map((c) => `+${c}`).join(' '));
+    writeFileSync(join(own, 'cgroup.subtree_control'), enable);
   } catch (e) {
     return { type: 'unavailable', why: `cgroup v2 at ${root} is not writable by bootmedic (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); delegate a subtree and point BOOTMEDIC_CGROUP_ROOT at it` };
   }
-  return { type: 'available', root };
+  return { type: 'available', root, io };
 }
 
 /**
@@ -106,7 +108,7 @@ export function probeCgroup(root: string, mounts = '/proc/mounts'): CgroupProbe 
  * returns the folder and the function that removes it after QEMU exits.
  * A write the kernel refuses is RESOURCES_CGROUP_FAILED naming the file and the value.
  */
-export function placeInCgroup(root: string, v: QosInput, pid: number): { dir: string; release: () => void } {
+export function placeInCgroup(root: string, v: QosInput, pid: number, ioMax: readonly string[] = []): { dir: string; release: () => void } {
   const dir = join(root, 'bootmedic', v.name);
   const put = (file: string, value: string) => {
     try {
@@ -117,6 +119,8 @@ export function placeInCgroup(root: string, v: QosInput, pid: number): { dir: st
   };
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   for (const [file, value] of cgroupPlan(v)) put(file, value);
+  // io.max takes one device per write.
+  for (const line of ioMax) put('io.max', line);
   put('cgroup.procs', String(pid));
   return {
     dir,

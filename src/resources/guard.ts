@@ -4,6 +4,7 @@ import { admit, type HostMemory } from './admission.ts';
 import { placeInCgroup, probeCgroup, type CgroupProbe, type QosInput } from './cgroup.ts';
 import { resourcesErrors } from './errors.ts';
 import { readHostMemory, reserve } from './host-memory.ts';
+import { ioMaxLines } from './io-devices.ts';
 
 /** The default memory kept free beside a new VM, in MiB. */
 export const DEFAULT_HEADROOM_MIB = 256;
@@ -28,14 +29,17 @@ export type ResourceGuardOptions = Readonly<{
 export type ResourceGuard = Readonly<{
   /** Throws RESOURCES_ADMISSION_REFUSED (with the figures) when the VM does not fit. */
   admit(vm: GuardedVm): void;
-  /** After spawn: records the reservation and applies the QoS cgroup; both are undone when `exited` settles. */
-  place(vm: GuardedVm, proc: Readonly<{ pid: number; exited: Promise<unknown> }>): void;
+  /**
+   * After spawn: records the reservation and applies the QoS cgroup (io.max on the disks
+   * under `disks`, the images and the run folder with their overlays); both are undone when `exited` settles.
+   */
+  place(vm: GuardedVm, proc: Readonly<{ pid: number; exited: Promise<unknown> }>, disks?: readonly string[]): void;
   /** Whether cgroup QoS can be applied here (probed on first need). */
   cgroup(): CgroupProbe;
 }>;
 
 /** True when the VM asks for anything a cgroup carries (a burstable VM without limits asks for nothing). */
-const wantsCgroup = (v: QosInput) => v.qos === 'guaranteed' || v.limits?.cpus !== undefined || v.limits?.memoryMiB !== undefined;
+const wantsCgroup = (v: QosInput) => v.qos === 'guaranteed' || v.limits?.cpus !== undefined || v.limits?.memoryMiB !== undefined || v.limits?.iops !== undefined || v.limits?.bytesPerSecond !== undefined;
 
 /**
  * Creates the guard.
@@ -55,7 +59,7 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       const a = admit({ vm: v.name, memoryMiB: v.memoryMiB, headroomMiB: headroom(v) }, host(v.name));
       if (a.type === 'refuse') throw resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${a.reason}; QEMU was not started`);
     },
-    place(v, proc) {
+    place(v, proc, disks = []) {
       const unreserve = reserve(o.home, { vm: v.name, pid: proc.pid, memoryMiB: v.memoryMiB, qos: v.qos });
       let release = () => {};
       void proc.exited.finally(() => {
@@ -64,7 +68,7 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       });
       if (!wantsCgroup(v)) return;
       const c = cgroup();
-      if (c.type === 'available') release = placeInCgroup(c.root, v, proc.pid).release;
+      if (c.type === 'available') release = placeInCgroup(c.root, v, proc.pid, c.io ? ioMaxLines(disks, v.limits ?? {}) : []).release;
       else if (!told) {
         told = true;
         o.notice?.(`QoS (cgroup v2) not available here: ${c.why}; VM ${v.name} runs without its ${v.qos} limits`);

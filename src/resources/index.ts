@@ -7,5 +7,6 @@ export { cgroupPlan, placeInCgroup, probeCgroup, QEMU_OVERHEAD_MIB } from './cgr
 export type { CgroupProbe, QosInput } from './cgroup.ts';
 export { createResourceGuard, DEFAULT_HEADROOM_MIB } from './guard.ts';
 export type { GuardedVm, ResourceGuard, ResourceGuardOptions } from './guard.ts';
+export { ioMaxLines, wholeDiskOf } from './io-devices.ts';
 export { liveReservations, parseMemAvailableMiB, readHostMemory } from './host-memory.ts';
 export { resourcesErrors } from './errors.ts';

@@ -117,7 +117,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
     });
     if (sockDir !== o.runDir) void vm.exited.then(() => rmSync(sockDir, { recursive: true, force: true }));
     try {
-      guard.place(spec, vm);
+      guard.place(spec, vm, [o.runDir, ...disks.map((d) => d.path)]);
     } catch (e) {
       await vm.stop();
       throw e;
