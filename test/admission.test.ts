@@ -2,7 +2,7 @@
 // available is refused before QEMU starts, with the figures in the message; the same launch
 // path with memory that fits does start the binary (so "not started" is observable).
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -51,6 +51,33 @@ test('the QEMU launch path refuses before spawning: a stand-in QEMU binary never
     const small = parseVmSpec({ name: 'small', guest: 'tiny', accel: 'tcg', memoryMiB: 64 }, 'test', dir);
     await assert.rejects(hv.launch(small, { runDir: join(dir, 'small'), accel: 'tcg', qmpTimeoutMs: 5000 }));
     assert.match(readFileSync(ran, 'utf8'), /-m 64 /, 'the stand-in ran for the VM that fits');
+    assert.equal(liveChildren(), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('real QEMU, QoS placement before the CPUs start: a guaranteed VM\'s pid and limits land in its cgroup (a temporary folder standing in for the cgroup v2 root), its reservation lives until QEMU exits', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bm-qos-'));
+  try {
+    const root = join(dir, 'cgroup');
+    mkdirSync(root);
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory\n');
+    const app = { ...resolveAppConfig(), home: dir, cgroupRoot: root };
+    const hv = createQemuHypervisor(app, { guests: guestSource(app) });
+    const spec = parseVmSpec({ name: 'qos', guest: 'tiny', accel: 'tcg', memoryMiB: 128, qos: 'guaranteed', limits: { iops: 300 } }, 'test', dir);
+    const vm = await hv.launch(spec, { runDir: join(dir, 'run'), accel: 'tcg' });
+    try {
+      const cg = join(root, 'bootmedic', 'qos');
+      assert.equal(readFileSync(join(cg, 'cgroup.procs'), 'utf8'), String(vm.pid));
+      assert.equal(readFileSync(join(cg, 'cpu.weight'), 'utf8'), '1000');
+      assert.equal(readFileSync(join(cg, 'memory.max'), 'utf8'), String((128 + 256) * 1024 * 1024));
+      assert.equal(JSON.parse(readFileSync(join(dir, 'reservations', 'qos.json'), 'utf8')).pid, vm.pid);
+    } finally {
+      await vm.stop();
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(existsSync(join(dir, 'reservations', 'qos.json')), false, 'the reservation ends with QEMU');
     assert.equal(liveChildren(), 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -96,10 +96,8 @@ test('a launched VM leaves a reservation until it exits; a running guaranteed VM
     writeFileSync(meminfo, 'MemTotal:       8000000 kB\nMemAvailable:    4096000 kB\n');
     const notices: string[] = [];
     const guard = createResourceGuard({ home, cgroupRoot: join(home, 'no-cgroup'), notice: (l) => notices.push(l) });
-    let exit!: () => void;
-    const exited = new Promise<void>((r) => (exit = r));
     // This test process stands in for QEMU: alive, with a known RSS.
-    guard.place({ name: 'g1', memoryMiB: 1 << 20, cpus: 1, qos: 'guaranteed' }, { pid: process.pid, exited });
+    const release = guard.place({ name: 'g1', memoryMiB: 1 << 20, cpus: 1, qos: 'guaranteed' }, process.pid);
     assert.deepEqual(liveReservations(home).map((x) => x.r.vm), ['g1']);
     assert.match(notices[0] ?? '', /^QoS \(cgroup v2\) not available here: .*no-cgroup is not a cgroup v2 hierarchy/);
     const h = readHostMemory(home, 'other', { meminfo });
@@ -107,9 +105,7 @@ test('a launched VM leaves a reservation until it exits; a running guaranteed VM
     assert.ok(h.reservedMiB > (1 << 20) - 4096 && h.reservedMiB < 1 << 20, String(h.reservedMiB));
     assert.equal(readHostMemory(home, 'g1', { meminfo }).reservedMiB, 0, 'a VM does not compete with its own reservation');
     assert.throws(() => guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' }), (e: Error & { code?: string }) => e.code === 'RESOURCES_ADMISSION_REFUSED' && /host has 0 MiB available/.test(e.message));
-    exit();
-    await exited;
-    await new Promise((r) => setImmediate(r));
+    release(); // QEMU exited
     assert.deepEqual(liveReservations(home), []);
     assert.ok(!existsSync(join(home, 'reservations', 'g1.json')));
     guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' });

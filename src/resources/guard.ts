@@ -30,10 +30,11 @@ export type ResourceGuard = Readonly<{
   /** Throws RESOURCES_ADMISSION_REFUSED (with the figures) when the VM does not fit. */
   admit(vm: GuardedVm): void;
   /**
-   * After spawn: records the reservation and applies the QoS cgroup (io.max on the disks
-   * under `disks`, the images and the run folder with their overlays); both are undone when `exited` settles.
+   * After spawn, before the CPUs start: records the reservation and applies the QoS cgroup
+   * (io.max on the disks under `disks`: the images and the run folder with their overlays);
+   * returns the function that undoes both, for when QEMU has exited. RESOURCES_CGROUP_FAILED when a limit cannot be written.
    */
-  place(vm: GuardedVm, proc: Readonly<{ pid: number; exited: Promise<unknown> }>, disks?: readonly string[]): void;
+  place(vm: GuardedVm, pid: number, disks?: readonly string[]): () => void;
   /** Whether cgroup QoS can be applied here (probed on first need). */
   cgroup(): CgroupProbe;
 }>;
@@ -59,20 +60,28 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       const a = admit({ vm: v.name, memoryMiB: v.memoryMiB, headroomMiB: headroom(v) }, host(v.name));
       if (a.type === 'refuse') throw resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${a.reason}; QEMU was not started`);
     },
-    place(v, proc, disks = []) {
-      const unreserve = reserve(o.home, { vm: v.name, pid: proc.pid, memoryMiB: v.memoryMiB, qos: v.qos });
-      let release = () => {};
-      void proc.exited.finally(() => {
-        release();
-        unreserve();
-      });
-      if (!wantsCgroup(v)) return;
+    place(v, pid, disks = []) {
+      const unreserve = reserve(o.home, { vm: v.name, pid, memoryMiB: v.memoryMiB, qos: v.qos });
+      if (!wantsCgroup(v)) return unreserve;
       const c = cgroup();
-      if (c.type === 'available') release = placeInCgroup(c.root, v, proc.pid, c.io ? ioMaxLines(disks, v.limits ?? {}) : []).release;
-      else if (!told) {
+      if (c.type === 'available') {
+        let release: () => void;
+        try {
+          release = placeInCgroup(c.root, v, pid, c.io ? ioMaxLines(disks, v.limits ?? {}) : []).release;
+        } catch (e) {
+          unreserve();
+          throw e;
+        }
+        return () => {
+          release();
+          unreserve();
+        };
+      }
+      if (!told) {
         told = true;
         o.notice?.(`QoS (cgroup v2) not available here: ${c.why}; VM ${v.name} runs without its ${v.qos} limits`);
       }
+      return unreserve;
     },
     cgroup,
   };

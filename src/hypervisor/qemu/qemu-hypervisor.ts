@@ -107,21 +107,25 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
       qmpSocket,
       ...(pflash ? { pflash } : {}),
     };
+    // The VM's reservation and QoS cgroup take effect while its CPUs are still paused (-S).
+    let release: (() => void) | undefined;
+    const beforeStart = (pid: number) => {
+      release = guard.place(spec, pid, [o.runDir, ...disks.map((d) => d.path)]);
+    };
     const vm = await spawnVm(qemuArgv(spec, plan), {
       runDir: o.runDir,
+      beforeStart,
       qmpSocket,
       accel,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.qmpTimeoutMs !== undefined ? { qmpTimeoutMs: o.qmpTimeoutMs } : {}),
       ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
-    });
-    if (sockDir !== o.runDir) void vm.exited.then(() => rmSync(sockDir, { recursive: true, force: true }));
-    try {
-      guard.place(spec, vm, [o.runDir, ...disks.map((d) => d.path)]);
-    } catch (e) {
-      await vm.stop();
+    }).catch((e: unknown) => {
+      release?.(); // QEMU was stopped and reaped by spawnVm
       throw e;
-    }
+    });
+    void vm.exited.finally(() => release?.());
+    if (sockDir !== o.runDir) void vm.exited.then(() => rmSync(sockDir, { recursive: true, force: true }));
     return vm;
   }
 
