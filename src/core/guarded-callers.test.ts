@@ -27,7 +27,7 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/monitor/collect/host.ts': [2, 'the kernel\'s own files under /proc and /sys (fixed paths, never from a user)'],
   'src/resources/cgroup.ts': [2, "the kernel's cgroup files (cgroup.controllers under the configured cgroup root, /proc/mounts)"],
   'src/resources/io-devices.ts': [2, 'a statSync of a disk image for its device number (a stat does not block on a FIFO); the dev file of its disk under /sys'],
-  'src/resources/host-memory.ts': [5, `/proc/meminfo and /proc/<pid>/status; the reservation files bootmedic writes itself under its home (${HOME})`],
+  'src/resources/host-memory.ts': [3, '/proc/meminfo and /proc/<pid>/status (fixed kernel paths); readdirSync of its own reservations folder (each file read with readGuardedText)'],
   'src/monitor/forecast/sources.ts': [3, "/proc/meminfo; a statSync of the watched image (a stat does not block on a FIFO); a comment citing stat(2)"],
   'src/config/fuzz-targets.ts': [2, 'test-only fuzz target: reads the example VM files of the repository'],
   'src/console/fuzz-targets.ts': [2, 'test-only fuzz target: reads the recorded consoles of testkit/consoles'],

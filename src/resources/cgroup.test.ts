@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runToolSync } from '../core/index.ts';
 import { cgroupPlan, placeInCgroup, probeCgroup } from './cgroup.ts';
 import { createResourceGuard } from './guard.ts';
 import { liveReservations, readHostMemory } from './host-memory.ts';
@@ -109,6 +110,21 @@ test('a launched VM leaves a reservation until it exits; a running guaranteed VM
     assert.deepEqual(liveReservations(home), []);
     assert.ok(!existsSync(join(home, 'reservations', 'g1.json')));
     guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a FIFO or a torn file in the reservations folder reserves nothing and never blocks admission', () => {
+  const home = temp();
+  try {
+    mkdirSync(join(home, 'reservations'));
+    runToolSync('mkfifo', [join(home, 'reservations', 'fifo.json')]);
+    writeFileSync(join(home, 'reservations', 'torn.json'), '{"vm":"torn","pid":');
+    assert.deepEqual(liveReservations(home), []);
+    const meminfo = join(home, 'meminfo');
+    writeFileSync(meminfo, 'MemAvailable:    1048576 kB\n');
+    assert.deepEqual(readHostMemory(home, 'x', { meminfo }), { availableMiB: 1024, reservedMiB: 0 });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
 // exit removes; one whose process is gone is stale and counts for nothing.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/index.ts';
+import { readGuardedText, writeFileAtomic } from '../core/index.ts';
 import type { HostMemory } from './admission.ts';
 import { resourcesErrors } from './errors.ts';
 
@@ -29,6 +29,8 @@ function rssMiB(pid: number, proc: string): number | undefined {
 }
 
 const reservationsDir = (home: string) => join(home, 'reservations');
+/** A reservation file, through the guarded open: a FIFO or a folder put in its place is an error (skipped), never a hang. */
+const readReservation = (path: string) => readGuardedText(path, { what: 'reservation', maxBytes: 4096 });
 
 /** Records a launched VM's reservation; returns the function that removes it. */
 export function reserve(home: string, r: Reservation): () => void {
@@ -39,7 +41,7 @@ export function reserve(home: string, r: Reservation): () => void {
   return () => {
     // Only our own: a later launch of the same VM may have replaced it.
     try {
-      const now = JSON.parse(readFileSync(path, 'utf8')) as Partial<Reservation>;
+      const now = JSON.parse(readReservation(path)) as Partial<Reservation>;
       if (now.pid === r.pid) rmSync(path, { force: true });
     } catch {
       /* already gone */
@@ -55,7 +57,7 @@ export function liveReservations(home: string, exceptVm?: string, proc = '/proc'
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
     let r: Reservation;
     try {
-      r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Reservation;
+      r = JSON.parse(readReservation(join(dir, f))) as Reservation;
     } catch {
       continue; // a torn or foreign file reserves nothing
     }
