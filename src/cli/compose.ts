@@ -16,7 +16,9 @@ export async function openRuntime(app: AppConfig): Promise<Runtime> {
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home, rememberAt: app.ledgerCheckpointCopies ?? [] });
   // Refuses unsigned/altered/retired disks of VMs that require signed images; notes last-known-good.
-  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app) }), store, app.home);
+  // The QEMU backend's resource guard says once when QoS cgroups cannot be applied on this host.
+  const notice = (line: string) => void process.stderr.write(`bootmedic: ${line}\n`);
+  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), notice }), store, app.home);
   return {
     hypervisor,
     home: app.home,

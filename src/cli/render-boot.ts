@@ -1,4 +1,4 @@
-import { assertNever } from '../core/index.ts';
+import { assertNever, boundEvidence, LIMIT } from '../core/index.ts';
 import type { BootOutcome, OutcomeStatus, SupervisorEvent } from '../supervisor/index.ts';
 import type { Paint } from './style.ts';
 
@@ -70,7 +70,8 @@ export function outcomeJson(o: BootOutcome): Record<string, unknown> {
     status: o.status,
     phase: o.phase,
     reason: o.reason,
-    findings: o.findings,
+    // A report: evidence lines per finding bounded (REPORT_EVIDENCE_LINES_MAX), the rest counted.
+    findings: boundEvidence(o.findings),
     timeline: o.timeline,
     accel: o.accel,
     durationMs: o.durationMs,
@@ -78,7 +79,8 @@ export function outcomeJson(o: BootOutcome): Record<string, unknown> {
     bootId: o.bootId,
     cause: o.cause,
     accelReason: o.accelReason,
-    evidence: o.evidence,
+    evidence: o.evidence.slice(0, LIMIT.REPORT_EVIDENCE_LINES_MAX),
+    ...(o.evidence.length > LIMIT.REPORT_EVIDENCE_LINES_MAX ? { evidenceNotShown: o.evidence.length - LIMIT.REPORT_EVIDENCE_LINES_MAX } : {}),
     qmpEvents: o.qmpEvents,
     qemu: o.qemu,
     resets: o.resets,

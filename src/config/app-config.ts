@@ -15,6 +15,12 @@ export type AppConfig = Readonly<{
   color: boolean;
   /** Extra files that keep the ledger's latest checkpoint (BOOTMEDIC_LEDGER_CHECKPOINT_COPY, ':'-separated), beside <home>/ledger-checkpoint. */
   ledgerCheckpointCopies?: readonly string[];
+  /** Extra folders where witnesses keep the checkpoints they cosigned (BOOTMEDIC_LEDGER_WITNESS_DIR, ':'-separated), beside <home>/ledger-witnesses. */
+  ledgerWitnessDirs?: readonly string[];
+  /** Memory kept free beside a new VM when it is admitted, in MiB (BOOTMEDIC_ADMISSION_HEADROOM_MIB; default 256). */
+  admissionHeadroomMiB?: number;
+  /** The cgroup v2 hierarchy QoS cgroups are made under (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
+  cgroupRoot?: string;
 }>;
 
 /**
@@ -29,7 +35,17 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
   const ci = env['CI'] === 'true' || env['CI'] === '1';
   const color = !ci && !env['NO_COLOR'] && process.stdout.isTTY === true;
   const ledgerCheckpointCopies = Object.freeze((env['BOOTMEDIC_LEDGER_CHECKPOINT_COPY'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
-  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies });
+  const ledgerWitnessDirs = Object.freeze((env['BOOTMEDIC_LEDGER_WITNESS_DIR'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
+  const headroom = env['BOOTMEDIC_ADMISSION_HEADROOM_MIB'];
+  if (headroom !== undefined && !/^\d{1,7}$/.test(headroom)) {
+    throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_HEADROOM_MIB=${JSON.stringify(headroom)}: not a whole number of MiB`, { fix: 'Set it to a whole number of MiB, e.g. 256, or unset it.' });
+  }
+  const cgroupRoot = env['BOOTMEDIC_CGROUP_ROOT'] ? resolve(env['BOOTMEDIC_CGROUP_ROOT']) : undefined;
+  return Object.freeze({
+    home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs,
+    ...(headroom === undefined ? {} : { admissionHeadroomMiB: Number(headroom) }),
+    ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
+  });
 }
 
 /** Creates the home directory (owner-only) and checks it is writable. */

@@ -121,3 +121,12 @@ test('disks, qemuArgs and strings are bounded', () => {
   assert.throws(() => parseVmSpec({ name: 'x', guest: 'tiny', qemuArgs: Array(LIMIT.QEMU_MAX_EXTRA_ARGS + 1).fill('-s') }, 'v', '/'), (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && /qemuArgs/.test(e.message));
   assert.throws(() => parseVmSpec({ name: 'x', kernel: `/${'k'.repeat(LIMIT.VM_MAX_STRING_LENGTH)}` }, 'v', '/'), (e) => isBootmedicError(e, 'CONFIG_VM_INVALID') && /kernel/.test(e.message));
 });
+
+test('qos defaults to burstable; guaranteed and limits are accepted; a bad class names the allowed ones', () => {
+  assert.equal(parseVmSpec({ name: 'a', kernel: '/k' }, 't', '/').qos, 'burstable');
+  const g = parseVmSpec({ name: 'a', kernel: '/k', qos: 'guaranteed', limits: { cpus: 0.5, memoryMiB: 512, iops: 100 }, admissionHeadroomMiB: 64 }, 't', '/');
+  assert.equal(g.qos, 'guaranteed');
+  assert.deepEqual(g.limits, { cpus: 0.5, memoryMiB: 512, iops: 100 });
+  assert.throws(() => parseVmSpec({ name: 'a', kernel: '/k', qos: 'gold' }, 't', '/'), (e: Error) => /qos: must be one of "guaranteed", "burstable"/.test(e.message));
+  assert.throws(() => parseVmSpec({ name: 'a', kernel: '/k', limits: { disk: 1 } }, 't', '/'), (e: Error) => /limits: unknown field\(s\) "disk"/.test(e.message));
+});

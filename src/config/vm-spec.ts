@@ -41,6 +41,20 @@ const StallSchema = z
   })
   .strict();
 
+/** Per-VM resource limits: CPU and memory through cgroup v2, disk I/O through a QEMU throttle group. */
+const LimitsSchema = z
+  .object({
+    /** CPU time, in CPUs (cpu.max quota); 0.5 is half of one CPU. */
+    cpus: z.number().positive().max(64).optional(),
+    /** Memory of the whole QEMU process, in MiB (memory.max; burstable: memory.high). */
+    memoryMiB: z.number().int().min(16).max(1048576).optional(),
+    /** Disk I/O operations per second over all the VM's disks (throttling.iops-total). */
+    iops: z.number().int().positive().max(1_000_000).optional(),
+    /** Disk bytes per second over all the VM's disks (throttling.bps-total). */
+    bytesPerSecond: z.number().int().positive().max(2 ** 40).optional(),
+  })
+  .strict();
+
 const BootLoopSchema = z
   .object({
     resets: z.number().int().min(2).max(100).default(3),
@@ -84,6 +98,11 @@ export const VmSpecSchema = z
     /** QEMU machine type. */
     machine: z.enum(['q35', 'pc']).default('q35'),
     memoryMiB: z.number().int().min(16).max(1048576).default(256),
+    /** QoS class: guaranteed (reserved, never overcommitted) or burstable (shares what is free). */
+    qos: z.enum(['guaranteed', 'burstable']).default('burstable'),
+    limits: LimitsSchema.optional(),
+    /** Memory kept free beside this VM when it is admitted, in MiB (default: the app's, 256). */
+    admissionHeadroomMiB: z.number().int().min(0).max(1048576).optional(),
     cpus: z.number().int().min(1).max(64).default(1),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
     network: z.enum(['none', 'user']).default('none'),

@@ -15,6 +15,7 @@ export type { ToolResult, ToolOptions, AsyncToolOptions } from './host-tool/inde
 export { writeFileAtomic, copyFileAtomic } from './atomic-write.ts';
 export { LIMIT, LIMIT_DOCS } from './limits.ts';
 export type { LimitName } from './limits.ts';
+export { boundEvidence, boundJson, boundText, notShown } from './report-bounds.ts';
 export { parseData, loadDataFile } from './data-file.ts';
 export type { DataOptions } from './data-file.ts';
 export type { VerifyResult } from './verify-result.ts';

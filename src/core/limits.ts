@@ -23,6 +23,10 @@ export const LIMIT = Object.freeze({
   CONSOLE_LINE_MAX_BYTES: 64 * 1024,
   /** Findings one boot or one analysed log reports; the rest are counted, not kept. */
   FINDINGS_PER_BOOT_MAX: 1000,
+  /** Evidence lines shown for one finding (or one explained observation) in a report; the rest are counted. */
+  REPORT_EVIDENCE_LINES_MAX: 50,
+  /** Bytes of one report file or report output (outcome.json, hand-over, drill report, analyze/diagnose JSON); past it, cut with a marker. */
+  REPORT_FILE_MAX_BYTES: 8 << 20,
   /** Bytes of a console log `diagnose` reads into memory (analyze streams, without this bound). */
   DIAGNOSE_LOG_MAX_BYTES: 256 << 20,
   /** Bytes of one file of a ledger export read by `ledger verify --offline`: above a full entry bundle (256 entries of up to 65,535 bytes). */
@@ -42,7 +46,9 @@ export const LIMIT_DOCS: Readonly<Record<LimitName, string>> = Object.freeze({
   QEMU_MAX_EXTRA_ARGS: 'extra QEMU arguments (qemuArgs) of one VM',
   VM_MAX_STRING_LENGTH: 'one string of a VM file (a path, a marker, one QEMU argument), in characters (PATH_MAX)',
   CONSOLE_LINE_MAX_BYTES: 'one console line in bytes; longer lines are cut and marked',
-  FINDINGS_PER_BOOT_MAX: 'findings kept for one boot or one analysed log; the rest are counted',
+  FINDINGS_PER_BOOT_MAX: 'findings kept for one boot or one analysed log (and shown in its report); the rest are counted',
+  REPORT_EVIDENCE_LINES_MAX: 'evidence lines shown per finding in a report; the rest are counted (… N more lines not shown)',
+  REPORT_FILE_MAX_BYTES: 'one report file or report output (outcome.json, hand-over, drill report, analyze/diagnose --json), in bytes; the excess is cut with a marker, never refused',
   DIAGNOSE_LOG_MAX_BYTES: 'console log that diagnose reads into memory, in bytes (analyze streams any size)',
   LEDGER_EXPORT_FILE_MAX_BYTES: 'one file of a ledger export (a key, a checkpoint, a tile, an entry bundle) read by ledger verify, in bytes',
 });

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '../core/index.ts';
+import { boundJson, boundText, writeFileAtomic } from '../core/index.ts';
 import { join } from 'node:path';
 import type { DrillReport, ScenarioResult } from './stats.ts';
 
@@ -126,11 +126,13 @@ ${r.ledger ? `<p>The drill summary is ledger entry ${r.ledger.index}; this signe
 }
 
 /** Writes report.json, report.md and report.html into `dir`; returns their paths. */
-export function writeReport(r: DrillReport, dir: string): { json: string; md: string; html: string } {
+export function writeReport(r: DrillReport, dir: string, maxBytes?: number): { json: string; md: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const files = { json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html') };
-  writeFileAtomic(files.json, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileAtomic(files.md, renderMarkdown(r));
-  writeFileAtomic(files.html, renderHtml(r));
+  // Each file is bounded (LIMIT.REPORT_FILE_MAX_BYTES, or maxBytes); what is cut is marked.
+  const bound = maxBytes === undefined ? {} : { maxBytes };
+  writeFileAtomic(files.json, boundJson(r, { see: 'the boot consoles under the drill folder', ...bound }));
+  writeFileAtomic(files.md, boundText(renderMarkdown(r), { see: 'report.json', ...bound }));
+  writeFileAtomic(files.html, boundText(renderHtml(r), { see: 'report.json', ...bound, wrap: (m) => `\n</table><p><strong>${esc(m)}</strong></p></body></html>\n` }));
   return files;
 }

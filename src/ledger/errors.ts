@@ -93,8 +93,8 @@ export const ledgerErrors = defineErrors('ledger', {
     exit: 'input',
   },
   LEDGER_ROLLED_BACK: {
-    cause: "A checkpoint this log signed earlier, remembered outside the ledger folder (<home>/ledger-checkpoint, or an extra path), is not matched by the log now: the log is smaller than it was (rolled back: the ledger folder was replaced with an older copy), or its tree at that size has another root (a fork).",
-    fix: "Treat the ledger as tampered with: keep the remembered checkpoint as evidence, find out who replaced the folder, and restore the ledger from a copy that includes that checkpoint (an export, a backup). 'bootmedic ledger verify' names the remembered file and the sizes.",
+    cause: "A checkpoint this log signed earlier, remembered outside the ledger folder (<home>/ledger-checkpoint, or an extra path) or cosigned by a witness that keeps it outside (<home>/ledger-witnesses, --witness-dir, BOOTMEDIC_LEDGER_WITNESS_DIR), is not matched by the log now: the log is smaller than it was (rolled back: the ledger folder was replaced with an older copy), or its tree at that size has another root (a fork).",
+    fix: "Treat the ledger as tampered with: keep the remembered checkpoint as evidence, find out who replaced the folder, and restore the ledger from a copy that includes that checkpoint (an export, a backup). 'bootmedic ledger verify' names the remembered file or the witness, and the sizes.",
     exit: 'input',
   },
   LEDGER_BAD_COSIGNATURE: {

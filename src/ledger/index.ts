@@ -8,6 +8,7 @@ export type { LedgerEntryInput, LedgerEntry, LedgerEntryType } from './entry.ts'
 export { ledgerErrors } from './errors.ts';
 export type { LedgerErrorCode } from './errors.ts';
 export { verifyExport } from './verify.ts';
+export { keepCosigned } from './witnessed.ts';
 export type { LedgerVerifyResult, VerifyProblem, ExportVerifyOptions } from './verify.ts';
 export { verifyInclusion, verifyConsistency, rootFromInclusionProof } from './proof-verify.ts';
 export { leafHash, nodeHash, EMPTY_ROOT } from './hash.ts';

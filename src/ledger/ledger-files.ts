@@ -12,7 +12,8 @@ export function ledgerPaths(home: string) {
   const dir = join(home, 'ledger');
   // The remembered checkpoint lives beside the ledger folder, not in it: a rollback that
   // replaces the folder with an older copy leaves it behind as the evidence.
-  return { dir, db: join(dir, 'ledger.db'), key: join(dir, 'key'), vkey: join(dir, 'key.pub'), tiles: join(dir, 'tiles'), remembered: join(home, 'ledger-checkpoint') };
+  // So does the folder where witnesses' cosigned checkpoints are kept by default.
+  return { dir, db: join(dir, 'ledger.db'), key: join(dir, 'key'), vkey: join(dir, 'key.pub'), tiles: join(dir, 'tiles'), remembered: join(home, 'ledger-checkpoint'), witnesses: join(home, 'ledger-witnesses') };
 }
 
 /** The origin a new log gets when none is given: bootmedic.local/<hostname>. */

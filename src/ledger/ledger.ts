@@ -38,6 +38,13 @@ export type LedgerOptions = Readonly<{
    * another disk or a mounted share: a writer updates each, verify compares with each.
    */
   rememberAt?: readonly string[];
+  /**
+   * More folders where witnesses keep the checkpoints they cosigned (besides
+   * <home>/ledger-witnesses): verify compares the log with each (rollback, fork).
+   */
+  witnessDirs?: readonly string[];
+  /** Witness public keys (cosignature/v1 vkey text) that verify checks cosignatures with, besides the <name>.vkey kept in the folders. */
+  witnessKeys?: readonly string[];
 }>;
 
 /** An inclusion proof with everything needed to check it. */
@@ -72,6 +79,8 @@ export class Ledger {
   readonly #now: () => Date;
   readonly #maxBatch: number;
   readonly #remember: readonly string[];
+  readonly #witnessDirs: readonly string[];
+  readonly #witnessKeys: readonly Verifier[];
   /** What this process last wrote to each remembered file (no proof needed to replace that). */
   readonly #remembered = new Map<string, string>();
   #builder: TreeBuilder | undefined;
@@ -91,6 +100,13 @@ export class Ledger {
     this.#now = options.now ?? (() => new Date());
     this.#maxBatch = options.maxBatch ?? 16384;
     this.#remember = [this.paths.remembered, ...(options.rememberAt ?? [])];
+    this.#witnessDirs = [this.paths.witnesses, ...(options.witnessDirs ?? [])];
+    this.#witnessKeys = (options.witnessKeys ?? []).map((k) => parseVkey(k.trim()));
+  }
+
+  /** The folders where witnesses' cosigned checkpoints are kept (the first is <home>/ledger-witnesses). */
+  get witnessDirs(): readonly string[] {
+    return this.#witnessDirs;
   }
 
   /** Opens a ledger; see openLedger(). */
@@ -465,7 +481,10 @@ export class Ledger {
   /** Re-derives every hash and checks every checkpoint, the stored tiles and the key files. */
   verify(): LedgerVerifyResult {
     if (this.#closed) throw ledgerErrors.make('LEDGER_CLOSED', 'the ledger is closed');
-    return verifyLedgerFiles({ store: this.#store, origin: this.origin, verifier: this.verifier, paths: this.paths, remembered: this.#remember });
+    return verifyLedgerFiles({
+      store: this.#store, origin: this.origin, verifier: this.verifier, paths: this.paths, remembered: this.#remember,
+      witnessed: { dirs: this.#witnessDirs, keys: this.#witnessKeys, proof: (size1, size2) => this.consistencyProof(size1, size2).proof },
+    });
   }
 
   /** Commits pending appends and closes the database. */

@@ -12,6 +12,7 @@ import type { LedgerStore } from './store.ts';
 import { decodeBundle, entriesPath } from './tiles.ts';
 import { checkTree, ProblemList, type VerifyProblem } from './tree-check.ts';
 import { CHUNK_WIDTH } from './tree-builder.ts';
+import { checkWitnessed } from './witnessed.ts';
 
 export type { VerifyProblem } from './tree-check.ts';
 
@@ -46,6 +47,8 @@ export type LedgerFiles = Readonly<{
   paths: { key: string; vkey: string; tiles: string };
   /** Files holding a checkpoint this log signed earlier, kept outside its folder (rollback evidence). */
   remembered?: readonly string[];
+  /** Folders of witnesses' cosigned checkpoints kept outside the ledger folder, the witness keys given, and the log's consistency proofs. */
+  witnessed?: Readonly<{ dirs: readonly string[]; keys: readonly Verifier[]; proof: (size1: number, size2: number) => Buffer[] }>;
 }>;
 
 /** Verifies a ledger in place: key files, every checkpoint, every hash, the tiles folder. */
@@ -103,6 +106,22 @@ function verifySnapshot(l: LedgerFiles, tilesNote: string | undefined, cpPath: s
   }
   const latest = rows.at(-1)?.size ?? 0;
   checkRemembered(l, rows, latest, problems);
+  const latestRow = rows.at(-1);
+  if (l.witnessed !== undefined && latestRow !== undefined) {
+    let root: Buffer | undefined;
+    try {
+      root = openCheckpoint(latestRow.note, [l.verifier], l.origin).cp.root;
+    } catch {
+      root = undefined; // reported with the checkpoints; nothing to compare against
+    }
+    const w = l.witnessed;
+    if (root !== undefined) {
+      for (const p of checkWitnessed({ origin: l.origin, verifier: l.verifier, size: latest, root, proof: (s1) => w.proof(s1, latest) }, w.dirs, w.keys)) problems.add(p.code, p.message, p.index, p.end);
+    }
+  } else if (l.witnessed !== undefined) {
+    // An empty log: any witnessed checkpoint of a larger size shows it was rolled back.
+    for (const p of checkWitnessed({ origin: l.origin, verifier: l.verifier, size: 0, root: Buffer.alloc(0), proof: () => [] }, l.witnessed.dirs, l.witnessed.keys)) problems.add(p.code, p.message, p.index, p.end);
+  }
   const stats = l.store.entryStats();
   if (stats.count > latest) problems.add('LEDGER_DB_INCONSISTENT', `${stats.count - latest} entries lie past the latest checkpoint (size ${latest})`, latest);
 

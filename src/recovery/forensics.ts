@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VmSpec } from '../config/index.ts';
-import { copyGuarded, writeFileAtomic } from '../core/index.ts';
+import { boundJson, boundText, copyGuarded, LIMIT, notShown, writeFileAtomic } from '../core/index.ts';
 import type { HandOverReport } from '../heal/index.ts';
 import type { BootOutcome } from '../supervisor/index.ts';
 import { plainSpec } from './vm-config.ts';
@@ -22,6 +22,9 @@ export async function keepForensics(home: string, step: { incidentId: string; se
   return dir;
 }
 
+/** Steps listed in hand-over.md (all are in hand-over.json, within its byte bound). */
+const STEPS_SHOWN = Math.min(200, LIMIT.FINDINGS_PER_BOOT_MAX);
+
 /** Writes the hand-over report (Markdown and JSON) of an incident; returns the Markdown path. */
 export function writeHandOver(home: string, report: HandOverReport, spec: VmSpec, last: BootOutcome | undefined): string {
   const dir = join(home, 'incidents', report.incidentId);
@@ -37,7 +40,8 @@ export function writeHandOver(home: string, report: HandOverReport, spec: VmSpec
     ...report.posterior.slice(0, 5).map((c) => `- ${c.cause}: ${(c.probability * 100).toFixed(1)}%`),
     '',
     '## Steps',
-    ...(report.steps.length > 0 ? report.steps.map((s) => `- ${s.seq}. ${s.remedy}: ${s.outcome}`) : ['- none (no remedy was likely enough to help)']),
+    ...(report.steps.length > 0 ? report.steps.slice(0, STEPS_SHOWN).map((s) => `- ${s.seq}. ${s.remedy}: ${s.outcome}`) : ['- none (no remedy was likely enough to help)']),
+    ...(report.steps.length > STEPS_SHOWN ? [`- ${notShown(report.steps.length - STEPS_SHOWN, 'steps', 'hand-over.json')}`] : []),
     '',
     '## Forensic copies',
     ...(report.forensicSnapshots.length > 0 ? report.forensicSnapshots.map((f) => `- ${f}`) : ['- none (no destructive step ran)']),
@@ -45,7 +49,9 @@ export function writeHandOver(home: string, report: HandOverReport, spec: VmSpec
     `Last boot: ${last?.bootId ?? '(none)'} ${last?.consoleLog ? `(console: ${last.consoleLog})` : ''}`,
     '',
   ].join('\n');
-  writeFileAtomic(join(dir, 'hand-over.md'), md);
-  writeFileAtomic(join(dir, 'hand-over.json'), `${JSON.stringify({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, null, 2)}\n`);
+  // Both files are bounded (LIMIT.REPORT_FILE_MAX_BYTES); what is cut is marked and points at the full record.
+  const see = last?.consoleLog ?? join(home, 'incidents', report.incidentId);
+  writeFileAtomic(join(dir, 'hand-over.md'), boundText(md, { see: 'hand-over.json' }));
+  writeFileAtomic(join(dir, 'hand-over.json'), boundJson({ ...report, lastBoot: last?.bootId, vmConfig: plainSpec(spec) }, { see }));
   return join(dir, 'hand-over.md');
 }

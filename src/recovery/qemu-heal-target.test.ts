@@ -130,3 +130,29 @@ test('the heal target holds the VM between its boots and remedies: no other driv
     const l = lockVm(home, 'vm1');
     l.release();
   }));
+
+test('the more-memory heal asks admission: with the host short it is not planned (context) and, applied anyway, refused with the figures', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'bm-rec-'));
+  try {
+    const spec = parseVmSpec({ name: 'vm1', guest: 'tiny', accel: 'tcg', memoryMiB: 256 }, 'test', '/');
+    const short = createQemuHealTarget({ spec, app: resolveAppConfig({ home }), deps: { hypervisor: hv(['good']), home }, hostMemory: () => ({ availableMiB: 600, reservedMiB: 0 }) });
+    try {
+      assert.equal((await short.context()).maxMemoryMiB, 344, 'what fits: 600 MiB available less 256 MiB headroom');
+      await short.apply(remedy('more-memory'), { incidentId: 'i', seq: 1, attempt: 1 });
+      assert.equal(short.spec().memoryMiB, 344, 'capped at what admission lets boot');
+    } finally {
+      short.close();
+    }
+    const none = createQemuHealTarget({ spec, app: resolveAppConfig({ home }), deps: { hypervisor: hv(['good']), home }, hostMemory: () => ({ availableMiB: 400, reservedMiB: 0 }) });
+    try {
+      assert.equal((await none.context()).maxMemoryMiB, 256, 'nothing above its own size: "more memory" is not offered');
+      await assert.rejects(none.apply(remedy('more-memory'), { incidentId: 'i', seq: 2, attempt: 1 }), (e: Error & { code?: string }) =>
+        e.code === 'RECOVERY_NO_MEMORY' && e.message === 'more memory for VM vm1: 512 MiB wanted (it has 256 MiB) needs 512 MiB + 256 MiB headroom, host has 400 MiB available');
+      assert.equal(none.spec().memoryMiB, 256);
+    } finally {
+      none.close();
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
 import { offeredRepairs } from '../image/index.ts';
 import { imageKeyOf, isNoVerdict, lockVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent, type SuperviseOptions } from '../supervisor/index.ts';
+import { DEFAULT_HEADROOM_MIB, readHostMemory, usableMiB, type HostMemory } from '../resources/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
 import { keepForensics, writeHandOver } from './forensics.ts';
@@ -31,6 +32,8 @@ export type QemuHealTargetOptions = Readonly<{
   deps: SupervisorDeps;
   /** The most memory healing may give the VM (default 2048 MiB). */
   maxMemoryMiB?: number;
+  /** The host's memory as admission sees it (default: /proc/meminfo less the live guaranteed reservations under the home). */
+  hostMemory?: (vm: string) => HostMemory;
   /** Golden copies of the VM's disks and files, by file name (default <home>/vms/<vm>/golden). */
   goldenDir?: string;
   /** A kernel known to have booted before this one. */
@@ -191,7 +194,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     return {
       accel: await accelOf(spec),
       memoryMiB: spec.memoryMiB,
-      maxMemoryMiB: heal.maxMemoryMiB,
+      // What the host can hold bounds it too: "more memory" is not planned when it could not be admitted.
+      maxMemoryMiB: heal.hostMemory === undefined ? heal.maxMemoryMiB : Math.min(heal.maxMemoryMiB, Math.max(spec.memoryMiB, usableMiB(heal.hostMemory) - heal.hostMemory.headroomMiB)),
       hasLastGood: lg !== undefined,
       changed: lg === undefined ? [] : await changedSince(lg.fingerprint),
       hasDisk: spec.disks.length > 0,
@@ -216,7 +220,8 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     offer(spec.kernel, guest?.kernel);
     offer(spec.initrd, guest?.initrd);
     for (const d of spec.disks) offer(d.path, undefined);
-    return { spec, lastGood, maxMemoryMiB: o.maxMemoryMiB ?? 2048, previousKernel: o.previousKernel, goldenDir, golden: sources, forensicsDir: join(deps.home, 'forensics', vm) };
+    const hostMemory = { ...(o.hostMemory ?? ((v: string) => readHostMemory(deps.home, v)))(vm), headroomMiB: spec.admissionHeadroomMiB ?? o.app.admissionHeadroomMiB ?? DEFAULT_HEADROOM_MIB };
+    return { spec, lastGood, maxMemoryMiB: o.maxMemoryMiB ?? 2048, hostMemory, previousKernel: o.previousKernel, goldenDir, golden: sources, forensicsDir: join(deps.home, 'forensics', vm) };
   }
 
   async function apply(remedy: Remedy): Promise<void> {

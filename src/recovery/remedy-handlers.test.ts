@@ -89,3 +89,19 @@ test('image-repair: other repairs run on the first disk, from its golden copy wh
   assert.deepEqual(changeFor(c, { kind: 'image-repair', repair: 'fsck-root' }), { type: 'image-repair', disk: '/d/root.qcow2', repair: 'fsck-root', from: '/golden/root.qcow2', snapshotDir: '/home/forensics/vm1' });
   assert.deepEqual(changeFor(ctx(), { kind: 'image-repair', repair: 'fsck-root' }), { type: 'refused', code: 'RECOVERY_UNSUPPORTED', message: 'VM vm1 has no disk for repair fsck-root' });
 });
+
+test('set-memory asks admission first: refused with the figures when the host cannot hold more, capped when it can hold some', () => {
+  const tight = ctx({ hostMemory: { availableMiB: 400, reservedMiB: 0, headroomMiB: 256 } });
+  assert.deepEqual(changeFor(tight, { kind: 'set-memory', factor: 2 }), {
+    type: 'refused',
+    code: 'RECOVERY_NO_MEMORY',
+    message: 'more memory for VM vm1: 512 MiB wanted (it has 256 MiB) needs 512 MiB + 256 MiB headroom, host has 400 MiB available',
+  });
+  const some = ctx({ hostMemory: { availableMiB: 1000, reservedMiB: 300, headroomMiB: 256 } });
+  const c = changeFor(some, { kind: 'set-memory', factor: 4 });
+  assert.equal(c.type, 'spec-patch');
+  assert.deepEqual(c.type === 'spec-patch' && c.patch.set, { memoryMiB: 444 });
+  assert.match(c.type === 'spec-patch' ? (c.note ?? '') : '', /^capped at 444 MiB \(1024 MiB wanted\): 444 MiB \+ 256 MiB headroom, host has 700 MiB available \(1000 MiB MemAvailable less 300 MiB reserved/);
+  const room = ctx({ hostMemory: { availableMiB: 20000, reservedMiB: 0, headroomMiB: 256 } });
+  assert.deepEqual(changeFor(room, { kind: 'set-memory', factor: 2 }), { type: 'spec-patch', patch: { set: { memoryMiB: 512 }, unset: [] } });
+});

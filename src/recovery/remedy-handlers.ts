@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import type { VmSpec } from '../config/index.ts';
 import type { Remedy } from '../heal/index.ts';
+import { growMemory, type HostMemory } from '../resources/index.ts';
 import type { LastGood } from './vm-config.ts';
 import type { Refusal, VmChange } from './vm-change.ts';
 
@@ -18,6 +19,8 @@ export type HealContext = Readonly<{
   lastGood: LastGood | undefined;
   /** The most memory healing may give the VM. */
   maxMemoryMiB: number;
+  /** The host's memory and the admission headroom; without it memory grows up to maxMemoryMiB unchecked (hand-built contexts). */
+  hostMemory?: HostMemory & { headroomMiB: number };
   /** A kernel known to have booted before this one. */
   previousKernel: string | undefined;
   /** Where golden copies live, by file name. */
@@ -67,7 +70,14 @@ const HANDLERS: { readonly [K in Action['kind']]: Handler<K> } = {
   retry: () => ({ type: 'none', why: 'the next boot is the retry' }),
   'extend-stall-budget': ({ spec: { stall } }, a) =>
     set({ stall: { ...stall, defaultSeconds: stall.defaultSeconds * a.factor, floorSeconds: stall.floorSeconds * a.factor, factor: Math.min(100, stall.factor * a.factor) } }),
-  'set-memory': (ctx, a) => set({ memoryMiB: Math.min(ctx.maxMemoryMiB, Math.round(ctx.spec.memoryMiB * a.factor)) }),
+  'set-memory': (ctx, a) => {
+    const wanted = Math.round(ctx.spec.memoryMiB * a.factor);
+    if (ctx.hostMemory === undefined) return set({ memoryMiB: Math.min(ctx.maxMemoryMiB, wanted) });
+    // The admission check of a boot, asked before the change: never more than the host can hold.
+    const g = growMemory({ vm: ctx.spec.name, currentMiB: ctx.spec.memoryMiB, wantedMiB: wanted, maxMiB: ctx.maxMemoryMiB, headroomMiB: ctx.hostMemory.headroomMiB }, ctx.hostMemory);
+    if (g.type === 'refuse') return refuse('RECOVERY_NO_MEMORY', g.reason);
+    return { ...set({ memoryMiB: g.memoryMiB }), ...(g.capped === undefined ? {} : { note: g.capped }) };
+  },
   'revert-config': ({ spec, lastGood }) => {
     if (lastGood === undefined) return refuse('RECOVERY_NO_LAST_GOOD', `VM ${spec.name} has no recorded good boot`);
     const fields: Record<string, unknown> = {};

@@ -17,7 +17,7 @@ export type VmChange =
   /** Nothing to change: the next boot is the remedy (retry). */
   | { type: 'none'; why: string }
   /** A change to the VM's configuration (memory, accelerator, kernel, revert to last good, stall budget). */
-  | { type: 'spec-patch'; patch: SpecPatch }
+  | { type: 'spec-patch'; patch: SpecPatch; note?: string }
   /** Every listed disk goes back to its internal snapshot. */
   | { type: 'snapshot-rollback'; disks: readonly string[]; snapshot: string }
   /** Files (disks, kernel, initrd) are copied back from their golden sources. */
@@ -26,7 +26,7 @@ export type VmChange =
   | { type: 'image-repair'; disk: string; repair: string; from: string | undefined; snapshotDir: string };
 
 /** A handler's answer when the remedy cannot be carried out on this VM; the target raises it as a recovery error. */
-export type Refusal = Readonly<{ type: 'refused'; code: 'RECOVERY_NO_LAST_GOOD' | 'RECOVERY_NO_GOLDEN' | 'RECOVERY_UNSUPPORTED'; message: string }>;
+export type Refusal = Readonly<{ type: 'refused'; code: 'RECOVERY_NO_LAST_GOOD' | 'RECOVERY_NO_GOLDEN' | 'RECOVERY_UNSUPPORTED' | 'RECOVERY_NO_MEMORY'; message: string }>;
 
 /** The spec with a patch applied, validated again (`where` names it in an error). */
 export function patchSpec(spec: VmSpec, patch: SpecPatch, where: string): VmSpec {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BootPhase } from '../boot/index.ts';
-import { writeFileAtomic } from '../core/index.ts';
+import { boundEvidence, boundJson, writeFileAtomic } from '../core/index.ts';
 import { supervisorErrors } from './errors.ts';
 import type { BootOutcome, SupervisorEvent } from './outcome.ts';
 import type { SupervisorDeps } from './supervise.ts';
@@ -38,7 +38,9 @@ export function markOpen(vmDir: string, b: OpenBoot): void {
 
 /** Writes a finished boot's record: outcome.json, the store row, the ledger entry; then clears the marker. */
 export async function recordOutcome(outcome: BootOutcome, deps: SupervisorDeps, vmDir: string): Promise<void> {
-  writeFileAtomic(join(outcome.runDir, 'outcome.json'), `${JSON.stringify(outcome, null, 2)}\n`);
+  // Bounded like every report (LIMIT.REPORT_*): evidence per finding, then the file's bytes; what is cut is marked.
+  const shown = { ...boundEvidence([outcome])[0]!, findings: boundEvidence(outcome.findings) };
+  writeFileAtomic(join(outcome.runDir, 'outcome.json'), boundJson(shown, { see: outcome.consoleLog }));
   deps.store?.boots.add({
     id: outcome.bootId, vm: outcome.vm, imageKey: outcome.imageKey, startedAt: outcome.startedAt, status: outcome.status, phase: outcome.phase,
     reason: outcome.reason, accel: outcome.accel, durationMs: outcome.durationMs, timeline: outcome.timeline, record: outcome,

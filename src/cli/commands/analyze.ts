@@ -1,16 +1,13 @@
 import { streamGuarded } from '../../core/index.ts';
-import { scanStream, signaturesErrors, stopsBoot } from '../../signatures/index.ts';
-import type { Finding, LogSummary } from '../../signatures/index.ts';
+import { scanStream, signaturesErrors } from '../../signatures/index.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
-import { paint, type Paint } from '../style.ts';
+import { createFindingWriter } from '../finding-writer.ts';
 import { usageError } from '../errors.ts';
 import { abortable } from '../abortable.ts';
 
 const USAGE = 'bootmedic analyze <log|-> [--json]';
-
-const SEVERITY_STYLE: Readonly<Record<Finding['severity'], keyof Paint>> = { info: 'dim', warning: 'yellow', error: 'red', fatal: 'boldRed' };
 
 /**
  * Opens the log as a stream of chunks through the guarded open: a missing file is
@@ -26,50 +23,6 @@ function openLog(path: string, signal: AbortSignal): AsyncIterable<Uint8Array> {
       throw signaturesErrors.make('SIGNATURES_LOG_UNREADABLE', `console log ${path}: ${(cause as Error).message}`, { cause });
     }
   })();
-}
-
-/** Writes findings as they are found, in the human or the JSON form; `end` writes what follows them. */
-function createFindingWriter(out: NodeJS.WritableStream, json: boolean, color: boolean) {
-  const p = paint(color);
-  let pending = json ? '{"findings":[' : '';
-  let first = true;
-  let firstFailing: Finding | undefined;
-  const phases: string[] = [];
-  return {
-    finding(f: Finding): void {
-      if (firstFailing === undefined && stopsBoot(f) && f.severity !== 'info') firstFailing = f;
-      if (json) {
-        pending += (first ? '' : ',') + JSON.stringify(f);
-        first = false;
-        return;
-      }
-      if (f.family === 'progress') phases.push(`${f.phase}@${f.evidence[0]?.line ?? '?'}`);
-      if (f.severity === 'info') return;
-      pending += `${p[SEVERITY_STYLE[f.severity]](f.severity.toUpperCase().padEnd(7))} ${f.title}\n`;
-      pending += `        ${f.family} · ${f.component} / ${f.layer} · phase ${f.phase}${f.stopsBoot ? ' · stops the boot' : ''}  [${f.id}]\n`;
-      if (f.stopCode !== undefined) pending += `        stop code ${f.stopCode.code} ${f.stopCode.name} (${f.stopCode.params.join(', ')})\n`;
-      if (f.recovered !== undefined) pending += `        the boot went on to ${f.recovered.phase}, so ${f.recovered.from} → ${f.severity}${f.recovered.evidence === undefined ? '' : ` (line ${f.recovered.evidence.line})`}\n`;
-      for (const e of f.evidence) pending += `  ${String(e.line).padStart(6)} | ${p.bold(e.text)}\n`;
-      pending += '\n';
-    },
-    /** Hands what has gathered to the stream, waiting while the reader is behind (output is never piled up in memory). */
-    async flush(): Promise<void> {
-      if (pending === '') return;
-      const ok = out.write(pending);
-      pending = '';
-      if (!ok) await new Promise<void>((resolve) => out.once('drain', resolve));
-    },
-    end(r: LogSummary): void {
-      if (json) {
-        pending += `],"corrupted":${r.corrupted}}\n`;
-      } else {
-        pending += `phases: ${phases.length === 0 ? '(none recognised)' : phases.join(' → ')}\n`;
-        pending += firstFailing === undefined ? `no boot failure found in ${r.lines} lines\n` : `boot failed: ${firstFailing.title} (${r.lines} lines)\n`;
-      }
-      out.write(pending);
-      pending = '';
-    },
-  };
 }
 
 export const command: Command = {

@@ -1,5 +1,5 @@
 import { loadVmSpec } from '../../config/index.ts';
-import { assertNever } from '../../core/index.ts';
+import { assertNever, boundJson } from '../../core/index.ts';
 import { superviseVm, type OutcomeStatus } from '../../supervisor/index.ts';
 import type { Command } from '../command.ts';
 import { openRuntime } from '../compose.ts';
@@ -49,7 +49,7 @@ export const command: Command = {
         },
       });
       if (outcome === undefined) return EXIT.interrupted;
-      if (values.json) ctx.stdout.write(`${JSON.stringify(outcomeJson(outcome))}\n`);
+      if (values.json) ctx.stdout.write(boundJson(outcomeJson(outcome), { see: outcome.consoleLog, indent: 0 }));
       return exitFor(outcome.status);
     } finally {
       await rt.close();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileErrors, LIMIT, parseData, readGuarded } from '../../core/index.ts';
+import { boundJson, fileErrors, LIMIT, parseData, readGuarded } from '../../core/index.ts';
 import { join } from 'node:path';
 import { defaultModel, diagnose, diagnoseErrors, diffFingerprints, evidenceFromAnalysis, evidenceFromBootRecord, FingerprintSchema, loadModel, parseEvidence } from '../../diagnose/index.ts';
 import type { Diagnosis, Evidence, Model } from '../../diagnose/index.ts';
@@ -105,7 +105,7 @@ export const command: Command = {
     if (ev === undefined) throw diagnoseErrors.make('DIAGNOSE_NOT_FOUND', `${arg}: no such file, and no boot with that id in ${ctx.app.home}`);
 
     const d = diagnose(ev, model);
-    if (values.json === true) ctx.stdout.write(`${JSON.stringify({ causes: d.causes, explanation: d.explanation })}\n`);
+    if (values.json === true) ctx.stdout.write(boundJson({ causes: d.causes, explanation: d.explanation }, { see: 'the console log', indent: 0 }));
     else printHuman(d, model, what, ev, ctx.stdout, ctx.app.color);
     return EXIT.ok;
   },

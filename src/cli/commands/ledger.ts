@@ -1,10 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LIMIT, readGuardedText } from '../../core/index.ts';
+import { checkPath, LIMIT, readGuardedText } from '../../core/index.ts';
 import {
   decodeEntry,
   formatTlogProof,
   generateSkey,
+  keepCosigned,
   ledgerErrors,
   openLedger,
   openNote,
@@ -25,12 +26,16 @@ import { usageError } from '../errors.ts';
 
 const USAGE = `bootmedic ledger <subcommand> [options]
   show [--from N] [--limit N] [--json]        entries (default: the last 20)
-  verify [--remembered FILE]... [--json]      re-derive every hash, check every checkpoint and the remembered ones
+  verify [--remembered FILE]... [--witness-dir DIR]... [--witness FILE]... [--json]
+                                              re-derive every hash, check every checkpoint, the remembered ones
+                                              and the witnesses' cosigned ones kept outside the ledger folder
   verify --offline DIR [--key FILE] [--origin O] [--witness FILE]... [--json]
   proof <index> [--json | --tlog-proof]       inclusion proof of one entry (c2sp.org/tlog-proof@v1 text)
   proof <index> --size N [--json]             ... in an earlier tree size
   proof --consistency OLD [--size N] [--json] consistency proof between two sizes
-  checkpoint [--json] [--cosign WITNESS_KEY]  the latest signed checkpoint
+  checkpoint [--json] [--cosign WITNESS_KEY [--witness-dir DIR]...]
+                                              the latest signed checkpoint (cosigned: a copy kept in
+                                              <home>/ledger-witnesses and each witness folder)
   export <dir>                                tiles, checkpoint and public key for offline verify
   append --type T [--vm V] --data JSON        record an event by hand
   witness-key <name> <file>                   make a witness key (cosignature/v1), print its vkey`;
@@ -57,8 +62,15 @@ function printVerify(r: LedgerVerifyResult, ctx: CommandContext, json: boolean, 
   return r.ok ? EXIT.ok : EXIT.failed;
 }
 
-async function withLedger<T>(ctx: CommandContext, readOnly: boolean, fn: (l: Ledger) => T | Promise<T>, remembered: readonly string[] = []): Promise<T> {
-  const ledger = await openLedger({ home: ctx.app.home, create: false, readOnly, rememberAt: [...(ctx.app.ledgerCheckpointCopies ?? []), ...remembered] });
+type Outside = { remembered?: readonly string[]; witnessDirs?: readonly string[]; witnessKeys?: readonly string[] };
+
+async function withLedger<T>(ctx: CommandContext, readOnly: boolean, fn: (l: Ledger) => T | Promise<T>, o: Outside = {}): Promise<T> {
+  const ledger = await openLedger({
+    home: ctx.app.home, create: false, readOnly,
+    rememberAt: [...(ctx.app.ledgerCheckpointCopies ?? []), ...(o.remembered ?? [])],
+    witnessDirs: [...(ctx.app.ledgerWitnessDirs ?? []), ...(o.witnessDirs ?? [])],
+    witnessKeys: o.witnessKeys ?? [],
+  });
   try {
     return await fn(ledger);
   } finally {
@@ -89,7 +101,7 @@ async function show(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function verify(argv: string[], ctx: CommandContext): Promise<number> {
-  const opts = { json: { type: 'boolean' }, offline: { type: 'string' }, key: { type: 'string' }, origin: { type: 'string' }, witness: { type: 'string', multiple: true }, remembered: { type: 'string', multiple: true } } as const;
+  const opts = { json: { type: 'boolean' }, offline: { type: 'string' }, key: { type: 'string' }, origin: { type: 'string' }, witness: { type: 'string', multiple: true }, remembered: { type: 'string', multiple: true }, 'witness-dir': { type: 'string', multiple: true } } as const;
   const { values, positionals } = parseCommandArgs(argv, opts, USAGE);
   if (positionals.length > 0) usageError('verify takes no positional arguments (use --offline DIR for an export)', USAGE);
   const json = values.json === true;
@@ -101,10 +113,13 @@ async function verify(argv: string[], ctx: CommandContext): Promise<number> {
     });
     return printVerify(r, ctx, json, `export ${values.offline}`);
   }
-  if (values.key !== undefined || values.origin !== undefined || values.witness !== undefined) usageError('--key, --origin and --witness go with --offline DIR', USAGE);
+  if (values.key !== undefined || values.origin !== undefined) usageError('--key and --origin go with --offline DIR', USAGE);
   const remembered = (values.remembered ?? []).map((f) => resolve(f));
   for (const f of remembered) if (!existsSync(f)) throw ledgerErrors.make('LEDGER_BAD_CHECKPOINT', `remembered checkpoint ${f}: no such file`, { fix: 'Give the path of a checkpoint file this log signed (a copy of <home>/ledger-checkpoint).' });
-  return withLedger(ctx, true, (l) => printVerify(l.verify(), ctx, json, `ledger ${l.origin}`), remembered);
+  const witnessDirs = (values['witness-dir'] ?? []).map((d) => resolve(d));
+  for (const d of witnessDirs) checkPath(d, { what: 'witness folder', kind: 'directory', missing: () => ledgerErrors.make('LEDGER_BAD_CHECKPOINT', `witness folder ${d}: no such folder`, { fix: "Give the folder where a witness keeps its cosigned checkpoints ('ledger checkpoint --cosign KEY --witness-dir DIR' fills one)." }) });
+  const witnessKeys = (values.witness ?? []).map((w) => readText(w, 'witness key'));
+  return withLedger(ctx, true, (l) => printVerify(l.verify(), ctx, json, `ledger ${l.origin}`), { remembered, witnessDirs, witnessKeys });
 }
 
 async function proof(argv: string[], ctx: CommandContext): Promise<number> {
@@ -138,16 +153,25 @@ async function proof(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function checkpoint(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, cosign: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, cosign: { type: 'string' }, 'witness-dir': { type: 'string', multiple: true } }, USAGE);
   if (positionals.length > 0) usageError('checkpoint takes no positional arguments', USAGE);
+  if (values.cosign === undefined && values['witness-dir'] !== undefined) usageError('--witness-dir goes with --cosign WITNESS_KEY', USAGE);
+  const witnessDirs = (values['witness-dir'] ?? []).map((d) => resolve(d));
   return withLedger(ctx, values.cosign === undefined, (l) => {
-    const note = values.cosign === undefined ? l.checkpoint() : l.cosign(readText(values.cosign, 'witness key'));
+    let note: string;
+    if (values.cosign === undefined) note = l.checkpoint();
+    else {
+      const skey = readText(values.cosign, 'witness key');
+      note = l.cosign(skey);
+      // The witness's copy, kept outside the ledger folder: what verify compares a rolled-back log with.
+      for (const dir of l.witnessDirs) keepCosigned(dir, note, parseSkey(skey));
+    }
     if (values.json === true) {
       const cp = parseCheckpoint(openNote(note, [l.verifier]).text);
       ctx.stdout.write(`${JSON.stringify({ origin: cp.origin, size: cp.size, root: b64(cp.root), vkey: l.verifier.vkey, note })}\n`);
     } else ctx.stdout.write(note);
     return EXIT.ok;
-  });
+  }, { witnessDirs });
 }
 
 async function exportCmd(argv: string[], ctx: CommandContext): Promise<number> {

@@ -10,7 +10,7 @@ import { parseCommandArgs } from '../parse.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
 import { paint } from '../style.ts';
 import { usageError } from '../errors.ts';
-import { assertNever } from '../../core/index.ts';
+import { assertNever, boundJson } from '../../core/index.ts';
 
 const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
 
@@ -60,7 +60,7 @@ export const command: Command = {
     const p = paint(ctx.app.color);
     const print = (e: SupervisorEvent) => {
       if (values.json) {
-        if (e.type === 'outcome') ctx.stdout.write(`${JSON.stringify({ type: 'outcome', ...outcomeJson(e.outcome) })}\n`);
+        if (e.type === 'outcome') ctx.stdout.write(boundJson({ type: 'outcome', ...outcomeJson(e.outcome) }, { see: e.outcome.consoleLog, indent: 0 }));
         else ctx.stdout.write(`${JSON.stringify(e)}\n`);
         return;
       }

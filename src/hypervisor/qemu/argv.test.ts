@@ -59,3 +59,15 @@ test('a Windows VM gets hv-crash on -cpu (host under KVM, qemu64 under TCG); oth
   assert.equal(cpu({ hvCrash: true }, 'tcg'), 'qemu64,hv-crash');
   assert.throws(() => parseVmSpec({ name: 'vm', disks: [{ path: '/d' }], os: 'macos' }, 't', '/'));
 });
+
+test('disk I/O limits put every disk in one QEMU throttle group; no limits, no throttling', () => {
+  const plan = { accel: 'tcg' as const, kernel: '/k', overlays: [{ path: '/a.qcow2', interface: 'virtio' as const }, { path: '/b.qcow2', interface: 'virtio' as const }], qmpSocket: '/q' };
+  const drives = (extra: Record<string, unknown>) => {
+    const a = qemuArgv(parseVmSpec({ name: 'vm', kernel: '/k', ...extra }, 't', '/'), plan);
+    return a.flatMap((x, i) => (a[i - 1] === '-drive' ? [x] : []));
+  };
+  assert.ok(drives({}).every((d) => !d.includes('throttling')));
+  const d = drives({ limits: { iops: 200, bytesPerSecond: 10485760 } });
+  assert.equal(d.length, 2);
+  for (const x of d) assert.ok(x.endsWith(',throttling.group=bootmedic-io,throttling.iops-total=200,throttling.bps-total=10485760'), x);
+});

@@ -35,6 +35,17 @@ export function cpuModel(spec: Pick<VmSpec, 'os' | 'hvCrash'>, accel: Accel): st
 }
 
 /**
+ * The disk I/O limits of a VM as -drive throttling options: every disk joins one QEMU throttle
+ * group (`throttling.group`), so `limits.iops` and `limits.bytesPerSecond` bound the VM's disks together.
+ */
+export function throttle(spec: Pick<VmSpec, 'limits'>): string {
+  const iops = spec.limits?.iops;
+  const bps = spec.limits?.bytesPerSecond;
+  if (iops === undefined && bps === undefined) return '';
+  return `,throttling.group=bootmedic-io${iops === undefined ? '' : `,throttling.iops-total=${iops}`}${bps === undefined ? '' : `,throttling.bps-total=${bps}`}`;
+}
+
+/**
  * Builds QEMU's argv. Choices, each for a reason:
  * - `-S`: the CPUs start paused, so the QMP client is connected before the guest runs and
  *   no event or console byte is missed; launch sends `cont`.
@@ -74,8 +85,9 @@ export function qemuArgv(spec: VmSpec, plan: BootPlan): string[] {
     if (plan.initrd !== undefined) a.push('-initrd', plan.initrd);
     if (plan.cmdline !== undefined && plan.cmdline !== '') a.push('-append', plan.cmdline);
   }
+  const io = throttle(spec);
   plan.overlays.forEach((d, i) => {
-    a.push('-drive', `file=${esc(d.path)},format=qcow2,if=${d.interface},index=${i},cache=writeback,discard=unmap`);
+    a.push('-drive', `file=${esc(d.path)},format=qcow2,if=${d.interface},index=${i},cache=writeback,discard=unmap${io}`);
   });
   if (spec.network === 'user') a.push('-nic', 'user,model=virtio-net-pci');
   a.push(...spec.qemuArgs);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
 import { checkPath } from '../../core/index.ts';
 import { checkChainFiles } from '../../image/index.ts';
+import { createResourceGuard, type ResourceGuard } from '../../resources/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
@@ -14,8 +15,12 @@ import { qemuArgv, type BootPlan } from './argv.ts';
 import { createOverlay } from './qemu-img.ts';
 import { spawnVm } from './vm-process.ts';
 
-/** Options of the QEMU backend: where guests and firmware are (from the composition root); tests point it at another binary or a shorter probe. */
-export type QemuOptions = { guests: GuestSource; qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
+/**
+ * Options of the QEMU backend: where guests and firmware are (from the composition root);
+ * the resource guard (admission before a launch, reservation and QoS cgroup after spawn;
+ * default: one over app.home and the host's /proc/meminfo); tests point it at another binary or a shorter probe.
+ */
+export type QemuOptions = { guests: GuestSource; guard?: ResourceGuard; notice?: (line: string) => void; qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
 
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
@@ -48,12 +53,17 @@ function uefiFirmware(spec: VmSpec, guests: GuestSource): { code: string; varsTe
  * const exit = await vm.exited;
  */
 export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervisor {
+  const guard =
+    opts.guard ??
+    createResourceGuard({ home: app.home, ...(opts.notice === undefined ? {} : { notice: opts.notice }), ...(app.admissionHeadroomMiB === undefined ? {} : { headroomMiB: app.admissionHeadroomMiB }), ...(app.cgroupRoot === undefined ? {} : { cgroupRoot: app.cgroupRoot }) });
   const hv: Hypervisor = {
     probeAccel: (o = {}): Promise<AccelVerdict> => probeAccel(app, launch, { ...opts.probe, ...o }),
     launch: (spec, o) => launch(spec, o),
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
+    // Admission first: a VM the host cannot hold is refused before any file is made for it.
+    guard.admit(spec);
     const guest: GuestArtifacts | undefined = spec.guest ? await opts.guests.artifacts(spec) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));
@@ -97,14 +107,24 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
       qmpSocket,
       ...(pflash ? { pflash } : {}),
     };
+    // The VM's reservation and QoS cgroup take effect while its CPUs are still paused (-S).
+    let release: (() => void) | undefined;
+    const beforeStart = (pid: number) => {
+      release = guard.place(spec, pid, [o.runDir, ...disks.map((d) => d.path)]);
+    };
     const vm = await spawnVm(qemuArgv(spec, plan), {
       runDir: o.runDir,
+      beforeStart,
       qmpSocket,
       accel,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.qmpTimeoutMs !== undefined ? { qmpTimeoutMs: o.qmpTimeoutMs } : {}),
       ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
+    }).catch((e: unknown) => {
+      release?.(); // QEMU was stopped and reaped by spawnVm
+      throw e;
     });
+    void vm.exited.finally(() => release?.());
     if (sockDir !== o.runDir) void vm.exited.then(() => rmSync(sockDir, { recursive: true, force: true }));
     return vm;
   }

@@ -16,7 +16,11 @@ const STDERR_MAX = 64 * 1024;
 const BACKLOG_MAX = 10_000;
 const RESET_BURST_MS = 1000;
 
-export type SpawnOptions = { runDir: string; qmpSocket: string; accel: Accel; signal?: AbortSignal; qmpTimeoutMs?: number; qemuBinary?: string };
+export type SpawnOptions = {
+  runDir: string; qmpSocket: string; accel: Accel; signal?: AbortSignal; qmpTimeoutMs?: number; qemuBinary?: string;
+  /** Runs with QEMU's pid while its CPUs are still paused (the QoS cgroup); a throw stops QEMU and fails the launch. */
+  beforeStart?: (pid: number) => void;
+};
 
 /**
  * Spawns QEMU with `args` (which must contain -S and a QMP server on `qmpSocket`), waits for
@@ -122,6 +126,7 @@ export async function spawnVm(args: readonly string[], opts: SpawnOptions): Prom
       }
       emit({ type: 'qmp', event: ev.event, data: ev.data, atMs, ...(repeat ? { repeat: true as const } : {}) });
     });
+    if (opts.beforeStart !== undefined && child.pid !== undefined) opts.beforeStart(child.pid);
     await qmp.execute('cont');
   } catch (e) {
     opts.signal?.removeEventListener('abort', onAbort);

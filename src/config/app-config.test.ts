@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isBootmedicError } from '../core/index.ts';
+import { resolveAppConfig } from './index.ts';
+
+test('the resource guard and witness settings come from the environment; a bad headroom is one clear usage error', () => {
+  const a = resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_HEADROOM_MIB: '512', BOOTMEDIC_CGROUP_ROOT: '/sys/fs/cgroup/delegated', BOOTMEDIC_LEDGER_WITNESS_DIR: '/w1::/w2' });
+  assert.equal(a.admissionHeadroomMiB, 512);
+  assert.equal(a.cgroupRoot, '/sys/fs/cgroup/delegated');
+  assert.deepEqual(a.ledgerWitnessDirs, ['/w1', '/w2']);
+  const d = resolveAppConfig({ home: '/h' }, {});
+  assert.equal(d.admissionHeadroomMiB, undefined);
+  assert.equal(d.cgroupRoot, undefined);
+  assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_HEADROOM_MIB: '256MiB' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /BOOTMEDIC_ADMISSION_HEADROOM_MIB="256MiB"/.test(e.message));
+});

@@ -1,0 +1,135 @@
+// QoS with cgroup v2: where bootmedic launches QEMU itself, each VM gets a cgroup
+// <root>/bootmedic/<vm> with cpu.weight, cpu.max, memory.min/high/max from its class and
+// limits, and QEMU's pid moves into it right after spawn; the folder is removed after exit.
+// A host without a writable cgroup v2 hierarchy with the cpu and memory controllers gets a
+// clear "not available here: <why>" instead (probeCgroup).
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNever } from '../core/index.ts';
+import { resourcesErrors } from './errors.ts';
+
+/** QEMU's own memory beside the guest's RAM (device models, TCG translation cache, I/O buffers). */
+export const QEMU_OVERHEAD_MIB = 256;
+/** cpu.max period, in µs (the kernel's default). */
+const PERIOD_US = 100_000;
+const NEEDED = ['cpu', 'memory'] as const;
+
+/** What a VM's QoS is made from (a VmSpec has these fields). */
+export type QosInput = Readonly<{
+  name: string;
+  memoryMiB: number;
+  cpus: number;
+  qos: 'guaranteed' | 'burstable';
+  limits?: Readonly<{ cpus?: number | undefined; memoryMiB?: number | undefined; iops?: number | undefined; bytesPerSecond?: number | undefined }> | undefined;
+}>;
+
+/** Whether cgroup QoS can be applied here (and whether the io controller is offered too), and why not. */
+export type CgroupProbe = Readonly<{ type: 'available'; root: string; io: boolean }> | Readonly<{ type: 'unavailable'; why: string }>;
+
+const MiB = (n: number) => String(Math.round(n) * 1024 * 1024);
+const quota = (cpus: number) => `${Math.max(1000, Math.round(cpus * PERIOD_US))} ${PERIOD_US}`;
+
+/**
+ * The cgroup v2 files and values of a VM's class. `guaranteed`: a high CPU weight, a CPU
+ * quota of its own CPUs (or its limit) and its memory protected from reclaim (memory.min)
+ * and capped (memory.max) — reserved, never overcommitted. `burstable`: the default weight,
+ * and only the limits it names (cpu.max, memory.high throttling before memory.max). Pure.
+ */
+export function cgroupPlan(v: QosInput): ReadonlyArray<readonly [file: string, value: string]> {
+  const limitCpus = v.limits?.cpus;
+  const limitMem = v.limits?.memoryMiB;
+  switch (v.qos) {
+    case 'guaranteed': {
+      const mem = limitMem ?? v.memoryMiB + QEMU_OVERHEAD_MIB;
+      return [
+        ['cpu.weight', '1000'],
+        ['cpu.max', quota(limitCpus ?? v.cpus)],
+        ['memory.min', MiB(Math.min(mem, v.memoryMiB + QEMU_OVERHEAD_MIB))],
+        ['memory.max', MiB(mem)],
+      ];
+    }
+    case 'burstable':
+      return [
+        ['cpu.weight', '100'],
+        ['cpu.max', limitCpus === undefined ? `max ${PERIOD_US}` : quota(limitCpus)],
+        ['memory.high', limitMem === undefined ? 'max' : MiB(limitMem)],
+        ['memory.max', limitMem === undefined ? 'max' : MiB(limitMem + QEMU_OVERHEAD_MIB)],
+      ];
+    default:
+      return assertNever(v.qos);
+  }
+}
+
+function cgroup2Mounts(mounts: string): string[] {
+  try {
+    return readFileSync(mounts, 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'cgroup2').map((f) => f[1]!);
+  } catch {
+    return [];
+  }
+}
+
+function controllersOf(dir: string): string[] | undefined {
+  try {
+    return readFileSync(join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter((c) => c !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks that `root` is a writable cgroup v2 hierarchy offering the cpu and memory
+ * controllers, makes <root>/bootmedic and enables them for its children. Never throws: a
+ * host without it gets the reason, once, as "not available here".
+ */
+export function probeCgroup(root: string, mounts = '/proc/mounts'): CgroupProbe {
+  const have = controllersOf(root);
+  if (have === undefined) {
+    const v2 = cgroup2Mounts(mounts).filter((m) => m !== root);
+    const elsewhere = v2.map((m) => `${m} (controllers: ${(controllersOf(m) ?? []).join(' ') || 'none'})`).join(', ');
+    return { type: 'unavailable', why: `${root} is not a cgroup v2 hierarchy (no cgroup.controllers)${elsewhere === '' ? '' : `; cgroup v2 is mounted at ${elsewhere}`}` };
+  }
+  const missing = NEEDED.filter((c) => !have.includes(c));
+  if (missing.length > 0) return { type: 'unavailable', why: `cgroup v2 at ${root} offers controllers '${have.join(' ') || 'none'}', not ${missing.join(' and ')} (on this host they are bound to cgroup v1 hierarchies)` };
+  const own = join(root, 'bootmedic');
+  const io = have.includes('io');
+  const enable = [...NEEDED, ...(io ? ['io'] : [])].map((c) => `+${c}`).join(' ');
+  try {
+    writeFileSync(join(root, 'cgroup.subtree_control'), enable);
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'cgroup.subtree_control'), enable);
+  } catch (e) {
+    return { type: 'unavailable', why: `cgroup v2 at ${root} is not writable by bootmedic (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); delegate a subtree and point BOOTMEDIC_CGROUP_ROOT at it` };
+  }
+  return { type: 'available', root, io };
+}
+
+/**
+ * Makes <root>/bootmedic/<vm>, writes the plan's limits and moves `pid` in (cgroup.procs);
+ * returns the folder and the function that removes it after QEMU exits.
+ * A write the kernel refuses is RESOURCES_CGROUP_FAILED naming the file and the value.
+ */
+export function placeInCgroup(root: string, v: QosInput, pid: number, ioMax: readonly string[] = []): { dir: string; release: () => void } {
+  const dir = join(root, 'bootmedic', v.name);
+  const put = (file: string, value: string) => {
+    try {
+      writeFileSync(join(dir, file), value);
+    } catch (e) {
+      throw resourcesErrors.make('RESOURCES_CGROUP_FAILED', `VM ${v.name}: writing ${JSON.stringify(value)} to ${join(dir, file)}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  for (const [file, value] of cgroupPlan(v)) put(file, value);
+  // io.max takes one device per write.
+  for (const line of ioMax) put('io.max', line);
+  put('cgroup.procs', String(pid));
+  return {
+    dir,
+    release: () => {
+      try {
+        rmdirSync(dir); // a cgroup folder is removed with rmdir once its processes are gone
+      } catch {
+        /* still busy or already gone: the next launch of this VM reuses it */
+      }
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// resources/: the resource guard. Admission before a boot (memory plus headroom must fit
+// the host's available memory), and QoS classes applied with cgroup v2 where bootmedic
+// launches QEMU. Depends on core only.
+export { admit, growMemory, usableMiB } from './admission.ts';
+export type { Admission, AdmissionRequest, Growth, HostMemory } from './admission.ts';
+export { cgroupPlan, placeInCgroup, probeCgroup, QEMU_OVERHEAD_MIB } from './cgroup.ts';
+export type { CgroupProbe, QosInput } from './cgroup.ts';
+export { createResourceGuard, DEFAULT_HEADROOM_MIB } from './guard.ts';
+export type { GuardedVm, ResourceGuard, ResourceGuardOptions } from './guard.ts';
+export { ioMaxLines, wholeDiskOf } from './io-devices.ts';
+export { liveReservations, parseMemAvailableMiB, readHostMemory } from './host-memory.ts';
+export { resourcesErrors } from './errors.ts';
