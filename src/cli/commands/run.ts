@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../../core/index.ts';
+import { assertNever, readGuardedText, writeFileAtomic } from '../../core/index.ts';
 import { createToken, DEFAULT_LISTEN, listTokens, parseListen, revokeToken, startServe, type Serving } from '../../server/index.ts';
 import { createService, parseServiceConfig, type Service, type Stamped } from '../../service/index.ts';
 import type { Command } from '../command.ts';
@@ -39,7 +39,7 @@ const portFree = (host: string, port: number) =>
 function demoToken(home: string): string {
   const keep = join(home, 'run-token-id');
   if (existsSync(keep)) {
-    const old = readFileSync(keep, 'utf8').trim();
+    const old = readGuardedText(keep, { what: 'the demo token id', maxBytes: 4096 }).trim();
     if (listTokens(home).some((t) => t.id === old)) revokeToken(home, old);
   }
   const made = createToken(home, 'viewer');
@@ -85,7 +85,7 @@ function line(e: Stamped, p: Paint): string | undefined {
     case 'ledger':
       return undefined;
     default:
-      return undefined;
+      return assertNever(ev, 'service event');
   }
 }
 
