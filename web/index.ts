@@ -1,0 +1,4 @@
+// web/'s door for Node code (tests, bench): the dashboard's in-browser ledger verifier,
+// which is plain TypeScript over WebCrypto and runs under Node too.
+export { checkInclusion, parseCheckpointNote, parseVkey, decodeHash, rootFromInclusionProof, leafHash, canonicalJson, toHex } from './src/verify.ts';
+export type { ProofCheck, ProofInput } from './src/verify.ts';

@@ -1,0 +1,115 @@
+// The charts: small inline SVG for the sparkline and the per-phase boot bars (cheap, and
+// styled by CSS classes for both themes), uPlot for the time series.
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { dur } from './format.ts';
+import { BOOT_PHASES, type BootRow } from './types.ts';
+
+/** A boot-time trend as a line, newest on the right. */
+export function Sparkline({ values, label }: { values: readonly number[]; label: string }) {
+  const w = 120;
+  const h = 28;
+  if (values.length === 0) return <span class="muted small">no ready boot yet</span>;
+  const max = Math.max(...values);
+  const min = Math.min(...values);
+  const span = max - min || 1;
+  const x = (i: number) => (values.length === 1 ? w / 2 : (i / (values.length - 1)) * (w - 4) + 2);
+  const y = (v: number) => h - 3 - ((v - min) / span) * (h - 6);
+  const d = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  const last = values[values.length - 1]!;
+  return (
+    <svg class="spark" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={`${label}: last ${dur(last)}`}>
+      <title>{`${label}: ${values.map((v) => dur(v)).join(', ')}`}</title>
+      <path d={d} class="spark-line" />
+      <circle cx={x(values.length - 1)} cy={y(last)} r="2.5" class="spark-dot" />
+    </svg>
+  );
+}
+
+/** One row per boot (oldest at the top), its phases as stacked segments on a shared time axis. */
+export function PhaseBars({ boots }: { boots: readonly BootRow[] }) {
+  if (boots.length === 0) return <p class="muted">No boots recorded yet.</p>;
+  const rows = [...boots].slice(0, 20).reverse();
+  const maxMs = Math.max(1, ...rows.map((b) => b.durationMs));
+  const rowH = 16;
+  const labelW = 0;
+  const w = 600;
+  const h = rows.length * (rowH + 4);
+  return (
+    <div class="phasebars">
+      <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" class="phasebars-svg" role="img" aria-label="boot timeline per phase">
+        {rows.map((b, r) => {
+          const marks = [...b.timeline].sort((a, c) => a.atMs - c.atMs);
+          const segs: { phase: string; from: number; to: number }[] = [];
+          let prev = 0;
+          let prevPhase = 'start';
+          for (const m of marks) {
+            segs.push({ phase: prevPhase, from: prev, to: m.atMs });
+            prev = m.atMs;
+            prevPhase = m.phase;
+          }
+          if (b.durationMs > prev) segs.push({ phase: b.status === 'ready' ? prevPhase : `fail`, from: prev, to: b.durationMs });
+          const sx = (ms: number) => labelW + (ms / maxMs) * (w - labelW);
+          return (
+            <g key={b.bootId} transform={`translate(0 ${r * (rowH + 4)})`}>
+              <title>{`${b.bootId}: ${b.status} in ${dur(b.durationMs)} — ${marks.map((m) => `${m.phase} @ ${dur(m.atMs)}`).join(', ')}`}</title>
+              {segs.filter((s) => s.to > s.from).map((s) => (
+                <rect x={sx(s.from)} y={0} width={Math.max(0.5, sx(s.to) - sx(s.from))} height={rowH} class={`seg seg-${s.phase}`} />
+              ))}
+            </g>
+          );
+        })}
+      </svg>
+      <div class="axis small muted"><span>0</span><span>{dur(maxMs)}</span></div>
+      <ul class="legend small">
+        {['start', ...BOOT_PHASES.filter((p) => p !== 'ready'), 'fail'].map((p) => (
+          <li key={p}><i class={`swatch seg-${p}`} />{p === 'start' ? 'qemu start' : p === 'fail' ? 'until failure' : p}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export type Series = { label: string; values: (number | null)[]; cls: 'a' | 'b' | 'bad' };
+
+/** A uPlot chart that follows its container's width and the theme's colours. */
+export function UChart({ x, series, yLabel, bars = false, xTime = true, xLabels }: { x: number[]; series: Series[]; yLabel: string; bars?: boolean; xTime?: boolean; xLabels?: string[] }) {
+  const el = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = el.current;
+    if (!box || x.length === 0) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (c: Series['cls']) => css.getPropertyValue(c === 'bad' ? '--bad' : c === 'a' ? '--accent' : '--accent2').trim() || '#58a';
+    const fg = css.getPropertyValue('--muted').trim() || '#888';
+    const grid = css.getPropertyValue('--line').trim() || '#8884';
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const opts: uPlot.Options = {
+      width: Math.max(260, box.clientWidth),
+      height: 200,
+      legend: { show: series.length > 1 },
+      scales: { x: { time: xTime } },
+      axes: [
+        xLabels ? { ...axis, values: (_u, ticks) => ticks.map((t) => xLabels[Math.round(t)] ?? '') } : axis,
+        { ...axis, label: yLabel, values: (_u, ticks) => ticks.map((t) => dur(t)), size: 60 },
+      ],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: color(s.cls),
+          width: 2,
+          ...(bars ? { fill: color(s.cls), paths: uPlot.paths.bars!({ size: [0.6, 40] }), points: { show: false } } : { points: { show: true, size: 5 } }),
+        })),
+      ],
+    };
+    const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, box);
+    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(260, box.clientWidth), height: 200 }));
+    ro.observe(box);
+    return () => {
+      ro.disconnect();
+      plot.destroy();
+    };
+  }, [JSON.stringify([x, series, xLabels]), document.documentElement.dataset['theme']]);
+  return <div class="uchart" ref={el} />;
+}
