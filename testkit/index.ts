@@ -25,3 +25,6 @@ export { codesOf, runCatalogued, showInput, fuzzCheck, fuzzFor, growthRatio, run
 export type { FuzzTarget, AnyFuzzTarget, FuzzRun } from './fuzz.ts';
 export { mutationArb, withMutation } from './fuzz-mutate.ts';
 export type { Edit, Mutation } from './fuzz-mutate.ts';
+// The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
+export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
+export type { FakeApi, FakeApiState, FakeRole } from './fake-api.ts';

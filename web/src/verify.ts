@@ -27,7 +27,11 @@ export type ProofCheck = {
   leafMatchesEntry?: boolean;
 };
 
-const subtle = (): SubtleCrypto => {
+// Typed through globalThis so the module checks both with the DOM lib (the page) and Node's types (the tests).
+type Subtle = typeof globalThis.crypto.subtle;
+type Key = Awaited<ReturnType<Subtle['importKey']>>;
+
+const subtle = (): Subtle => {
   const s = globalThis.crypto?.subtle;
   if (!s) throw new Error('WebCrypto is not available (the page must be served from http://127.0.0.1, localhost or https)');
   return s;
@@ -159,7 +163,7 @@ export async function verifyNoteSignature(cp: ParsedCheckpoint, vkey: Vkey): Pro
   const sig = cp.signatures.find((s) => s.name === vkey.name && toHex(s.keyId) === toHex(vkey.keyId));
   if (sig === undefined) return { status: 'missing', reason: `no signature by ${vkey.name}+${toHex(vkey.keyId)} on the checkpoint` };
   if (sig.sig.length !== 64) return { status: 'failed', reason: `signature has ${sig.sig.length} bytes, not 64` };
-  let key: CryptoKey;
+  let key: Key;
   try {
     key = await subtle().importKey('raw', vkey.key as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
   } catch (e) {
