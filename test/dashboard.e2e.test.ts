@@ -239,7 +239,9 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
 
   const healed = await sut.heal();
   await page.locator('h1 .badge[data-state="ready"]').waitFor(WAIT);
-  await page.locator('.console').waitFor(WAIT);
+  await page.locator('.page-head .summary .badge[data-state="ready"]').waitFor(WAIT);
+  assert.equal(await page.locator('.page-head .incident-link').count(), 0, 'no open incident is shown any more');
+  await page.locator('.uchart canvas').first().waitFor(WAIT);
   await shot(page, '5-vm-ready');
 
   await page.evaluate((id) => (location.hash = `#/incidents/${id}`), failure.incident);
@@ -279,7 +281,8 @@ test('a drill started from the page shows its progress and its report', { skip }
   await page.click(`a[href="#/drills/${id}"]`);
   await page.locator('.tile-v').first().waitFor(WAIT);
   assert.equal(await page.locator('table tbody tr').count(), 3);
-  await page.locator('.uchart canvas').first().waitFor(WAIT);
+  assert.equal(await page.locator('.hbars').nth(1).locator('li').count(), 3, 'one MTTR bar per scenario');
+  assert.match(await page.locator('.hbars').first().innerText(), /recovered[\s\S]*2 of 3[\s\S]*handed-over[\s\S]*1 of 3/);
   await shot(page, '8-drill-report');
 });
 

@@ -1,5 +1,5 @@
-// The charts: small inline SVG for the sparkline and the per-phase boot bars (cheap, and
-// styled by CSS classes for both themes), uPlot for the time series.
+// The charts: inline SVG for the sparkline, HTML bars for the boot phases and the drill
+// results (cheap, styled by CSS classes for both themes), uPlot for the time series.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -27,41 +27,37 @@ export function Sparkline({ values, label }: { values: readonly number[]; label:
   );
 }
 
-/** One row per boot (oldest at the top), its phases as stacked segments on a shared time axis. */
+/** One row per boot (newest at the top), its phases as stacked segments on a shared time axis. */
 export function PhaseBars({ boots }: { boots: readonly BootRow[] }) {
   if (boots.length === 0) return <p class="muted">No boots recorded yet.</p>;
-  const rows = [...boots].slice(0, 20).reverse();
+  const rows = boots.slice(0, 15);
   const maxMs = Math.max(1, ...rows.map((b) => b.durationMs));
-  const rowH = 16;
-  const labelW = 0;
-  const w = 600;
-  const h = rows.length * (rowH + 4);
+  const at = (ms: number) => `${((ms / maxMs) * 100).toFixed(2)}%`;
   return (
-    <div class="phasebars">
-      <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" class="phasebars-svg" role="img" aria-label="boot timeline per phase">
-        {rows.map((b, r) => {
-          const marks = [...b.timeline].sort((a, c) => a.atMs - c.atMs);
-          const segs: { phase: string; from: number; to: number }[] = [];
-          let prev = 0;
-          let prevPhase = 'start';
-          for (const m of marks) {
-            segs.push({ phase: prevPhase, from: prev, to: m.atMs });
-            prev = m.atMs;
-            prevPhase = m.phase;
-          }
-          if (b.durationMs > prev) segs.push({ phase: b.status === 'ready' ? prevPhase : `fail`, from: prev, to: b.durationMs });
-          const sx = (ms: number) => labelW + (ms / maxMs) * (w - labelW);
-          return (
-            <g key={b.bootId} transform={`translate(0 ${r * (rowH + 4)})`}>
-              <title>{`${b.bootId}: ${b.status} in ${dur(b.durationMs)} — ${marks.map((m) => `${m.phase} @ ${dur(m.atMs)}`).join(', ')}`}</title>
-              {segs.filter((s) => s.to > s.from).map((s) => (
-                <rect x={sx(s.from)} y={0} width={Math.max(0.5, sx(s.to) - sx(s.from))} height={rowH} class={`seg seg-${s.phase}`} />
+    <div class="phasebars" role="img" aria-label="boot timeline per phase, newest boot first">
+      {rows.map((b) => {
+        const marks = [...b.timeline].sort((a, c) => a.atMs - c.atMs);
+        const segs: { phase: string; from: number; to: number }[] = [];
+        let prev = 0;
+        let prevPhase = 'start';
+        for (const m of marks) {
+          segs.push({ phase: prevPhase, from: prev, to: m.atMs });
+          prev = m.atMs;
+          prevPhase = m.phase;
+        }
+        if (b.durationMs > prev) segs.push({ phase: b.status === 'ready' ? prevPhase : 'fail', from: prev, to: b.durationMs });
+        return (
+          <div class={`pb-row ${b.status === 'ready' ? '' : 'pb-bad'}`} key={b.bootId} title={`${b.bootId}: ${b.status} in ${dur(b.durationMs)} — ${marks.map((m) => `${m.phase} @ ${dur(m.atMs)}`).join(', ')}`}>
+            <span class="pb-label mono">{b.bootId}</span>
+            <span class="pb-track">
+              {segs.filter((x) => x.to > x.from).map((x, i) => (
+                <i key={i} class={`seg seg-${x.phase}`} style={{ left: at(x.from), width: at(x.to - x.from) }} />
               ))}
-            </g>
-          );
-        })}
-      </svg>
-      <div class="axis small muted"><span>0</span><span>{dur(maxMs)}</span></div>
+            </span>
+            <span class="pb-dur">{dur(b.durationMs)}</span>
+          </div>
+        );
+      })}
       <ul class="legend small">
         {['start', ...BOOT_PHASES.filter((p) => p !== 'ready'), 'fail'].map((p) => (
           <li key={p}><i class={`swatch seg-${p}`} />{p === 'start' ? 'qemu start' : p === 'fail' ? 'until failure' : p}</li>
@@ -71,10 +67,26 @@ export function PhaseBars({ boots }: { boots: readonly BootRow[] }) {
   );
 }
 
+/** Horizontal bars, one per item, scaled to the largest value. */
+export function HBars({ items, format }: { items: { label: string; value: number | null; tone?: string }[]; format: (v: number) => string }) {
+  const max = Math.max(1, ...items.map((i) => i.value ?? 0));
+  return (
+    <ul class="hbars">
+      {items.map((i, n) => (
+        <li key={n}>
+          <span class="hb-label" title={i.label}>{i.label}</span>
+          <span class="bar">{i.value !== null && <span class={`fill ${i.tone ?? ''}`} style={{ width: `${((i.value / max) * 100).toFixed(1)}%` }} />}</span>
+          <span class="hb-value">{i.value === null ? '—' : format(i.value)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export type Series = { label: string; values: (number | null)[]; cls: 'a' | 'b' | 'bad' };
 
-/** A uPlot chart that follows its container's width and the theme's colours. */
-export function UChart({ x, series, yLabel, bars = false, xTime = true, xLabels }: { x: number[]; series: Series[]; yLabel: string; bars?: boolean; xTime?: boolean; xLabels?: string[] }) {
+/** A uPlot time series (x in Unix seconds, y in ms) that follows its container's width and the theme's colours. */
+export function UChart({ x, series, yLabel }: { x: number[]; series: Series[]; yLabel: string }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const box = el.current;
@@ -87,10 +99,10 @@ export function UChart({ x, series, yLabel, bars = false, xTime = true, xLabels 
     const opts: uPlot.Options = {
       width: Math.max(260, box.clientWidth),
       height: 200,
-      legend: { show: series.length > 1 },
-      scales: { x: { time: xTime } },
+      legend: { show: series.length > 1, live: false },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1000, max * 1.15)] } },
       axes: [
-        xLabels ? { ...axis, values: (_u, ticks) => ticks.map((t) => xLabels[Math.round(t)] ?? '') } : axis,
+        axis,
         { ...axis, label: yLabel, values: (_u, ticks) => ticks.map((t) => dur(t)), size: 60 },
       ],
       series: [
@@ -99,7 +111,7 @@ export function UChart({ x, series, yLabel, bars = false, xTime = true, xLabels 
           label: s.label,
           stroke: color(s.cls),
           width: 2,
-          ...(bars ? { fill: color(s.cls), paths: uPlot.paths.bars!({ size: [0.6, 40] }), points: { show: false } } : { points: { show: true, size: 5 } }),
+          points: { show: true, size: 6 },
         })),
       ],
     };
@@ -110,6 +122,6 @@ export function UChart({ x, series, yLabel, bars = false, xTime = true, xLabels 
       ro.disconnect();
       plot.destroy();
     };
-  }, [JSON.stringify([x, series, xLabels]), document.documentElement.dataset['theme']]);
+  }, [JSON.stringify([x, series]), document.documentElement.dataset['theme']]);
   return <div class="uchart" ref={el} />;
 }

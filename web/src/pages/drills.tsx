@@ -2,7 +2,7 @@
 // finished reports with their charts (recovery, MTTR per scenario).
 import { useState } from 'preact/hooks';
 import { api, AuthError } from '../api.ts';
-import { UChart } from '../charts.tsx';
+import { HBars } from '../charts.tsx';
 import { dur, pct, tone, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { DrillDetail, DrillProgress, DrillSummary } from '../types.ts';
@@ -121,18 +121,10 @@ function DrillReport({ d }: { d: DrillDetail }) {
       {sc.length > 0 && (
         <div class="grid2">
           <Section title="Recovery">
-            <ul class="outcomes">
-              {[...counts].map(([o, n]) => (
-                <li key={o}>
-                  <span>{o}</span>
-                  <span class="bar"><span class={`fill ${tone(o)}`} style={{ width: `${((n / sc.length) * 100).toFixed(1)}%` }} /></span>
-                  <span>{n}</span>
-                </li>
-              ))}
-            </ul>
+            <HBars items={[...counts].map(([o, n]) => ({ label: o, value: n, tone: tone(o) }))} format={(n) => `${n} of ${sc.length}`} />
           </Section>
           <Section title="MTTR per scenario">
-            <UChart x={sc.map((_, n) => n)} xTime={false} xLabels={sc.map((s) => String(s.index))} bars series={[{ label: 'MTTR', cls: 'a', values: sc.map((s) => s.mttrMs ?? null) }]} yLabel="MTTR" />
+            <HBars items={sc.map((s) => ({ label: `${s.index} ${s.name}`, value: s.mttrMs ?? null, tone: tone(s.outcome) }))} format={dur} />
           </Section>
         </div>
       )}

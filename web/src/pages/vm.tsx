@@ -57,7 +57,7 @@ export function VmPage({ name }: { name: string }) {
       <Section title="Recent boots">
         <div class="table-wrap">
           <table>
-            <thead><tr><th>Boot</th><th>Verdict</th><th>Cause</th><th>Reason</th><th>Started</th><th>Took</th></tr></thead>
+            <thead><tr><th>Boot</th><th>Verdict</th><th>Cause</th><th>Reason</th><th class="hide-phone">Started</th><th>Took</th></tr></thead>
             <tbody>
               {rows.map((b) => (
                 <tr key={b.bootId} class={b.status !== 'ready' ? 'bad-row' : ''}>
@@ -65,7 +65,7 @@ export function VmPage({ name }: { name: string }) {
                   <td><Badge value={b.status} /></td>
                   <td>{b.cause}</td>
                   <td class="reason-cell">{b.reason}</td>
-                  <td>{when(b.startedAt)}</td>
+                  <td class="hide-phone">{when(b.startedAt)}</td>
                   <td>{dur(b.durationMs)}</td>
                 </tr>
               ))}
