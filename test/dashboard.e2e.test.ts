@@ -8,7 +8,7 @@
 // has no horizontal overflow, and a token the server rejects gets nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { runToolSync } from '../src/core/index.ts';
 import { openLedger, type Ledger } from '../src/ledger/index.ts';
 import { startFakeApi, tempHome, fixedNow, type FakeApi } from '../testkit/index.ts';
+import { firstLoadSize, FIRST_LOAD_BUDGET } from '../web/index.ts';
 
 // The page's globals, as the functions passed to page.evaluate() see them (the repository's
 // type check has no DOM library).
@@ -23,7 +24,7 @@ declare const window: { innerWidth: number } & Record<string, unknown>;
 declare const location: { hash: string };
 declare const document: { documentElement: { scrollWidth: number }; body: object };
 declare const getComputedStyle: (el: object) => { backgroundColor: string };
-declare const localStorage: { getItem(k: string): string | null };
+declare const localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -200,6 +201,14 @@ after(async () => {
   if (userData) rmSync(userData, { recursive: true, force: true });
 });
 
+test('the built page stays under the size budget and loads no inline script or style', { skip }, () => {
+  const size = firstLoadSize(join(root, 'dist/web'));
+  assert.ok(size.assets.some((a) => a.file.endsWith('.js')) && size.assets.some((a) => a.file.endsWith('.css')), 'index.html loads a script and a style sheet');
+  assert.ok(size.allGzip <= FIRST_LOAD_BUDGET, `the JS and CSS are ${size.allGzip} bytes compressed, over the ${FIRST_LOAD_BUDGET}-byte budget`);
+  const html = readFileSync(join(root, 'dist/web/index.html'), 'utf8');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/, 'no inline script or style (the CSP forbids them)');
+});
+
 test('a VM fails on a panic, the incident shows the evidence and the top cause, the heal makes it ready: all live', { skip }, async () => {
   const page = watch(ctx.pages()[0] ?? (await ctx.newPage()));
   await page.goto(sut.url);
@@ -323,5 +332,12 @@ test('a token the server rejects gets the sign-in form and no fleet data', { ski
   assert.ok(apiAnswers.length > 0 && apiAnswers.every((s) => s === 401), `every API answer was 401: ${apiAnswers.join(', ')}`);
   assert.equal(await page.evaluate(() => localStorage.getItem('bootmedic.token')), null, 'the rejected token is not kept');
   await shot(page, '10-rejected-token');
+
+  // A rejected token left in storage: the page opens on the form, with nothing of the fleet.
+  await page.evaluate((t) => localStorage.setItem('bootmedic.token', t), sut.badToken);
+  await page.reload();
+  await page.locator('form.signin [role=alert]').waitFor(WAIT);
+  const again = await page.locator('body').innerText();
+  for (const name of [sut.vm, ...sut.others]) assert.ok(!again.includes(name), `the page shows nothing of ${name}`);
   await page.close();
 });

@@ -2,3 +2,5 @@
 // which is plain TypeScript over WebCrypto and runs under Node too.
 export { checkInclusion, parseCheckpointNote, parseVkey, decodeHash, rootFromInclusionProof, leafHash, canonicalJson, toHex } from './src/verify.ts';
 export type { ProofCheck, ProofInput } from './src/verify.ts';
+export { firstLoadSize, FIRST_LOAD_BUDGET } from './size.ts';
+export type { FirstLoad, AssetSize } from './size.ts';

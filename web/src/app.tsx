@@ -15,7 +15,7 @@ import { nextTheme, type Theme } from './theme.ts';
 type Auth = { state: 'checking' } | { state: 'out'; error?: string } | { state: 'in' };
 
 export function App({ theme: initialTheme }: { theme: Theme }) {
-  const [auth, setAuth] = useState<Auth>(getToken() ? { state: 'checking' } : { state: 'out' });
+  const [auth, setAuth] = useState<Auth>(getToken() ? { state: 'in' } : { state: 'out' });
   const [theme, setTheme] = useState(initialTheme);
 
   const signIn = async (token: string) => {
@@ -31,8 +31,7 @@ export function App({ theme: initialTheme }: { theme: Theme }) {
   };
 
   useEffect(() => {
-    const t = getToken();
-    if (t) void signIn(t);
+    // A stored token is used at once (no extra round trip): a refused one brings back the form.
     return onAuthError((e) => {
       setToken(null);
       setAuth({ state: 'out', error: `${e.message} (HTTP ${e.status}) Sign in again.` });

@@ -1,8 +1,7 @@
 // The charts: inline SVG for the sparkline, HTML bars for the boot phases and the drill
 // results (cheap, styled by CSS classes for both themes), uPlot for the time series.
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { dur } from './format.ts';
 import { BOOT_PHASES, type BootRow } from './types.ts';
 
@@ -91,36 +90,45 @@ export function UChart({ x, series, yLabel }: { x: number[]; series: Series[]; y
   useEffect(() => {
     const box = el.current;
     if (!box || x.length === 0) return;
-    const css = getComputedStyle(document.documentElement);
-    const color = (c: Series['cls']) => css.getPropertyValue(c === 'bad' ? '--bad' : c === 'a' ? '--accent' : '--accent2').trim() || '#58a';
-    const fg = css.getPropertyValue('--muted').trim() || '#888';
-    const grid = css.getPropertyValue('--line').trim() || '#8884';
-    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const opts: uPlot.Options = {
-      width: Math.max(260, box.clientWidth),
-      height: 200,
-      legend: { show: series.length > 1, live: false },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1000, max * 1.15)] } },
-      axes: [
-        axis,
-        { ...axis, label: yLabel, values: (_u, ticks) => ticks.map((t) => dur(t)), size: 60 },
-      ],
-      series: [
-        {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: color(s.cls),
-          width: 2,
-          points: { show: true, size: 6 },
-        })),
-      ],
-    };
-    const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, box);
-    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(260, box.clientWidth), height: 200 }));
-    ro.observe(box);
+    let plot: uPlot | undefined;
+    let ro: ResizeObserver | undefined;
+    let gone = false;
+    // uPlot (and its style sheet) loads with the first chart, not with the page.
+    void Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([{ default: UPlot }]) => {
+      if (gone) return;
+      const css = getComputedStyle(document.documentElement);
+      const color = (c: Series['cls']) => css.getPropertyValue(c === 'bad' ? '--bad' : c === 'a' ? '--accent' : '--accent2').trim() || '#58a';
+      const fg = css.getPropertyValue('--muted').trim() || '#888';
+      const grid = css.getPropertyValue('--line').trim() || '#8884';
+      const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+      const opts: uPlot.Options = {
+        width: Math.max(260, box.clientWidth),
+        height: 200,
+        legend: { show: series.length > 1, live: false },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1000, max * 1.15)] } },
+        axes: [
+          axis,
+          { ...axis, label: yLabel, values: (_u, ticks) => ticks.map((t) => dur(t)), size: 60 },
+        ],
+        series: [
+          {},
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: color(s.cls),
+            width: 2,
+            points: { show: true, size: 6 },
+          })),
+        ],
+      };
+      const p = new UPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, box);
+      plot = p;
+      ro = new ResizeObserver(() => p.setSize({ width: Math.max(260, box.clientWidth), height: 200 }));
+      ro.observe(box);
+    });
     return () => {
-      ro.disconnect();
-      plot.destroy();
+      gone = true;
+      ro?.disconnect();
+      plot?.destroy();
     };
   }, [JSON.stringify([x, series]), document.documentElement.dataset['theme']]);
   return <div class="uchart" ref={el} />;
