@@ -102,17 +102,23 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       fake.push({ kind: 'boot', vm, event: { type: 'boot-start', vm, bootId, accel: 'tcg', accelReason: 'no /dev/kvm', atMs: 0 } } as never);
       lines.forEach((text, n) => fake.push({ kind: 'console', vm, bootId, line: n + 1, text, atMs: 200 * n }));
       fake.push({ kind: 'boot', vm, event: { type: 'finding', vm, bootId, finding } } as never);
-      const failed = { bootId, status: 'failed', cause: 'kernel-panic', reason: 'kernel panic: VFS: Unable to mount root fs', startedAt: new Date(t0 + 5 * 60_000).toISOString(), durationMs: 2300, timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }], findings: [finding] };
+      const failed = { bootId, status: 'failed', cause: 'kernel-panic', reason: 'kernel panic: VFS: Unable to mount root fs', startedAt: new Date(t0 + 5 * 60_000).toISOString(), durationMs: 2300, timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }], findings: [finding], evidence: finding.evidence };
       s.boots[vm] = [failed, ...boots];
-      s.bootDetails[bootId] = { ...failed, vm, phase: 'kernel', evidence: finding.evidence, qmpEvents: [] };
-      s.consoles[bootId] = { lines: lines.map((text, n) => ({ no: n + 1, text })), findingLines: [7] };
+      s.consoles[bootId] = lines;
+      const causes = [{ cause: 'root-device-missing', probability: 0.81 }, { cause: 'initramfs-missing-driver', probability: 0.12 }, { cause: 'disk-corrupt', probability: 0.07 }];
+      const detected = new Date(t0 + 5 * 60_000 + 2300).toISOString();
       s.incidents['inc-7'] = {
-        id: 'inc-7', vm, status: 'open', detectedAt: new Date(t0 + 5 * 60_000 + 2300).toISOString(), bootId,
-        evidence: [{ line: 6, text: lines[5]! }, { line: 7, text: PANIC }],
-        causes: [{ cause: 'root-device-missing', probability: 0.81 }, { cause: 'initramfs-missing-driver', probability: 0.12 }, { cause: 'disk-corrupt', probability: 0.07 }],
-        explanation: ['"VFS: Unable to mount root fs" raised root-device-missing ×6.2', 'root=/dev/vdz names no disk of the VM: +2.1 nats for root-device-missing', 'initramfs loaded: initramfs-missing-driver ×0.4'],
-        steps: [],
-        forensic: 'snapshot bootmedic-inc-7-1 (qcow2 internal)',
+        id: 'inc-7', vm, status: 'open', bootId, openedAt: detected, detectedAt: detected, state: 'diagnosed', posterior: causes, attempts: 0, steps: [],
+        diagnosis: {
+          causes,
+          // The shape of src/diagnose's Explanation.
+          explanation: {
+            summary: 'root-device-missing (81.0%) over initramfs-missing-driver (12.0%), mostly because of: VFS cannot mount root (kernel.panic.vfs-root, +6.2 bits)',
+            evidence: [{ evidence: 'kernel.panic.vfs-root', detail: 'VFS cannot mount root', forTop: 6.2, raised: [{ cause: 'root-device-missing', bits: 6.2 }], lowered: [{ cause: 'disk-corrupt', bits: -1.3 }] }],
+            versus: { top: 'root-device-missing', runnerUp: 'initramfs-missing-driver', priorBits: 0.5, items: [], posteriorBits: 2.8 },
+          },
+        },
+        forensics: ['snapshot bootmedic-inc-7-1 (qcow2 internal)'],
       };
       setVm({ state: 'failed', lastVerdict: { bootId, status: 'failed', cause: 'kernel-panic', reason: failed.reason, startedAt: failed.startedAt, durationMs: 2300 }, openIncident: 'inc-7' });
       fake.push({ kind: 'boot', vm, event: { type: 'verdict', vm, bootId, status: 'failed', reason: failed.reason, atMs: 2300, detectedAt: 2300 } } as never);
@@ -123,13 +129,14 @@ async function createFakeServer(): Promise<ServerUnderTest> {
     async heal() {
       const inc = s.incidents['inc-7']!;
       const remedy = 'restore-kernel-cmdline';
-      inc['steps'] = [{ seq: 1, remedy, status: 'running', startedAt: new Date().toISOString() }];
+      inc.steps = [{ seq: 1, remedy, state: 'started', startedAt: new Date().toISOString() }];
+      inc.state = 'trying';
       setVm({ state: 'healing' });
       fake.push({ kind: 'heal', vm, event: { type: 'action', incidentId: 'inc-7', seq: 1, remedy, action: {}, attempt: 1 } } as never);
       fake.push({ kind: 'vm-state', vm, state: 'healing' });
       const ok = readyBoot(5, 5300);
-      inc['steps'] = [{ seq: 1, remedy, status: 'fixed', result: `boot ${ok.bootId} reached ready in 5.3 s`, startedAt: new Date().toISOString(), endedAt: new Date().toISOString() }];
-      Object.assign(inc, { status: 'recovered', closedAt: new Date().toISOString(), mttrMs: 14_200 });
+      inc.steps = [{ seq: 1, remedy, state: 'done', outcome: 'fixed', detail: { status: 'ready', bootId: ok.bootId }, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() }];
+      Object.assign(inc, { status: 'recovered', state: 'healed', closedAt: new Date().toISOString(), mttrMs: 14_200, fixedBy: remedy, attempts: 1 });
       s.boots[vm] = [ok, ...(s.boots[vm] ?? [])];
       setVm({ state: 'ready', lastVerdict: verdict(ok), bootTrend: [5200, 5400, 5100, 5600, 5300] });
       s.vms = s.vms.map((v) => (v.name === vm ? (({ openIncident: _o, ...rest }) => rest)(v) : v));

@@ -1,7 +1,9 @@
 // A stand-in for `bootmedic serve` for the dashboard's browser tests: node:http serving
-// dist/web/ (with the real server's CSP) and the /api/v1 contract from canned state the
-// test edits, plus an SSE stream the test pushes events to. It checks bearer tokens and
-// roles like the real server (401 unknown, 403 wrong role). Not for production use.
+// dist/web/ (with the real server's CSP) and the /api/v1 JSON of docs/api.md (the shapes of
+// src/server/schemas.ts) from canned state the test edits, plus an SSE stream the test
+// pushes events to. It checks bearer tokens and roles like the real server (401 unknown,
+// 403 wrong role). Boots are kept as the dashboard reads them (bootId, timeline, cause,
+// findings) and sent in the server's split form (a summary list, then one boot's detail).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
@@ -13,16 +15,37 @@ import type { ServiceEvent, Stamped, VmSummary, DrillSummary } from '../src/serv
 export type FakeRole = 'viewer' | 'operator';
 
 /** What the fake serves; the test mutates it, then pushes the event that announces it. */
+/** A boot as the fake keeps it. */
+export type FakeBoot = {
+  bootId: string;
+  status: string;
+  cause: string;
+  reason: string;
+  startedAt: string;
+  durationMs: number;
+  timeline: { phase: string; atMs: number }[];
+  findings?: { id: string; title: string; family: string; phase: string; evidence: { line: number; text: string }[]; [k: string]: unknown }[];
+  evidence?: { line: number; text: string }[];
+};
+
+/** An incident in the server's shape (IncidentDetail of src/server/schemas.ts). */
+export type FakeIncident = {
+  id: string; vm: string; status: string; bootId?: string; openedAt: string; detectedAt: string; closedAt?: string; mttrMs?: number; fixedBy?: string; reason?: string;
+  state: string;
+  posterior: { cause: string; probability: number }[];
+  diagnosis: { causes: { cause: string; probability: number }[]; explanation: unknown };
+  steps: { seq: number; remedy: string; state: string; outcome?: string; startedAt: string; finishedAt?: string; detail?: unknown }[];
+  attempts: number;
+  forensics: string[];
+};
+
 export type FakeApiState = {
   vms: VmSummary[];
-  /** Recent boots per VM, newest first. */
-  boots: Record<string, unknown[]>;
-  /** GET /boots/{id} */
-  bootDetails: Record<string, unknown>;
-  /** GET /boots/{id}/console */
-  consoles: Record<string, { lines: { no: number; text: string }[]; findingLines: number[] }>;
-  /** GET /incidents/{id}; the list is derived. */
-  incidents: Record<string, Record<string, unknown> & { id: string; vm: string; status: string; detectedAt: string }>;
+  /** Boots per VM, newest first. */
+  boots: Record<string, FakeBoot[]>;
+  /** Console lines per boot id (numbered from 1). */
+  consoles: Record<string, string[]>;
+  incidents: Record<string, FakeIncident>;
   drills: Record<string, DrillSummary & { report?: unknown }>;
 };
 
@@ -46,7 +69,7 @@ export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src '
 
 /** Starts the fake on 127.0.0.1 (a free port); `webDir` is the built dashboard. */
 export async function startFakeApi(opts: { webDir: string; tokens: Record<string, FakeRole>; state?: Partial<FakeApiState>; ledger?: Ledger }): Promise<FakeApi> {
-  const state: FakeApiState = { vms: [], boots: {}, bootDetails: {}, consoles: {}, incidents: {}, drills: {}, ...opts.state };
+  const state: FakeApiState = { vms: [], boots: {}, consoles: {}, incidents: {}, drills: {}, ...opts.state };
   const history: Stamped[] = [];
   const sse = new Set<ServerResponse>();
   let seq = 0;
@@ -65,7 +88,17 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   };
-  const notFound = (res: ServerResponse, what: string) => json(res, 404, { error: { code: 'NOT_FOUND', message: `${what} not found` } });
+  const fail = (res: ServerResponse, status: number, code: string, message: string, fix: string) => json(res, status, { error: { code, message, fix } });
+  const notFound = (res: ServerResponse, what: string) => fail(res, 404, 'SERVER_NOT_FOUND', `${what} not found`, 'Check the name or id.');
+  const findBoot = (id: string): [string, FakeBoot] | undefined => {
+    for (const [vm, list] of Object.entries(state.boots)) for (const b of list) if (b.bootId === id) return [vm, b];
+    return undefined;
+  };
+  const bootSummary = (vm: string, b: FakeBoot) => ({ id: b.bootId, vm, imageKey: 'fake', startedAt: b.startedAt, status: b.status, phase: b.timeline.at(-1)?.phase ?? 'firmware', reason: b.reason, accel: 'tcg', durationMs: b.durationMs });
+  const incidentRow = (i: FakeIncident) => {
+    const { state: _s, posterior, diagnosis: _d, steps: _st, attempts: _a, forensics: _f, ...row } = i;
+    return { ...row, ...(posterior[0] ? { topCause: posterior[0] } : {}) };
+  };
 
   const api: FakeApi = {
     url: '',
@@ -95,45 +128,62 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
       const vm = state.vms.find((v) => v.name === m[1]);
       return vm ? json(res, 200, vm) : notFound(res, `VM ${m[1]}`);
     }],
-    [/^\/vms\/([^/]+)\/boots$/, (m, _u, _q, res) => json(res, 200, state.boots[m[1]!] ?? [])],
-    [/^\/boots\/([^/]+)$/, (m, _u, _q, res) => (state.bootDetails[m[1]!] ? json(res, 200, state.bootDetails[m[1]!]) : notFound(res, `boot ${m[1]}`))],
-    [/^\/boots\/([^/]+)\/console$/, (m, _u, _q, res) => json(res, 200, state.consoles[m[1]!] ?? { lines: [], findingLines: [] })],
-    [/^\/incidents$/, (_m, _u, _q, res) => json(res, 200, Object.values(state.incidents).map(({ id, vm, status, detectedAt, closedAt, mttrMs }) => ({ id, vm, status, detectedAt, closedAt, mttrMs })))],
-    [/^\/incidents\/([^/]+)$/, (m, _u, _q, res) => (state.incidents[m[1]!] ? json(res, 200, state.incidents[m[1]!]) : notFound(res, `incident ${m[1]}`))],
+    [/^\/vms\/([^/]+)\/boots$/, (m, url, _q, res) => json(res, 200, (state.boots[m[1]!] ?? []).slice(0, Number(url.searchParams.get('limit') ?? 50)).map((b) => bootSummary(m[1]!, b)))],
+    [/^\/boots\/([^/]+)$/, (m, _u, _q, res) => {
+      const found = findBoot(m[1]!);
+      if (!found) return notFound(res, `boot ${m[1]}`);
+      const [vm, b] = found;
+      return json(res, 200, { ...bootSummary(vm, b), timeline: b.timeline, cause: b.cause, findings: b.findings ?? [], evidence: b.evidence ?? [], qmpEvents: [], resets: 0 });
+    }],
+    [/^\/boots\/([^/]+)\/console$/, (m, _u, _q, res) => {
+      const found = findBoot(m[1]!);
+      if (!found) return notFound(res, `boot ${m[1]}`);
+      const lines = state.consoles[m[1]!] ?? [];
+      const findings = (found[1].findings ?? []).flatMap((f) => f.evidence.map((e) => ({ line: e.line, findingId: f.id, title: f.title })));
+      return json(res, 200, { bootId: m[1], text: lines.map((l) => `${l}\n`).join(''), firstLine: 1, truncated: false, findings });
+    }],
+    [/^\/incidents$/, (_m, _u, _q, res) => {
+      const all = Object.values(state.incidents).sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+      return json(res, 200, { open: all.filter((i) => i.status === 'open').map(incidentRow), recent: all.map(incidentRow) });
+    }],
+    [/^\/incidents\/([^/]+)$/, (m, _u, _q, res) => {
+      const i = state.incidents[m[1]!];
+      return i ? json(res, 200, { ...i, ...incidentRow(i) }) : notFound(res, `incident ${m[1]}`);
+    }],
     [/^\/drills$/, async (_m, _u, req, res, role) => {
       if (req.method !== 'POST') return json(res, 200, Object.values(state.drills).map(({ report: _r, ...d }) => d));
-      if (role !== 'operator') return json(res, 403, { error: { code: 'API_FORBIDDEN', message: 'starting a drill needs the operator role' } });
+      if (role !== 'operator') return fail(res, 403, 'SERVER_FORBIDDEN', 'starting a drill needs the operator role', 'Use an operator token.');
       let body: { scenarios?: unknown; seed?: unknown };
       try {
         body = JSON.parse(await readBody(req)) as typeof body;
       } catch {
-        return json(res, 400, { error: { code: 'API_BAD_REQUEST', message: 'body is not JSON' } });
+        return fail(res, 400, 'SERVER_BAD_REQUEST', 'body is not JSON', 'Send {"scenarios": N, "seed": S}.');
       }
-      if (typeof body.scenarios !== 'number' || typeof body.seed !== 'number') return json(res, 400, { error: { code: 'API_BAD_REQUEST', message: 'scenarios and seed must be numbers' } });
+      if (typeof body.scenarios !== 'number' || typeof body.seed !== 'number') return fail(res, 400, 'SERVER_BAD_REQUEST', 'body.scenarios and body.seed must be numbers', 'Send {"scenarios": N, "seed": S}.');
       const d = api.onStartDrill?.({ scenarios: body.scenarios, seed: body.seed });
-      if (!d) return json(res, 409, { error: { code: 'SERVICE_DRILL_BUSY', message: 'a drill runs' } });
+      if (!d) return fail(res, 409, 'SERVICE_DRILL_BUSY', 'a drill runs', 'Wait for it to end.');
       state.drills[d.id] = d;
-      return json(res, 201, d);
+      return json(res, 202, d);
     }],
     [/^\/drills\/([^/]+)$/, (m, _u, _q, res) => (state.drills[m[1]!] ? json(res, 200, state.drills[m[1]!]) : notFound(res, `drill ${m[1]}`))],
     [/^\/ledger$/, (_m, _u, _q, res) => {
       const l = opts.ledger;
       if (!l) return notFound(res, 'ledger');
-      return json(res, 200, { size: l.size, checkpoint: l.checkpoint(), publicKey: l.verifier.vkey });
+      return json(res, 200, { origin: l.origin, size: l.size, checkpoint: l.checkpoint(), checkpointSize: l.size, root: l.rootAt().toString('base64'), vkey: l.verifier.vkey });
     }],
     [/^\/ledger\/entries$/, (_m, url, _q, res) => {
       const l = opts.ledger;
       if (!l) return notFound(res, 'ledger');
-      const from = Math.max(0, Number(url.searchParams.get('from') ?? 0));
       const limit = Math.min(500, Number(url.searchParams.get('limit') ?? 100));
-      return json(res, 200, l.entries(from, Math.min(l.size, from + limit)).map(({ index, bytes }) => ({ index, ...decodeEntry(bytes) })));
+      const from = Math.min(l.size, Number(url.searchParams.get('from') ?? Math.max(0, l.size - limit)));
+      return json(res, 200, { size: l.size, entries: l.entries(from, Math.min(l.size, from + limit)).map(({ index, bytes }) => ({ index, entry: decodeEntry(bytes) ?? null })) });
     }],
     [/^\/ledger\/entries\/(\d+)\/proof$/, (m, _u, _q, res) => {
       const l = opts.ledger;
       if (!l || Number(m[1]) >= l.size) return notFound(res, `ledger entry ${m[1]}`);
       const p = l.inclusionProof(Number(m[1]));
-      // The real server may send hex or base64; the fake sends hex leaf and base64 path to exercise both.
-      return json(res, 200, { index: p.index, size: p.size, leafHash: p.leafHash.toString('hex'), proof: p.proof.map((h) => h.toString('base64')), checkpoint: l.checkpoint() });
+      const b64 = (b: Buffer) => b.toString('base64');
+      return json(res, 200, { index: p.index, size: p.size, entry: l.entry(p.index).toString('utf8'), leafHash: b64(p.leafHash), root: b64(p.root), proof: p.proof.map(b64), checkpoint: l.checkpoint() });
     }],
   ];
 
@@ -142,7 +192,7 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (!url.pathname.startsWith('/api/')) return serveStatic(opts.webDir, url.pathname, res);
       const role = roleOf(req, url);
-      if (role === undefined) return json(res, 401, { error: { code: 'API_UNAUTHORIZED', message: 'a valid bearer token is needed' } });
+      if (role === undefined) return fail(res, 401, 'SERVER_UNAUTHORIZED', 'a valid bearer token is needed', 'Send Authorization: Bearer <token> (bootmedic token create).');
       if (url.pathname === '/api/v1/events') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write('retry: 500\n\n');
@@ -158,7 +208,7 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
         if (m) return handler(m.map(decodeURIComponent), url, req, res, role);
       }
       return notFound(res, `route ${url.pathname}`);
-    })().catch((e: unknown) => json(res, 500, { error: { code: 'FAKE_FAILED', message: String(e) } }));
+    })().catch((e: unknown) => fail(res, 500, 'SERVER_INTERNAL', String(e), 'A bug in the fake.'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -27,4 +27,4 @@ export { mutationArb, withMutation } from './fuzz-mutate.ts';
 export type { Edit, Mutation } from './fuzz-mutate.ts';
 // The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
 export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
-export type { FakeApi, FakeApiState, FakeRole } from './fake-api.ts';
+export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';

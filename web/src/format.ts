@@ -31,10 +31,15 @@ export function tone(s: string | undefined): 'bad' | 'warn' | 'good' | 'busy' | 
     case 'handed-over':
     case 'error':
     case 'not-detected':
+    case 'not-fixed':
+    case 'shutdown':
       return 'bad';
     case 'healing':
     case 'open':
     case 'running':
+    case 'started':
+    case 'applied':
+    case 'interrupted':
       return 'warn';
     case 'ready':
     case 'recovered':

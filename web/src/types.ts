@@ -36,6 +36,10 @@ export type BootRow = {
   bootId: string;
   status: string;
   cause: string;
+  /** The last phase reached. */
+  phase?: string;
+  /** False when the list came without timelines (api.ts then fetches them). */
+  hasTimeline?: boolean;
   reason: string;
   startedAt: string;
   durationMs: number;
@@ -61,6 +65,7 @@ export type IncidentStep = { seq: number; remedy: string; status: string; result
 
 export type Incident = IncidentSummary & {
   bootId?: string;
+  fixedBy?: string;
   evidence: Evidence[];
   causes: { cause: string; probability: number }[];
   explanation: string[];
@@ -114,7 +119,8 @@ export type DrillProgress = { done: number; total: number; current?: string; las
 
 export type LedgerHead = { size: number; checkpoint: string; publicKey: string };
 export type LedgerEntryRow = { index: number; type: string; vm?: string; at?: string; data: unknown; leafHash?: string };
-export type InclusionProofJson = { index: number; size: number; leafHash: string; proof: string[]; checkpoint: string };
+/** `entry`: the entry's exact bytes as UTF-8 text, when the server sends them. */
+export type InclusionProofJson = { index: number; size: number; leafHash: string; proof: string[]; checkpoint: string; entry?: string };
 
 /** Supervisor events as the SSE `boot` events carry them (the ones the pages use). */
 export type SupervisorEvent =

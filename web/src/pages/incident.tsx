@@ -20,6 +20,7 @@ export function IncidentPage({ id }: { id: string }) {
             detected {when(i.detectedAt)}
             {i.closedAt !== undefined && <> · closed {when(i.closedAt)}</>}
             {' · '}MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong>
+            {i.fixedBy && <> · fixed by <strong>{i.fixedBy}</strong></>}
           </p>
         )}
       </div>

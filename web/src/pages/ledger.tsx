@@ -20,7 +20,8 @@ export function LedgerPage() {
     setChecks((c) => ({ ...c, [row.index]: 'checking' }));
     try {
       const proof = await api.ledgerProof(row.index);
-      const r = await checkInclusion(proof, head.data.publicKey, entryBytes(row));
+      const bytes = proof.entry !== undefined ? new TextEncoder().encode(proof.entry) : entryBytes(row);
+      const r = await checkInclusion(proof, head.data.publicKey, bytes);
       setChecks((c) => ({ ...c, [row.index]: r }));
     } catch (e) {
       setChecks((c) => ({ ...c, [row.index]: (e as Error).message }));
