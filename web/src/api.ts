@@ -163,6 +163,7 @@ function stepResult(o: Json): string | undefined {
   if (d === undefined || d === null) return undefined;
   if (typeof d === 'string') return d;
   const r = rec(d);
+  if (Object.keys(r).length === 0) return undefined;
   const parts = [str(r['status']) && `boot ${str(r['status'])}`, str(r['bootId']) && `(${str(r['bootId'])})`, str(r['reason']), str(r['error']), str(r['fix']) && `fix: ${str(r['fix'])}`].filter(Boolean);
   return parts.length ? parts.join(' ') : JSON.stringify(d);
 }
@@ -177,7 +178,8 @@ function toIncident(v: unknown): Incident {
     ...toIncidentSummary(v),
     bootId: str(i['bootId']),
     evidence: arr(i['evidence']) as Evidence[],
-    causes: causes.sort((a, b) => b.probability - a.probability).slice(0, 8),
+    // The leading causes: the top three, and any other above 1 %.
+    causes: causes.sort((a, b) => b.probability - a.probability).filter((c, n) => n < 3 || c.probability >= 0.01).slice(0, 8),
     explanation: explanationLines(i['explanation'] ?? rec(i['diagnosis'])['explanation']),
     steps: arr(i['steps']).map((x) => {
       const o = rec(x);

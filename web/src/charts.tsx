@@ -2,7 +2,7 @@
 // results (cheap, styled by CSS classes for both themes), uPlot for the time series.
 import { useEffect, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { dur } from './format.ts';
+import { dur, shortTime } from './format.ts';
 import { BOOT_PHASES, type BootRow } from './types.ts';
 
 /** A boot-time trend as a line, newest on the right. */
@@ -47,7 +47,7 @@ export function PhaseBars({ boots }: { boots: readonly BootRow[] }) {
         if (b.durationMs > prev) segs.push({ phase: b.status === 'ready' ? prevPhase : 'fail', from: prev, to: b.durationMs });
         return (
           <div class={`pb-row ${b.status === 'ready' ? '' : 'pb-bad'}`} key={b.bootId} title={`${b.bootId}: ${b.status} in ${dur(b.durationMs)} — ${marks.map((m) => `${m.phase} @ ${dur(m.atMs)}`).join(', ')}`}>
-            <span class="pb-label mono">{b.bootId}</span>
+            <span class="pb-label">{shortTime(b.startedAt)}</span>
             <span class="pb-track">
               {segs.filter((x) => x.to > x.from).map((x, i) => (
                 <i key={i} class={`seg seg-${x.phase}`} style={{ left: at(x.from), width: at(x.to - x.from) }} />
@@ -82,6 +82,13 @@ export function HBars({ items, format }: { items: { label: string; value: number
   );
 }
 
+/** The x range of a series: its span, widened to ten minutes around a single boot (uPlot would pick years). */
+function xRange(x: readonly number[]): [number, number] {
+  const min = Math.min(...x);
+  const max = Math.max(...x);
+  return max - min < 60 ? [min - 300, max + 300] : [min, max];
+}
+
 export type Series = { label: string; values: (number | null)[]; cls: 'a' | 'b' | 'bad' };
 
 /** A uPlot time series (x in Unix seconds, y in ms) that follows its container's width and the theme's colours. */
@@ -105,7 +112,7 @@ export function UChart({ x, series, yLabel }: { x: number[]; series: Series[]; y
         width: Math.max(260, box.clientWidth),
         height: 200,
         legend: { show: series.length > 1, live: false },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1000, max * 1.15)] } },
+        scales: { x: { time: true, auto: false, range: xRange(x) }, y: { range: (_u, _min, max) => [0, Math.max(1000, max * 1.15)] } },
         axes: [
           axis,
           { ...axis, label: yLabel, values: (_u, ticks) => ticks.map((t) => dur(t)), size: 60 },

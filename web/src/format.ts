@@ -54,3 +54,12 @@ export function tone(s: string | undefined): 'bad' | 'warn' | 'good' | 'busy' | 
       return 'idle';
   }
 }
+
+/** HH:MM (and the day when not today): a boot's label in a chart. */
+export function shortTime(t: string | number | undefined): string {
+  if (t === undefined) return '—';
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return new Date().toDateString() === d.toDateString() ? hm : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${hm}`;
+}
