@@ -63,3 +63,10 @@ export function shortTime(t: string | number | undefined): string {
   const hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return new Date().toDateString() === d.toDateString() ? hm : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${hm}`;
 }
+
+const RANK = { bad: 0, warn: 1, busy: 2, idle: 3, good: 4 } as const;
+
+/** The fleet's order: failed (and stalled, handed over) first, then healing, booting, the rest; by name within. */
+export function fleetOrder(a: { name: string; state: string }, b: { name: string; state: string }): number {
+  return RANK[tone(a.state)] - RANK[tone(b.state)] || a.name.localeCompare(b.name);
+}

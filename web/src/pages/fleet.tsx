@@ -2,17 +2,10 @@
 // first. vm-state events update a card at once; verdicts and heals refetch the list.
 import { api } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
-import { dur, tone, when } from '../format.ts';
+import { dur, fleetOrder, tone, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { IncidentSummary, VmSummary } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
-
-const RANK = { bad: 0, warn: 1, busy: 2, idle: 3, good: 4 } as const;
-
-/** Failed (and stalled, handed over) first, then healing, booting, the rest; by name within. */
-export function fleetOrder(a: VmSummary, b: VmSummary): number {
-  return RANK[tone(a.state)] - RANK[tone(b.state)] || a.name.localeCompare(b.name);
-}
 
 export function FleetPage() {
   const vms = useResource((s) => api.vms(s), [], (e) => e.kind === 'boot' || e.kind === 'heal' || e.kind === 'vm-state');
