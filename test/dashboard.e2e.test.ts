@@ -49,7 +49,13 @@ type ServerUnderTest = {
   close(): Promise<void>;
 };
 
-/** The one place that picks the server under test. */
+/**
+ * The one place that picks the server under test. The real one: `bootmedic serve` on a
+ * temporary home and a loopback port, watching a tiny VM whose kernel panics (then healed),
+ * with `bootmedic token create --role operator` for `token`; its `fail()` and `heal()` only
+ * wait (the VM does both by itself, and the page is what the test watches), and it has no
+ * `drill` (a real drill is too slow for this test).
+ */
 async function createServerUnderTest(): Promise<ServerUnderTest> {
   return createFakeServer();
 }
@@ -316,6 +322,17 @@ test('at phone width in the dark theme no page scrolls sideways', { skip }, asyn
     assert.ok(r + g + b < 150, `${name} page background ${m.bg} is dark`);
     await shot(page, `9-phone-dark-${name}`);
   }
+  // The toggle overrides the system's choice: auto → dark → light, kept across a reload.
+  const theme = page.locator('header.top button', { hasText: 'theme:' });
+  await theme.click();
+  await theme.click();
+  await page.locator('html[data-theme="light"]').waitFor(WAIT);
+  await page.reload();
+  await page.locator('.vm-card, pre.note').first().waitFor(WAIT);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g)!.map(Number) as [number, number, number];
+  assert.ok(r + g + b > 600, `the light theme chosen on a dark system stays light after a reload (background ${bg})`);
+  await theme.click();
   await page.close();
 });
 
