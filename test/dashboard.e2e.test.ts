@@ -42,8 +42,8 @@ type ServerUnderTest = {
   others: string[];
   /** The failure shows up (the fake pushes it; a real server's tiny VM panics by itself). */
   fail(): Promise<{ incident: string; evidence: string; topCause: string }>;
-  /** The heal runs to a ready boot. */
-  heal(): Promise<{ remedy: string }>;
+  /** The heal runs to a ready boot; `consoleLine`, when known, is a line of its console. */
+  heal(): Promise<{ remedy: string; consoleLine?: string }>;
   /** Fake only: runs a drill of `n` scenarios after the page asked for one. */
   drill?: (n: number) => Promise<string>;
   close(): Promise<void>;
@@ -60,6 +60,7 @@ async function createServerUnderTest(): Promise<ServerUnderTest> {
   return createFakeServer();
 }
 
+const READY_LINE = 'bootmedic-tiny: reached ready';
 const PANIC = 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)';
 
 async function createFakeServer(): Promise<ServerUnderTest> {
@@ -108,11 +109,11 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       fake.push({ kind: 'boot', vm, event: { type: 'boot-start', vm, bootId, accel: 'tcg', accelReason: 'no /dev/kvm', atMs: 0 } } as never);
       lines.forEach((text, n) => fake.push({ kind: 'console', vm, bootId, line: n + 1, text, atMs: 200 * n }));
       fake.push({ kind: 'boot', vm, event: { type: 'finding', vm, bootId, finding } } as never);
-      const failed = { bootId, status: 'failed', cause: 'kernel-panic', reason: 'kernel panic: VFS: Unable to mount root fs', startedAt: new Date(t0 + 5 * 60_000).toISOString(), durationMs: 2300, timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }], findings: [finding], evidence: finding.evidence };
+      const failed = { bootId, status: 'failed', cause: 'kernel-panic', reason: 'kernel panic: VFS: Unable to mount root fs', startedAt: new Date(t0 + 4 * 60_000).toISOString(), durationMs: 2300, timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }], findings: [finding], evidence: finding.evidence };
       s.boots[vm] = [failed, ...boots];
       s.consoles[bootId] = lines;
       const causes = [{ cause: 'root-device-missing', probability: 0.81 }, { cause: 'initramfs-missing-driver', probability: 0.12 }, { cause: 'disk-corrupt', probability: 0.07 }];
-      const detected = new Date(t0 + 5 * 60_000 + 2300).toISOString();
+      const detected = new Date(t0 + 4 * 60_000 + 2300).toISOString();
       s.incidents['inc-7'] = {
         id: 'inc-7', vm, status: 'open', bootId, openedAt: detected, detectedAt: detected, state: 'diagnosed', posterior: causes, attempts: 0, steps: [],
         diagnosis: {
@@ -141,6 +142,11 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       fake.push({ kind: 'heal', vm, event: { type: 'action', incidentId: 'inc-7', seq: 1, remedy, action: {}, attempt: 1 } } as never);
       fake.push({ kind: 'vm-state', vm, state: 'healing' });
       const ok = readyBoot(5, 5300);
+      // The verification boot, streamed: its console replaces the failed boot's on the VM page.
+      fake.push({ kind: 'boot', vm, event: { type: 'boot-start', vm, bootId: ok.bootId, accel: 'tcg', accelReason: 'no /dev/kvm', atMs: 0 } } as never);
+      const bootLines = ['Linux version 6.1.0-28-amd64', 'Command line: console=ttyS0 root=/dev/vda', 'Run /init as init process', READY_LINE];
+      bootLines.forEach((text, n) => fake.push({ kind: 'console', vm, bootId: ok.bootId, line: n + 1, text, atMs: 300 * n }));
+      s.consoles[ok.bootId] = bootLines;
       inc.steps = [{ seq: 1, remedy, state: 'done', outcome: 'fixed', detail: { status: 'ready', bootId: ok.bootId }, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() }];
       Object.assign(inc, { status: 'recovered', state: 'healed', closedAt: new Date().toISOString(), mttrMs: 14_200, fixedBy: remedy, attempts: 1 });
       s.boots[vm] = [ok, ...(s.boots[vm] ?? [])];
@@ -151,7 +157,7 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       fake.push({ kind: 'vm-state', vm, state: 'ready' });
       await ledger.append({ type: 'action', vm, data: { incident: 'inc-7', remedy, fixed: true } });
       fake.push({ kind: 'ledger', size: ledger.size });
-      return { remedy };
+      return { remedy, consoleLine: READY_LINE };
     },
     async drill(n: number) {
       const d = s.drills['drill-1']!;
@@ -263,6 +269,11 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
   await page.locator('h1 .badge[data-state="ready"]').waitFor(WAIT);
   await page.locator('.page-head .summary .badge[data-state="ready"]').waitFor(WAIT);
   assert.equal(await page.locator('.page-head .incident-link').count(), 0, 'no open incident is shown any more');
+  if (healed.consoleLine) {
+    // The verification boot's console arrived line by line over the event stream.
+    await page.locator('.console .cl', { hasText: healed.consoleLine }).waitFor(WAIT);
+    assert.equal(await page.locator('.console .cl', { hasText: PANIC }).count(), 0, "the failed boot's console made way for the new boot's");
+  }
   await page.locator('.uchart canvas').first().waitFor(WAIT);
   await shot(page, '5-vm-ready');
 

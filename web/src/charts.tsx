@@ -123,7 +123,8 @@ export function UChart({ x, series, yLabel }: { x: number[]; series: Series[]; y
             label: s.label,
             stroke: color(s.cls),
             width: 2,
-            points: { show: true, size: 6 },
+            spanGaps: true,
+          points: { show: true, size: 6 },
           })),
         ],
       };
