@@ -124,7 +124,7 @@ export function UChart({ x, series, yLabel }: { x: number[]; series: Series[]; y
             stroke: color(s.cls),
             width: 2,
             spanGaps: true,
-          points: { show: true, size: 6 },
+            points: { show: true, size: 6 },
           })),
         ],
       };
