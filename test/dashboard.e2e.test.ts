@@ -228,7 +228,8 @@ test('the built page stays under the size budget and loads no inline script or s
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/, 'no inline script or style (the CSP forbids them)');
 });
 
-test('a VM fails on a panic, the incident shows the evidence and the top cause, the heal makes it ready: all live', { skip }, async () => {
+test('a VM fails on a panic, the incident shows the evidence and the top cause, the heal makes it ready: all live', { skip }, async (t) => {
+  t.diagnostic(`screenshots: ${shots} (copies in /tmp/shots)`);
   const page = watch(ctx.pages()[0] ?? (await ctx.newPage()));
   await page.goto(sut.url);
   await page.locator('input[name=token]').waitFor(WAIT);
