@@ -65,7 +65,7 @@ export type FakeApi = {
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.json': 'application/json' };
 /** The policy the real server sends with the page. */
-export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
 
 /** Starts the fake on 127.0.0.1 (a free port); `webDir` is the built dashboard. */
 export async function startFakeApi(opts: { webDir: string; tokens: Record<string, FakeRole>; state?: Partial<FakeApiState>; ledger?: Ledger }): Promise<FakeApi> {
