@@ -17,6 +17,7 @@ const runs: [string, string[]][] = [
   ['bench/forecast.ts', []],
   ['bench/debian-guest.ts', []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
+  ['bench/dashboard.ts', []],
 ];
 let failed = 0;
 for (const [file, args] of runs) {
