@@ -85,6 +85,15 @@ function LiveConsole({ vm, initialBoot }: { vm: string; initialBoot: string | un
   const [marked, setMarked] = useState<Set<number>>(new Set());
   const [follow, setFollow] = useState(true);
   const box = useRef<HTMLDivElement>(null);
+  const pending = useRef<ConsoleLine[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const flush = () => {
+    flushTimer.current = undefined;
+    const add = pending.current;
+    pending.current = [];
+    if (add.length > 0) setLines((l) => mergeLines(l, add));
+  };
+  useEffect(() => () => clearTimeout(flushTimer.current), []);
 
   useEffect(() => {
     if (bootId === undefined && initialBoot !== undefined) setBootId(initialBoot);
@@ -111,16 +120,21 @@ function LiveConsole({ vm, initialBoot }: { vm: string; initialBoot: string | un
   useLive((e) => {
     if (e.kind === 'console' && e.vm === vm) {
       if (e.bootId !== bootId) {
+        pending.current = [];
         setBootId(e.bootId);
         setLines([{ no: e.line, text: e.text }]);
         setFindings([]);
         setMarked(new Set());
       } else {
-        setLines((l) => mergeLines(l, [{ no: e.line, text: e.text }]));
+        // Lines come in bursts: render them at most every 50 ms.
+        pending.current.push({ no: e.line, text: e.text });
+        if (pending.current.length > MAX_LINES) pending.current = pending.current.slice(-MAX_LINES);
+        flushTimer.current ??= setTimeout(flush, 50);
       }
     } else if (e.kind === 'boot' && e.vm === vm) {
       const ev = e.event;
       if (ev.type === 'boot-start') {
+        pending.current = [];
         setBootId(ev.bootId);
         setLines([]);
         setFindings([]);
@@ -180,6 +194,12 @@ function LiveConsole({ vm, initialBoot }: { vm: string; initialBoot: string | un
 }
 
 function mergeLines(a: ConsoleLine[], b: ConsoleLine[]): ConsoleLine[] {
+  // The usual case: new lines after the last one, in order.
+  const last = a.length > 0 ? a[a.length - 1]!.no : -Infinity;
+  if (b.every((l, i) => l.no > (i === 0 ? last : b[i - 1]!.no))) {
+    const out = a.concat(b);
+    return out.length > MAX_LINES ? out.slice(-MAX_LINES) : out;
+  }
   const byNo = new Map<number, ConsoleLine>();
   for (const l of a) byNo.set(l.no, l);
   for (const l of b) byNo.set(l.no, l);
