@@ -30,6 +30,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian package chromium; .ci/run installs it); skipping the browser test`;
 const WAIT = { timeout: 20_000 };
+/** For what waits on a VM boot (a real server's tiny VM under TCG emulation, on a busy host). */
+const BOOT_WAIT = { timeout: 240_000 };
 
 /** What the browser test needs from a server: where it is, a good and a bad token, and the story's two steps. */
 type ServerUnderTest = {
@@ -246,7 +248,7 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
   await page.evaluate(() => (window['noReload'] = 1));
 
   const failure = await sut.fail();
-  await page.locator(`${card} .vm-top .badge[data-state="failed"]`).waitFor(WAIT);
+  await page.locator(`${card} .vm-top .badge[data-state="failed"]`).waitFor(BOOT_WAIT);
   await page.locator(`${card} .vm-verdict .badge[data-state="failed"]`).waitFor(WAIT);
   assert.equal(await page.locator('.vm-card').first().getAttribute('data-vm'), sut.vm, 'the failed VM comes first');
   assert.match(await page.locator(`${card} .vm-verdict`).innerText(), /failed[\s\S]*kernel-panic/i);
@@ -268,7 +270,7 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
   await shot(page, '4-vm-failed');
 
   const healed = await sut.heal();
-  await page.locator('h1 .badge[data-state="ready"]').waitFor(WAIT);
+  await page.locator('h1 .badge[data-state="ready"]').waitFor(BOOT_WAIT);
   await page.locator('.page-head .summary .badge[data-state="ready"]').waitFor(WAIT);
   assert.equal(await page.locator('.page-head .incident-link').count(), 0, 'no open incident is shown any more');
   if (healed.consoleLine) {
@@ -280,7 +282,7 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
   await shot(page, '5-vm-ready');
 
   await page.evaluate((id) => (location.hash = `#/incidents/${id}`), failure.incident);
-  await page.locator('h1 .badge[data-state="recovered"]').waitFor(WAIT);
+  await page.locator('h1 .badge[data-state="recovered"]').waitFor(BOOT_WAIT);
   assert.match(await page.locator('.steps').innerText(), new RegExp(healed.remedy));
   assert.match(await page.locator('.page-head .summary').innerText(), /MTTR \d/);
   await shot(page, '6-incident-recovered');
