@@ -66,9 +66,9 @@ export function PhaseBars({ boots }: { boots: readonly BootRow[] }) {
   );
 }
 
-/** Horizontal bars, one per item, scaled to the largest value. */
-export function HBars({ items, format }: { items: { label: string; value: number | null; tone?: string }[]; format: (v: number) => string }) {
-  const max = Math.max(1, ...items.map((i) => i.value ?? 0));
+/** Horizontal bars, one per item, scaled to `max` (default: the largest value). */
+export function HBars({ items, format, max: fixedMax }: { items: { label: string; value: number | null; tone?: string }[]; format: (v: number) => string; max?: number }) {
+  const max = fixedMax ?? Math.max(1, ...items.map((i) => i.value ?? 0));
   return (
     <ul class="hbars">
       {items.map((i, n) => (

@@ -82,7 +82,9 @@ export type DrillTotals = {
   recovered: number;
   recoveryRate: number;
   handedOver: number;
+  handOverRate?: number;
   errors: number;
+  cleanBootMs?: number;
   mttrMedianMs: number | null;
   mttrP95Ms: number | null;
   mttrMaxMs: number | null;
@@ -100,6 +102,9 @@ export type ScenarioResult = {
   topCause?: string;
   topProbability?: number;
   top1Correct?: boolean;
+  trueCauses?: string[];
+  remedies?: string[];
+  fixedBy?: string;
 };
 
 export type DrillSummary = {
@@ -113,7 +118,9 @@ export type DrillSummary = {
   error?: string;
 };
 
-export type DrillDetail = DrillSummary & { report?: { totals: DrillTotals; scenarios: ScenarioResult[] } };
+export type DrillDetail = DrillSummary & {
+  report?: { totals: DrillTotals; scenarios: ScenarioResult[]; finishedAt?: string; accel?: string; ledger?: { index: number; checkpoint: string } };
+};
 
 export type DrillProgress = { done: number; total: number; current?: string; last?: ScenarioResult; phase: 'baseline' | 'scenario' | 'done' };
 

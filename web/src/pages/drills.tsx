@@ -118,13 +118,33 @@ function DrillReport({ d }: { d: DrillDetail }) {
           <Tile label="MTTR p95" value={dur(t.mttrP95Ms)} />
         </div>
       )}
-      {sc.length > 0 && (
+      {t && (
         <div class="grid2">
-          <Section title="Recovery">
-            <HBars items={[...counts].map(([o, n]) => ({ label: o, value: n, tone: tone(o) }))} format={(n) => `${n} of ${sc.length}`} />
+          <Section title="Rates">
+            <HBars
+              items={[
+                { label: 'detection', value: t.detectionRate * 100, tone: 'good' },
+                { label: 'top-1 diagnosis', value: t.top1Accuracy * 100, tone: 'good' },
+                { label: 'recovery', value: t.recoveryRate * 100, tone: 'good' },
+                ...(t.handOverRate !== undefined ? [{ label: 'clean hand-over', value: t.handOverRate * 100, tone: 'idle' }] : []),
+              ]}
+              max={100}
+              format={(v) => `${v.toFixed(0)} %`}
+            />
+            <p class="small muted">{[...counts].map(([o, n]) => `${n} ${o}`).join(' · ')}</p>
           </Section>
-          <Section title="MTTR per scenario">
-            <HBars items={sc.map((s) => ({ label: `${s.index} ${s.name}`, value: s.mttrMs ?? null, tone: tone(s.outcome) }))} format={dur} />
+          <Section title="Time to detect + MTTR per scenario">
+            <HBars
+              items={[
+                ...(t.cleanBootMs !== undefined ? [{ label: 'clean boot (for scale)', value: t.cleanBootMs, tone: 'idle' }] : []),
+                ...sc.map((s) => ({
+                  label: `${s.index} ${s.name}`,
+                  value: s.mttrMs === undefined && s.timeToDetectMs === undefined ? null : (s.timeToDetectMs ?? 0) + (s.mttrMs ?? 0),
+                  tone: s.outcome === 'recovered' ? 'good' : s.ok === false ? 'bad' : 'idle',
+                })),
+              ]}
+              format={dur}
+            />
           </Section>
         </div>
       )}
@@ -132,20 +152,28 @@ function DrillReport({ d }: { d: DrillDetail }) {
         <Section title="Scenarios">
           <div class="table-wrap">
             <table>
-              <thead><tr><th>#</th><th>Scenario</th><th>Outcome</th><th>Top cause</th><th>MTTR</th></tr></thead>
+              <thead><tr><th>#</th><th>Scenario</th><th class="hide-phone">True cause</th><th>Top cause</th><th class="hide-phone">Remedies tried</th><th>MTTR</th><th>Result</th></tr></thead>
               <tbody>
                 {sc.map((s) => (
                   <tr key={s.index} class={s.ok === false ? 'bad-row' : ''}>
                     <td>{s.index}</td>
                     <td>{s.name}</td>
-                    <td><Badge value={s.outcome} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
+                    <td class="hide-phone">{s.trueCauses?.join(', ') ?? '—'}</td>
                     <td>{s.topCause ?? '—'}{s.topProbability !== undefined && <span class="muted small"> {pct(s.topProbability)}</span>}{s.top1Correct === false && <span class="bad-text small"> wrong</span>}</td>
+                    <td class="hide-phone">{s.remedies?.length ? s.remedies.join(' → ') : '—'}</td>
                     <td>{dur(s.mttrMs)}</td>
+                    <td><Badge value={s.outcome} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+        </Section>
+      )}
+      {d.report?.ledger && (
+        <Section title="Ledger">
+          <p>The drill's summary is <a href="#/ledger">ledger entry {d.report.ledger.index}</a>; this signed checkpoint covers it:</p>
+          <pre class="note">{d.report.ledger.checkpoint}</pre>
         </Section>
       )}
     </>
