@@ -48,6 +48,8 @@ type ServerUnderTest = {
   heal(): Promise<{ remedy: string; consoleLine?: string }>;
   /** Fake only: runs a drill of `n` scenarios after the page asked for one. */
   drill?: (n: number) => Promise<string>;
+  /** Fake only: changes a VM's state without an event, then sends `reload`, or drops the stream. */
+  quietly?: (vm: string, state: 'stalled' | 'ready', then: 'reload' | 'drop') => void;
   close(): Promise<void>;
 };
 
@@ -160,6 +162,11 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       await ledger.append({ type: 'action', vm, data: { incident: 'inc-7', remedy, fixed: true } });
       fake.push({ kind: 'ledger', size: ledger.size });
       return { remedy, consoleLine: READY_LINE };
+    },
+    quietly(name, state, then) {
+      s.vms = s.vms.map((v) => (v.name === name ? { ...v, state } : v));
+      if (then === 'reload') fake.reload();
+      else fake.dropClients();
     },
     async drill(n: number) {
       const d = s.drills['drill-1']!;
@@ -324,6 +331,20 @@ test('a drill started from the page shows its progress and its report', { skip }
   assert.match(await page.locator('.hbars').nth(1).innerText(), /clean boot[\s\S]*1 kernel-panic-root/);
   await page.locator('pre.note').waitFor(WAIT);
   await shot(page, '8-drill-report');
+});
+
+test('a reload event, and a dropped stream once it reconnects, make the page refetch', { skip }, async (t) => {
+  if (sut.quietly === undefined) return t.skip('only the fake can change state without an event');
+  const page = ctx.pages()[0]!;
+  await page.evaluate(() => (location.hash = '#/'));
+  await page.locator('.live.live').waitFor(WAIT);
+  const other = sut.others[1]!;
+  sut.quietly(other, 'stalled', 'reload');
+  await page.locator(`.vm-card[data-vm="${other}"] .vm-top .badge[data-state="stalled"]`).waitFor(WAIT);
+  assert.equal(await page.locator('.vm-card').first().getAttribute('data-vm'), other, 'a stalled VM comes first as well');
+  sut.quietly(other, 'ready', 'drop');
+  await page.locator(`.vm-card[data-vm="${other}"] .vm-top .badge[data-state="ready"]`).waitFor(WAIT);
+  await page.locator('.live.live').waitFor(WAIT);
 });
 
 test('at phone width in the dark theme no page scrolls sideways', { skip }, async () => {

@@ -58,6 +58,8 @@ export type FakeApi = {
   reload(): void;
   /** How many SSE clients are connected. */
   clients(): number;
+  /** Ends every SSE response (a dropped connection: the browser reconnects by itself). */
+  dropClients(): void;
   /** Called on POST /drills (operator): returns the drill it started. */
   onStartDrill?: (req: { scenarios: number; seed: number }) => DrillSummary;
   close(): Promise<void>;
@@ -113,6 +115,10 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
       for (const res of sse) send(res, 'reload', null);
     },
     clients: () => sse.size,
+    dropClients() {
+      for (const res of sse) res.destroy();
+      sse.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of sse) res.end();
