@@ -18,6 +18,7 @@ const runs: [string, string[]][] = [
   ['bench/debian-guest.ts', []],
   ['bench/api.ts', ['--seconds', quick ? '5' : '10']],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
+  ['bench/dashboard.ts', []],
 ];
 let failed = 0;
 for (const [file, args] of runs) {

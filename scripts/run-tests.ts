@@ -8,9 +8,10 @@ import { globSync } from 'node:fs';
 const unitOnly = process.argv.includes('--unit');
 const skipTypecheck = process.argv.includes('--no-typecheck');
 
-if (!skipTypecheck) {
-  process.stdout.write('== type check (tsc --noEmit)\n');
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+// Two projects: the Node code, and the dashboard's browser code (web/, DOM types and JSX).
+for (const project of skipTypecheck ? [] : ['.', 'web']) {
+  process.stdout.write(`== type check (tsc --noEmit -p ${project})\n`);
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
   if (tsc.status !== 0) {
     process.stdout.write('type check failed\n');
     process.exit(tsc.status ?? 1);

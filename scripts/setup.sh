@@ -45,6 +45,10 @@ node_bin=node_modules/.bin/node
 "$node_bin" -e 'if (+process.versions.node.split(".")[0] < 24) { console.error("Node 24 did not install"); process.exit(1) }'
 log "node $("$node_bin" --version) in node_modules/.bin"
 
+# The dashboard that `bootmedic serve` serves at /: built into dist/web/ (Vite, no network).
+log "building the dashboard"
+"$node_bin" node_modules/vite/bin/vite.js build --config web/vite.config.ts --logLevel warn
+
 # The tiny guest: kernel and busybox from Debian, built into the cache.
 "$node_bin" bin/bootmedic.js guest build tiny
 log "ready: run 'npx bootmedic run' or 'npm test'"

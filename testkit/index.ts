@@ -34,3 +34,6 @@ export { startPrometheus, startAlertmanager, freePort, waitFor, hasTool } from '
 export type { RunningServer } from './prom-stack.ts';
 export { createManualTimers } from './manual-timers.ts';
 export type { ManualTimers } from './manual-timers.ts';
+// The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
+export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
+export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';

@@ -1,0 +1,103 @@
+// Incident: the evidence lines, the causes as bars with their probabilities and what moved
+// them, the remedies tried with their results, the MTTR, the forensic snapshot and the
+// hand-over report.
+import { api } from '../api.ts';
+import { dur, pct, when } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import type { Incident } from '../types.ts';
+import { Badge, Section, Status, href } from '../ui.tsx';
+
+export function IncidentPage({ id }: { id: string }) {
+  const inc = useResource((s) => api.incident(id, s), [id], (e) => e.kind === 'heal' && e.event.incidentId === id);
+  const i = inc.data;
+  return (
+    <>
+      <div class="page-head">
+        <p class="crumbs"><a href="#/">Fleet</a> / {i && <><a href={href('vms', i.vm)}>{i.vm}</a> /</>}</p>
+        <h1>Incident {id} {i && <Badge value={i.status} />}</h1>
+        {i && (
+          <p class="summary">
+            detected {when(i.detectedAt)}
+            {i.closedAt !== undefined && <> · closed {when(i.closedAt)}</>}
+            {' · '}MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong>
+            {i.fixedBy && <> · fixed by <strong>{i.fixedBy}</strong></>}
+          </p>
+        )}
+      </div>
+      <Status loading={inc.loading && !i} error={inc.error} />
+      {i && <IncidentBody i={i} />}
+    </>
+  );
+}
+
+function IncidentBody({ i }: { i: Incident }) {
+  const causes = [...i.causes].sort((a, b) => b.probability - a.probability);
+  return (
+    <>
+      <Section title="Evidence">
+        {i.evidence.length === 0 ? (
+          <p class="muted">No evidence lines.</p>
+        ) : (
+          <div class="console evidence">
+            {i.evidence.map((e) => (
+              <div class="cl hit" key={e.line}><span class="ln">{e.line}</span><span class="cl-text">{e.text}</span></div>
+            ))}
+          </div>
+        )}
+      </Section>
+      <div class="grid2">
+        <Section title="Likely causes">
+          <ol class="causes">
+            {causes.map((c, n) => (
+              <li key={c.cause} class={n === 0 ? 'top' : ''}>
+                <span class="cause-name">{c.cause}</span>
+                <span class="bar"><span class="fill" style={{ width: `${Math.max(1, Math.min(100, c.probability * 100)).toFixed(1)}%` }} /></span>
+                <span class="prob">{pct(c.probability)}</span>
+              </li>
+            ))}
+          </ol>
+          {i.explanation.length > 0 && (
+            <>
+              <h3>What moved them</h3>
+              <ul class="explain">{i.explanation.map((x, n) => <li key={n}>{x}</li>)}</ul>
+            </>
+          )}
+        </Section>
+        <Section title="Remedies tried">
+          {i.steps.length === 0 ? (
+            <p class="muted">No remedy tried yet.</p>
+          ) : (
+            <ol class="steps">
+              {i.steps.map((s) => (
+                <li key={s.seq}>
+                  <span class="step-remedy">{s.remedy}</span> <Badge value={s.status} />
+                  {s.result && <div class="small">{s.result}</div>}
+                  <div class="muted small">{when(s.startedAt)}{s.endedAt !== undefined && ` → ${when(s.endedAt)}`}</div>
+                </li>
+              ))}
+            </ol>
+          )}
+          {i.forensic && <p class="small">Forensic snapshot: <span class="mono">{i.forensic}</span></p>}
+        </Section>
+      </div>
+      {i.handOver && (
+        <Section title="Hand-over report">
+          <HandOver report={i.handOver} />
+        </Section>
+      )}
+    </>
+  );
+}
+
+function HandOver({ report }: { report: Record<string, unknown> }) {
+  return (
+    <dl class="kv">
+      {Object.entries(report).map(([k, v]) => (
+        <>
+          <dt key={`k${k}`}>{k}</dt>
+          <dd key={`v${k}`}>{typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? <ul>{v.map((x, n) => <li key={n}>{x}</li>)}</ul> : <pre>{JSON.stringify(v, null, 2)}</pre>}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
