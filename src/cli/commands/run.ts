@@ -68,8 +68,13 @@ function until(service: Service, signal: AbortSignal, done: () => boolean, onEve
 function line(e: Stamped, p: Paint): string | undefined {
   const ev = e.event;
   switch (ev.kind) {
-    case 'boot':
-      return ev.event.type === 'phase' || ev.event.type === 'verdict' || ev.event.type === 'boot-start' ? renderEvent(ev.event, p) : undefined;
+    case 'boot': {
+      // Two VMs boot at once: each line names its VM (boot-start lines already do).
+      const b = ev.event;
+      if (b.type !== 'phase' && b.type !== 'verdict' && b.type !== 'boot-start') return undefined;
+      const l = renderEvent(b, p);
+      return l === undefined || b.type === 'boot-start' ? l : `${ev.vm}  ${l.trimStart()}`;
+    }
     case 'heal': {
       const h = ev.event;
       if (h.type === 'diagnosis') return `${p.bold('heal')} ${ev.vm}: diagnosis ${h.causes.slice(0, 2).map((c) => `${c.cause} ${(c.probability * 100).toFixed(0)}%`).join(', ')}`;
