@@ -1,0 +1,145 @@
+// The dashboard in Debian's Chromium (playwright-core) against the real `bootmedic serve`:
+// a real tiny VM with too little memory panics, the fleet page shows it failed, live; the
+// incident page shows the evidence line and the top cause; the service heals it (more
+// memory, proved by a boot); the VM shows ready, live, without a page reload. The same
+// page with a token the server does not know gets nothing. (test/dashboard.e2e.test.ts
+// drives every page against a fake API; this one proves the real server and service.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { runToolSync } from '../src/core/index.ts';
+
+declare const window: Record<string, unknown>;
+declare const location: { hash: string };
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(root, 'bin/bootmedic.js');
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian package chromium; .ci/run installs it); skipping the browser test`;
+const VM = 'tiny-low-memory';
+/** A tiny VM's boot, a heal and its proving boot, under TCG on a busy 2-core host. */
+const BOOT_WAIT = { timeout: 300_000 };
+const WAIT = { timeout: 30_000 };
+
+let home: string;
+let serve: ChildProcess | undefined;
+let url: string;
+let token: string;
+let ctx: BrowserContext;
+let userData: string;
+let shots: string;
+const stderr: string[] = [];
+
+async function shot(page: Page, name: string): Promise<void> {
+  const file = join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  mkdirSync('/tmp/shots', { recursive: true });
+  copyFileSync(file, join('/tmp/shots', `${name}.png`));
+}
+
+before(async () => {
+  if (skip) return;
+  runToolSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, timeoutMs: 180_000, what: 'vite build of the dashboard' });
+  home = mkdtempSync(join(tmpdir(), 'bootmedic-serve-e2e-'));
+  const config = join(home, 'bootmedic.yaml');
+  writeFileSync(config, `listen: 127.0.0.1:0\nvms:\n  files:\n    - ${join(root, 'examples/faults/low-memory.yaml')}\nheal:\n  enabled: true\n`);
+  const made = runToolSync(process.execPath, [BIN, 'token', 'create', '--role', 'operator', '--home', home], { timeoutMs: 30_000, what: 'bootmedic token create' });
+  token = made.stdout.toString().trimEnd().split('\n').at(-1)!;
+  serve = spawn(process.execPath, [BIN, 'serve', '--home', home, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    serve!.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    serve!.once('exit', (code) => reject(new Error(`bootmedic serve exited ${code}: ${stderr.join('')}`)));
+  });
+  shots = mkdtempSync(join(tmpdir(), 'bootmedic-serve-shots-'));
+  userData = mkdtempSync(join(tmpdir(), 'bootmedic-chromium-'));
+  ctx = await chromium.launchPersistentContext(userData, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await ctx?.close();
+  if (serve !== undefined && serve.exitCode === null) {
+    const exited = new Promise((r) => serve!.once('exit', r));
+    serve.kill('SIGTERM');
+    await exited;
+  }
+  if (userData) rmSync(userData, { recursive: true, force: true });
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+test('a real VM panics, the dashboard shows it failed with its evidence and top cause, the service heals it, the page shows it ready: all live', { skip }, async (t) => {
+  t.diagnostic(`screenshots: ${shots} (copies in /tmp/shots)`);
+  const page = await ctx.newPage();
+  const csp: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) csp.push(m.text());
+  });
+  // The link `bootmedic run` prints: the token rides in the address's fragment, then is dropped from it.
+  await page.goto(`${url}/#token=${token}`);
+  const card = `.vm-card[data-vm="${VM}"]`;
+  await page.locator(card).waitFor(WAIT);
+  assert.equal(await page.evaluate(() => location.hash), '#/', 'the token left the address bar');
+  await page.evaluate(() => (window['noReload'] = 1));
+  await shot(page, 'serve-1-fleet');
+
+  // The panic: the last verdict turns failed live, and an incident opens.
+  await page.locator(`${card} .vm-verdict .badge[data-state="failed"]`).waitFor(BOOT_WAIT);
+  await page.locator(`${card} a.incident-link`).waitFor(BOOT_WAIT);
+  assert.match(await page.locator(`${card} .vm-verdict`).innerText(), /failed/i);
+  await shot(page, 'serve-2-fleet-failed');
+
+  await page.click(`${card} a.incident-link`);
+  await page.locator('h1', { hasText: 'Incident' }).waitFor(WAIT);
+  const evidence = page.locator('.console.evidence .cl');
+  await evidence.first().waitFor(WAIT);
+  assert.match(await page.locator('.console.evidence').innerText(), /Kernel panic|Out of memory/i, 'the evidence line of the panic');
+  const top = page.locator('.causes li.top .cause-name');
+  await top.waitFor(WAIT);
+  assert.equal((await top.innerText()).trim(), 'insufficient-memory');
+  assert.match(await page.locator('.causes li.top .prob').innerText(), /\d+ %/);
+  await shot(page, 'serve-3-incident');
+
+  // The heal runs by itself; the incident closes as recovered and the VM's verdict is ready.
+  await page.locator('h1 .badge[data-state="recovered"]').waitFor(BOOT_WAIT);
+  await shot(page, 'serve-4-incident-recovered');
+  await page.evaluate(() => (location.hash = '#/'));
+  await page.locator(`${card} .vm-verdict .badge[data-state="ready"]`).waitFor(BOOT_WAIT);
+  assert.equal(await page.evaluate(() => window['noReload']), 1, 'the page was never reloaded');
+  await shot(page, 'serve-5-fleet-ready');
+  assert.deepEqual(csp, [], 'nothing was blocked by the content security policy');
+});
+
+test('the same page with a token the server does not know gets the sign-in form and no VM', { skip }, async () => {
+  const other = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'bootmedic-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await other.newPage();
+    await page.goto(`${url}/#token=bmt_not-a-token-this-server-gave-out`);
+    await page.locator('input[name=token]').waitFor(WAIT);
+    assert.equal(await page.locator('.vm-card').count(), 0);
+    assert.doesNotMatch(await page.locator('body').innerText(), new RegExp(VM), 'no VM name reaches the page');
+    const api = await fetch(`${url}/api/v1/vms`, { headers: { authorization: 'Bearer bmt_not-a-token-this-server-gave-out' } });
+    assert.equal(api.status, 401);
+    await shot(page, 'serve-6-unknown-token');
+  } finally {
+    await other.close();
+  }
+});
