@@ -100,8 +100,10 @@ function stepResult(o: Json): string | undefined {
   if (typeof d === 'string') return d;
   const r = rec(d);
   if (Object.keys(r).length === 0) return undefined;
-  const parts = [str(r['status']) && `boot ${str(r['status'])}`, str(r['bootId']) && `(${str(r['bootId'])})`, str(r['reason']), str(r['error']), str(r['fix']) && `fix: ${str(r['fix'])}`].filter(Boolean);
-  return parts.length ? parts.join(' ') : JSON.stringify(d);
+  const attempt = num(r['attempt']);
+  const parts = [str(r['status']) && `boot ${str(r['status'])}`, str(r['bootId']) && `(${str(r['bootId'])})`, str(r['reason']), str(r['error']), str(r['fix']) && `fix: ${str(r['fix'])}`, attempt !== undefined && `attempt ${attempt}`].filter(Boolean);
+  // What is left (a remedy's fix vector, internal counters) means nothing to a reader.
+  return parts.length ? parts.join(' ') : undefined;
 }
 
 export function toIncident(v: unknown): Incident {
