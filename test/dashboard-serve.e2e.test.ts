@@ -2,8 +2,11 @@
 // a real tiny VM with too little memory panics, the fleet page shows it failed, live; the
 // incident page shows the evidence line and the top cause; the service heals it (more
 // memory, proved by a boot); the VM shows ready, live, without a page reload. The same
-// page with a token the server does not know gets nothing. (test/dashboard.e2e.test.ts
-// drives every page against a fake API; this one proves the real server and service.)
+// page with a token the server does not know gets nothing. Beside it, a real Prometheus
+// scrapes the server's /metrics and a real Alertmanager receives its alerts: the failed and
+// the healed boot show in Prometheus' query API, and BootFailed arrives with its labels,
+// then resolves. (test/dashboard.e2e.test.ts drives every page against a fake API; this one
+// proves the real server and service.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { runToolSync } from '../src/core/index.ts';
+import { hasTool, startAlertmanager, startPrometheus, waitFor, type RunningServer } from '../testkit/index.ts';
 
 declare const window: Record<string, unknown>;
 declare const location: { hash: string };
@@ -34,6 +38,13 @@ let ctx: BrowserContext;
 let userData: string;
 let shots: string;
 const stderr: string[] = [];
+let am: RunningServer | undefined;
+let prom: RunningServer | undefined;
+type AmAlert = { labels: Record<string, string>; annotations: Record<string, string>; endsAt: string; status: { state: string } };
+/** The first active BootFailed of the VM that Alertmanager listed (polled from the start: the heal follows within seconds). */
+let firstBootFailed: AmAlert | undefined;
+let polling: ReturnType<typeof setInterval> | undefined;
+const amAlerts = async (): Promise<AmAlert[]> => (await (await fetch(`${am!.url}/api/v2/alerts`)).json()) as AmAlert[];
 
 async function shot(page: Page, name: string): Promise<void> {
   const file = join(shots, `${name}.png`);
@@ -47,7 +58,17 @@ before(async () => {
   runToolSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, timeoutMs: 180_000, what: 'vite build of the dashboard' });
   home = mkdtempSync(join(tmpdir(), 'bootmedic-serve-e2e-'));
   const config = join(home, 'bootmedic.yaml');
-  writeFileSync(config, `listen: 127.0.0.1:0\nvms:\n  files:\n    - ${join(root, 'examples/faults/low-memory.yaml')}\nheal:\n  enabled: true\n`);
+  if (hasTool('prometheus-alertmanager')) am = await startAlertmanager();
+  const alerting = am === undefined ? '' : `alertmanager:\n  urls: ['${am.url}']\n  resendSeconds: 5\n`;
+  writeFileSync(config, `listen: 127.0.0.1:0\nvms:\n  files:\n    - ${join(root, 'examples/faults/low-memory.yaml')}\nheal:\n  enabled: true\n${alerting}`);
+  if (am !== undefined) {
+    polling = setInterval(() => {
+      amAlerts().then(
+        (list) => (firstBootFailed ??= list.find((a) => a.labels['alertname'] === 'BootFailed' && a.labels['vm'] === VM && a.status.state === 'active')),
+        () => undefined,
+      );
+    }, 250);
+  }
   const made = runToolSync(process.execPath, [BIN, 'token', 'create', '--role', 'operator', '--home', home], { timeoutMs: 30_000, what: 'bootmedic token create' });
   token = made.stdout.toString().trimEnd().split('\n').at(-1)!;
   serve = spawn(process.execPath, [BIN, 'serve', '--home', home, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,6 +82,12 @@ before(async () => {
     });
     serve!.once('exit', (code) => reject(new Error(`bootmedic serve exited ${code}: ${stderr.join('')}`)));
   });
+  if (hasTool('prometheus')) {
+    writeFileSync(join(home, 'scrape-token'), `${token}\n`);
+    prom = await startPrometheus(
+      ['global: { scrape_interval: 1s }', 'scrape_configs:', '  - job_name: bootmedic', '    authorization:', `      credentials_file: ${join(home, 'scrape-token')}`, '    static_configs:', `      - targets: ['${new URL(url).host}']`, ''].join('\n'),
+    );
+  }
   shots = mkdtempSync(join(tmpdir(), 'bootmedic-serve-shots-'));
   userData = mkdtempSync(join(tmpdir(), 'bootmedic-chromium-'));
   ctx = await chromium.launchPersistentContext(userData, {
@@ -72,6 +99,9 @@ before(async () => {
 });
 
 after(async () => {
+  if (polling !== undefined) clearInterval(polling);
+  await prom?.stop();
+  await am?.stop();
   await ctx?.close();
   if (serve !== undefined && serve.exitCode === null) {
     const exited = new Promise((r) => serve!.once('exit', r));
@@ -142,4 +172,30 @@ test('the same page with a token the server does not know gets the sign-in form 
   } finally {
     await other.close();
   }
+});
+
+test('a real Prometheus scraped the failed and the healed boot from /metrics', { skip: skip || (hasTool('prometheus') ? false : 'prometheus is absent (Debian package prometheus); skipping') }, async () => {
+  const query = async (q: string): Promise<number | undefined> => {
+    const r = (await (await fetch(`${prom!.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const v = r.data.result[0]?.value[1];
+    return v === undefined ? undefined : Number(v);
+  };
+  // The scrape after the heal: the ready verdict counted, no incident open.
+  await waitFor('the healed boot in Prometheus', async () => ((await query(`bootmedic_boots_total{vm="${VM}",verdict="ready"}`)) ?? 0) >= 1 && (await query('bootmedic_incidents_open')) === 0 ? true : undefined);
+  assert.ok(((await query(`bootmedic_boots_total{vm="${VM}",verdict="failed"}`)) ?? 0) >= 1, 'the failed boot is counted');
+  assert.equal(await query('bootmedic_mttr_seconds_count'), 1, 'one incident recovered');
+  assert.equal(await query('sum(bootmedic_heal_actions_total{remedy="more-memory",result="ready"})'), 1, 'the heal action is counted with its result');
+  assert.equal(await query('up{job="bootmedic"}'), 1);
+});
+
+test('a real Alertmanager got BootFailed with its labels and evidence, and saw it resolved after the heal', { skip: skip || (hasTool('prometheus-alertmanager') ? false : 'prometheus-alertmanager is absent; skipping') }, async () => {
+  const fired = await waitFor('BootFailed seen in Alertmanager', async () => firstBootFailed);
+  assert.equal(fired.labels['severity'], 'critical');
+  for (const k of ['cause', 'layer']) assert.ok((fired.labels[k] ?? '') !== '', `label ${k}`);
+  assert.match(fired.annotations['evidence'] ?? '', /Kernel panic|Out of memory/i);
+  assert.match(fired.annotations['dashboard'] ?? '', new RegExp(`/#/vms/${VM}$`));
+  await waitFor('BootFailed resolved', async () => {
+    const a = (await amAlerts()).find((x) => x.labels['alertname'] === 'BootFailed' && x.labels['vm'] === VM);
+    return a === undefined || Date.parse(a.endsAt) <= Date.now() ? true : undefined;
+  });
 });
