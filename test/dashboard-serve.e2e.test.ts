@@ -10,21 +10,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { runToolSync } from '../src/core/index.ts';
-import { hasTool, startAlertmanager, startPrometheus, waitFor, type RunningServer } from '../testkit/index.ts';
+import { buildDashboard, chromiumSkip, hasTool, launchChromium, startAlertmanager, startPrometheus, waitFor, type RunningServer } from '../testkit/index.ts';
 
 declare const window: Record<string, unknown>;
 declare const location: { hash: string };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'bin/bootmedic.js');
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian package chromium; .ci/run installs it); skipping the browser test`;
+const skip = chromiumSkip;
 const VM = 'tiny-low-memory';
 /** A tiny VM's boot, a heal and its proving boot, under TCG on a busy 2-core host. */
 const BOOT_WAIT = { timeout: 300_000 };
@@ -35,7 +34,7 @@ let serve: ChildProcess | undefined;
 let url: string;
 let token: string;
 let ctx: BrowserContext;
-let userData: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 let shots: string;
 const stderr: string[] = [];
 let am: RunningServer | undefined;
@@ -55,7 +54,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  runToolSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, timeoutMs: 180_000, what: 'vite build of the dashboard' });
+  buildDashboard();
   home = mkdtempSync(join(tmpdir(), 'bootmedic-serve-e2e-'));
   const config = join(home, 'bootmedic.yaml');
   if (hasTool('prometheus-alertmanager')) am = await startAlertmanager();
@@ -89,26 +88,20 @@ before(async () => {
     );
   }
   shots = mkdtempSync(join(tmpdir(), 'bootmedic-serve-shots-'));
-  userData = mkdtempSync(join(tmpdir(), 'bootmedic-chromium-'));
-  ctx = await chromium.launchPersistentContext(userData, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
+  ctx = browser.ctx;
 });
 
 after(async () => {
   if (polling !== undefined) clearInterval(polling);
   await prom?.stop();
   await am?.stop();
-  await ctx?.close();
+  await browser?.close();
   if (serve !== undefined && serve.exitCode === null) {
     const exited = new Promise((r) => serve!.once('exit', r));
     serve.kill('SIGTERM');
     await exited;
   }
-  if (userData) rmSync(userData, { recursive: true, force: true });
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -155,13 +148,9 @@ test('a real VM panics, the dashboard shows it failed with its evidence and top 
 });
 
 test('the same page with a token the server does not know gets the sign-in form and no VM', { skip }, async () => {
-  const other = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'bootmedic-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const other = await launchChromium();
   try {
-    const page = await other.newPage();
+    const page = await other.ctx.newPage();
     await page.goto(`${url}/#token=bmt_not-a-token-this-server-gave-out`);
     await page.locator('input[name=token]').waitFor(WAIT);
     assert.equal(await page.locator('.vm-card').count(), 0);

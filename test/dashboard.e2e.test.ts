@@ -8,14 +8,13 @@
 // has no horizontal overflow, and a token the server rejects gets nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { runToolSync } from '../src/core/index.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { openLedger, type Ledger } from '../src/ledger/index.ts';
-import { startFakeApi, tempHome, fixedNow, type FakeApi } from '../testkit/index.ts';
+import { buildDashboard, chromiumSkip, launchChromium, startFakeApi, tempHome, fixedNow, type FakeApi } from '../testkit/index.ts';
 import { firstLoadSize, FIRST_LOAD_BUDGET } from '../web/index.ts';
 
 // The page's globals, as the functions passed to page.evaluate() see them (the repository's
@@ -27,8 +26,7 @@ declare const getComputedStyle: (el: object) => { backgroundColor: string };
 declare const localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian package chromium; .ci/run installs it); skipping the browser test`;
+const skip = chromiumSkip;
 const WAIT = { timeout: 20_000 };
 /** For what waits on a VM boot (a real server's tiny VM under TCG emulation, on a busy host). */
 const BOOT_WAIT = { timeout: 240_000 };
@@ -188,7 +186,7 @@ async function createFakeServer(): Promise<ServerUnderTest> {
 
 let sut: ServerUnderTest;
 let ctx: BrowserContext;
-let userData: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 let shots: string;
 const cspErrors: string[] = [];
 
@@ -211,23 +209,16 @@ const badge = (page: Page, scope: string) => page.locator(`${scope} .badge`).fir
 before(async () => {
   if (skip) return;
   // The page under test is the one `npm run build` makes.
-  const vite = join(root, 'node_modules/vite/bin/vite.js');
-  runToolSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, timeoutMs: 180_000, what: 'vite build of the dashboard' });
+  buildDashboard();
   sut = await createServerUnderTest();
   shots = mkdtempSync(join(tmpdir(), 'bootmedic-dashboard-shots-'));
-  userData = mkdtempSync(join(tmpdir(), 'bootmedic-chromium-'));
-  ctx = await chromium.launchPersistentContext(userData, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
+  ctx = browser.ctx;
 });
 
 after(async () => {
-  await ctx?.close();
+  await browser?.close();
   await sut?.close();
-  if (userData) rmSync(userData, { recursive: true, force: true });
 });
 
 test('the built page stays under the size budget and loads no inline script or style', { skip }, () => {

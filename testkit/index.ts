@@ -37,3 +37,5 @@ export type { ManualTimers } from './manual-timers.ts';
 // The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
 export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
 export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';
+// Debian's Chromium for the dashboard's browser tests, and the dashboard build they load.
+export { CHROMIUM, chromiumSkip, launchChromium, buildDashboard } from './chromium.ts';
