@@ -25,3 +25,7 @@ export { codesOf, runCatalogued, showInput, fuzzCheck, fuzzFor, growthRatio, run
 export type { FuzzTarget, AnyFuzzTarget, FuzzRun } from './fuzz.ts';
 export { mutationArb, withMutation } from './fuzz-mutate.ts';
 export type { Edit, Mutation } from './fuzz-mutate.ts';
+// libvirt: a real libvirtd (started when none answers, stopped by whoever started it) and
+// tiny-guest TCG domains a test defines and removes itself.
+export { useLibvirtd, withLibvirtd, libvirtSkipReason, libvirtdAnswers, libvirtdPid, startLibvirtDaemons, stopLibvirtDaemons, defineTinyDomain, removeTestDomains, fileSize, LIBVIRT_TEST_ROOT } from './libvirt.ts';
+export type { LibvirtdLease, TinyDomain, TinyDomainOptions } from './libvirt.ts';

@@ -7,9 +7,10 @@ import { createQemuBackend, LAST_GOOD_SNAPSHOT, patchSpec, plainSpec, recoveryEr
 import type { SupervisorDeps } from '../../supervisor/index.ts';
 import { copyDisks, copyKeepingOwner, digestOf, handledDisks, type FileDisk } from './disk-state.ts';
 import { domainFacts, editDomainXml, type DomainEdit, type DomainFacts } from './domain-edit.ts';
+import { libvirtErrors } from '../errors.ts';
+import { virsh } from '../virsh.ts';
 import { libvirtHealErrors } from './errors.ts';
 import { isOptedIn } from './opt-in.ts';
-import { virsh } from './virsh-call.ts';
 
 // The libvirt VmBackend: remedies become changes to a domain through virsh. Memory goes
 // through `setmaxmem/setmem --config`, other configuration through the persistent XML
@@ -103,7 +104,7 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
   /** The domain's persistent XML, after checking that its owner opted it in. */
   async function optedInXml(what: string): Promise<string> {
     const xml = await inactiveXml();
-    if (o.optedInByConfig !== true && !isOptedIn(xml)) throw libvirtHealErrors.make('LIBVIRT_NOT_OPTED_IN', `domain ${domain} is not opted in to healing; bootmedic will not ${what}`);
+    if (o.optedInByConfig !== true && !isOptedIn(xml)) throw libvirtErrors.make('LIBVIRT_NOT_OPTED_IN', `domain ${domain} is not opted in to healing; bootmedic will not ${what}`);
     return xml;
   }
 

@@ -10,7 +10,7 @@ import type { SupervisorDeps } from '../../supervisor/index.ts';
 import { createLibvirtBackend } from './backend.ts';
 import { drillDomainXml, type DrillGuestFiles } from './drill-domain.ts';
 import { libvirtHealErrors } from './errors.ts';
-import { virsh } from './virsh-call.ts';
+import { virsh } from '../virsh.ts';
 
 // The VMs of a libvirt drill: domains named bmdrill-<id>-<n> that the drill defines from
 // each VM's spec (before every boot, so the boot runs the configuration the heal target

@@ -2,11 +2,6 @@ import { defineErrors } from '../../core/index.ts';
 
 /** Error codes of healing through libvirt (src/libvirt/heal/): the libvirt VmBackend and libvirt drills. */
 export const libvirtHealErrors = defineErrors('libvirt', {
-  LIBVIRT_NOT_OPTED_IN: {
-    cause: 'bootmedic was asked to change a libvirt domain (a remedy, a boot it drives) whose owner did not opt it in to healing; bootmedic only watches such a domain.',
-    fix: "Opt the domain in: add <bootmedic:heal xmlns:bootmedic=\"https://bootmedic.dev/xmlns/1\">true</bootmedic:heal> inside its <metadata> ('virsh edit DOMAIN'), or list it in bootmedic's config.",
-    exit: 'input',
-  },
   LIBVIRT_DISK_FORMAT_UNSUPPORTED: {
     cause: 'A remedy would snapshot, restore or repair a disk of the domain that bootmedic cannot handle: only file-backed qcow2 and raw disks are supported (not vmdk, vdi, qed, block devices or network disks).',
     fix: 'Convert the disk to qcow2 (qemu-img convert -O qcow2 OLD NEW, then point the domain at NEW), or repair this domain by hand.',
