@@ -27,6 +27,8 @@ function withDisk(d: TinyDomain, format: string): string {
 
 const specOf = (d: TinyDomain, memoryMiB = 256) => parseVmSpec({ name: d.name, kernel: join(d.dir, 'vmlinuz'), memoryMiB }, `domain ${d.name}`, '/');
 const backendOf = (d: TinyDomain, home: string) => createLibvirtBackend({ uri: d.uri, domain: d.name, deps: { home, hypervisor: noHypervisor } });
+/** The harness undefines without --snapshots-metadata: a domain with snapshots drops their metadata first. */
+const dropSnapshotsAtEnd = (t: { after: (fn: () => void) => void }, d: TinyDomain) => t.after(() => void runToolSync('virsh', ['-c', d.uri, 'undefine', d.name, '--snapshots-metadata'], { check: false }));
 const snapshots = (d: TinyDomain) => virsh(['snapshot-list', d.name, '--name']).split('\n').map((s) => s.trim()).filter(Boolean);
 
 test('a domain that is not opted in is never changed: every remedy and boot is refused, XML and disk unchanged', { skip: lv.skip, timeout: 60_000 }, async () => {
@@ -50,8 +52,9 @@ test('a domain that is not opted in is never changed: every remedy and boot is r
   assert.equal(virsh(['domstate', d.name]).trim(), 'shut off', 'the domain was not started');
 });
 
-test('an opted-in domain: memory goes into the persistent XML, and restoring a golden qcow2 disk takes an internal snapshot first', { skip: lv.skip, timeout: 60_000 }, async () => {
+test('an opted-in domain: memory goes into the persistent XML, and restoring a golden qcow2 disk takes an internal snapshot first', { skip: lv.skip, timeout: 60_000 }, async (t) => {
   const d = defineTinyDomain({ name: 'optin', memoryMiB: 80, metadata: OPT_IN_METADATA });
+  dropSnapshotsAtEnd(t, d);
   const disk = withDisk(d, 'qcow2');
   const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
   const be = backendOf(d, home);
