@@ -15,6 +15,8 @@ export type AppConfig = Readonly<{
   color: boolean;
   /** Extra files that keep the ledger's latest checkpoint (BOOTMEDIC_LEDGER_CHECKPOINT_COPY, ':'-separated), beside <home>/ledger-checkpoint. */
   ledgerCheckpointCopies?: readonly string[];
+  /** libvirt domains opted in to healing by bootmedic's config (BOOTMEDIC_LIBVIRT_HEAL, ','-separated), beside the domains' own metadata. */
+  libvirtHeal?: readonly string[];
 }>;
 
 /**
@@ -29,7 +31,8 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
   const ci = env['CI'] === 'true' || env['CI'] === '1';
   const color = !ci && !env['NO_COLOR'] && process.stdout.isTTY === true;
   const ledgerCheckpointCopies = Object.freeze((env['BOOTMEDIC_LEDGER_CHECKPOINT_COPY'] ?? '').split(':').filter((p) => p !== '').map((p) => resolve(p)));
-  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies });
+  const libvirtHeal = Object.freeze((env['BOOTMEDIC_LIBVIRT_HEAL'] ?? '').split(',').map((d) => d.trim()).filter((d) => d !== ''));
+  return Object.freeze({ home, cache, ci, color, ledgerCheckpointCopies, libvirtHeal });
 }
 
 /** Creates the home directory (owner-only) and checks it is writable. */

@@ -4,7 +4,7 @@
 // Changes are noticed through inotify on the folder (fs.watch), with a slow poll beside it
 // for filesystems without inotify. The path comes from the domain's XML, so it is opened
 // through the guarded open: a FIFO or a folder there is an error, never a hang.
-import { closeSync, fstatSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { checkPath, isBootmedicError, openGuarded, type BootmedicError } from '../core/index.ts';
 import { libvirtErrors } from './errors.ts';
@@ -43,6 +43,21 @@ export function logUnreadable(path: string, domain: string | undefined, cause: u
     fix: `Run bootmedic as root (virtlogd writes the log as root, mode 0600), or make ${path} a regular file bootmedic can read.`,
     details: { path, ...(domain !== undefined ? { domain } : {}) },
   });
+}
+
+/**
+ * Why bootmedic cannot read a domain's serial log (LIBVIRT_LOG_UNREADABLE), or undefined
+ * when it can, or when the log does not exist yet (virtlogd creates it at the domain's start).
+ */
+export function logProblem(path: string, domain?: string): BootmedicError | undefined {
+  try {
+    checkPath(path, { what: `serial log${domain !== undefined ? ` of domain ${domain}` : ''}`, missing: (m) => libvirtErrors.make('LIBVIRT_LOG_UNREADABLE', m, { details: { missing: true } }) });
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    if (isBootmedicError(e, 'LIBVIRT_LOG_UNREADABLE') && e.details?.['missing'] === true) return undefined;
+    return logUnreadable(path, domain, e);
+  }
 }
 
 /**
