@@ -24,6 +24,8 @@ export type LibvirtHypervisorOptions = Readonly<{
   consoleFrom?: (domain: string) => number | undefined;
   /** Domains bootmedic's config opts in to healing. */
   healList?: readonly string[];
+  /** 'own' control: what stop() does to a domain it started (default destroy; watch --heal detaches, so a healed domain keeps running). */
+  ownedStop?: 'destroy' | 'detach';
 }>;
 
 export type LibvirtHypervisor = Hypervisor & { readonly uri: string; close: () => Promise<void> };
@@ -82,7 +84,7 @@ export function createLibvirtHypervisor(o: LibvirtHypervisorOptions): LibvirtHyp
         const from = logSize(d.serialLog);
         await virsh(o.uri, ['start', domain], lo.signal !== undefined ? { signal: lo.signal } : {});
         const domid = (await virsh(o.uri, ['domid', domain])).stdout.trim();
-        return attachDomain({ uri: o.uri, domain, accel, runDir: lo.runDir, hub: h, serialLog: d.serialLog, from, domid, onStop: 'destroy' });
+        return attachDomain({ uri: o.uri, domain, accel, runDir: lo.runDir, hub: h, serialLog: d.serialLog, from, domid, onStop: o.ownedStop ?? 'destroy' });
       }
       const from = o.consoleFrom?.(domain) ?? logSize(d.serialLog);
       const domid = (await virsh(o.uri, ['domid', domain])).stdout.trim();

@@ -41,6 +41,12 @@ export type LibvirtWatchOptions = Readonly<{
   onEvent: (e: LibvirtWatchEvent) => void;
   /** Domains bootmedic's config opts in to healing (reported; watching never acts). */
   healList?: readonly string[];
+  /**
+   * --heal: called after each supervised run's last outcome, while the follower waits (the
+   * domain's lock is free); what the callee's own boots start is its own record, not a boot
+   * the follower judges again.
+   */
+  afterOutcome?: (domain: string, outcome: BootOutcome, signal: AbortSignal) => Promise<void>;
 }>;
 
 type Boundary = 'started' | 'reset';
@@ -253,6 +259,13 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
         supervising = false;
       }
       if (signal.aborted) return;
+      if (last !== undefined && opts.afterOutcome !== undefined) {
+        await opts.afterOutcome(domain, last, signal).catch((e: unknown) => onError(domain, e as BootmedicError));
+        if (signal.aborted) return;
+        queue.length = 0;
+        offsetAtStop = logSize(log);
+        running = await virsh(opts.uri, ['domstate', '--reason', domain]).then((r) => parseDomstate(r.stdout).state === 'running', () => running);
+      }
       allowReset = running && last?.cause !== 'boot-loop';
       // A verdict was reached while running: the run's later resets count from here.
       for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.b === 'reset') queue.splice(i, 1);

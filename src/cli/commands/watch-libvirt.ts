@@ -2,13 +2,15 @@
 // domain of the URI is followed; each boot is printed as the QEMU watch prints it, plus
 // lines for the domain list and for libvirtd going away and coming back.
 import { assertNever } from '../../core/index.ts';
-import { DEFAULT_URI, watchLibvirt, type LibvirtWatchEvent } from '../../libvirt/index.ts';
+import type { HealEvent } from '../../heal/index.ts';
+import { DEFAULT_URI, libvirtHealer, watchLibvirt, type LibvirtWatchEvent } from '../../libvirt/index.ts';
 import { isNoVerdict } from '../../supervisor/index.ts';
 import type { CommandContext } from '../command.ts';
 import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
 import { paint, type Paint } from '../style.ts';
+import { renderHeal } from './watch.ts';
 
 function render(e: LibvirtWatchEvent, p: Paint): string | undefined {
   switch (e.type) {
@@ -37,8 +39,8 @@ function render(e: LibvirtWatchEvent, p: Paint): string | undefined {
   }
 }
 
-/** Runs the libvirt watch until Ctrl-C/SIGTERM; exit 1 when a boot failed or stalled. */
-export async function watchLibvirtCommand(uri: string | undefined, json: boolean, ctx: CommandContext): Promise<number> {
+/** Runs the libvirt watch until Ctrl-C/SIGTERM; exit 1 when a boot failed or stalled (and, with --heal, was not healed). */
+export async function watchLibvirtCommand(uri: string | undefined, json: boolean, ctx: CommandContext, heal = false): Promise<number> {
   const rt = await openRuntime(ctx.app);
   const p = paint(ctx.app.color);
   let worst: number = EXIT.ok;
@@ -51,8 +53,19 @@ export async function watchLibvirtCommand(uri: string | undefined, json: boolean
     const line = render(e, p);
     if (line !== undefined) ctx.stdout.write(`${line}\n`);
   };
+  const healList = ctx.app.libvirtHeal !== undefined ? { healList: ctx.app.libvirtHeal } : {};
+  const printHeal = (domain: string, e: HealEvent) => {
+    if (json) {
+      ctx.stdout.write(`${JSON.stringify({ type: 'heal', domain, event: e })}\n`);
+      return;
+    }
+    const line = renderHeal(domain, e);
+    if (line !== undefined) ctx.stdout.write(`${p.bold('heal')} ${line}\n`);
+  };
+  const incidents = rt.store?.incidents;
+  const afterOutcome = heal && incidents !== undefined ? { afterOutcome: libvirtHealer({ uri: uri ?? DEFAULT_URI, app: ctx.app, deps: rt, incidents, onHealEvent: printHeal, ...healList }) } : {};
   try {
-    await watchLibvirt({ uri: uri ?? DEFAULT_URI, deps: rt, signal: ctx.signal, onEvent: print, ...(ctx.app.libvirtHeal !== undefined ? { healList: ctx.app.libvirtHeal } : {}) });
+    await watchLibvirt({ uri: uri ?? DEFAULT_URI, deps: rt, signal: ctx.signal, onEvent: print, ...healList, ...afterOutcome });
     return ctx.signal.aborted ? EXIT.interrupted : worst;
   } finally {
     await rt.close();

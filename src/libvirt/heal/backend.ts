@@ -7,10 +7,11 @@ import { createQemuBackend, LAST_GOOD_SNAPSHOT, patchSpec, plainSpec, recoveryEr
 import type { SupervisorDeps } from '../../supervisor/index.ts';
 import { copyDisks, copyKeepingOwner, digestOf, handledDisks, type FileDisk } from './disk-state.ts';
 import { domainFacts, editDomainXml, type DomainEdit, type DomainFacts } from './domain-edit.ts';
+import { parseDomainXml } from '../domain-xml.ts';
 import { libvirtErrors } from '../errors.ts';
+import { optInOf } from '../metadata.ts';
 import { virsh } from '../virsh.ts';
 import { libvirtHealErrors } from './errors.ts';
-import { isOptedIn } from './opt-in.ts';
 
 // The libvirt VmBackend: remedies become changes to a domain through virsh. Memory goes
 // through `setmaxmem/setmem --config`, other configuration through the persistent XML
@@ -25,8 +26,8 @@ export type LibvirtBackendOptions = Readonly<{
   domain: string;
   /** The supervisor's dependencies, with the libvirt hypervisor. */
   deps: SupervisorDeps;
-  /** Opted in by bootmedic's config rather than the domain's metadata. */
-  optedInByConfig?: boolean;
+  /** Domains bootmedic's config opts in (besides the domains' own metadata). */
+  healList?: readonly string[];
 }>;
 
 /** Where the last-known-good record (XML + disk digests) and raw-disk copies live. */
@@ -104,7 +105,7 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
   /** The domain's persistent XML, after checking that its owner opted it in. */
   async function optedInXml(what: string): Promise<string> {
     const xml = await inactiveXml();
-    if (o.optedInByConfig !== true && !isOptedIn(xml)) throw libvirtErrors.make('LIBVIRT_NOT_OPTED_IN', `domain ${domain} is not opted in to healing; bootmedic will not ${what}`);
+    if (!optInOf(parseDomainXml(xml, `domain ${domain} of ${uri}`), o.healList).heal) throw libvirtErrors.make('LIBVIRT_NOT_OPTED_IN', `domain ${domain} is not opted in to healing; bootmedic will not ${what}`);
     return xml;
   }
 
@@ -121,11 +122,13 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
   /** Before a destructive step: an internal snapshot when every disk is qcow2, else copies of the disks. */
   async function snapshotFirst(disks: readonly FileDisk[], why: string): Promise<string> {
     const name = `bootmedic-before-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}`;
-    if (disks.length > 0 && disks.every((d) => d.format === 'qcow2')) {
-      await run(['snapshot-create-as', domain, name, '--description', `bootmedic: before ${why}`, '--atomic']);
-    } else if (disks.length > 0) {
-      copyDisks(disks, join(stateDir, name));
+    if (disks.length === 0) return name;
+    if (disks.every((d) => d.format === 'qcow2')) {
+      // A qcow2 whose header is damaged takes no internal snapshot: then a copy is the snapshot.
+      const taken = await run(['snapshot-create-as', domain, name, '--description', `bootmedic: before ${why}`, '--atomic']).then(() => true, () => false);
+      if (taken) return name;
     }
+    copyDisks(disks, join(stateDir, name));
     return name;
   }
 
@@ -198,7 +201,11 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
 
   const viaSupervisor = createQemuBackend(deps);
   function boot(spec: VmSpec, req: BootRequest): BootRun {
-    const started = optedInXml('start it').then(() => viaSupervisor.boot(spec, req));
+    // A run left by a killed bootmedic, or the failed run a watch detached from, ends first:
+    // the boot that verifies a remedy starts the domain afresh.
+    const started = optedInXml('start it')
+      .then(stopIfRunning)
+      .then(() => viaSupervisor.boot(spec, req));
     const first = started.then(async (r) => {
       const out = await r.first;
       if (out.status === 'ready' && req.mode === 'watch') await keepLastGood(false).catch(() => undefined);

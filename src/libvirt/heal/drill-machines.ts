@@ -78,7 +78,8 @@ export async function createLibvirtDrillMachines(o: { uri: string; app: AppConfi
       boot: (s, req) => {
         // The boot's own configuration (a simulated guest defect adds words to its command line).
         const defined = define(s);
-        const run = defined.then(() => inner.boot(s, req));
+        const onDomain = patchSpec(s, { set: { libvirt: { uri, domain: vm } }, unset: [] }, `drill domain ${vm}`);
+        const run = defined.then(() => inner.boot(onDomain, req));
         const first = run.then((r) => r.first);
         return req.mode === 'once' ? { first } : { first, background: run.then((r) => r.background ?? r.first.then((x) => [x])) };
       },
