@@ -20,8 +20,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** bootmedic's opt-in element, as the domain's <metadata> holds it. */
 export const OPT_IN_METADATA = '<bootmedic:heal xmlns:bootmedic="https://bootmedic.dev/xmlns/1">true</bootmedic:heal>';
 
-/** The XML `virsh define` gets for the drill VM `spec` (named `spec.name`) whose console goes to `serialLog`. */
-export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: string): string {
+/** The XML `virsh define` gets for the drill VM `spec` (named `spec.name`, with `uuid`: a define again must name the same) whose console goes to `serialLog`. */
+export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: string, uuid: string): string {
   if (spec.firmware !== 'bios' || spec.guest === 'debian') throw libvirtHealErrors.make('LIBVIRT_DRILL_FAILED', `drill VM ${spec.name}: libvirt drills define direct-kernel-boot domains of the tiny guest only`);
   const readable = (p: string) => guest.copies.get(p) ?? p;
   const kernel = readable(spec.kernel ?? guest.kernel);
@@ -34,6 +34,7 @@ export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: 
   });
   return `<domain type='${spec.accel === 'kvm' ? 'kvm' : 'qemu'}'>
   <name>${esc(spec.name)}</name>
+  <uuid>${esc(uuid)}</uuid>
   <metadata>${OPT_IN_METADATA}</metadata>
   <memory unit='MiB'>${spec.memoryMiB}</memory>
   <vcpu>${spec.cpus}</vcpu>

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, VmSpec } from '../../config/index.ts';
@@ -42,19 +42,24 @@ export async function createLibvirtDrillMachines(o: { uri: string; app: AppConfi
     copyGuarded(g.kernel, kernel, { what: 'tiny guest kernel', kind: 'file' });
     copyGuarded(g.initrd, initrd, { what: 'tiny guest initramfs', kind: 'file' });
     for (const f of [kernel, initrd]) chmodSync(f, 0o644);
-    guest = { kernel, initrd, cmdline: g.cmdline ?? 'console=ttyS0,115200', copies: new Map([[g.kernel, kernel], [g.initrd, initrd]]) };
+    // The tiny guest powers off after its ready marker by default; under libvirt the domain's
+    // Stopped event can then beat the marker's line through the log file, so the guest idles
+    // instead and the supervisor ends each boot (destroy) after its verdict.
+    const cmdline = (g.cmdline ?? 'console=ttyS0,115200').replace('bootmedic.after=poweroff', 'bootmedic.after=idle');
+    guest = { kernel, initrd, cmdline, copies: new Map([[g.kernel, kernel], [g.initrd, initrd]]) };
   } catch (e) {
     rmSync(root, { recursive: true, force: true });
     if (isBootmedicError(e)) throw e;
     throw libvirtHealErrors.make('LIBVIRT_DRILL_FAILED', `libvirt drill folder ${root}: ${(e as Error).message}`);
   }
-  const ours = new Set<string>();
+  const ours = new Map<string, string>(); // domain → its uuid
   const dirOf = (vm: string) => join(root, vm);
 
   async function define(spec: VmSpec): Promise<void> {
     const file = join(dirOf(spec.name), 'domain.xml');
-    writeFileAtomic(file, drillDomainXml(spec, guest, join(dirOf(spec.name), 'serial.log')));
-    ours.add(spec.name);
+    const uuid = ours.get(spec.name) ?? randomUUID();
+    ours.set(spec.name, uuid);
+    writeFileAtomic(file, drillDomainXml(spec, guest, join(dirOf(spec.name), 'serial.log'), uuid));
     await virsh(uri, ['define', file]);
   }
 
@@ -103,7 +108,7 @@ export async function createLibvirtDrillMachines(o: { uri: string; app: AppConfi
     backendFor,
     release,
     async close() {
-      for (const vm of [...ours]) await release(vm).catch(() => undefined);
+      for (const vm of [...ours.keys()]) await release(vm).catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
     },
   };
