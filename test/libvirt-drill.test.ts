@@ -2,7 +2,7 @@
 // drill defines (bmdrill-<id>-…), heals and undefines. Same JSON totals as a QEMU drill, a
 // result per scenario, and no domain of the drill (or anyone else's) changed afterwards.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,12 +12,13 @@ import { defineTinyDomain, runCli, useLibvirtd } from '../testkit/index.ts';
 const lv = useLibvirtd();
 const domains = () => runToolSync('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name']).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 
-test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains and removes them', { skip: lv.skip, timeout: 900_000 }, async () => {
+test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains and removes them', { skip: lv.skip, timeout: 900_000 }, async (t) => {
   // Another domain on the same URI, which the drill must not touch.
   const bystander = defineTinyDomain({ name: 'bystander' });
   const xml = runToolSync('virsh', ['-c', 'qemu:///system', 'dumpxml', '--inactive', bystander.name]).stdout;
   const home = mkdtempSync(join(tmpdir(), 'bm-lvdrill-'));
-  // Seed 3 of the quick faults: a truncated initramfs (a golden restore after a snapshot) and too little memory (the XML).
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  // Seed 3 of the quick faults: a truncated initramfs and too little memory, both recoverable.
   const r = await runCli(['drill', '--backend', 'libvirt', '--guest', 'tiny', '--scenarios', '2', '--seed', '3', '--quick', '--json', '--home', home]);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const j = JSON.parse(r.stdout) as Record<string, unknown> & { results: { name: string; vm: string; outcome: string; ok: boolean }[] };

@@ -3,16 +3,23 @@
 // cannot handle refused by name.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parseVmSpec } from '../src/config/index.ts';
 import { isBootmedicError, runToolSync } from '../src/core/index.ts';
 import { createLibvirtBackend, libvirtStateDir, OPT_IN_METADATA } from '../src/libvirt/index.ts';
 import { defineTinyDomain, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
+const homes: string[] = [];
+after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+const tempHome = () => {
+  const h = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  homes.push(h);
+  return h;
+};
 const virsh = (args: string[]) => runToolSync('virsh', ['-c', 'qemu:///system', ...args]).stdout;
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const noHypervisor = { probeAccel: () => Promise.reject(new Error('no boots here')), launch: () => Promise.reject(new Error('no boots here')) };
@@ -34,7 +41,7 @@ const snapshots = (d: TinyDomain) => virsh(['snapshot-list', d.name, '--name']).
 test('a domain that is not opted in is never changed: every remedy and boot is refused, XML and disk unchanged', { skip: lv.skip, timeout: 60_000 }, async () => {
   const d = defineTinyDomain({ name: 'notin', memoryMiB: 80 });
   const disk = withDisk(d, 'qcow2');
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const xmlBefore = virsh(['dumpxml', '--inactive', d.name]);
   const diskBefore = sha(disk);
   const be = backendOf(d, home);
@@ -56,7 +63,7 @@ test('an opted-in domain: memory goes into the persistent XML, and restoring a g
   const d = defineTinyDomain({ name: 'optin', memoryMiB: 80, metadata: OPT_IN_METADATA });
   dropSnapshotsAtEnd(t, d);
   const disk = withDisk(d, 'qcow2');
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const be = backendOf(d, home);
   const next = await be.apply({ type: 'spec-patch', patch: { set: { memoryMiB: 160, cpus: 2 }, unset: [] } }, specOf(d, 80));
   assert.equal(next.memoryMiB, 160);
@@ -89,7 +96,7 @@ test('a raw disk is copied before a destructive step (internal snapshots need qc
   const d = defineTinyDomain({ name: 'raw', metadata: OPT_IN_METADATA });
   const disk = withDisk(d, 'raw');
   writeFileSync(disk, Buffer.alloc(4 << 20, 7));
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const golden = join(d.dir, 'golden.raw');
   writeFileSync(golden, Buffer.alloc(4 << 20, 1));
   const before = sha(disk);
@@ -107,7 +114,7 @@ test('a raw disk is copied before a destructive step (internal snapshots need qc
 test('a disk format bootmedic cannot repair is refused naming the disk and its format, before anything is changed', { skip: lv.skip, timeout: 60_000 }, async () => {
   const d = defineTinyDomain({ name: 'vmdk', metadata: OPT_IN_METADATA });
   const disk = withDisk(d, 'vmdk');
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const before = sha(disk);
   await assert.rejects(
     backendOf(d, home).apply({ type: 'image-repair', disk, repair: 'fsck-root', from: undefined, snapshotDir: home }, specOf(d)),

@@ -5,20 +5,27 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { resolveAppConfig } from '../src/config/index.ts';
 import { isBootmedicError, runToolSync } from '../src/core/index.ts';
-import { openIncidentOf } from '../src/heal/index.ts';
-import { healDomain, openDomainHealTarget, watchLibvirt } from '../src/libvirt/index.ts';
+import { openIncidentOf, type HealEvent } from '../src/heal/index.ts';
+import { healDomain, libvirtHealer, openDomainHealTarget, watchLibvirt } from '../src/libvirt/index.ts';
 import { healBoot } from '../src/recovery/index.ts';
 import { openStore } from '../src/store/index.ts';
 import type { BootOutcome } from '../src/supervisor/index.ts';
 import { defineTinyDomain, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
+const homes: string[] = [];
+after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+const tempHome = () => {
+  const h = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  homes.push(h);
+  return h;
+};
 const virsh = (args: string[]) => runToolSync('virsh', ['-c', 'qemu:///system', ...args]).stdout;
 const memoryKiB = (d: TinyDomain) => Number(/<memory unit='KiB'>(\d+)<\/memory>/.exec(virsh(['dumpxml', '--inactive', d.name]))?.[1]);
 /** Opted in, ready at the tiny guest's marker. */
@@ -29,7 +36,7 @@ const LOW_MEMORY = 80;
 
 test('an opted-in domain with too little memory is healed by raising the memory in its persistent XML', { skip: lv.skip, timeout: 300_000 }, async () => {
   const d = defineTinyDomain({ name: 'lowmem', memoryMiB: LOW_MEMORY, metadata: OPTED_IN });
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const store = openStore({ home });
   try {
     const h = await openDomainHealTarget({ uri: d.uri, domain: d.name, app: resolveAppConfig({ home }), deps: { home, store } });
@@ -56,7 +63,7 @@ test('a failing domain that is not opted in is reported with its findings, and n
   const disk = join(d.dir, 'data.qcow2');
   runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '4M']);
   virsh(['attach-disk', d.name, disk, 'vdb', '--driver', 'qemu', '--subdriver', 'qcow2', '--targetbus', 'virtio', '--config']);
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const store = openStore({ home });
   const ac = new AbortController();
   try {
@@ -115,7 +122,7 @@ function descendants(pid: number): number[] {
 
 test('kill -9 of a healer after a libvirt remedy: the restarted healer verifies it and does not raise the memory again', { skip: lv.skip, timeout: 300_000 }, async () => {
   const d = defineTinyDomain({ name: 'killed', memoryMiB: LOW_MEMORY, metadata: OPTED_IN });
-  const home = mkdtempSync(join(tmpdir(), 'bm-lvheal-'));
+  const home = tempHome();
   const child = new URL('./fixtures/libvirt-heal-until-killed.ts', import.meta.url).pathname;
   const out = await new Promise<string>((resolve, reject) => {
     const p = spawn(process.execPath, [child, home, d.uri, d.name], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -167,6 +174,47 @@ test('kill -9 of a healer after a libvirt remedy: the restarted healer verifies 
     assert.equal(r.result.fixedBy, 'more-memory');
     assert.deepEqual(r.result.steps.map((s) => s.remedy), ['more-memory'], 'one step in the incident: the remedy was not applied again');
   } finally {
+    store.close();
+  }
+});
+
+test('watch --libvirt --heal: an opted-in domain started with too little memory is healed and left running', { skip: lv.skip, timeout: 400_000 }, async () => {
+  const d = defineTinyDomain({ name: 'watchheal', memoryMiB: LOW_MEMORY, metadata: OPTED_IN });
+  const home = tempHome();
+  const store = openStore({ home });
+  const ac = new AbortController();
+  const heals: HealEvent[] = [];
+  const outcomes: BootOutcome[] = [];
+  let started = false;
+  let healed = false;
+  try {
+    const timer = setTimeout(() => ac.abort(), 360_000);
+    await watchLibvirt({
+      uri: d.uri, deps: { home, store }, signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'outcome' && e.domain === d.name) outcomes.push(e.outcome);
+        if (e.type !== 'waiting' || e.domain !== d.name) return;
+        if (!started) {
+          started = true;
+          d.start(); // the operator starts it
+        } else if (healed) ac.abort(); // the follower waits again after the heal: done
+      },
+      afterOutcome: libvirtHealer({
+        uri: d.uri, app: resolveAppConfig({ home }), deps: { home, store }, incidents: store.incidents,
+        onHealEvent: (_domain, e) => {
+          heals.push(e);
+          if (e.type === 'incident-closed') healed = true;
+        },
+      }),
+    });
+    clearTimeout(timer);
+    assert.equal(outcomes[0]?.status, 'failed', 'the watch saw the failed boot');
+    const closed = heals.find((e) => e.type === 'incident-closed');
+    assert.ok(closed !== undefined && closed.type === 'incident-closed' && closed.status === 'recovered', JSON.stringify(heals.map((e) => e.type)));
+    assert.equal(memoryKiB(d), 2 * LOW_MEMORY * 1024, 'the persistent XML has twice the memory');
+    assert.equal(virsh(['domstate', d.name]).trim(), 'running', 'the healed domain keeps running');
+  } finally {
+    ac.abort();
     store.close();
   }
 });
