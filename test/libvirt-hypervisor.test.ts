@@ -40,7 +40,8 @@ test("an opted-in domain: 'own' control starts it, the boot reaches ready, and s
     const spec = domainSpec(await domainXml(d.uri, d.name), d.uri);
     const [o] = await superviseVm(spec, { hypervisor: hv, home }, { mode: 'once' });
     assert.equal(o?.status, 'ready', o?.reason);
-    assert.equal(o?.accel, 'tcg');
+    assert.equal(o?.accel, 'tcg', 'the domain type qemu is TCG');
+    assert.match(o?.accelReason ?? '', /domain type/);
     assert.match(o?.reason ?? '', /bootmedic-ready/);
     assert.equal(state(d.uri, d.name), 'shut off', "'once' mode stopped the domain it started");
   } finally {
