@@ -197,7 +197,25 @@ export type TinyDomainOptions = {
   /** Inner XML of <metadata> (the bootmedic opt-in and ready elements). */
   metadata?: string;
   onCrash?: 'destroy' | 'preserve' | 'restart';
+  /** Boot one copy of the kernel and initramfs shared by every domain of this process that asks (benches that define many domains). */
+  shareFiles?: boolean;
 };
+
+let shared: string | undefined;
+/** The folder of the shared kernel and initramfs, copied once per process; removed with the last domain. */
+function sharedFiles(guest: { kernel: string; initrd: string }): string {
+  if (shared !== undefined) return shared;
+  const dir = join(LIBVIRT_TEST_ROOT, `bmtest-shared-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(LIBVIRT_TEST_ROOT, 0o755);
+  chmodSync(dir, 0o755);
+  for (const [from, to] of [[guest.kernel, 'vmlinuz'], [guest.initrd, 'initrd.cpio.gz']] as const) {
+    copyFileSync(from, join(dir, to));
+    chmodSync(join(dir, to), 0o644);
+  }
+  shared = dir;
+  return dir;
+}
 
 /**
  * Defines a TCG domain booting the tiny guest's kernel and initramfs, copied to a folder
@@ -214,13 +232,16 @@ export function defineTinyDomain(o: TinyDomainOptions): TinyDomain {
   const dir = join(LIBVIRT_TEST_ROOT, name);
   mkdirSync(dir, { recursive: true });
   for (const d of [LIBVIRT_TEST_ROOT, dir]) chmodSync(d, 0o755);
-  const kernel = join(dir, 'vmlinuz');
-  const initrd = join(dir, 'initrd.cpio.gz');
-  copyFileSync(guest.kernel, kernel);
-  chmodSync(kernel, 0o644);
-  if (o.noInitrd !== true) {
-    copyFileSync(guest.initrd, initrd);
-    chmodSync(initrd, 0o644);
+  const files = o.shareFiles === true ? sharedFiles(guest) : dir;
+  const kernel = join(files, 'vmlinuz');
+  const initrd = join(files, 'initrd.cpio.gz');
+  if (o.shareFiles !== true) {
+    copyFileSync(guest.kernel, kernel);
+    chmodSync(kernel, 0o644);
+    if (o.noInitrd !== true) {
+      copyFileSync(guest.initrd, initrd);
+      chmodSync(initrd, 0o644);
+    }
   }
   const serialLog = join(dir, 'serial.log');
   const cmdline = ['console=ttyS0,115200 bootmedic.after=idle', o.fault !== undefined ? `bootmedic.fault=${o.fault}` : '', o.append ?? ''].filter((w) => w !== '').join(' ');
@@ -263,6 +284,10 @@ export function defineTinyDomain(o: TinyDomainOptions): TinyDomain {
     if (running()) runToolSync('virsh', ['-c', URI, 'destroy', name], { check: false });
     runToolSync('virsh', ['-c', URI, 'undefine', name], { check: false });
     rmSync(dir, { recursive: true, force: true });
+    if (defined.size === 0 && shared !== undefined) {
+      rmSync(shared, { recursive: true, force: true });
+      shared = undefined;
+    }
     try {
       if (readdirSync(LIBVIRT_TEST_ROOT).length === 0) rmdirSync(LIBVIRT_TEST_ROOT);
     } catch {

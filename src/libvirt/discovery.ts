@@ -2,7 +2,7 @@
 // not (with the exact XML that makes them so), and opted in to healing or not.
 import { parseDomstate } from './domain-process.ts';
 import { serialLogFix, type DomainXml } from './domain-xml.ts';
-import { domainXml } from './libvirt-hypervisor.ts';
+import { domainXml, logSize } from './libvirt-hypervisor.ts';
 import { optInOf, type OptIn } from './metadata.ts';
 import { virsh } from './virsh.ts';
 
@@ -14,6 +14,8 @@ export type DomainEntry = Readonly<{
   state: string;
   stateReason: string;
   serialLog?: string;
+  /** The serial log's size when the domain was described (where its next run's console starts, when it was stopped then). */
+  serialLogSize?: number;
   /** Healing (actions) allowed: by its metadata or bootmedic's config. */
   optIn: boolean;
   optInBy: OptIn['by'];
@@ -34,7 +36,7 @@ export async function describeDomain(uri: string, name: string, o: { healList?: 
     uuid: xml.uuid,
     state: st.state,
     stateReason: st.reason,
-    ...(xml.serialLog !== undefined ? { serialLog: xml.serialLog } : {}),
+    ...(xml.serialLog !== undefined ? { serialLog: xml.serialLog, serialLogSize: logSize(xml.serialLog) } : {}),
     optIn: opt.heal,
     optInBy: opt.by,
     watchable: xml.serialLog !== undefined,

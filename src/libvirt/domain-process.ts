@@ -61,6 +61,17 @@ export function attachDomain(o: DomainProcessOptions): VmProcess & { readonly de
   let off = () => {};
   // tailLog reads at once: an unreadable log ends the run before `tail` is assigned.
   let tail: LogTailer | undefined;
+  const end = (why: string, error?: BootmedicError) => {
+    if (ended) return;
+    // The last lines of this run count: read the log to its end first.
+    tail?.close();
+    const info: ExitInfo = { code: null, signal: null, stderr: why, ...(error !== undefined ? { error } : {}), atMs: now() };
+    emit({ type: 'exit', ...info });
+    ended = true;
+    off();
+    resolveExit(info);
+  };
+
   tail = tailLog(o.serialLog, {
     from: o.from,
     domain: o.domain,
@@ -73,17 +84,6 @@ export function attachDomain(o: DomainProcessOptions): VmProcess & { readonly de
       end(`the serial log cannot be read: ${e.message}`, e);
     },
   });
-
-  const end = (why: string, error?: BootmedicError) => {
-    if (ended) return;
-    // The last lines of this run count: read the log to its end first.
-    tail?.close();
-    const info: ExitInfo = { code: null, signal: null, stderr: why, ...(error !== undefined ? { error } : {}), atMs: now() };
-    emit({ type: 'exit', ...info });
-    ended = true;
-    off();
-    resolveExit(info);
-  };
 
   const catchUp = async () => {
     try {

@@ -32,7 +32,8 @@ export function domainSpec(d: DomainXml, uri: string): VmSpec {
     libvirt: { uri, domain: d.name },
     memoryMiB: d.memoryMiB,
     cpus: Math.min(64, Math.max(1, d.vcpus)),
-    accel: d.type === 'kvm' ? 'kvm' : 'tcg',
+    // libvirt picks the accelerator (the domain type); the hypervisor's probe says so in the record.
+    accel: 'auto',
     ...(d.kernel !== undefined ? { kernel: d.kernel } : {}),
     ...(d.initrd !== undefined ? { initrd: d.initrd } : {}),
     ...(d.cmdline !== undefined ? { cmdline: d.cmdline } : {}),

@@ -78,11 +78,11 @@ test('memory units: KiB by default, MiB, GiB, bytes', () => {
   assert.equal(mem("<memory unit='MiB'>512</memory><currentMemory unit='MiB'>384</currentMemory>"), 384, 'the current memory is what the guest boots with');
 });
 
-test('a VmSpec per domain: the libvirt marker, accel from the domain type, ready/stall/boot loop from metadata, defaults otherwise', () => {
+test('a VmSpec per domain: the libvirt marker, ready/stall/boot loop from metadata, defaults otherwise', () => {
   const s = domainSpec(parseDomainXml(xml('wrapper'), 'w'), 'qemu:///system');
   assert.equal(s.name, 'bmtest-wrapper');
   assert.deepEqual(s.libvirt, { uri: 'qemu:///system', domain: 'bmtest-wrapper' });
-  assert.equal(s.accel, 'tcg');
+  assert.equal(s.accel, 'auto', "libvirt's to pick (the domain type)");
   assert.equal(s.memoryMiB, 256);
   assert.deepEqual(s.ready, { type: 'marker', text: 'bootmedic-ready' });
   assert.equal(s.stall.defaultSeconds, 15);
@@ -90,7 +90,6 @@ test('a VmSpec per domain: the libvirt marker, accel from the domain type, ready
   assert.deepEqual(s.bootLoop, { resets: 2, windowSeconds: 300 });
   const plain = domainSpec(parseDomainXml(meta(''), 'm'), 'qemu:///system');
   assert.deepEqual(plain.ready, { type: 'login' }, 'a server console: a login prompt by default');
-  assert.equal(plain.accel, 'kvm');
   assert.equal(plain.disks.length, 0, 'no kernel and no disk is fine for a libvirt domain');
   assert.throws(() => domainSpec(parseDomainXml("<domain><name>tiny</name><memory unit='MiB'>8</memory></domain>", 'm'), 'qemu:///system'), { code: 'LIBVIRT_BAD_XML' });
 });

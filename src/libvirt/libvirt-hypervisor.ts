@@ -71,7 +71,8 @@ export function createLibvirtHypervisor(o: LibvirtHypervisorOptions): LibvirtHyp
   };
   return {
     uri: o.uri,
-    probeAccel: async (): Promise<AccelVerdict> => ({ accel: 'tcg', reason: 'libvirt decides: the domain type (kvm or qemu) in its XML' }),
+    // The supervisor records the reason; the run's own accel (VmProcess.accel) comes from the domain type.
+    probeAccel: async (): Promise<AccelVerdict> => ({ accel: 'tcg', reason: "libvirt's choice: the domain type in its XML (qemu: TCG, kvm: KVM)" }),
     async launch(spec: VmSpec, lo: LaunchOptions): Promise<VmProcess> {
       const domain = spec.libvirt?.domain;
       if (domain === undefined || spec.libvirt?.uri !== o.uri) throw libvirtErrors.make('LIBVIRT_DOMAIN_NOT_FOUND', `VM ${spec.name} is not a domain of ${o.uri}`);

@@ -23,7 +23,7 @@ const NO_DOMAIN = /failed to get domain|Domain not found|no domain with matching
 /** Turns a failed virsh run into the libvirt error it means. */
 export function virshError(uri: string, args: readonly string[], r: Pick<ToolResult, 'code' | 'stderr' | 'stdout'>) {
   const text = `${r.stderr}\n${r.stdout}`;
-  const said = lastLines(r.stderr, 3) || lastLines(r.stdout, 3) || `exit ${r.code}`;
+  const said = (lastLines(r.stderr, 3) || lastLines(r.stdout, 3) || `exit ${r.code}`).replace(/(^|\/ )error: /g, '$1');
   if (UNREACHABLE.test(text)) {
     return libvirtErrors.make('LIBVIRT_URI_UNREACHABLE', `libvirt URI ${uri} is unreachable: ${said}`, { fix: `Check the URI and ${START_LIBVIRTD}.`, details: { uri, args: [...args] } });
   }

@@ -140,10 +140,16 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
   });
 
   await hub.ready;
+  // A domain that started between the listing and the streams' start: its Started event
+  // was missed, so this run is its first boot.
+  const runningNow = await virsh(uri, ['list', '--name'], { signal: opts.signal }).then(
+    (r) => new Set(r.stdout.split('\n').map((l) => l.trim())),
+    () => new Set<string>(),
+  );
   for (const d of listed) {
     known.add(d.name);
     report(d, 'found');
-    start(d);
+    start(d, d.state === 'shut off' && runningNow.has(d.name));
   }
   await new Promise<void>((r) => (opts.signal.aborted ? r() : opts.signal.addEventListener('abort', () => r(), { once: true })));
   await Promise.all([...followers.values()].map((f) => f.done));
@@ -157,7 +163,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
   const domain = d.name;
   let log = d.serialLog!;
   let running = d.state === 'running' || d.state === 'paused' || d.state === 'in shutdown';
-  let offsetAtStop = logSize(log);
+  let offsetAtStop = d.serialLogSize ?? logSize(log);
   let supervising = false;
   let allowReset = running;
   const queue: { b: Boundary; from: number }[] = [];
@@ -201,9 +207,9 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
         assertNever(e, 'hub event');
     }
   });
-  // Found through its Started event (defined and started while we looked away): this run is
-  // its first boot, from where the log is now (the bytes of its first moments may be missed).
-  if (justStarted) push('started', logSize(log));
+  // Started while we looked away (between the listing and the streams' start, or defined and
+  // started at once): this run is its first boot, from where the log was when it was described.
+  if (justStarted) push('started', offsetAtStop);
   const next = async (): Promise<{ b: Boundary; from: number } | undefined> => {
     while (queue.length === 0 && !signal.aborted) {
       await new Promise<void>((r) => {
