@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -120,11 +120,10 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-test('kill -9 of a healer after a libvirt remedy: the restarted healer verifies it and does not raise the memory again', { skip: lv.skip, timeout: 300_000 }, async () => {
-  const d = defineTinyDomain({ name: 'killed', memoryMiB: LOW_MEMORY, metadata: OPTED_IN });
-  const home = tempHome();
+/** Runs the healer child on `d` until it hangs after its first remedy, then SIGKILLs it (and its virsh streams). */
+function healUntilKilled(home: string, d: TinyDomain): Promise<string> {
   const child = new URL('./fixtures/libvirt-heal-until-killed.ts', import.meta.url).pathname;
-  const out = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const p = spawn(process.execPath, [child, home, d.uri, d.name], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     let err = '';
@@ -151,31 +150,68 @@ test('kill -9 of a healer after a libvirt remedy: the restarted healer verifies 
       else reject(new Error(`the healer did not hang after a remedy (signal ${signal}): ${text}${err}`));
     });
   });
-  assert.match(out, /first failed/);
-  assert.match(out, /applied more-memory/);
-  assert.equal(memoryKiB(d), 2 * LOW_MEMORY * 1024, 'the remedy was applied once before the kill');
+}
 
+/** A second healer resumes the domain's open incident (left in 'verifying' by the killed one). */
+async function resumeHeal(home: string, d: TinyDomain) {
   const store = openStore({ home });
   try {
     const open = openIncidentOf(store.incidents, d.name);
     assert.ok(open !== undefined, 'the incident is still open');
+    assert.equal(open.type, 'verifying', 'the killed healer left its step applied, awaiting verification');
     const h = await openDomainHealTarget({ uri: d.uri, domain: d.name, app: resolveAppConfig({ home }), deps: { home, store }, resume: true });
-    let r;
-    let last;
     try {
-      r = await healBoot({ target: h.target, deps: { home, store, hypervisor: h.hypervisor }, incidents: store.incidents });
-      last = h.target.lastOutcome();
+      const r = await healBoot({ target: h.target, deps: { home, store, hypervisor: h.hypervisor }, incidents: store.incidents });
+      const last = h.target.lastOutcome();
+      assert.equal(r.result.outcome, 'recovered', `${JSON.stringify(r.result.steps)}; last boot ${last?.status}: ${last?.reason}`);
+      return r.result;
     } finally {
       await h.close();
     }
-    assert.equal(r.result.outcome, 'recovered', `${JSON.stringify(r.result.steps)}; last boot ${last?.status}: ${last?.reason}`);
-    assert.equal(memoryKiB(d), 2 * LOW_MEMORY * 1024, 'memory raised once, not twice');
-    assert.equal(open.type, 'verifying', 'the killed healer left its step applied, awaiting verification');
-    assert.equal(r.result.fixedBy, 'more-memory');
-    assert.deepEqual(r.result.steps.map((s) => s.remedy), ['more-memory'], 'one step in the incident: the remedy was not applied again');
   } finally {
     store.close();
   }
+}
+
+test('kill -9 of a healer after a libvirt remedy: the restarted healer verifies it and does not raise the memory again', { skip: lv.skip, timeout: 300_000 }, async () => {
+  const d = defineTinyDomain({ name: 'killed', memoryMiB: LOW_MEMORY, metadata: OPTED_IN });
+  const home = tempHome();
+  const out = await healUntilKilled(home, d);
+  assert.match(out, /first failed/);
+  assert.match(out, /applied more-memory/);
+  assert.equal(memoryKiB(d), 2 * LOW_MEMORY * 1024, 'the remedy was applied once before the kill');
+  const r = await resumeHeal(home, d);
+  assert.equal(memoryKiB(d), 2 * LOW_MEMORY * 1024, 'memory raised once, not twice');
+  assert.equal(r.fixedBy, 'more-memory');
+  assert.deepEqual(r.steps.map((s) => s.remedy), ['more-memory'], 'one step in the incident: the remedy was not applied again');
+});
+
+test('kill -9 after a destructive libvirt step (golden restore, snapshot first): the restarted healer does not restore or snapshot again', { skip: lv.skip, timeout: 300_000 }, async (t) => {
+  const d = defineTinyDomain({ name: 'killrestore', metadata: OPTED_IN });
+  // The harness undefines without --snapshots-metadata: drop the snapshots' metadata first.
+  t.after(() => void runToolSync('virsh', ['-c', d.uri, 'undefine', d.name, '--snapshots-metadata'], { check: false }));
+  const disk = join(d.dir, 'data.qcow2');
+  runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '4M']);
+  virsh(['attach-disk', d.name, disk, 'vdb', '--driver', 'qemu', '--subdriver', 'qcow2', '--targetbus', 'virtio', '--config']);
+  const home = tempHome();
+  // Golden copies of the kernel and initramfs, then the domain's own copy cut to a third (the catalogue's truncated-initrd).
+  const initrd = join(d.dir, 'initrd.cpio.gz');
+  const golden = join(home, 'vms', d.name, 'golden');
+  mkdirSync(golden, { recursive: true });
+  copyFileSync(initrd, join(golden, 'initrd.cpio.gz'));
+  copyFileSync(join(d.dir, 'vmlinuz'), join(golden, 'vmlinuz'));
+  const good = readFileSync(initrd);
+  writeFileSync(initrd, good.subarray(0, Math.floor(good.length * 0.34)));
+  const out = await healUntilKilled(home, d);
+  assert.match(out, /first failed/);
+  assert.match(out, /applied restore-boot-artefacts/);
+  const snaps = () => virsh(['snapshot-list', d.name, '--name']).split('\n').map((x) => x.trim()).filter((x) => x.startsWith('bootmedic-before-'));
+  assert.equal(snaps().length, 1, 'a snapshot was taken before the restore');
+  assert.ok(readFileSync(initrd).equals(good), 'the initramfs was restored before the kill');
+  const r = await resumeHeal(home, d);
+  assert.equal(r.fixedBy, 'restore-boot-artefacts');
+  assert.deepEqual(r.steps.map((s) => s.remedy), ['restore-boot-artefacts'], 'one step: not applied again');
+  assert.equal(snaps().length, 1, 'no second snapshot: the destructive step did not run again');
 });
 
 test('watch --libvirt --heal: an opted-in domain started with too little memory is healed and left running', { skip: lv.skip, timeout: 400_000 }, async () => {
