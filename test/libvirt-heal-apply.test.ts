@@ -36,6 +36,7 @@ const specOf = (d: TinyDomain, memoryMiB = 256) => parseVmSpec({ name: d.name, k
 const backendOf = (d: TinyDomain, home: string) => createLibvirtBackend({ uri: d.uri, domain: d.name, deps: { home, hypervisor: noHypervisor } });
 /** The harness undefines without --snapshots-metadata: a domain with snapshots drops their metadata first. */
 const dropSnapshotsAtEnd = (t: { after: (fn: () => void) => void }, d: TinyDomain) => t.after(() => void runToolSync('virsh', ['-c', d.uri, 'undefine', d.name, '--snapshots-metadata'], { check: false }));
+const memoryKiB = (d: TinyDomain) => Number(/<memory unit='KiB'>(\d+)<\/memory>/.exec(virsh(['dumpxml', '--inactive', d.name]))?.[1]);
 const snapshots = (d: TinyDomain) => virsh(['snapshot-list', d.name, '--name']).split('\n').map((s) => s.trim()).filter(Boolean);
 
 test('a domain that is not opted in is never changed: every remedy and boot is refused, XML and disk unchanged', { skip: lv.skip, timeout: 60_000 }, async () => {
@@ -59,7 +60,7 @@ test('a domain that is not opted in is never changed: every remedy and boot is r
   assert.equal(virsh(['domstate', d.name]).trim(), 'shut off', 'the domain was not started');
 });
 
-test('an opted-in domain: memory goes into the persistent XML, and restoring a golden qcow2 disk takes an internal snapshot first', { skip: lv.skip, timeout: 60_000 }, async (t) => {
+test('an opted-in domain: memory goes into the persistent XML; a golden restore of a qcow2 disk copies it first and keeps its owner', { skip: lv.skip, timeout: 60_000 }, async (t) => {
   const d = defineTinyDomain({ name: 'optin', memoryMiB: 80, metadata: OPT_IN_METADATA });
   dropSnapshotsAtEnd(t, d);
   const disk = withDisk(d, 'qcow2');
@@ -73,16 +74,22 @@ test('an opted-in domain: memory goes into the persistent XML, and restoring a g
   assert.match(xml, /<vcpu placement='static'>2<\/vcpu>/);
   assert.ok(xml.includes('bootmedic:heal'), 'the opt-in survives the define');
 
+  // A golden restore replaces the disk file, and with it the internal snapshots inside: the snapshot before it is a copy.
+  await be.keepGoodState(next);
+  assert.ok(snapshots(d).includes('bootmedic-last-good'));
   const golden = join(d.dir, 'golden.qcow2');
   runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', golden, '8M']);
   chownSync(disk, 4242, 0); // an owner the golden copy does not have: the restored disk must keep it
   const owner = statSync(disk);
+  const before = sha(disk);
   await be.apply({ type: 'restore-golden', files: [{ path: disk, from: golden }] }, next);
-  const snaps = snapshots(d);
-  assert.equal(snaps.length, 1, `one snapshot before the destructive step: ${snaps.join(', ')}`);
-  assert.match(snaps[0]!, /^bootmedic-before-/);
+  const copies = readdirSync(libvirtStateDir(home, d.name)).filter((f) => f.startsWith('bootmedic-before-'));
+  assert.equal(copies.length, 1, 'one copy before the destructive step');
+  assert.equal(sha(join(libvirtStateDir(home, d.name), copies[0]!, 'vdb-data.qcow2')), before, 'the copy holds the disk as it was');
   assert.equal(sha(disk), sha(golden), 'the disk is the golden copy');
   assert.deepEqual([statSync(disk).uid, statSync(disk).mode], [owner.uid, owner.mode], 'owner and mode kept');
+  assert.deepEqual(snapshots(d), [], "libvirt no longer lists snapshots that went with the replaced file");
+  assert.equal(await be.hasGoodState(next), false);
 
   await be.keepGoodState(next);
   assert.ok(await be.hasGoodState(next));
@@ -122,4 +129,25 @@ test('a disk format bootmedic cannot repair is refused naming the disk and its f
   );
   assert.equal(sha(disk), before);
   assert.deepEqual(snapshots(d), []);
+});
+
+test('snapshot-rollback reverts to the last good snapshot: disk and XML come back, and the spec follows the XML', { skip: lv.skip, timeout: 60_000 }, async (t) => {
+  const d = defineTinyDomain({ name: 'rollback', memoryMiB: 128, metadata: OPT_IN_METADATA });
+  dropSnapshotsAtEnd(t, d);
+  const disk = withDisk(d, 'qcow2');
+  const home = tempHome();
+  const be = backendOf(d, home);
+  const spec = specOf(d, 128);
+  assert.equal(await be.hasGoodState(spec), false);
+  await be.keepGoodState(spec);
+  assert.equal(await be.hasGoodState(spec), true);
+  const good = sha(disk);
+  // Later: more memory, and the disk changed in place (grown to 8 MiB).
+  const bigger = await be.apply({ type: 'spec-patch', patch: { set: { memoryMiB: 512 }, unset: [] } }, spec);
+  runToolSync('qemu-img', ['resize', '-q', disk, '8M']);
+  assert.notEqual(sha(disk), good);
+  const back = await be.apply({ type: 'snapshot-rollback', disks: [disk], snapshot: 'bootmedic-last-good' }, bigger);
+  assert.equal(memoryKiB(d), 128 * 1024, 'the XML is the good one again');
+  assert.equal(back.memoryMiB, 128, 'the spec follows the XML');
+  assert.equal(runToolSync('qemu-img', ['info', '--output=json', disk]).stdout.includes('"virtual-size": 4194304'), true, 'the disk is the 4 MiB one again');
 });

@@ -119,11 +119,15 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
 
   const snapshotNames = async () => (await run(['snapshot-list', domain, '--name'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 
-  /** Before a destructive step: an internal snapshot when every disk is qcow2, else copies of the disks. */
-  async function snapshotFirst(disks: readonly FileDisk[], why: string): Promise<string> {
+  /**
+   * Before a destructive step: an internal snapshot when every disk is qcow2, else copies of
+   * the disks. `replaced` disks are about to be replaced as files, which takes their internal
+   * snapshots with them: then the copies are the snapshot.
+   */
+  async function snapshotFirst(disks: readonly FileDisk[], why: string, replaced = false): Promise<string> {
     const name = `bootmedic-before-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}`;
     if (disks.length === 0) return name;
-    if (disks.every((d) => d.format === 'qcow2')) {
+    if (!replaced && disks.every((d) => d.format === 'qcow2')) {
       // A qcow2 whose header is damaged takes no internal snapshot: then a copy is the snapshot.
       const taken = await run(['snapshot-create-as', domain, name, '--description', `bootmedic: before ${why}`, '--atomic']).then(() => true, () => false);
       if (taken) return name;
@@ -173,8 +177,11 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
         const xml = await optedInXml('restore its files');
         const disks = handledDisks(domain, domainFacts(xml).disks);
         await stopIfRunning();
-        await snapshotFirst(disks, 'restoring golden copies');
+        const replaced = disks.filter((d) => change.files.some((f) => f.path === d.path));
+        await snapshotFirst(disks, 'restoring golden copies', replaced.length > 0);
         for (const f of change.files) copyKeepingOwner(f.from, f.path, `golden copy for domain ${domain}`);
+        // A replaced qcow2 file held the domain's internal snapshots: libvirt's record of them now points at nothing.
+        if (replaced.some((d) => d.format === 'qcow2')) for (const n of await snapshotNames()) await run(['snapshot-delete', domain, n, '--metadata']);
         return spec;
       }
       case 'image-repair': {
