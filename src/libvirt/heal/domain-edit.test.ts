@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isBootmedicError } from '../../core/index.ts';
 import { domainFacts, editDomainXml } from './domain-edit.ts';
 
 // A domain as `virsh dumpxml --inactive` printed it (libvirt 9.0), trimmed of controllers.
@@ -92,5 +93,5 @@ test('editDomainXml removes the initrd with null and adds a missing cmdline afte
 });
 
 test('text that is not a domain is refused', () => {
-  assert.throws(() => domainFacts('<network><name>default</name></network>'), /not a libvirt domain XML/);
+  assert.throws(() => domainFacts('<network><name>default</name></network>'), (e: unknown) => isBootmedicError(e, 'LIBVIRT_BAD_XML') && /not a libvirt domain XML/.test(e.message));
 });

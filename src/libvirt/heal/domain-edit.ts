@@ -1,4 +1,5 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { libvirtErrors } from '../errors.ts';
 
 // Pure edits of a libvirt domain's persistent XML (`virsh dumpxml --inactive`), for the
 // configuration changes healing makes: vCPUs, the directly booted kernel, initrd and command
@@ -45,7 +46,7 @@ export type DomainFacts = Readonly<{
 
 function parse(xml: string): Node[] {
   const tree = new XMLParser(OPTS).parse(xml) as Node[];
-  if (find(tree, 'domain') === undefined) throw new Error('not a libvirt domain XML: no <domain> element');
+  if (find(tree, 'domain') === undefined) throw libvirtErrors.make('LIBVIRT_BAD_XML', 'not a libvirt domain XML: no <domain> element');
   return tree;
 }
 
@@ -137,7 +138,7 @@ export function editDomainXml(xml: string, edit: DomainEdit): string {
   }
   if (edit.kernel !== undefined || edit.initrd !== undefined || edit.cmdline !== undefined) {
     const os = find(dom, 'os');
-    if (os === undefined) throw new Error('the domain XML has no <os> element');
+    if (os === undefined) throw libvirtErrors.make('LIBVIRT_BAD_XML', 'the domain XML has no <os> element');
     const o = kids(os);
     if (edit.kernel !== undefined) setChild(o, 'kernel', edit.kernel, ['type', 'loader', 'nvram']);
     if (edit.initrd !== undefined) setChild(o, 'initrd', edit.initrd, ['kernel', 'type', 'loader', 'nvram']);
