@@ -36,3 +36,16 @@ test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains a
   assert.equal(runToolSync('virsh', ['-c', 'qemu:///system', 'dumpxml', '--inactive', bystander.name]).stdout, xml, 'and unchanged');
   assert.equal(runToolSync('virsh', ['-c', 'qemu:///system', 'domstate', bystander.name]).stdout.trim(), 'shut off');
 });
+
+test('drill refuses a backend, guest or URI it cannot use, with a usage error and no stack', async () => {
+  for (const [argv, words] of [
+    [['--backend', 'xen'], /--backend must be qemu or libvirt/],
+    [['--backend', 'libvirt', '--guest', 'debian'], /--guest debian/],
+    [['--uri', 'qemu:///system'], /--uri goes with --backend libvirt/],
+  ] as const) {
+    const r = await runCli(['drill', ...argv]);
+    assert.equal(r.code, 64, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, words);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
