@@ -108,10 +108,16 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
     }
   };
 
+  // Both streams end together when libvirtd restarts: one line when they go, one when they are back.
+  let lost = false;
   const offAll = hub.subscribe('*', (e: HubEvent) => {
-    if (e.type === 'lost') opts.onEvent({ type: 'libvirt', uri, state: 'lost', reason: e.reason });
+    if (e.type === 'lost' && !lost) {
+      lost = true;
+      opts.onEvent({ type: 'libvirt', uri, state: 'lost', reason: e.reason });
+    }
     if (e.type === 'resync') {
-      opts.onEvent({ type: 'libvirt', uri, state: 'back' });
+      if (lost) opts.onEvent({ type: 'libvirt', uri, state: 'back' });
+      lost = false;
       void reconcile('found');
     }
     if (e.type !== 'lifecycle') return;
