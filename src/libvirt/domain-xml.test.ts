@@ -101,3 +101,18 @@ test('VM names for domain names that are not valid VM names stay distinct', () =
   assert.match(a, /^web-server-[0-9a-f]{8}$/);
   assert.notEqual(a, b);
 });
+
+test('a VM file may name a libvirt domain instead of a guest, kernel or disks; the QEMU backend refuses to launch it', async () => {
+  const { parseVmSpec, resolveAppConfig } = await import('../config/index.ts');
+  const { createQemuHypervisor } = await import('../hypervisor/index.ts');
+  const spec = parseVmSpec({ name: 'web', libvirt: { uri: 'qemu:///system', domain: 'web' } }, 'test', '/');
+  assert.deepEqual(spec.libvirt, { uri: 'qemu:///system', domain: 'web' });
+  assert.throws(() => parseVmSpec({ name: 'web' }, 'test', '/'), /guest \(tiny \| debian\), kernel, disks, or libvirt/);
+  assert.throws(() => parseVmSpec({ name: 'web', libvirt: { uri: 'qemu:///system' } }, 'test', '/'), { code: 'CONFIG_VM_INVALID' });
+  const hv = createQemuHypervisor(resolveAppConfig(), { guests: { firmware: { uefi: { code: '', vars: '' }, secureBoot: { code: '', vars: '' } }, artifacts: async () => ({ paths: [] }) } });
+  await assert.rejects(hv.launch(spec, { runDir: '/nonexistent' }), (e: { code?: string; message: string }) => {
+    assert.equal(e.code, 'HV_QEMU_BAD_ARG');
+    assert.match(e.message, /libvirt domain web of qemu:\/\/\/system/);
+    return true;
+  });
+});
