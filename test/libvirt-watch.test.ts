@@ -108,6 +108,8 @@ test('one watch: ready, panic with Crashed Panicked, early panic still running (
   assert.match(runToolSync('virsh', ['-c', hang.uri, 'domstate', hang.name]).stdout, /running/, 'watching never stops a domain: the hung one still runs');
 
   w.ctl.abort(new Error('SIGTERM'));
-  await w.done;
+  const totals = await w.done;
+  // At least ours (other domains of the URI may boot meanwhile and count too).
+  assert.ok(totals.ready >= 1 && totals.failed >= 4 && totals.stalled >= 1, JSON.stringify(totals));
   for (const d of [...booting, nolog, unreadable]) d.remove();
 });

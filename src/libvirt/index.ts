@@ -23,4 +23,4 @@ export type { LibvirtHypervisor, LibvirtHypervisorOptions } from './libvirt-hype
 export { listDomains, describeDomain } from './discovery.ts';
 export type { DomainEntry } from './discovery.ts';
 export { watchLibvirt } from './watch.ts';
-export type { LibvirtWatchEvent, LibvirtWatchOptions } from './watch.ts';
+export type { LibvirtWatchEvent, LibvirtWatchOptions, LibvirtWatchTotals } from './watch.ts';

@@ -45,17 +45,20 @@ export type LibvirtWatchOptions = Readonly<{
 
 type Boundary = 'started' | 'reset';
 
+/** How many boots a watch saw, by verdict (interrupted ones count in `boots` only). */
+export type LibvirtWatchTotals = { boots: number; ready: number; failed: number; stalled: number };
+
 /**
- * Watches every domain of `opts.uri` until `opts.signal` aborts; resolves with every boot
- * outcome. LIBVIRT_URI_UNREACHABLE when the URI does not answer at the start.
+ * Watches every domain of `opts.uri` until `opts.signal` aborts; resolves with the totals. LIBVIRT_URI_UNREACHABLE when the URI does not answer at the start.
  * @example
  * await watchLibvirt({ uri: 'qemu:///system', deps: { home }, signal, onEvent: (e) => print(e) });
  */
-export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutcome[]> {
+export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<LibvirtWatchTotals> {
   const { uri } = opts;
   const listed = await listDomains(uri, { ...(opts.healList ? { healList: opts.healList } : {}), signal: opts.signal });
   const hub = createEventHub(uri, { signal: opts.signal });
-  const outcomes: BootOutcome[] = [];
+  // Counts, not the outcomes themselves: a watch runs for months (the outcomes are in the store and on onEvent).
+  const totals = { boots: 0, ready: 0, failed: 0, stalled: 0 };
   const followers = new Map<string, { stop: () => void; done: Promise<void> }>();
   const known = new Set<string>();
 
@@ -73,7 +76,7 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(opts.signal.reason);
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    const done = follow(d, hub, opts, ctl.signal, (o) => outcomes.push(o), reportError, justStarted)
+    const done = follow(d, hub, opts, ctl.signal, (o) => count(totals, o), reportError, justStarted)
       .catch((e: unknown) => reportError(d.name, e as BootmedicError))
       .finally(() => {
         opts.signal.removeEventListener('abort', onAbort);
@@ -155,7 +158,12 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
   await Promise.all([...followers.values()].map((f) => f.done));
   offAll();
   await hub.close();
-  return outcomes;
+  return totals;
+}
+
+function count(t: LibvirtWatchTotals, o: BootOutcome): void {
+  t.boots++;
+  if (o.status === 'ready' || o.status === 'failed' || o.status === 'stalled') t[o.status]++;
 }
 
 /** Follows one domain: waits for each boot's start, supervises it, and again, until `signal` aborts. */
