@@ -20,6 +20,8 @@ test('a recorded domain: identity, memory, direct kernel boot, serial log, pvpan
   assert.equal(d.kernel, '/var/lib/bootmedic-test/bmtest-wrapper/vmlinuz');
   assert.match(d.cmdline ?? '', /bootmedic\.after=idle/);
   assert.equal(d.serialLog, '/var/lib/bootmedic-test/bmtest-wrapper/serial.log');
+  assert.equal(d.serialLogAppend, true);
+  assert.equal(parseDomainXml("<domain><name>t</name><devices><serial type='pty'><log file='/l'/></serial></devices></domain>", 't').serialLogAppend, false, 'no append: virtlogd truncates at each start');
   assert.equal(d.hasPanicDevice, true);
   assert.equal(d.onCrash, 'destroy');
   assert.deepEqual(d.metadata, { heal: true, ready: { type: 'marker', text: 'bootmedic-ready' }, stall: { defaultSeconds: 15 }, bootLoop: { resets: 2, windowSeconds: 300 } });

@@ -170,6 +170,7 @@ function count(t: LibvirtWatchTotals, o: BootOutcome): void {
 async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, signal: AbortSignal, onOutcome: (o: BootOutcome) => void, onError: (domain: string, e: BootmedicError) => void, justStarted: boolean): Promise<void> {
   const domain = d.name;
   let log = d.serialLog!;
+  let append = d.xml.serialLogAppend;
   let running = d.state === 'running' || d.state === 'paused' || d.state === 'in shutdown';
   let offsetAtStop = d.serialLogSize ?? logSize(log);
   let supervising = false;
@@ -185,7 +186,8 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       case 'lifecycle':
         if (e.event === 'Started') {
           running = true;
-          push('started', offsetAtStop);
+          // Without append='on' virtlogd truncated the log at this start: the boot is all of it.
+          push('started', append ? offsetAtStop : 0);
         } else if (e.event === 'Stopped') {
           running = false;
           offsetAtStop = logSize(log);
@@ -202,7 +204,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
           void virsh(opts.uri, ['domstate', '--reason', domain]).then((r) => {
             if (parseDomstate(r.stdout).state === 'running' && !running) {
               running = true;
-              push('started', offsetAtStop);
+              push('started', append ? offsetAtStop : 0);
             }
           }, () => undefined);
         }
@@ -217,7 +219,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
   });
   // Started while we looked away (between the listing and the streams' start, or defined and
   // started at once): this run is its first boot, from where the log was when it was described.
-  if (justStarted) push('started', offsetAtStop);
+  if (justStarted) push('started', append ? offsetAtStop : 0);
   const next = async (): Promise<{ b: Boundary; from: number } | undefined> => {
     while (queue.length === 0 && !signal.aborted) {
       await new Promise<void>((r) => {
@@ -255,6 +257,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       }
       if (entry.serialLog === undefined) return; // defined again without a log: the discovery reports it
       log = entry.serialLog;
+      append = entry.xml.serialLogAppend;
       const spec = domainSpec(entry.xml, opts.uri);
       const from = boundary.from;
       const hypervisor = createLibvirtHypervisor({ uri: opts.uri, control: 'watch', hub, consoleFrom: () => from, ...(opts.healList ? { healList: opts.healList } : {}) });
