@@ -49,3 +49,21 @@ test("an opted-in domain: 'own' control starts it, the boot reaches ready, and s
     d.remove();
   }
 });
+
+test('a domain without a serial log: LIBVIRT_NO_SERIAL_LOG with the exact XML to add, and the domain is not started', { skip: lv.skip, timeout: 120_000 }, async () => {
+  const d = defineTinyDomain({ name: 'nolog', serialLog: false, metadata: '<bootmedic:heal xmlns:bootmedic="https://bootmedic.dev/xmlns/1">true</bootmedic:heal>' });
+  const hv = createLibvirtHypervisor({ uri: d.uri, control: 'own' });
+  try {
+    const spec = domainSpec(await domainXml(d.uri, d.name), d.uri);
+    await assert.rejects(superviseVm(spec, { hypervisor: hv, home }, { mode: 'once' }), (e: { code?: string; message: string; exitClass?: string }) => {
+      assert.equal(e.code, 'LIBVIRT_NO_SERIAL_LOG');
+      assert.equal(e.exitClass, 'input');
+      assert.ok(e.message.includes(`<log file='/var/log/libvirt/qemu/${d.name}-serial.log' append='on'/>`), e.message);
+      return true;
+    });
+    assert.equal(state(d.uri, d.name), 'shut off');
+  } finally {
+    await hv.close();
+    d.remove();
+  }
+});

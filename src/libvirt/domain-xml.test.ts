@@ -20,6 +20,8 @@ test('a recorded domain: identity, memory, direct kernel boot, serial log, pvpan
   assert.equal(d.kernel, '/var/lib/bootmedic-test/bmtest-wrapper/vmlinuz');
   assert.match(d.cmdline ?? '', /bootmedic\.after=idle/);
   assert.equal(d.serialLog, '/var/lib/bootmedic-test/bmtest-wrapper/serial.log');
+  assert.equal(d.serialLogAppend, true);
+  assert.equal(parseDomainXml("<domain><name>t</name><devices><serial type='pty'><log file='/l'/></serial></devices></domain>", 't').serialLogAppend, false, 'no append: virtlogd truncates at each start');
   assert.equal(d.hasPanicDevice, true);
   assert.equal(d.onCrash, 'destroy');
   assert.deepEqual(d.metadata, { heal: true, ready: { type: 'marker', text: 'bootmedic-ready' }, stall: { defaultSeconds: 15 }, bootLoop: { resets: 2, windowSeconds: 300 } });
@@ -100,4 +102,19 @@ test('VM names for domain names that are not valid VM names stay distinct', () =
   const b = vmNameOf('web server');
   assert.match(a, /^web-server-[0-9a-f]{8}$/);
   assert.notEqual(a, b);
+});
+
+test('a VM file may name a libvirt domain instead of a guest, kernel or disks; the QEMU backend refuses to launch it', async () => {
+  const { parseVmSpec, resolveAppConfig } = await import('../config/index.ts');
+  const { createQemuHypervisor } = await import('../hypervisor/index.ts');
+  const spec = parseVmSpec({ name: 'web', libvirt: { uri: 'qemu:///system', domain: 'web' } }, 'test', '/');
+  assert.deepEqual(spec.libvirt, { uri: 'qemu:///system', domain: 'web' });
+  assert.throws(() => parseVmSpec({ name: 'web' }, 'test', '/'), /guest \(tiny \| debian\), kernel, disks, or libvirt/);
+  assert.throws(() => parseVmSpec({ name: 'web', libvirt: { uri: 'qemu:///system' } }, 'test', '/'), { code: 'CONFIG_VM_INVALID' });
+  const hv = createQemuHypervisor(resolveAppConfig(), { guests: { firmware: { uefi: { code: '', vars: '' }, secureBoot: { code: '', vars: '' } }, artifacts: async () => ({ paths: [] }) } });
+  await assert.rejects(hv.launch(spec, { runDir: '/nonexistent' }), (e: { code?: string; message: string }) => {
+    assert.equal(e.code, 'HV_QEMU_BAD_ARG');
+    assert.match(e.message, /libvirt domain web of qemu:\/\/\/system/);
+    return true;
+  });
 });

@@ -18,6 +18,8 @@ export type DomainXml = Readonly<{
   disks: readonly { path: string; format: string; target?: string }[];
   /** The first serial device's log file (virtlogd), when it has one. */
   serialLog?: string;
+  /** append='on': each start appends to the log; otherwise virtlogd truncates it at each start. */
+  serialLogAppend: boolean;
   /** True when there is a serial device at all (the fix is then one <log/> element inside it). */
   hasSerial: boolean;
   hasPanicDevice: boolean;
@@ -74,7 +76,8 @@ export function parseDomainXml(xml: string, where: string): DomainXml {
   const os = obj(dom['os']);
   const devices = obj(dom['devices']) ?? {};
   const serials = list(devices['serial']);
-  const log = serials.map((s) => attr(s['log'], 'file')).find((f) => f !== undefined && f !== '');
+  const logEl = serials.map((s) => s['log']).find((l) => (attr(l, 'file') ?? '') !== '');
+  const log = attr(logEl, 'file');
   const disks = list(devices['disk'])
     .filter((d) => (attr(d, 'device') ?? 'disk') === 'disk')
     .flatMap((d) => {
@@ -99,6 +102,7 @@ export function parseDomainXml(xml: string, where: string): DomainXml {
     ...(cmdline !== undefined ? { cmdline } : {}),
     disks,
     ...(log !== undefined ? { serialLog: log } : {}),
+    serialLogAppend: attr(logEl, 'append') === 'on',
     hasSerial: serials.length > 0,
     hasPanicDevice: list(devices['panic']).length > 0,
     ...(onCrash !== undefined ? { onCrash } : {}),

@@ -23,7 +23,7 @@ export type { LibvirtHypervisor, LibvirtHypervisorOptions } from './libvirt-hype
 export { listDomains, describeDomain } from './discovery.ts';
 export type { DomainEntry } from './discovery.ts';
 export { watchLibvirt } from './watch.ts';
-export type { LibvirtWatchEvent, LibvirtWatchOptions } from './watch.ts';
+export type { LibvirtWatchEvent, LibvirtWatchOptions, LibvirtWatchTotals } from './watch.ts';
 // Healing through libvirt (heal/): the libvirt VmBackend, pure domain XML edits, libvirt drills.
 export { createLibvirtBackend, domainEditFor, loadLibvirtLastGood, libvirtStateDir } from './heal/backend.ts';
 export type { LibvirtBackendOptions, LibvirtLastGood } from './heal/backend.ts';

@@ -82,7 +82,8 @@ export function createLibvirtHypervisor(o: LibvirtHypervisorOptions): LibvirtHyp
       const accel = d.type === 'kvm' ? 'kvm' : 'tcg';
       if (o.control === 'own') {
         if (!optInOf(d, o.healList).heal) throw libvirtErrors.make('LIBVIRT_NOT_OPTED_IN', `domain ${domain} of ${o.uri} is not opted in to healing; bootmedic will not start or stop it`);
-        const from = logSize(d.serialLog);
+        // Without append='on' virtlogd truncates the log at the start: the boot is all of it.
+        const from = d.serialLogAppend ? logSize(d.serialLog) : 0;
         await virsh(o.uri, ['start', domain], lo.signal !== undefined ? { signal: lo.signal } : {});
         const domid = (await virsh(o.uri, ['domid', domain])).stdout.trim();
         return attachDomain({ uri: o.uri, domain, accel, runDir: lo.runDir, hub: h, serialLog: d.serialLog, from, domid, onStop: o.ownedStop ?? 'destroy' });

@@ -51,17 +51,20 @@ export type LibvirtWatchOptions = Readonly<{
 
 type Boundary = 'started' | 'reset';
 
+/** How many boots a watch saw, by verdict (interrupted ones count in `boots` only). */
+export type LibvirtWatchTotals = { boots: number; ready: number; failed: number; stalled: number };
+
 /**
- * Watches every domain of `opts.uri` until `opts.signal` aborts; resolves with every boot
- * outcome. LIBVIRT_URI_UNREACHABLE when the URI does not answer at the start.
+ * Watches every domain of `opts.uri` until `opts.signal` aborts; resolves with the totals. LIBVIRT_URI_UNREACHABLE when the URI does not answer at the start.
  * @example
  * await watchLibvirt({ uri: 'qemu:///system', deps: { home }, signal, onEvent: (e) => print(e) });
  */
-export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutcome[]> {
+export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<LibvirtWatchTotals> {
   const { uri } = opts;
   const listed = await listDomains(uri, { ...(opts.healList ? { healList: opts.healList } : {}), signal: opts.signal });
   const hub = createEventHub(uri, { signal: opts.signal });
-  const outcomes: BootOutcome[] = [];
+  // Counts, not the outcomes themselves: a watch runs for months (the outcomes are in the store and on onEvent).
+  const totals = { boots: 0, ready: 0, failed: 0, stalled: 0 };
   const followers = new Map<string, { stop: () => void; done: Promise<void> }>();
   const known = new Set<string>();
 
@@ -79,7 +82,7 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(opts.signal.reason);
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    const done = follow(d, hub, opts, ctl.signal, (o) => outcomes.push(o), reportError, justStarted)
+    const done = follow(d, hub, opts, ctl.signal, (o) => count(totals, o), reportError, justStarted)
       .catch((e: unknown) => reportError(d.name, e as BootmedicError))
       .finally(() => {
         opts.signal.removeEventListener('abort', onAbort);
@@ -114,10 +117,16 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
     }
   };
 
+  // Both streams end together when libvirtd restarts: one line when they go, one when they are back.
+  let lost = false;
   const offAll = hub.subscribe('*', (e: HubEvent) => {
-    if (e.type === 'lost') opts.onEvent({ type: 'libvirt', uri, state: 'lost', reason: e.reason });
+    if (e.type === 'lost' && !lost) {
+      lost = true;
+      opts.onEvent({ type: 'libvirt', uri, state: 'lost', reason: e.reason });
+    }
     if (e.type === 'resync') {
-      opts.onEvent({ type: 'libvirt', uri, state: 'back' });
+      if (lost) opts.onEvent({ type: 'libvirt', uri, state: 'back' });
+      lost = false;
       void reconcile('found');
     }
     if (e.type !== 'lifecycle') return;
@@ -155,13 +164,19 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<BootOutco
   await Promise.all([...followers.values()].map((f) => f.done));
   offAll();
   await hub.close();
-  return outcomes;
+  return totals;
+}
+
+function count(t: LibvirtWatchTotals, o: BootOutcome): void {
+  t.boots++;
+  if (o.status === 'ready' || o.status === 'failed' || o.status === 'stalled') t[o.status]++;
 }
 
 /** Follows one domain: waits for each boot's start, supervises it, and again, until `signal` aborts. */
 async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, signal: AbortSignal, onOutcome: (o: BootOutcome) => void, onError: (domain: string, e: BootmedicError) => void, justStarted: boolean): Promise<void> {
   const domain = d.name;
   let log = d.serialLog!;
+  let append = d.xml.serialLogAppend;
   let running = d.state === 'running' || d.state === 'paused' || d.state === 'in shutdown';
   let offsetAtStop = d.serialLogSize ?? logSize(log);
   let supervising = false;
@@ -177,7 +192,8 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       case 'lifecycle':
         if (e.event === 'Started') {
           running = true;
-          push('started', offsetAtStop);
+          // Without append='on' virtlogd truncated the log at this start: the boot is all of it.
+          push('started', append ? offsetAtStop : 0);
         } else if (e.event === 'Stopped') {
           running = false;
           offsetAtStop = logSize(log);
@@ -194,7 +210,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
           void virsh(opts.uri, ['domstate', '--reason', domain]).then((r) => {
             if (parseDomstate(r.stdout).state === 'running' && !running) {
               running = true;
-              push('started', offsetAtStop);
+              push('started', append ? offsetAtStop : 0);
             }
           }, () => undefined);
         }
@@ -209,7 +225,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
   });
   // Started while we looked away (between the listing and the streams' start, or defined and
   // started at once): this run is its first boot, from where the log was when it was described.
-  if (justStarted) push('started', offsetAtStop);
+  if (justStarted) push('started', append ? offsetAtStop : 0);
   const next = async (): Promise<{ b: Boundary; from: number } | undefined> => {
     while (queue.length === 0 && !signal.aborted) {
       await new Promise<void>((r) => {
@@ -247,6 +263,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       }
       if (entry.serialLog === undefined) return; // defined again without a log: the discovery reports it
       log = entry.serialLog;
+      append = entry.xml.serialLogAppend;
       const spec = domainSpec(entry.xml, opts.uri);
       const from = boundary.from;
       const hypervisor = createLibvirtHypervisor({ uri: opts.uri, control: 'watch', hub, consoleFrom: () => from, ...(opts.healList ? { healList: opts.healList } : {}) });
