@@ -16,6 +16,7 @@ const runs: [string, string[]][] = [
   ['bench/collect.ts', []],
   ['bench/forecast.ts', []],
   ['bench/debian-guest.ts', []],
+  ['bench/libvirt-watch.ts', quick ? ['--runs', '10', '--domains', '10', '--seconds', '10'] : []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
 ];
 let failed = 0;

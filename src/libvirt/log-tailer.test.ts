@@ -54,8 +54,8 @@ test('survives truncation in place: reads the file again from its start', async 
   const p = join(dir, 'c.log');
   writeFileSync(p, 'x'.repeat(100));
   const c = collect(p, 100);
+  // virtlogd truncates the log at a start (no append='on'); the new boot is shorter than the old offset.
   truncateSync(p, 0);
-  await sleep(120); // let the tail see the shorter file before new bytes arrive
   appendFileSync(p, 'after truncation\n');
   await c.until(() => c.text() === 'after truncation\n', 'the new content from offset 0');
   c.t.close();
