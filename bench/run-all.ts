@@ -17,6 +17,7 @@ const runs: [string, string[]][] = [
   ['bench/forecast.ts', []],
   ['bench/debian-guest.ts', []],
   ['bench/api.ts', ['--seconds', quick ? '5' : '10']],
+  ['bench/libvirt-watch.ts', quick ? ['--runs', '10', '--domains', '10', '--seconds', '10'] : []],
   ['bench/drill.ts', ['--scenarios', quick ? '10' : '100', '--seed', '1']],
   ['bench/dashboard.ts', []],
 ];

@@ -39,3 +39,7 @@ export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
 export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';
 // Debian's Chromium for the dashboard's browser tests, and the dashboard build they load.
 export { CHROMIUM, chromiumSkip, launchChromium, buildDashboard } from './chromium.ts';
+// libvirt: a real libvirtd (started when none answers, stopped by whoever started it) and
+// tiny-guest TCG domains a test defines and removes itself.
+export { useLibvirtd, withLibvirtd, libvirtSkipReason, libvirtdAnswers, libvirtdPid, startLibvirtDaemons, stopLibvirtDaemons, defineTinyDomain, removeTestDomains, fileSize, LIBVIRT_TEST_ROOT } from './libvirt.ts';
+export type { LibvirtdLease, TinyDomain, TinyDomainOptions } from './libvirt.ts';

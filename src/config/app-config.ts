@@ -21,6 +21,8 @@ export type AppConfig = Readonly<{
   admissionHeadroomMiB?: number;
   /** The cgroup v2 hierarchy QoS cgroups are made under (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
   cgroupRoot?: string;
+  /** libvirt domains opted in to healing by bootmedic's config (BOOTMEDIC_LIBVIRT_HEAL, ','-separated), beside the domains' own metadata. */
+  libvirtHeal?: readonly string[];
 }>;
 
 /**
@@ -41,8 +43,9 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
     throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_HEADROOM_MIB=${JSON.stringify(headroom)}: not a whole number of MiB`, { fix: 'Set it to a whole number of MiB, e.g. 256, or unset it.' });
   }
   const cgroupRoot = env['BOOTMEDIC_CGROUP_ROOT'] ? resolve(env['BOOTMEDIC_CGROUP_ROOT']) : undefined;
+  const libvirtHeal = Object.freeze((env['BOOTMEDIC_LIBVIRT_HEAL'] ?? '').split(',').map((d) => d.trim()).filter((d) => d !== ''));
   return Object.freeze({
-    home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs,
+    home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs, libvirtHeal,
     ...(headroom === undefined ? {} : { admissionHeadroomMiB: Number(headroom) }),
     ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
   });

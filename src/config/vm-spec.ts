@@ -115,11 +115,16 @@ export const VmSpecSchema = z
     qemuArgs: z.array(text()).max(LIMIT.QEMU_MAX_EXTRA_ARGS).default([]),
     /** Refuse to boot any disk that is not a validly signed, non-retired catalogued image (`bootmedic image sign`). */
     requireSignedImages: z.boolean().default(false),
+    /**
+     * A domain of a libvirt URI instead of a QEMU that bootmedic launches: the libvirt backend
+     * (src/libvirt/) drives it, and the QEMU fields above only describe it (read from its XML).
+     */
+    libvirt: z.object({ uri: text().min(1), domain: text().min(1) }).strict().optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.guest === undefined && v.kernel === undefined && v.disks.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'a VM needs one of: guest (tiny | debian), kernel, or disks', path: ['guest'] });
+    if (v.guest === undefined && v.kernel === undefined && v.disks.length === 0 && v.libvirt === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a VM needs one of: guest (tiny | debian), kernel, disks, or libvirt (a libvirt domain)', path: ['guest'] });
     }
     if (v.initrd !== undefined && v.initrd !== 'none' && v.kernel === undefined && v.guest === undefined) {
       ctx.addIssue({ code: 'custom', message: 'initrd needs kernel', path: ['initrd'] });

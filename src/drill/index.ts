@@ -1,7 +1,7 @@
 // drill/: seeded campaigns of injected faults on real QEMU VMs, run through detection,
 // diagnosis, healing and ready; statistics and reports (Markdown, JSON, HTML).
 export { runDrill } from './runner.ts';
-export type { DrillOptions } from './runner.ts';
+export type { DrillOptions, DrillMachines } from './runner.ts';
 export { drawScenarios, injectScenario, loadDrillFaults, parseDrillFaults } from './scenarios.ts';
 export type { DrillFault, Scenario, InjectedScenario } from './scenarios.ts';
 export { computeTotals, percentile } from './stats.ts';

@@ -5,7 +5,7 @@ import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { runTool } from '../core/index.ts';
 import type { HealEvent, IncidentStore } from '../heal/index.ts';
 import { createSnapshot } from '../hypervisor/index.ts';
-import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood } from '../recovery/index.ts';
+import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood, type VmBackend } from '../recovery/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { drillErrors } from './errors.ts';
 import { drawScenarios, injectScenario, type Scenario } from './scenarios.ts';
@@ -31,6 +31,24 @@ export type DrillOptions = Readonly<{
   id?: string;
   signal?: AbortSignal;
   onProgress?: (p: DrillProgress) => void;
+  /** Where the drill's VMs live when not QEMU processes of bootmedic's own (libvirt domains). */
+  machines?: DrillMachines;
+}>;
+
+/**
+ * The VMs of a drill on another hypervisor (libvirt): the drill's folder for each VM's files
+ * (one that hypervisor can read), a backend per VM (which may define the VM first) and its
+ * removal. Without it the drill runs QEMU processes with files under its own folder.
+ */
+export type DrillMachines = Readonly<{
+  /** The VM names' prefix (libvirt: `bmdrill`, so that a drill's domains are recognisable). */
+  prefix: string;
+  /** The folder for the VM's disk and damaged files. */
+  dirOf(vm: string): string;
+  /** The backend healing and boots of `vm` go through; `spec` is its configuration now. */
+  backendFor(vm: string, spec: VmSpec): Promise<VmBackend>;
+  /** Removes what the drill made for `vm` (never anything else). */
+  release(vm: string): Promise<void>;
 }>;
 
 const DRILL_DISK_SIZE = '16M';
@@ -75,12 +93,18 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 
   // The baseline: one clean boot, which also teaches every scenario VM its stall budgets.
   o.onProgress?.({ done: 0, total: list.length, current: 'clean boot (baseline)', phase: 'baseline' });
-  const baseVm = `drill-${id}-base`;
-  const baseDisk = join(o.dir, 'vms', baseVm, 'disk.qcow2');
-  mkdirSync(join(o.dir, 'vms', baseVm), { recursive: true });
+  const baseVm = `${o.machines?.prefix ?? 'drill'}-${id}-base`;
+  const baseDir = o.machines?.dirOf(baseVm) ?? join(o.dir, 'vms', baseVm);
+  const baseDisk = join(baseDir, 'disk.qcow2');
+  mkdirSync(baseDir, { recursive: true });
   copyFileSync(golden, baseDisk);
-  const baseTarget = createQemuHealTarget({ spec: drillSpec(baseVm, baseDisk), app: o.app, deps: o.deps, goldenDir });
-  const clean = await baseTarget.boot(o.signal).finally(() => baseTarget.close());
+  const baseSpec = drillSpec(baseVm, baseDisk);
+  const baseBackend = await o.machines?.backendFor(baseVm, baseSpec);
+  const baseTarget = createQemuHealTarget({ spec: baseSpec, app: o.app, deps: o.deps, goldenDir, ...(baseBackend !== undefined ? { backend: baseBackend } : {}) });
+  const clean = await baseTarget.boot(o.signal).finally(async () => {
+    baseTarget.close();
+    await o.machines?.release(baseVm);
+  });
   if (clean.status !== 'ready') throw drillErrors.make('DRILL_BASELINE_FAILED', `drill ${id}: the clean boot of ${baseVm} ended ${clean.status}: ${clean.reason}`);
 
   const results: ScenarioResult[] = [];
@@ -116,15 +140,21 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 type Ctx = DrillOptions & { id: string; goldenDir: string; baseVm: string; accel: 'kvm' | 'tcg'; cleanBootId: string };
 
 async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
-  const vm = `drill-${c.id}-s${String(sc.index).padStart(3, '0')}`;
-  const dir = join(c.dir, 'vms', vm);
+  const vm = `${c.machines?.prefix ?? 'drill'}-${c.id}-s${String(sc.index).padStart(3, '0')}`;
+  const dir = c.machines?.dirOf(vm) ?? join(c.dir, 'vms', vm);
   mkdirSync(dir, { recursive: true });
   const disk = join(dir, 'disk.qcow2');
   copyFileSync(join(c.goldenDir, 'disk.qcow2'), disk);
   const base = drillSpec(vm, disk);
   // The scenario VM is a byte-identical copy of the baseline that just booted to ready:
   // its last good configuration and disk snapshot are recorded as that boot left them.
-  await createSnapshot(disk, LAST_GOOD_SNAPSHOT);
+  let backend: VmBackend | undefined;
+  if (c.machines !== undefined) {
+    backend = await c.machines.backendFor(vm, base);
+    await backend.keepGoodState(base);
+  } else {
+    await createSnapshot(disk, LAST_GOOD_SNAPSHOT);
+  }
   saveLastGood(c.deps.home, vm, { at: new Date().toISOString(), bootId: c.cleanBootId, spec: plainSpec(base), fingerprint: await fingerprintSpec(base, c.app, c.accel) });
   const started = Date.now();
   let target: ReturnType<typeof createQemuHealTarget> | undefined;
@@ -135,7 +165,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
   try {
     const inj = await injectScenario(base, sc, dir, c.app);
     result.injected = inj.notes;
-    target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024 });
+    target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024, ...(backend !== undefined ? { backend } : {}) });
     const first = await target.boot(c.signal);
     result.firstBoot = { bootId: first.bootId, status: first.status, reason: first.reason };
     result.findings = first.findings.filter((f) => f.severity !== 'info').slice(0, 6).map((f) => f.title);
@@ -165,6 +195,7 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
     result.error = (e as Error).message;
   } finally {
     target?.close();
+    await c.machines?.release(vm).catch(() => undefined);
     result.wallMs = Date.now() - started;
     result.ok = result.outcome === result.expectedOutcome;
   }

@@ -5,6 +5,9 @@
 export { createQemuHealTarget, LAST_GOOD_SNAPSHOT } from './qemu-heal-target.ts';
 export type { QemuHealTarget, QemuHealTargetOptions } from './qemu-heal-target.ts';
 export type { VmBackend, VmChange, BootRequest, BootRun } from './vm-change.ts';
+export { patchSpec } from './vm-change.ts';
+// Boots through the supervisor over whatever hypervisor `deps` holds (libvirt's backend reuses it).
+export { createQemuBackend } from './qemu-backend.ts';
 export { healBoot, detectedAtOf } from './heal-boot.ts';
 export type { HealBootInput, HealBootResult } from './heal-boot.ts';
 export { evidenceFor, diskIntegrity } from './evidence.ts';

@@ -12,13 +12,14 @@ import { parseCommandArgs } from '../parse.ts';
 import { createProgress } from '../progress.ts';
 import { usageError } from '../errors.ts';
 import { guestSource } from '../../guest/index.ts';
+import { createLibvirtDrillMachines, createLibvirtHypervisor, DEFAULT_URI, type LibvirtDrillMachines } from '../../libvirt/index.ts';
 
-const usage = 'bootmedic drill [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
+const usage = 'bootmedic drill [--backend qemu|libvirt] [--uri URI] [--guest tiny] [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
 
 /** Opens the runtime a drill needs (store, ledger, incidents, QEMU), runs it, records it and writes the report. */
 export async function executeDrill(
   app: AppConfig,
-  o: { scenarios: number; seed: number; parallel: number; rtoSeconds?: number; quick?: boolean; out?: string },
+  o: { scenarios: number; seed: number; parallel: number; rtoSeconds?: number; quick?: boolean; out?: string; backend?: 'qemu' | 'libvirt'; uri?: string },
   ctx: Pick<CommandContext, 'stderr' | 'signal'>,
 ): Promise<{ report: DrillReport; files: { json: string; md: string; html: string } }> {
   ensureHome(app);
@@ -28,9 +29,14 @@ export async function executeDrill(
   const ledger = await openLedger({ home: app.home });
   const inc = openIncidents(app.home);
   const progress = createProgress(ctx.stderr, { ci: app.ci });
+  // libvirt: the scenario VMs are domains the drill defines, heals and undefines itself.
+  const libvirt = o.backend === 'libvirt' ? createLibvirtHypervisor({ uri: o.uri ?? DEFAULT_URI, control: 'own' }) : undefined;
+  let machines: LibvirtDrillMachines | undefined;
   try {
-    const deps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+    const deps = { hypervisor: libvirt ?? createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
+    if (libvirt !== undefined) machines = await createLibvirtDrillMachines({ uri: libvirt.uri, app, deps });
     const report = await runDrill({
+      ...(machines !== undefined ? { machines } : {}),
       scenarios: o.scenarios, seed: o.seed, parallel: o.parallel, ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}), ...(o.quick ? { quick: true } : {}),
       app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal,
       onProgress: (p) => {
@@ -43,6 +49,8 @@ export async function executeDrill(
     return await finishDrill(report, ledger);
   } finally {
     progress.close();
+    await machines?.close();
+    await libvirt?.close();
     inc.close();
     await ledger.close();
     store.close();
@@ -58,7 +66,7 @@ const int = (v: string | undefined, name: string, dflt: number) => {
 
 export const command: Command = {
   name: 'drill',
-  summary: 'Inject seeded faults into real tiny-guest VMs, heal each to ready, and report detection, diagnosis accuracy, recovery rate and MTTR (Markdown, JSON, HTML).',
+  summary: 'Inject seeded faults into real tiny-guest VMs (QEMU, or libvirt domains the drill defines and removes: --backend libvirt), heal each to ready, and report detection, diagnosis accuracy, recovery rate and MTTR (Markdown, JSON, HTML).',
   usage,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(
@@ -66,6 +74,7 @@ export const command: Command = {
       {
         scenarios: { type: 'string' }, seed: { type: 'string' }, parallel: { type: 'string' }, rto: { type: 'string' },
         quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' },
+        backend: { type: 'string', default: 'qemu' }, uri: { type: 'string' }, guest: { type: 'string', default: 'tiny' },
       },
       usage,
     );
@@ -74,16 +83,21 @@ export const command: Command = {
     const parallel = int(values.parallel, 'parallel', 1);
     if (scenarios < 1 || scenarios > 1000) usageError('--scenarios must be between 1 and 1000', usage);
     if (parallel < 1 || parallel > 8) usageError('--parallel must be between 1 and 8', usage);
+    const backend = values.backend;
+    if (backend !== 'qemu' && backend !== 'libvirt') usageError(`--backend must be qemu or libvirt, got '${backend}'`, usage);
+    if (values.guest !== 'tiny') usageError(values.guest === 'debian' ? 'drills run the tiny guest today (--guest debian is not built for drills yet)' : `--guest must be tiny, got '${values.guest}'`, usage);
+    if (values.uri !== undefined && backend !== 'libvirt') usageError('--uri goes with --backend libvirt', usage);
     const rto = values.rto === undefined ? undefined : Number(values.rto);
     if (rto !== undefined && !(rto > 0)) usageError(`--rto must be a positive number of seconds, got '${values.rto}'`, usage);
     const { report, files } = await executeDrill(
       ctx.app,
-      { scenarios, seed: int(values.seed, 'seed', 1), parallel, ...(rto !== undefined ? { rtoSeconds: rto } : {}), quick: values.quick, ...(values.out !== undefined ? { out: values.out } : {}) },
+      { scenarios, seed: int(values.seed, 'seed', 1), parallel, ...(rto !== undefined ? { rtoSeconds: rto } : {}), quick: values.quick, ...(values.out !== undefined ? { out: values.out } : {}), backend, ...(values.uri !== undefined ? { uri: values.uri } : {}) },
       ctx,
     );
     const t = report.totals;
     if (values.json) {
-      ctx.stdout.write(`${JSON.stringify({ id: report.id, seed: report.seed, ...t, report: files })}\n`);
+      const results = report.scenarios.map((r) => ({ index: r.index, name: r.name, vm: r.vm, outcome: r.outcome, expectedOutcome: r.expectedOutcome, ok: r.ok, detected: r.detected, topCause: r.topCause ?? null, mttrMs: r.mttrMs ?? null, ...(r.error !== undefined ? { error: r.error } : {}) }));
+      ctx.stdout.write(`${JSON.stringify({ id: report.id, seed: report.seed, backend, ...t, results, report: files })}\n`);
     } else {
       const p = (x: number) => `${(x * 100).toFixed(1)}%`;
       const s = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);

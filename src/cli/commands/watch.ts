@@ -12,10 +12,10 @@ import { paint } from '../style.ts';
 import { usageError } from '../errors.ts';
 import { assertNever, boundJson } from '../../core/index.ts';
 
-const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR]';
+const usage = 'bootmedic watch <vm.yaml>... [--heal] [--json] [--home DIR] | bootmedic watch --libvirt [URI] [--heal] [--json] [--home DIR]';
 
 /** One heal event as a human line. */
-function renderHeal(vm: string, e: HealEvent): string | undefined {
+export function renderHeal(vm: string, e: HealEvent): string | undefined {
   switch (e.type) {
     case 'incident-opened':
       return `${vm}: incident ${e.incidentId} opened`;
@@ -44,10 +44,16 @@ function renderHeal(vm: string, e: HealEvent): string | undefined {
 
 export const command: Command = {
   name: 'watch',
-  summary: 'Boot VMs and follow every later reboot, reporting each boot as it happens; with --heal, diagnose and heal each failed or stalled boot (every step in the ledger). Ctrl-C stops the VMs cleanly.',
+  summary: 'Boot VMs and follow every later reboot, reporting each boot as it happens; with --heal, diagnose and heal each failed or stalled boot (every step in the ledger). Ctrl-C stops the VMs cleanly. With --libvirt [URI] (default qemu:///system), follow every domain of a libvirt URI that has a serial log instead; with --heal, heal only the domains their owners opted in (<bootmedic:heal> in the domain metadata).',
   usage,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false }, heal: { type: 'boolean', default: false } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false }, heal: { type: 'boolean', default: false }, libvirt: { type: 'boolean', default: false } }, usage);
+    if (values.libvirt) {
+      // Without --heal the watch never acts; with it, only domains their owners opted in are healed.
+      if (positionals.length > 1) usageError('watch --libvirt takes one libvirt URI (default qemu:///system)', usage);
+      const { watchLibvirtCommand } = await import('./watch-libvirt.ts');
+      return watchLibvirtCommand(positionals[0], values.json, ctx, values.heal);
+    }
     if (positionals.length === 0) usageError('watch needs at least one VM file', usage);
     // Validate every file before booting any VM: a typo should not leave half a fleet up.
     const specs = positionals.map((p) => loadVmSpec(p));

@@ -62,6 +62,8 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
   };
 
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
+    // A libvirt domain is libvirt's to run: a second QEMU on its disks must never start.
+    if (spec.libvirt !== undefined) throw hvErrors.make('HV_QEMU_BAD_ARG', `VM ${spec.name} is libvirt domain ${spec.libvirt.domain} of ${spec.libvirt.uri}; the QEMU backend does not launch libvirt domains`, { fix: 'Drive it through the libvirt backend (bootmedic watch --libvirt).' });
     // Admission first: a VM the host cannot hold is refused before any file is made for it.
     guard.admit(spec);
     const guest: GuestArtifacts | undefined = spec.guest ? await opts.guests.artifacts(spec) : undefined;

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseVmSpec } from '../../config/index.ts';
+import { parseDomainXml } from '../domain-xml.ts';
+import { optInOf } from '../metadata.ts';
+import { domainFacts } from './domain-edit.ts';
+import { drillDomainXml, type DrillGuestFiles } from './drill-domain.ts';
+
+const guest: DrillGuestFiles = {
+  kernel: '/var/lib/libvirt/images/d/guest/vmlinuz',
+  initrd: '/var/lib/libvirt/images/d/guest/initrd.cpio.gz',
+  cmdline: 'console=ttyS0,115200 bootmedic.after=idle',
+  copies: new Map([['/root/.cache/bootmedic/guests/tiny/x/initrd.cpio.gz', '/var/lib/libvirt/images/d/guest/initrd.cpio.gz']]),
+};
+const spec = (o: Record<string, unknown>) => parseVmSpec({ name: 'bmdrill-ab12-s001', guest: 'tiny', memoryMiB: 256, disks: [{ path: '/var/lib/libvirt/images/d/s1/disk.qcow2' }], ...o }, 'drill VM', '/');
+const UUID = '0b7c1a52-6a0e-4a39-9f0c-6b1f2e3d4c5b';
+
+test('a drill domain is opted in, named with its uuid, logs its serial console, and boots the guest files QEMU can read', () => {
+  const xml = drillDomainXml(spec({}), guest, '/var/lib/libvirt/images/d/s1/serial.log', UUID);
+  const d = parseDomainXml(xml, 'drill domain');
+  assert.equal(d.name, 'bmdrill-ab12-s001');
+  assert.equal(d.uuid, UUID);
+  assert.equal(d.serialLog, '/var/lib/libvirt/images/d/s1/serial.log');
+  assert.equal(optInOf(d).heal, true);
+  const f = domainFacts(xml);
+  assert.equal(f.type, 'qemu');
+  assert.equal(f.memoryMiB, 256);
+  assert.equal(f.kernel, guest.kernel);
+  assert.equal(f.initrd, guest.initrd);
+  assert.equal(f.cmdline, guest.cmdline);
+  assert.deepEqual(f.disks, [{ target: 'vda', sourceType: 'file', path: '/var/lib/libvirt/images/d/s1/disk.qcow2', format: 'qcow2' }]);
+  assert.match(xml, /<panic model='isa'\/>/);
+});
+
+test("a scenario's configuration reaches the XML: memory, no initramfs, appended words, a cache path mapped to its readable copy", () => {
+  const f = domainFacts(drillDomainXml(spec({ memoryMiB: 80, initrd: 'none', append: 'root=/dev/vda2' }), guest, '/l', UUID));
+  assert.equal(f.memoryMiB, 80);
+  assert.equal(f.initrd, undefined);
+  assert.equal(f.cmdline, 'console=ttyS0,115200 bootmedic.after=idle root=/dev/vda2');
+  const g = domainFacts(drillDomainXml(spec({ kernel: '/var/lib/libvirt/images/d/s1/k', initrd: '/root/.cache/bootmedic/guests/tiny/x/initrd.cpio.gz', cmdline: 'console=ttyS0' }), guest, '/l', UUID));
+  assert.equal(g.kernel, '/var/lib/libvirt/images/d/s1/k');
+  assert.equal(g.initrd, guest.initrd, 'the cache path is replaced by its readable copy');
+  assert.equal(g.cmdline, 'console=ttyS0');
+});
+
+test('names and paths are escaped in the XML', () => {
+  const xml = drillDomainXml(spec({ disks: [{ path: "/var/lib/x/a'b&c.qcow2" }] }), guest, '/l', UUID);
+  assert.equal(domainFacts(xml).disks[0]?.path, "/var/lib/x/a'b&c.qcow2");
+});
