@@ -5,6 +5,7 @@
 // (`Crashed Panicked`, ...). stop() destroys the domain only when the caller owns it (an
 // opted-in domain bootmedic started); otherwise it only detaches: the domain keeps running.
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hvErrors, type Accel, type ExitInfo, type VmEvent, type VmProcess } from '../hypervisor/index.ts';
 import { assertNever, type BootmedicError } from '../core/index.ts';
 import type { EventHub, HubEvent } from './event-hub.ts';
@@ -15,6 +16,8 @@ import { virsh } from './virsh.ts';
 export const LIFECYCLE_EVENT = 'LIBVIRT_LIFECYCLE';
 
 const RESET_BURST_MS = 1000;
+/** How long a GUEST_PANICKED waits for the console lines that explain it (they come through virtlogd's file). */
+const PANIC_HOLD_MS = 150;
 const BACKLOG_MAX = 10_000;
 
 export type DomainProcessOptions = Readonly<{
@@ -99,25 +102,38 @@ export function attachDomain(o: DomainProcessOptions): VmProcess & { readonly de
     }
   };
 
+  // Hub events are handled one after another, in arrival order; a GUEST_PANICKED waits a
+  // moment first (below), and what came after it waits with it.
+  let chain = Promise.resolve();
   const onHub = (e: HubEvent) => {
+    const atMs = now();
+    chain = chain.then(() => handle(e, atMs));
+  };
+  const handle = async (e: HubEvent, atMs: number) => {
     if (ended) return;
     switch (e.type) {
       case 'qmp': {
-        const atMs = now();
+        // The guest printed its console lines before it raised the event, but they reach us
+        // through virtlogd and the log file, the event through libvirtd and virsh: read the
+        // log first, so the console's own evidence (the panic trace) decides when it can.
+        tail?.flush();
+        if (e.event === 'GUEST_PANICKED') {
+          await sleep(PANIC_HOLD_MS);
+          if (ended) return;
+          tail?.flush();
+        }
         let repeat = false;
         if (e.event === 'RESET') {
           repeat = !consoleSinceReset && atMs - lastReset < RESET_BURST_MS;
           lastReset = atMs;
           consoleSinceReset = false;
-          // The console lines of the old boot must reach the supervisor before the reset does.
-          tail?.flush();
         }
         emit({ type: 'qmp', event: e.event, data: e.data, atMs, ...(repeat ? { repeat: true as const } : {}) });
         return;
       }
       case 'lifecycle':
         if (e.event === 'Crashed' || e.event === 'Stopped') tail?.flush();
-        emit({ type: 'qmp', event: LIFECYCLE_EVENT, data: { event: e.event, detail: e.detail, at: new Date(e.at).toISOString() }, atMs: now() });
+        emit({ type: 'qmp', event: LIFECYCLE_EVENT, data: { event: e.event, detail: e.detail, at: new Date(e.at).toISOString() }, atMs });
         if (e.event === 'Stopped') end(`domain ${o.domain} stopped (${e.event} ${e.detail})`);
         if (e.event === 'Undefined') end(`domain ${o.domain} was undefined`);
         return;
