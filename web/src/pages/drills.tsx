@@ -91,6 +91,7 @@ export function DrillPage({ id }: { id: string }) {
         <p class="crumbs"><a href="#/drills">Drills</a> /</p>
         <h1>Drill {id} {x && <Badge value={x.status} />}</h1>
         {x && <p class="summary">seed {x.seed} · {x.scenarios} scenarios · started {when(x.startedAt)}</p>}
+        {x?.status === 'done' && <ReportFiles id={x.id} />}
       </div>
       <Status loading={d.loading && !x} error={d.error} />
       {x?.status === 'running' && (
@@ -176,6 +177,49 @@ function DrillReport({ d }: { d: DrillDetail }) {
           <pre class="note">{d.report.ledger.checkpoint}</pre>
         </Section>
       )}
+    </>
+  );
+}
+
+/**
+ * The drill's report files. A link cannot carry the bearer token, so each is fetched with it:
+ * the HTML report is saved as a file (opened from disk it has its own styles; served, its CSP
+ * sandboxes it), the Markdown one is shown here.
+ */
+function ReportFiles({ id }: { id: string }) {
+  const [md, setMd] = useState<string | undefined>();
+  const [err, setErr] = useState<string | undefined>();
+  const [busy, setBusy] = useState<'html' | 'md' | undefined>();
+  const get = async (ext: 'html' | 'md') => {
+    setBusy(ext);
+    setErr(undefined);
+    try {
+      const text = await api.drillReport(id, ext);
+      if (ext === 'md') setMd((m) => (m === undefined ? text : undefined));
+      else {
+        const url = URL.createObjectURL(new Blob([text], { type: 'text/html' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = `bootmedic-drill-${id}.html`;
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return (
+    <>
+      <p class="report-files">
+        <button type="button" class="ghost" data-report="html" disabled={busy !== undefined} onClick={() => void get('html')}>Download the HTML report</button>
+        <button type="button" class="ghost" data-report="md" aria-expanded={md !== undefined} disabled={busy !== undefined} onClick={() => void get('md')}>{md === undefined ? 'Show the Markdown report' : 'Hide the Markdown report'}</button>
+        {err && <span class="error small" role="alert">{err}</span>}
+      </p>
+      {md !== undefined && <pre class="note report-md">{md}</pre>}
     </>
   );
 }

@@ -58,12 +58,25 @@ function VmCard({ vm }: { vm: VmSummary }) {
         )}
       </div>
       <div class="vm-bottom">
-        <Sparkline values={vm.bootTrend} label={`${vm.name} boot times`} />
-        {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)}>incident {vm.openIncident} →</a>}
-        <span class="muted small">{vm.source}{vm.heal ? ' · heals' : ' · watch only'}</span>
+        <div class="vm-trend">
+          <Sparkline values={vm.bootTrend} label={`${vm.name} boot times`} />
+          <span class="muted small">{trendText(vm.bootTrend)}</span>
+        </div>
+        <div class="vm-meta">
+          {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)}>incident {vm.openIncident} →</a>}
+          <span class="muted small">{vm.source}{vm.heal ? ' · heals' : ' · watch only'}</span>
+        </div>
       </div>
     </li>
   );
+}
+
+/** What the sparkline beside it stands for, or what stands in for it below two points. */
+function trendText(t: readonly number[]): string {
+  if (t.length === 0) return 'no ready boot yet';
+  const last = dur(t[t.length - 1]!);
+  if (t.length === 1) return `1 ready boot: ${last}`;
+  return `last ${t.length} ready boots · latest ${last}`;
 }
 
 function OpenIncidents({ list }: { list: IncidentSummary[] }) {

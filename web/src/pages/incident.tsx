@@ -4,7 +4,8 @@
 import { api } from '../api.ts';
 import { dur, pct, when } from '../format.ts';
 import { useResource } from '../hooks.ts';
-import type { Incident } from '../types.ts';
+import { markdownBlocks } from '../adapt.ts';
+import type { HandOver as HandOverReport, Incident } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
 
 export function IncidentPage({ id }: { id: string }) {
@@ -77,27 +78,46 @@ function IncidentBody({ i }: { i: Incident }) {
               ))}
             </ol>
           )}
-          {i.forensic && <p class="small">Forensic snapshot: <span class="mono">{i.forensic}</span></p>}
         </Section>
       </div>
       {i.handOver && (
-        <Section title="Hand-over report">
+        <Section title="Hand-over report" id="handover" aside={<Badge value="handed-over" label="needs a human" />}>
           <HandOver report={i.handOver} />
         </Section>
       )}
+      <Forensics refs={[...new Set([...i.forensics, ...(i.handOver?.forensicSnapshots ?? [])])]} />
     </>
   );
 }
 
-function HandOver({ report }: { report: Record<string, unknown> }) {
+/** Where the copies of the failed VM are: one reference per line, selectable. */
+function Forensics({ refs }: { refs: string[] }) {
+  if (refs.length === 0) return null;
   return (
-    <dl class="kv">
-      {Object.entries(report).map(([k, v]) => (
-        <>
-          <dt key={`k${k}`}>{k}</dt>
-          <dd key={`v${k}`}>{typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? <ul>{v.map((x, n) => <li key={n}>{x}</li>)}</ul> : <pre>{JSON.stringify(v, null, 2)}</pre>}</dd>
-        </>
-      ))}
-    </dl>
+    <Section title={refs.length === 1 ? 'Forensic snapshot' : `Forensic snapshots (${refs.length})`} id="forensics">
+      <p class="small muted">Byte copies of the failed VM's disks, boot files, configuration and console, kept before a destructive step.</p>
+      <ul class="forensics">
+        {refs.map((r) => <li key={r}><code class="mono">{r}</code></li>)}
+      </ul>
+    </Section>
+  );
+}
+
+/** The report as the service wrote it (its Markdown read as headings, lists and lines; never as HTML). */
+function HandOver({ report }: { report: HandOverReport }) {
+  if (report.markdown === undefined) {
+    return <p class="handover-reason">{report.reason ?? 'Healing gave this incident to a human.'} <span class="muted small">(the report file is not available)</span></p>;
+  }
+  return (
+    <div class="md handover">
+      {markdownBlocks(report.markdown).map((b, n) => {
+        switch (b.kind) {
+          case 'h1': return <h3 key={n}>{b.text}</h3>;
+          case 'h2': return <h4 key={n}>{b.text}</h4>;
+          case 'p': return <p key={n}>{b.text}</p>;
+          case 'ul': return <ul key={n}>{b.items.map((x, k) => <li key={k}>{x}</li>)}</ul>;
+        }
+      })}
+    </div>
   );
 }
