@@ -8,6 +8,9 @@ import { markdownBlocks } from '../adapt.ts';
 import type { HandOver as HandOverReport, Incident } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
 
+/** The explanation's lines shown at once (the summary and the strongest evidence); the rest fold away. */
+const EXPLAIN_SHOWN = 4;
+
 export function IncidentPage({ id }: { id: string }) {
   const inc = useResource((s) => api.incident(id, s), [id], (e) => e.kind === 'heal' && e.event.incidentId === id);
   const i = inc.data;
@@ -15,12 +18,12 @@ export function IncidentPage({ id }: { id: string }) {
     <>
       <div class="page-head">
         <p class="crumbs"><a href="#/">Fleet</a> / {i && <><a href={href('vms', i.vm)}>{i.vm}</a> /</>}</p>
-        <h1>Incident {id} {i && <Badge value={i.status} />}</h1>
+        <h1>Incident <span class="record-id" title={id}>{id}</span> {i && <Badge value={i.status} />}</h1>
         {i && (
           <p class="summary">
-            detected {when(i.detectedAt)}
+            <strong>{i.vm}</strong> · detected {when(i.detectedAt)}
             {i.closedAt !== undefined && <> · closed {when(i.closedAt)}</>}
-            {' · '}MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong>
+            {' · '}{i.status === 'handed-over' ? <strong class="bad-text">handed over: needs a human</strong> : <>MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong></>}
             {i.fixedBy && <> · fixed by <strong>{i.fixedBy}</strong></>}
           </p>
         )}
@@ -60,7 +63,13 @@ function IncidentBody({ i }: { i: Incident }) {
           {i.explanation.length > 0 && (
             <>
               <h3>What moved them</h3>
-              <ul class="explain">{i.explanation.map((x, n) => <li key={n}>{x}</li>)}</ul>
+              <ul class="explain">{i.explanation.slice(0, EXPLAIN_SHOWN).map((x, n) => <li key={n}>{x}</li>)}</ul>
+              {i.explanation.length > EXPLAIN_SHOWN && (
+                <details class="explain-more">
+                  <summary>{i.explanation.length - EXPLAIN_SHOWN} more pieces of evidence</summary>
+                  <ul class="explain">{i.explanation.slice(EXPLAIN_SHOWN).map((x, n) => <li key={n}>{x}</li>)}</ul>
+                </details>
+              )}
             </>
           )}
         </Section>
@@ -95,7 +104,7 @@ function Forensics({ refs }: { refs: string[] }) {
   if (refs.length === 0) return null;
   return (
     <Section title={refs.length === 1 ? 'Forensic snapshot' : `Forensic snapshots (${refs.length})`} id="forensics">
-      <p class="small muted">Byte copies of the failed VM's disks, boot files, configuration and console, kept before a destructive step.</p>
+      <p class="small muted">Copies of the failed VM kept before a destructive step, for a human to examine.</p>
       <ul class="forensics">
         {refs.map((r) => <li key={r}><code class="mono">{r}</code></li>)}
       </ul>
