@@ -339,6 +339,10 @@ test('a drill started from the page shows its progress and its report', { skip }
   await page.click(`a[href="#/drills/${id}"]`);
   await page.locator('.tile-v').first().waitFor(WAIT);
   assert.equal(await page.locator('table tbody tr').count(), 3);
+  // The last scenario's hand-over was the expected outcome: said so, and not in the failure colour.
+  const handed = page.locator('table tbody tr').nth(2).locator('.badge[data-state="handed-over"]');
+  assert.equal(await handed.innerText(), 'HANDED-OVER (EXPECTED)');
+  assert.doesNotMatch((await handed.getAttribute('class'))!, /\bbad\b/);
   assert.match(await page.locator('.hbars').first().innerText(), /detection[\s\S]*100 %[\s\S]*recovery/);
   assert.equal(await page.locator('.hbars').nth(1).locator('li').count(), 4, 'a clean boot for scale, then one bar per scenario');
   assert.match(await page.locator('.hbars').nth(1).innerText(), /clean boot[\s\S]*1 kernel-panic-root/);

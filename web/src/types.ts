@@ -97,6 +97,8 @@ export type DrillTotals = {
   recoveryRate: number;
   handedOver: number;
   handOverRate?: number;
+  /** Scenarios whose fault no remedy can fix (the hand-over rate is over these). */
+  unrecoverable?: number;
   errors: number;
   cleanBootMs?: number;
   mttrMedianMs: number | null;

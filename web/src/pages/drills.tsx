@@ -90,7 +90,7 @@ export function DrillPage({ id }: { id: string }) {
       <div class="page-head">
         <p class="crumbs"><a href="#/drills">Drills</a> /</p>
         <h1>Drill {id} {x && <Badge value={x.status} />}</h1>
-        {x && <p class="summary">seed {x.seed} · {x.scenarios} scenarios · started {when(x.startedAt)}</p>}
+        {x && <p class="summary">seed {x.seed} · {x.scenarios} scenario{x.scenarios === 1 ? '' : 's'} · started {when(x.startedAt)}</p>}
         {x?.status === 'done' && <ReportFiles id={x.id} />}
       </div>
       <Status loading={d.loading && !x} error={d.error} />
@@ -127,7 +127,8 @@ function DrillReport({ d }: { d: DrillDetail }) {
                 { label: 'detection', value: t.detectionRate * 100, tone: 'good' },
                 { label: 'top-1 diagnosis', value: t.top1Accuracy * 100, tone: 'good' },
                 { label: 'recovery', value: t.recoveryRate * 100, tone: 'good' },
-                ...(t.handOverRate !== undefined ? [{ label: 'clean hand-over', value: t.handOverRate * 100, tone: 'idle' }] : []),
+                // A rate over no unrecoverable fault says nothing: no bar for it.
+                ...(t.handOverRate !== undefined && t.unrecoverable !== 0 ? [{ label: 'clean hand-over', value: t.handOverRate * 100, tone: 'idle' }] : []),
               ]}
               max={100}
               format={(v) => `${v.toFixed(0)} %`}
@@ -163,7 +164,7 @@ function DrillReport({ d }: { d: DrillDetail }) {
                     <td>{s.topCause ?? '—'}{s.topProbability !== undefined && <span class="muted small"> {pct(s.topProbability)}</span>}{s.top1Correct === false && <span class="bad-text small"> wrong</span>}</td>
                     <td class="hide-phone">{s.remedies?.length ? s.remedies.join(' → ') : '—'}</td>
                     <td>{dur(s.mttrMs)}</td>
-                    <td><Badge value={s.outcome} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
+                    <td><Badge value={s.outcome} {...(s.ok === true && tone(s.outcome) === 'bad' ? { toneOf: 'idle' as const, label: `${s.outcome} (expected)` } : {})} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
                   </tr>
                 ))}
               </tbody>

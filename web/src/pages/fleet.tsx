@@ -60,7 +60,7 @@ function VmCard({ vm }: { vm: VmSummary }) {
       <div class="vm-bottom">
         <div class="vm-trend">
           <Sparkline values={vm.bootTrend} label={`${vm.name} boot times`} />
-          <span class="muted small">{trendText(vm.bootTrend)}</span>
+          <span class="muted small trend-text">{trendText(vm.bootTrend)}</span>
         </div>
         <div class="vm-meta">
           {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)}>incident {vm.openIncident} →</a>}
@@ -76,7 +76,7 @@ function trendText(t: readonly number[]): string {
   if (t.length === 0) return 'no ready boot yet';
   const last = dur(t[t.length - 1]!);
   if (t.length === 1) return `1 ready boot: ${last}`;
-  return `last ${t.length} ready boots · latest ${last}`;
+  return `${t.length} ready boots, latest ${last}`;
 }
 
 function OpenIncidents({ list }: { list: IncidentSummary[] }) {
