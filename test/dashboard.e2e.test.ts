@@ -47,7 +47,7 @@ type ServerUnderTest = {
   /** Fake only: runs a drill of `n` scenarios after the page asked for one. */
   drill?: (n: number) => Promise<string>;
   /** Fake only: changes a VM's state without an event, then sends `reload`, or drops the stream. */
-  quietly?: (vm: string, state: 'stalled' | 'ready', then: 'reload' | 'drop') => void;
+  quietly?: (vm: string, state: 'stalled' | 'ready' | 'handed-over', then: 'reload' | 'drop') => void;
   close(): Promise<void>;
 };
 
@@ -385,6 +385,13 @@ test('a handed-over incident shows its hand-over report and every forensic snaps
   assert.match(await one.locator('.vm-trend').innerText(), /1 ready boot: 7\.4 s/);
   const many = page.locator('.vm-card[data-vm="tiny-ok"]');
   assert.equal(await many.locator('.vm-trend svg.spark').count(), 1);
+  // A VM healing gave up on links to its hand-over report.
+  sut.quietly!('debian-1', 'handed-over', 'reload');
+  const link = page.locator('.vm-card[data-vm="debian-1"] a.handover-link');
+  await link.waitFor(WAIT);
+  assert.equal(await link.getAttribute('href'), '#/incidents/inc-5');
+  sut.quietly!('debian-1', 'ready', 'reload');
+  await page.locator('.vm-card[data-vm="debian-1"] .vm-top .badge[data-state="ready"]').waitFor(WAIT);
   // The sparkline and the source line do not overlap.
   const a = (await many.locator('svg.spark').boundingBox())!;
   const b = (await many.locator('.vm-meta').boundingBox())!;

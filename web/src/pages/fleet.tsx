@@ -2,7 +2,7 @@
 // first. vm-state events update a card at once; verdicts and heals refetch the list.
 import { api } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
-import { dur, fleetOrder, tone, when } from '../format.ts';
+import { dur, fleetOrder, shortId, tone, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { IncidentSummary, VmSummary } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
@@ -29,14 +29,15 @@ export function FleetPage() {
       <Status loading={vms.loading && !vms.data} error={vms.error} />
       {vms.data && list.length === 0 && <p class="muted">No VMs are watched. Add some to the configuration and reload the service.</p>}
       <ul class="fleet">
-        {list.map((v) => <VmCard key={v.name} vm={v} />)}
+        {list.map((v) => <VmCard key={v.name} vm={v} handedOver={v.state === 'handed-over' ? (incidents.data ?? []).find((i) => i.vm === v.name && i.status === 'handed-over')?.id : undefined} />)}
       </ul>
       {open.length > 0 && <OpenIncidents list={open} />}
     </>
   );
 }
 
-function VmCard({ vm }: { vm: VmSummary }) {
+/** `handedOver`: the incident healing gave to a human, when the VM is in that state (its report is on the incident page). */
+function VmCard({ vm, handedOver }: { vm: VmSummary; handedOver?: string | undefined }) {
   const v = vm.lastVerdict;
   return (
     <li class={`vm-card ${tone(vm.state)}`} data-vm={vm.name}>
@@ -63,7 +64,8 @@ function VmCard({ vm }: { vm: VmSummary }) {
           <span class="muted small trend-text">{trendText(vm.bootTrend)}</span>
         </div>
         <div class="vm-meta">
-          {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)}>incident {vm.openIncident} →</a>}
+          {!vm.openIncident && handedOver && <a class="incident-link handover-link" href={`${href('incidents', handedOver)}`} title={`incident ${handedOver}`}>hand-over report {shortId(handedOver)} →</a>}
+          {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)} title={`incident ${vm.openIncident}`}>open incident {shortId(vm.openIncident)} →</a>}
           <span class="muted small">{vm.source}{vm.heal ? ' · heals' : ' · watch only'}</span>
         </div>
       </div>

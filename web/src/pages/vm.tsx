@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { PhaseBars, UChart } from '../charts.tsx';
-import { dur, when } from '../format.ts';
+import { dur, shortId, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { ConsoleLine, Finding } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
@@ -30,7 +30,7 @@ export function VmPage({ name }: { name: string }) {
             last boot <Badge value={v.lastVerdict.status} /> {v.lastVerdict.cause} — {v.lastVerdict.reason} <span class="muted">({when(v.lastVerdict.startedAt)}, {dur(v.lastVerdict.durationMs)})</span>
           </p>
         )}
-        {v?.openIncident && <p><a class="incident-link" href={href('incidents', v.openIncident)}>Open incident {v.openIncident} →</a></p>}
+        {v?.openIncident && <p><a class="incident-link" href={href('incidents', v.openIncident)} title={`incident ${v.openIncident}`}>Open incident {shortId(v.openIncident)} →</a></p>}
       </div>
       <Status loading={vm.loading && !v} error={vm.error} />
       {v && <LiveConsole vm={name} initialBoot={newestBoot} />}
