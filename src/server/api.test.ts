@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createFakeService, FAKE_BOOT_ID, FAKE_INCIDENT_ID, type FakeService } from '../../testkit/index.ts';
 import { createApp, createAuthThrottle, createEventStream, CSP, staticTokenBook, type AnyRoute } from './index.ts';
 import { openApiPath } from './route.ts';
-import { REPORT_CSP } from './report-files.ts';
+import { MAX_BYTES as REPORT_MAX_BYTES, REPORT_CSP } from './report-files.ts';
 
 const VIEWER = 'viewer-token-0123456789';
 /** A finished drill with its reports on disk, and a hand-over report of the fake's incident. */
@@ -282,4 +282,12 @@ test('hand-over and drill reports: served from the home through the record, 404 
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'SERVER_NOT_FOUND');
   }
   assert.equal((await req(`/api/v1/drills/${DONE_DRILL}/report.md`)).status, 401);
+  // A report larger than the writers' bound is refused with a code, without the home's path.
+  writeFileSync(join(fake.home, 'drills', DONE_DRILL, 'report.md'), Buffer.alloc(REPORT_MAX_BYTES + 1, 0x61));
+  const big = await req(`/api/v1/drills/${DONE_DRILL}/report.md`, { token: VIEWER });
+  assert.equal(big.status, 500);
+  const err = ((await big.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(err.code, 'SERVER_INTERNAL');
+  assert.match(err.message, /FILE_TOO_LARGE/);
+  assert.ok(!err.message.includes(fake.home), err.message);
 });

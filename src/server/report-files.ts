@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIMIT, readGuardedText } from '../core/index.ts';
+import { isBootmedicError, LIMIT, readGuardedText } from '../core/index.ts';
+import { serverErrors } from './errors.ts';
 import { notFound } from './route.ts';
 
 // Report files the service wrote under its home, reached only through a record the store or
@@ -19,8 +20,16 @@ export function readReportFile(home: string, folder: 'incidents' | 'drills', id:
   if (!SEGMENT.test(id)) throw notFound(what, id);
   const path = join(home, folder, id, file);
   if (!existsSync(path)) throw notFound(what, id);
-  return readGuardedText(path, { what, maxBytes: LIMIT.REPORT_FILE_MAX_BYTES + 4096 });
+  try {
+    return readGuardedText(path, { what, maxBytes: MAX_BYTES });
+  } catch (e) {
+    // Too large, not a regular file, unreadable: a 500 that names the code, never the home's path.
+    throw serverErrors.make('SERVER_INTERNAL', `the ${what} ${JSON.stringify(id)} cannot be served (${isBootmedicError(e) ? e.code : 'read failed'})`, { cause: e });
+  }
 }
+
+/** The writers cut reports to LIMIT.REPORT_FILE_MAX_BYTES (with a marker); a little slack for the marker. */
+export const MAX_BYTES = LIMIT.REPORT_FILE_MAX_BYTES + 4096;
 
 /** The hand-over report of an incident, Markdown and (when it parses) its JSON twin. */
 export function readHandOver(home: string, incidentId: string): { incidentId: string; markdown: string; report: unknown } {
