@@ -75,3 +75,13 @@ export function fleetOrder(a: { name: string; state: string }, b: { name: string
 export function shortId(id: string): string {
   return id.length > 13 ? `${id.slice(0, 8)}…` : id;
 }
+
+/**
+ * A verdict's cause as a word worth showing beside its badge: the supervisor's mechanism
+ * words ('ready-signal', 'finding': the console said so) add nothing to the reason that
+ * follows, so they are left out; the others ('guest-panicked', 'boot-loop', 'stall', a
+ * diagnosed cause) stay.
+ */
+export function causeWord(cause: string | undefined): string {
+  return cause === undefined || cause === 'ready' || cause === 'ready-signal' || cause === 'finding' ? '' : cause;
+}

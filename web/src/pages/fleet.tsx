@@ -2,7 +2,7 @@
 // first. vm-state events update a card at once; verdicts and heals refetch the list.
 import { api } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
-import { dur, fleetOrder, shortId, tone, when } from '../format.ts';
+import { causeWord, dur, fleetOrder, shortId, tone, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { IncidentSummary, VmSummary } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
@@ -15,6 +15,8 @@ export function FleetPage() {
   });
   const list = [...(vms.data ?? [])].sort(fleetOrder);
   const open = (incidents.data ?? []).filter((i) => i.status === 'open' || i.status === 'healing');
+  // The cards may know of an incident before the list is refetched: count both, each once.
+  const openCount = new Set([...open.map((i) => i.id), ...list.flatMap((v) => (v.openIncident ? [v.openIncident] : []))]).size;
   const failing = list.filter((v) => tone(v.state) === 'bad').length;
   return (
     <>
@@ -22,7 +24,7 @@ export function FleetPage() {
         <h1>Fleet</h1>
         {vms.data && (
           <p class="summary">
-            <strong>{list.length}</strong> VMs · <span class={failing ? 'bad-text' : ''}><strong>{failing}</strong> failing</span> · <strong>{open.length}</strong> open incidents
+            <strong>{list.length}</strong> VM{list.length === 1 ? '' : 's'} · <span class={failing ? 'bad-text' : ''}><strong>{failing}</strong> failing</span> · <strong>{openCount}</strong> open incident{openCount === 1 ? '' : 's'}
           </p>
         )}
       </div>
@@ -49,7 +51,7 @@ function VmCard({ vm, handedOver }: { vm: VmSummary; handedOver?: string | undef
         {v ? (
           <>
             <span class="verdict">
-              last boot <Badge value={v.status} /> {v.cause && v.cause !== 'ready' && <span class="cause">{v.cause}</span>}
+              last boot <Badge value={v.status} /> {causeWord(v.cause) && <span class="cause">{causeWord(v.cause)}</span>}
             </span>
             {v.reason && <span class="reason" title={v.reason}>{v.reason}</span>}
             <span class="muted small">{when(v.startedAt)} · {dur(v.durationMs)}</span>
