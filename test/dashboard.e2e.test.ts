@@ -356,7 +356,8 @@ test('a drill started from the page shows its progress and its report', { skip }
   assert.equal(download.suggestedFilename(), `bootmedic-drill-${id}.html`);
   assert.match(readFileSync((await download.path())!, 'utf8'), new RegExp(`<h1>Drill ${id}</h1>`));
   await page.click('button[data-report="md"]');
-  assert.equal(await page.locator('pre.report-md').count(), 0, 'the second click hides it');
+  await page.locator('pre.report-md').waitFor({ state: 'detached', ...WAIT });
+  assert.equal(await page.locator('button[data-report="md"]').innerText(), 'Show the Markdown report', 'the second click hid it');
 });
 
 test('a handed-over incident shows its hand-over report and every forensic snapshot; one ready boot draws no sparkline', { skip }, async (t) => {

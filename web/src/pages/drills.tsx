@@ -192,11 +192,12 @@ function ReportFiles({ id }: { id: string }) {
   const [err, setErr] = useState<string | undefined>();
   const [busy, setBusy] = useState<'html' | 'md' | undefined>();
   const get = async (ext: 'html' | 'md') => {
+    if (ext === 'md' && md !== undefined) return setMd(undefined);
     setBusy(ext);
     setErr(undefined);
     try {
       const text = await api.drillReport(id, ext);
-      if (ext === 'md') setMd((m) => (m === undefined ? text : undefined));
+      if (ext === 'md') setMd(text);
       else {
         const url = URL.createObjectURL(new Blob([text], { type: 'text/html' }));
         const a = document.createElement('a');

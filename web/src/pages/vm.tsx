@@ -63,7 +63,7 @@ export function VmPage({ name }: { name: string }) {
                 <tr key={b.bootId} class={b.status !== 'ready' ? 'bad-row' : ''}>
                   <td class="mono">{b.bootId}</td>
                   <td><Badge value={b.status} /></td>
-                  <td>{b.cause || (b.phase ? `in ${b.phase}` : '')}</td>
+                  <td>{causeWord(b.cause) || (b.status !== 'ready' && b.phase ? `in ${b.phase}` : '')}</td>
                   <td class="reason-cell">{b.reason}</td>
                   <td class="hide-phone">{when(b.startedAt)}</td>
                   <td>{dur(b.durationMs)}</td>
