@@ -94,13 +94,14 @@ async function bootsWithTimelines(name: string, s?: AbortSignal): Promise<BootRo
   });
 }
 
-/** The hand-over report of an incident, or undefined when it has none (404). */
+/** The incident with its hand-over report merged in, when it has one that can be read. */
 async function handOverOf(inc: Incident, s?: AbortSignal): Promise<Incident> {
   try {
     return { ...inc, handOver: toHandOver(await call<unknown>(`/incidents/${enc(inc.id)}/handover`, {}, s), inc.handOver) };
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return inc;
-    throw e;
+    // None (404), or it cannot be read: the incident still shows, with the reason its row gives.
+    if (e instanceof AuthError) throw e;
+    return inc;
   }
 }
 
