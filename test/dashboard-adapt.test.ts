@@ -3,7 +3,7 @@
 // names, which they still accept; and the fleet's order (failed first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explanationLines, fleetOrder, toBootRow, toConsole, toEntries, toIncident, toIncidentList, toLedgerHead, toProof } from '../web/index.ts';
+import { explanationLines, fleetOrder, markdownBlocks, toBootRow, toConsole, toEntries, toHandOver, toIncident, toIncidentList, toLedgerHead, toProof } from '../web/index.ts';
 
 test('a boot summary becomes a row without a timeline (the page then fetches it); a detail brings it and the cause', () => {
   const summary = toBootRow({ id: 'web1-1', vm: 'web1', imageKey: 'k', startedAt: '2026-12-07T03:00:00.000Z', status: 'failed', phase: 'kernel', reason: 'kernel panic', accel: 'tcg', durationMs: 5200 });
@@ -74,4 +74,20 @@ test('the fleet puts failed, stalled and handed-over VMs first, then healing, bo
     { name: 'c-healing', state: 'healing' }, { name: 'a-stalled', state: 'stalled' }, { name: 'd-stopped', state: 'stopped' },
   ];
   assert.deepEqual([...vms].sort(fleetOrder).map((v) => v.name), ['a-stalled', 'z-failed', 'c-healing', 'b-booting', 'd-stopped', 'a-ready']);
+});
+
+test('the forensic references stay a list; the hand-over report merges over the row and its Markdown reads as blocks, never HTML', () => {
+  const i = toIncident({ id: 'inc-3', vm: 'v', status: 'handed-over', reason: 'attempt budget used up', detectedAt: 'x', posterior: [], steps: [], forensics: ['/h/forensics/inc-3/step-1', '/h/forensics/inc-3/step-2'] });
+  assert.deepEqual(i.forensics, ['/h/forensics/inc-3/step-1', '/h/forensics/inc-3/step-2']);
+  assert.deepEqual(toIncident({ id: 'inc-4', vm: 'v', status: 'open', detectedAt: 'x' }).forensics, []);
+  const md = '# Incident inc-3: v handed over\n\nReason: no applicable remedy left\n\n## Steps\n- 1. restore-vm-config: failed\n- 2. golden-restore: failed\n\n## Forensic copies\n- /h/forensics/inc-3/step-1\n<script>alert(1)</script>\n';
+  const h = toHandOver({ incidentId: 'inc-3', markdown: md, report: { reason: 'no applicable remedy left', forensicSnapshots: ['/h/forensics/inc-3/step-1', 7], lastBoot: 'v-b9' } }, i.handOver);
+  assert.equal(h.reason, 'no applicable remedy left', "the report's reason wins over the row's");
+  assert.deepEqual(h.forensicSnapshots, ['/h/forensics/inc-3/step-1'], 'only string references');
+  assert.equal(h.lastBoot, 'v-b9');
+  assert.deepEqual(toHandOver({ markdown: '# x', report: null }, { reason: 'from the row' }), { reason: 'from the row', markdown: '# x' });
+  const blocks = markdownBlocks(md);
+  assert.deepEqual(blocks.map((b) => b.kind), ['h1', 'p', 'h2', 'ul', 'h2', 'ul', 'p']);
+  assert.deepEqual(blocks[3], { kind: 'ul', items: ['1. restore-vm-config: failed', '2. golden-restore: failed'] });
+  assert.deepEqual(blocks[6], { kind: 'p', text: '<script>alert(1)</script>' }, 'HTML in the report stays text');
 });

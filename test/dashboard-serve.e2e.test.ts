@@ -188,3 +188,43 @@ test('a real Alertmanager got BootFailed with its labels and evidence, and saw i
     return a === undefined || Date.parse(a.endsAt) <= Date.now() ? true : undefined;
   });
 });
+
+// Last, so the drill's VMs and incidents do not change what the Prometheus and Alertmanager tests count.
+test("a real drill (1 scenario, quick) shows on the Drills page with its report files; the ledger page verifies an entry of the real log", { skip }, async (t) => {
+  const page = await ctx.newPage();
+  await page.goto(`${url}/#token=${token}`);
+  await page.locator('.vm-card').first().waitFor(WAIT);
+  const started = await fetch(`${url}/api/v1/drills`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scenarios: 1, seed: 2, quick: true }) });
+  assert.equal(started.status, 202, await started.clone().text());
+  const { id } = (await started.json()) as { id: string };
+  t.diagnostic(`drill ${id}`);
+  await page.evaluate(() => (location.hash = '#/drills'));
+  const row = page.locator('.drill-row', { has: page.locator(`a[href="#/drills/${id}"]`) });
+  await row.waitFor(WAIT);
+  await row.locator('.badge[data-state="done"], .badge[data-state="failed"]').waitFor(BOOT_WAIT);
+  assert.equal(await row.locator('.badge').getAttribute('data-state'), 'done', await row.innerText());
+  await shot(page, 'serve-7-drills');
+
+  await page.click(`a[href="#/drills/${id}"]`);
+  await page.locator('.tile-v').first().waitFor(WAIT);
+  assert.equal(await page.locator('table tbody tr').count(), 1, 'one scenario');
+  // The report files, from <home>/drills/<id>/ through the real routes.
+  await page.click('button[data-report="md"]');
+  assert.match(await page.locator('pre.report-md').innerText(), /#/);
+  const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.click('button[data-report="html"]')]);
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync((await download.path())!, 'utf8'), /^<!doctype html>/i);
+  const direct = await fetch(`${url}/api/v1/drills/${id}/report.html`, { headers: { authorization: `Bearer ${token}` } });
+  assert.match(direct.headers.get('content-security-policy') ?? '', /^sandbox; default-src 'none'/);
+  await page.click('button[data-report="md"]');
+  await page.locator('pre.note').first().waitFor(WAIT);
+  await shot(page, 'serve-8-drill-report');
+
+  await page.evaluate(() => (location.hash = '#/ledger'));
+  await page.locator('pre.note').waitFor(WAIT);
+  const first = page.locator('.ledger-rows > li').first();
+  await first.locator('button').click();
+  await first.locator('.check[data-inclusion="ok"][data-signature="verified"]').waitFor(WAIT);
+  await shot(page, 'serve-9-ledger');
+  await page.close();
+});

@@ -47,7 +47,7 @@ type ServerUnderTest = {
   /** Fake only: runs a drill of `n` scenarios after the page asked for one. */
   drill?: (n: number) => Promise<string>;
   /** Fake only: changes a VM's state without an event, then sends `reload`, or drops the stream. */
-  quietly?: (vm: string, state: 'stalled' | 'ready', then: 'reload' | 'drop') => void;
+  quietly?: (vm: string, state: 'stalled' | 'ready' | 'handed-over', then: 'reload' | 'drop') => void;
   close(): Promise<void>;
 };
 
@@ -86,8 +86,29 @@ async function createFakeServer(): Promise<ServerUnderTest> {
         { name: 'debian-1', source: 'libvirt', state: 'ready', heal: false, lastVerdict: { bootId: 'd-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 31_200 }, bootTrend: [30_100, 32_500, 31_200] },
         { name: vm, source: 'qemu', state: 'booting', heal: true, lastVerdict: verdict(boots[0]!), bootTrend: [5200, 5400, 5100, 5600] },
         { name: 'tiny-ok', source: 'qemu', state: 'ready', heal: true, lastVerdict: { bootId: 'o-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 4900 }, bootTrend: [4800, 5000, 4900] },
+        // One ready boot so far: no sparkline yet (one point is no trend).
+        { name: 'tiny-new', source: 'qemu', state: 'ready', heal: true, lastVerdict: { bootId: 'n-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 7400 }, bootTrend: [7400] },
       ],
       boots: { [vm]: boots },
+      // An incident healing gave to a human, with its hand-over report (as src/recovery/forensics.ts writes it).
+      incidents: {
+        'inc-5': {
+          id: 'inc-5', vm: 'debian-1', status: 'handed-over', openedAt: new Date(t0 - 3_600_000).toISOString(), detectedAt: new Date(t0 - 3_600_000).toISOString(), closedAt: new Date(t0 - 3_000_000).toISOString(),
+          reason: 'no applicable remedy left', state: 'handed-over', posterior: [{ cause: 'disk-corrupt', probability: 0.64 }, { cause: 'rootfs-corrupt', probability: 0.3 }], attempts: 2,
+          diagnosis: { causes: [{ cause: 'disk-corrupt', probability: 0.64 }], explanation: { summary: 'disk-corrupt (64%) over rootfs-corrupt', evidence: [] } },
+          steps: [
+            { seq: 1, remedy: 'golden-restore', state: 'done', outcome: 'failed', startedAt: new Date(t0 - 3_500_000).toISOString(), finishedAt: new Date(t0 - 3_400_000).toISOString() },
+            { seq: 2, remedy: 'image-repair', state: 'done', outcome: 'failed', startedAt: new Date(t0 - 3_300_000).toISOString(), finishedAt: new Date(t0 - 3_100_000).toISOString() },
+          ],
+          forensics: ['/var/lib/bootmedic/forensics/inc-5/step-1'],
+        },
+      },
+      handOvers: {
+        'inc-5': {
+          markdown: '# Incident inc-5: debian-1 handed over\n\nReason: no applicable remedy left\n\nDiagnosis: disk-corrupt (64%) over rootfs-corrupt\n\n## Posterior after the remedies tried\n- disk-corrupt: 64.0%\n- rootfs-corrupt: 30.0%\n\n## Steps\n- 1. golden-restore: failed\n- 2. image-repair: failed\n\n## Forensic copies\n- /var/lib/bootmedic/forensics/inc-5/step-1\n- /var/lib/bootmedic/forensics/inc-5/step-2\n\nLast boot: d-9 (console: /var/lib/bootmedic/boots/d-9/console.log)\n<img src=x onerror=alert(1)>\n',
+          report: { incidentId: 'inc-5', vm: 'debian-1', reason: 'no applicable remedy left', forensicSnapshots: ['/var/lib/bootmedic/forensics/inc-5/step-1', '/var/lib/bootmedic/forensics/inc-5/step-2'], lastBoot: 'd-9' },
+        },
+      },
     },
   });
   const s = fake.state;
@@ -173,6 +194,7 @@ async function createFakeServer(): Promise<ServerUnderTest> {
       const totals = { scenarios: n, detected: n, detectionRate: 1, top1Accuracy: 1, recoverable: n - 1, recovered: n - 1, recoveryRate: 1, unrecoverable: 1, handedOver: 1, handOverRate: 1, errors: 0, mttrMedianMs: 12_000, mttrP95Ms: 15_000, mttrMaxMs: 15_000, cleanBootMs: 5000 };
       const { index } = await ledger.append({ type: 'drill', data: { id: d.id, seed: d.seed, totals } });
       s.drills[d.id] = { ...d, status: 'done', done: n, totals: totals as never, report: { totals, scenarios: results, ledger: { index, checkpoint: ledger.checkpoint() } } };
+      s.drillFiles[d.id] = { html: `<!doctype html><html><head><style>body{font:14px sans-serif}</style></head><body><h1>Drill ${d.id}</h1><p>seed ${d.seed}</p></body></html>`, md: `# Drill ${d.id}\n\nseed ${d.seed}, ${n} scenarios\n` };
       fake.push({ kind: 'drill-end', drillId: d.id, ok: true, totals: totals as never });
       return d.id;
     },
@@ -317,11 +339,64 @@ test('a drill started from the page shows its progress and its report', { skip }
   await page.click(`a[href="#/drills/${id}"]`);
   await page.locator('.tile-v').first().waitFor(WAIT);
   assert.equal(await page.locator('table tbody tr').count(), 3);
+  // The last scenario's hand-over was the expected outcome: said so, and not in the failure colour.
+  const handed = page.locator('table tbody tr').nth(2).locator('.badge[data-state="handed-over"]');
+  assert.equal(await handed.innerText(), 'HANDED-OVER (EXPECTED)');
+  assert.doesNotMatch((await handed.getAttribute('class'))!, /\bbad\b/);
   assert.match(await page.locator('.hbars').first().innerText(), /detection[\s\S]*100 %[\s\S]*recovery/);
   assert.equal(await page.locator('.hbars').nth(1).locator('li').count(), 4, 'a clean boot for scale, then one bar per scenario');
   assert.match(await page.locator('.hbars').nth(1).innerText(), /clean boot[\s\S]*1 kernel-panic-root/);
   await page.locator('pre.note').waitFor(WAIT);
   await shot(page, '8-drill-report');
+
+  // The report files: the Markdown shown on the page, the HTML saved as a file (a link cannot carry the token).
+  await page.click('button[data-report="md"]');
+  assert.match(await page.locator('pre.report-md').innerText(), new RegExp(`^# Drill ${id}\\s+seed 42, 3 scenarios`));
+  const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.click('button[data-report="html"]')]);
+  assert.equal(download.suggestedFilename(), `bootmedic-drill-${id}.html`);
+  assert.match(readFileSync((await download.path())!, 'utf8'), new RegExp(`<h1>Drill ${id}</h1>`));
+  await page.click('button[data-report="md"]');
+  await page.locator('pre.report-md').waitFor({ state: 'detached', ...WAIT });
+  assert.equal(await page.locator('button[data-report="md"]').innerText(), 'Show the Markdown report', 'the second click hid it');
+});
+
+test('a handed-over incident shows its hand-over report and every forensic snapshot; one ready boot draws no sparkline', { skip }, async (t) => {
+  if (sut.kind !== 'fake') return t.skip('the fake holds the handed-over incident');
+  const page = ctx.pages()[0]!;
+  await page.evaluate(() => (location.hash = '#/incidents/inc-5'));
+  const report = page.locator('#handover .md');
+  await report.waitFor(WAIT);
+  assert.equal(await report.locator('h3').innerText(), 'Incident inc-5: debian-1 handed over');
+  assert.deepEqual(await report.locator('h4').allInnerTexts(), ['Posterior after the remedies tried', 'Steps', 'Forensic copies'].map((x) => x.toUpperCase()));
+  assert.match(await report.innerText(), /2\. image-repair: failed/);
+  assert.equal(await report.locator('img').count(), 0, 'HTML in the report stays text');
+  // The incident's own snapshot and the report's second one, each once.
+  assert.deepEqual(await page.locator('#forensics .forensics li').allInnerTexts(), ['/var/lib/bootmedic/forensics/inc-5/step-1', '/var/lib/bootmedic/forensics/inc-5/step-2']);
+  await shot(page, '11-incident-handed-over');
+  // An incident without a report has no hand-over section (its 404 is not an error on the page).
+  await page.evaluate(() => (location.hash = '#/incidents/inc-7'));
+  await page.locator('.causes').waitFor(WAIT);
+  assert.equal(await page.locator('#handover').count(), 0);
+  assert.equal(await page.locator('[role=alert]').count(), 0);
+
+  await page.evaluate(() => (location.hash = '#/'));
+  const one = page.locator('.vm-card[data-vm="tiny-new"]');
+  await one.waitFor(WAIT);
+  assert.equal(await one.locator('svg.spark').count(), 0, 'no sparkline from one point');
+  assert.match(await one.locator('.vm-trend').innerText(), /1 ready boot: 7\.4 s/);
+  const many = page.locator('.vm-card[data-vm="tiny-ok"]');
+  assert.equal(await many.locator('.vm-trend svg.spark').count(), 1);
+  // A VM healing gave up on links to its hand-over report.
+  sut.quietly!('debian-1', 'handed-over', 'reload');
+  const link = page.locator('.vm-card[data-vm="debian-1"] a.handover-link');
+  await link.waitFor(WAIT);
+  assert.equal(await link.getAttribute('href'), '#/incidents/inc-5');
+  sut.quietly!('debian-1', 'ready', 'reload');
+  await page.locator('.vm-card[data-vm="debian-1"] .vm-top .badge[data-state="ready"]').waitFor(WAIT);
+  // The sparkline and the source line do not overlap.
+  const a = (await many.locator('svg.spark').boundingBox())!;
+  const b = (await many.locator('.vm-meta').boundingBox())!;
+  assert.ok(a.y + a.height <= b.y, `the sparkline (bottom ${a.y + a.height}) stays above the source line (top ${b.y})`);
 });
 
 test('a reload event, and a dropped stream once it reconnects, make the page refetch', { skip }, async (t) => {

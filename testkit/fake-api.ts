@@ -47,6 +47,10 @@ export type FakeApiState = {
   consoles: Record<string, string[]>;
   incidents: Record<string, FakeIncident>;
   drills: Record<string, DrillSummary & { report?: unknown }>;
+  /** Hand-over reports by incident id (GET /incidents/{id}/handover). */
+  handOvers: Record<string, { markdown: string; report: unknown }>;
+  /** A finished drill's report files by drill id (GET /drills/{id}/report.html|md). */
+  drillFiles: Record<string, { html: string; md: string }>;
 };
 
 export type FakeApi = {
@@ -69,9 +73,12 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 /** The policy the real server sends with the page. */
 export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
 
+/** The policy the real server sends with a drill's HTML report. */
+export const REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+
 /** Starts the fake on 127.0.0.1 (a free port); `webDir` is the built dashboard. */
 export async function startFakeApi(opts: { webDir: string; tokens: Record<string, FakeRole>; state?: Partial<FakeApiState>; ledger?: Ledger }): Promise<FakeApi> {
-  const state: FakeApiState = { vms: [], boots: {}, consoles: {}, incidents: {}, drills: {}, ...opts.state };
+  const state: FakeApiState = { vms: [], boots: {}, consoles: {}, incidents: {}, drills: {}, handOvers: {}, drillFiles: {}, ...opts.state };
   const history: Stamped[] = [];
   const sse = new Set<ServerResponse>();
   let seq = 0;
@@ -170,6 +177,17 @@ export async function startFakeApi(opts: { webDir: string; tokens: Record<string
       if (!d) return fail(res, 409, 'SERVICE_DRILL_BUSY', 'a drill runs', 'Wait for it to end.');
       state.drills[d.id] = d;
       return json(res, 202, d);
+    }],
+    [/^\/incidents\/([^/]+)\/handover$/, (m, _u, _q, res) => {
+      const h = state.incidents[m[1]!] ? state.handOvers[m[1]!] : undefined;
+      return h ? json(res, 200, { incidentId: m[1], ...h }) : notFound(res, `hand-over report of incident ${m[1]}`);
+    }],
+    [/^\/drills\/([^/]+)\/report\.(html|md)$/, (m, _u, _q, res) => {
+      const f = state.drills[m[1]!]?.status === 'done' ? state.drillFiles[m[1]!] : undefined;
+      if (!f) return notFound(res, `report of drill ${m[1]}`);
+      // The real server's headers: the HTML report sandboxed by its own policy.
+      res.writeHead(200, m[2] === 'html' ? { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_CSP } : { 'content-type': 'text/markdown; charset=utf-8' });
+      res.end(m[2] === 'html' ? f.html : f.md);
     }],
     [/^\/drills\/([^/]+)$/, (m, _u, _q, res) => (state.drills[m[1]!] ? json(res, 200, state.drills[m[1]!]) : notFound(res, `drill ${m[1]}`))],
     [/^\/ledger$/, (_m, _u, _q, res) => {

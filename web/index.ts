@@ -5,5 +5,5 @@ export type { ProofCheck, ProofInput } from './src/verify.ts';
 export { firstLoadSize, FIRST_LOAD_BUDGET } from './size.ts';
 export type { FirstLoad, AssetSize } from './size.ts';
 // The page's pure parts: the adapters from the server's JSON, and the formatters.
-export { toBootRow, toBoot, toConsole, toIncident, toIncidentList, explanationLines, toLedgerHead, toEntries, toProof } from './src/adapt.ts';
+export { toBootRow, toBoot, toConsole, toIncident, toIncidentList, toHandOver, markdownBlocks, explanationLines, toLedgerHead, toEntries, toProof } from './src/adapt.ts';
 export { fleetOrder, tone, dur } from './src/format.ts';

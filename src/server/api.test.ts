@@ -1,10 +1,16 @@
 import { test, before, after } from 'node:test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createFakeService, FAKE_BOOT_ID, FAKE_INCIDENT_ID, type FakeService } from '../../testkit/index.ts';
 import { createApp, createAuthThrottle, createEventStream, CSP, staticTokenBook, type AnyRoute } from './index.ts';
 import { openApiPath } from './route.ts';
+import { MAX_BYTES as REPORT_MAX_BYTES, REPORT_CSP } from './report-files.ts';
 
 const VIEWER = 'viewer-token-0123456789';
+/** A finished drill with its reports on disk, and a hand-over report of the fake's incident. */
+const DONE_DRILL = 'drill-done';
+const REPORT_HTML = '<!doctype html><html><head><style>body{font:14px sans-serif}</style></head><body><h1>Drill drill-done</h1><svg width="10" height="10"></svg></body></html>';
 const OPERATOR = 'operator-token-0123456789';
 let fake: FakeService;
 let app: ReturnType<typeof createApp>['app'];
@@ -13,6 +19,15 @@ let routes: readonly AnyRoute[];
 before(async () => {
   fake = await createFakeService();
   const metrics = { contentType: 'text/plain; version=0.0.4; charset=utf-8', render: async () => '# HELP bootmedic_up 1 when up\n# TYPE bootmedic_up gauge\nbootmedic_up 1\n' };
+  const dd = join(fake.home, 'drills', DONE_DRILL);
+  mkdirSync(dd, { recursive: true });
+  writeFileSync(join(dd, 'report.html'), REPORT_HTML);
+  writeFileSync(join(dd, 'report.md'), '# Drill drill-done\n\n| scenario | outcome |\n');
+  fake.state.drills.push({ id: DONE_DRILL, status: 'done', scenarios: 1, seed: 2, done: 1, startedAt: '2026-12-07T03:10:00.000Z', files: { html: '/etc/passwd', md: '/etc/passwd' } });
+  const inc = join(fake.home, 'incidents', FAKE_INCIDENT_ID);
+  mkdirSync(inc, { recursive: true });
+  writeFileSync(join(inc, 'hand-over.md'), `# Incident ${FAKE_INCIDENT_ID}: web1 handed over\n\nReason: attempt budget of 3 per incident used up\n`);
+  writeFileSync(join(inc, 'hand-over.json'), JSON.stringify({ incidentId: FAKE_INCIDENT_ID, vm: 'web1', reason: 'attempt budget of 3 per incident used up', forensicSnapshots: ['/x/forensics/inc-0001/step-1'] }));
   ({ app, routes } = createApp({ service: fake.service, tokens: staticTokenBook({ [VIEWER]: 'viewer', [OPERATOR]: 'operator' }), events: createEventStream(fake.hub), metrics, throttle: createAuthThrottle({ max: 1000 }) }));
 });
 after(async () => fake.cleanup());
@@ -36,9 +51,12 @@ const HAPPY: Readonly<Record<string, { path: string; body?: string; status?: num
   'GET /api/v1/boots/:id/console': { path: `/api/v1/boots/${FAKE_BOOT_ID}/console` },
   'GET /api/v1/incidents': { path: '/api/v1/incidents' },
   'GET /api/v1/incidents/:id': { path: `/api/v1/incidents/${FAKE_INCIDENT_ID}` },
+  'GET /api/v1/incidents/:id/handover': { path: `/api/v1/incidents/${FAKE_INCIDENT_ID}/handover` },
   'POST /api/v1/drills': { path: '/api/v1/drills', body: '{"scenarios":4,"seed":7}', status: 202 },
   'GET /api/v1/drills': { path: '/api/v1/drills' },
-  'GET /api/v1/drills/:id': { path: '/api/v1/drills/drill-1' },
+  'GET /api/v1/drills/:id': { path: `/api/v1/drills/${DONE_DRILL}` },
+  'GET /api/v1/drills/:id/report.html': { path: `/api/v1/drills/${DONE_DRILL}/report.html` },
+  'GET /api/v1/drills/:id/report.md': { path: `/api/v1/drills/${DONE_DRILL}/report.md` },
   'GET /api/v1/ledger': { path: '/api/v1/ledger' },
   'GET /api/v1/ledger/entries': { path: '/api/v1/ledger/entries?from=1&limit=2' },
   'GET /api/v1/ledger/entries/:index/proof': { path: '/api/v1/ledger/entries/2/proof' },
@@ -87,7 +105,7 @@ test('every route answers its happy path with a body that matches its documented
     const h = HAPPY[key(r)]!;
     const res = await req(h.path, { method: r.method.toUpperCase(), token: r.auth === 'operator' ? OPERATOR : VIEWER, ...(h.body !== undefined ? { body: h.body } : {}) });
     assert.equal(res.status, h.status ?? 200, `${key(r)}: ${await res.clone().text()}`);
-    assert.equal(res.headers.get('content-security-policy'), CSP);
+    assert.equal(res.headers.get('content-security-policy'), r.path.endsWith('.html') ? REPORT_CSP : CSP);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     if (r.ok.json !== undefined) {
       const parsed = r.ok.json.safeParse(await res.json());
@@ -226,4 +244,50 @@ test('a dashboard build is served with the CSP: index, hashed assets, client rou
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('hand-over and drill reports: served from the home through the record, 404 JSON when there is none, the HTML sandboxed', async () => {
+  const ho = (await (await req(`/api/v1/incidents/${FAKE_INCIDENT_ID}/handover`, { token: VIEWER })).json()) as { incidentId: string; markdown: string; report: { reason?: string; forensicSnapshots?: string[] } };
+  assert.equal(ho.incidentId, FAKE_INCIDENT_ID);
+  assert.match(ho.markdown, /^# Incident inc-0001: web1 handed over/);
+  assert.deepEqual(ho.report.forensicSnapshots, ['/x/forensics/inc-0001/step-1']);
+  // An incident the store does not know, and a known one without a report: 404 JSON naming it.
+  fake.service.store.incidents.open({ id: 'inc-0002', vm: 'db1', detectedAt: 1, openedAt: 1, diagnosis: (fake.service.store.incidents.get(FAKE_INCIDENT_ID)!.diagnosis) as never });
+  for (const [path, what] of [['/api/v1/incidents/inc-9999/handover', /incident "inc-9999"/], ['/api/v1/incidents/inc-0002/handover', /hand-over report of incident "inc-0002"/]] as const) {
+    const res = await req(path, { token: VIEWER });
+    assert.equal(res.status, 404, path);
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'SERVER_NOT_FOUND');
+    assert.match(body.error.message, what);
+  }
+  // A path that climbs out of the incidents folder is not an id.
+  assert.equal((await req('/api/v1/incidents/..%2F..%2Fetc/handover', { token: VIEWER })).status, 400);
+
+  const html = await req(`/api/v1/drills/${DONE_DRILL}/report.html`, { token: VIEWER });
+  assert.equal(html.status, 200);
+  assert.match(html.headers.get('content-type')!, /^text\/html/);
+  assert.match(html.headers.get('content-security-policy')!, /^sandbox; default-src 'none'/);
+  assert.equal(await html.text(), REPORT_HTML, 'the file under <home>/drills/<id>/, not the path the summary names');
+  const md = await req(`/api/v1/drills/${DONE_DRILL}/report.md`, { token: VIEWER });
+  assert.match(md.headers.get('content-type')!, /^text\/markdown/);
+  assert.match(await md.text(), /^# Drill drill-done/);
+  // A drill the service does not list, and one still running, have no report.
+  fake.state.drills.push({ id: 'drill-running', status: 'running', scenarios: 1, seed: 1, done: 0, startedAt: '2026-12-07T03:20:00.000Z' });
+  mkdirSync(join(fake.home, 'drills', 'drill-unlisted'), { recursive: true });
+  writeFileSync(join(fake.home, 'drills', 'drill-unlisted', 'report.md'), '# secret');
+  for (const id of ['drill-unlisted', 'drill-running']) {
+    const res = await req(`/api/v1/drills/${id}/report.md`, { token: VIEWER });
+    assert.equal(res.status, 404, id);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'SERVER_NOT_FOUND');
+  }
+  assert.equal((await req(`/api/v1/drills/${DONE_DRILL}/report.md`)).status, 401);
+  // A report larger than the writers' bound is refused with a code, without the home's path.
+  writeFileSync(join(fake.home, 'drills', DONE_DRILL, 'report.md'), Buffer.alloc(REPORT_MAX_BYTES + 1, 0x61));
+  const big = await req(`/api/v1/drills/${DONE_DRILL}/report.md`, { token: VIEWER });
+  assert.equal(big.status, 500);
+  const err = ((await big.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(err.code, 'SERVER_INTERNAL');
+  assert.match(err.message, /FILE_TOO_LARGE/);
+  assert.ok(!err.message.includes(fake.home), err.message);
 });

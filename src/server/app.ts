@@ -102,7 +102,8 @@ export function createApp(opts: AppOptions): { app: Hono; routes: readonly AnyRo
 
   app.use('*', async (c, next) => {
     await next();
-    c.header('content-security-policy', CSP);
+    // A route may serve a document with its own, stricter policy (a drill's sandboxed HTML report).
+    if (!c.res.headers.has('content-security-policy')) c.header('content-security-policy', CSP);
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
     c.header('x-frame-options', 'DENY');

@@ -92,6 +92,11 @@ export const IncidentDetail = IncidentRow.extend({
   attempts: z.number(),
   forensics: z.array(z.string()),
 });
+export const HandOver = z.object({
+  incidentId: z.string(),
+  markdown: z.string().describe('The hand-over report a human takes over (hand-over.md), bounded in size.'),
+  report: z.unknown().describe('The same report as data (hand-over.json: reason, diagnosis, posterior, steps, forensic snapshots, last boot), or null when it does not parse.'),
+});
 const DrillTotals = z.looseObject({ scenarios: z.number() });
 export const DrillSummary = z.object({
   id: z.string(), status: z.enum(['running', 'done', 'failed']), scenarios: z.number(), seed: z.number(), done: z.number(),
@@ -116,7 +121,7 @@ export const Ready = z.object({ ready: z.boolean() });
 
 /** The named components of the OpenAPI document, output side (responses). */
 export const RESPONSE_SCHEMAS = {
-  Error: ErrorBody, VmSummary, BootSummary, BootDetail, BootConsole, IncidentRow, IncidentList, IncidentDetail,
+  Error: ErrorBody, VmSummary, BootSummary, BootDetail, BootConsole, IncidentRow, IncidentList, IncidentDetail, HandOver,
   DrillSummary, DrillDetail, LedgerInfo, LedgerEntries, InclusionProof, Image: ImageRow, Health, Ready,
 } as const;
 /** The named components, input side (request bodies). */

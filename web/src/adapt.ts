@@ -109,7 +109,8 @@ function stepResult(o: Json): string | undefined {
 export function toIncident(v: unknown): Incident {
   const i = rec(v);
   const causes = arr(i['posterior'] ?? i['causes'] ?? rec(i['diagnosis'])['causes']).map((c) => ({ cause: str(rec(c)['cause']) ?? '?', probability: num(rec(c)['probability']) ?? 0 }));
-  const forensics = Array.isArray(i['forensics']) ? (i['forensics'] as unknown[]).map(String).join(', ') : str(i['forensic']);
+  const forensicList = Array.isArray(i['forensics']) ? (i['forensics'] as unknown[]).map(String) : str(i['forensic']) !== undefined ? [str(i['forensic'])!] : [];
+  const forensics = forensicList.join(', ');
   const status = str(i['status']) ?? 'unknown';
   const handOver = i['handOver'] !== undefined ? rec(i['handOver']) : status === 'handed-over' ? defined({ reason: str(i['reason']) }) : undefined;
   return defined({
@@ -131,9 +132,49 @@ export function toIncident(v: unknown): Incident {
       });
     }),
     forensic: forensics || undefined,
+    forensics: forensicList,
     handOver,
     fixedBy: str(i['fixedBy']),
   }) as Incident;
+}
+
+/**
+ * The hand-over report (GET /incidents/{id}/handover: `{incidentId, markdown, report}`),
+ * merged over what the incident row already said (its reason).
+ */
+export function toHandOver(v: unknown, base?: Incident['handOver']): NonNullable<Incident['handOver']> {
+  const h = rec(v);
+  const r = rec(h['report']);
+  const snaps = arr(r['forensicSnapshots']).filter((x): x is string => typeof x === 'string');
+  return defined({
+    ...(base ?? {}),
+    reason: str(r['reason']) ?? base?.reason,
+    markdown: str(h['markdown']),
+    forensicSnapshots: snaps.length > 0 ? snaps : undefined,
+    lastBoot: str(r['lastBoot']),
+  }) as NonNullable<Incident['handOver']>;
+}
+
+/**
+ * A small, safe reading of the Markdown the service writes (hand-over.md, drill report.md):
+ * headings, list items and paragraphs as data, never as HTML.
+ */
+export type MdBlock = { kind: 'h1' | 'h2' | 'p'; text: string } | { kind: 'ul'; items: string[] };
+export function markdownBlocks(md: string): MdBlock[] {
+  const out: MdBlock[] = [];
+  for (const raw of md.split('\n')) {
+    const line = raw.trimEnd();
+    if (line.trim() === '') continue;
+    const item = /^\s*[-*] (.*)$/.exec(line);
+    const last = out[out.length - 1];
+    if (item) {
+      if (last?.kind === 'ul') last.items.push(item[1]!);
+      else out.push({ kind: 'ul', items: [item[1]!] });
+    } else if (line.startsWith('# ')) out.push({ kind: 'h1', text: line.slice(2) });
+    else if (/^#{2,6} /.test(line)) out.push({ kind: 'h2', text: line.replace(/^#+ /, '') });
+    else out.push({ kind: 'p', text: line });
+  }
+  return out;
 }
 
 export function toLedgerHead(v: unknown): LedgerHead {

@@ -1,7 +1,7 @@
 // Every call the dashboard makes to the bootmedic API (/api/v1), in one place: when a route
 // or a field moves on the server, this is the one file to change. The token (a bearer
 // token, kept in localStorage) goes on every call; 401/403 become an AuthError.
-import { arr, toBoot, toBootRow, toConsole, toEntries, toIncident, toIncidentList, toLedgerHead, toProof } from './adapt.ts';
+import { arr, toBoot, toBootRow, toConsole, toEntries, toHandOver, toIncident, toIncidentList, toLedgerHead, toProof } from './adapt.ts';
 import type { BootRow, DrillDetail, DrillSummary, Incident, VmSummary } from './types.ts';
 
 const TOKEN_KEY = 'bootmedic.token';
@@ -71,6 +71,17 @@ async function call<T>(path: string, init: RequestInit = {}, signal?: AbortSigna
 
 const enc = encodeURIComponent;
 
+/** A call whose answer is a document, not JSON. */
+async function text(path: string): Promise<string> {
+  const headers = new Headers();
+  const token = getToken();
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  const res = await fetch(`${BASE}${path}`, { headers });
+  if (res.status === 401 || res.status === 403) throw new AuthError(res.status, 'The server did not accept this token.');
+  if (!res.ok) throw new ApiError(res.status, `${res.status}: ${await messageOf(res)}`);
+  return res.text();
+}
+
 /** A VM's boots, newest first, each with its phase timeline (fetched per boot when the list has none). */
 async function bootsWithTimelines(name: string, s?: AbortSignal): Promise<BootRow[]> {
   const rows = arr(await call<unknown>(`/vms/${enc(name)}/boots?limit=30`, {}, s)).map(toBootRow);
@@ -83,9 +94,22 @@ async function bootsWithTimelines(name: string, s?: AbortSignal): Promise<BootRo
   });
 }
 
-/** An incident with its evidence lines (from its boot when the incident row has none). */
+/** The incident with its hand-over report merged in, when it has one that can be read. */
+async function handOverOf(inc: Incident, s?: AbortSignal): Promise<Incident> {
+  try {
+    return { ...inc, handOver: toHandOver(await call<unknown>(`/incidents/${enc(inc.id)}/handover`, {}, s), inc.handOver) };
+  } catch (e) {
+    // None (404), or it cannot be read: the incident still shows, with the reason its row gives.
+    if (e instanceof AuthError) throw e;
+    return inc;
+  }
+}
+
+/** An incident with its evidence lines (from its boot when the incident row has none) and its hand-over report. */
 async function incidentWithEvidence(id: string, s?: AbortSignal): Promise<Incident> {
-  const inc = toIncident(await call<unknown>(`/incidents/${enc(id)}`, {}, s));
+  let inc = toIncident(await call<unknown>(`/incidents/${enc(id)}`, {}, s));
+  // Only an incident that ended with a hand-over has a report.
+  if (inc.status === 'handed-over' || inc.handOver !== undefined) inc = await handOverOf(inc, s);
   if (inc.evidence.length > 0 || inc.bootId === undefined) return inc;
   const boot = await call<unknown>(`/boots/${enc(inc.bootId)}`, {}, s).then(toBoot, () => undefined);
   if (boot === undefined) return inc;
@@ -103,6 +127,8 @@ export const api = {
   incident: incidentWithEvidence,
   drills: (s?: AbortSignal) => call<DrillSummary[]>('/drills', {}, s),
   drill: (id: string, s?: AbortSignal) => call<DrillDetail>(`/drills/${enc(id)}`, {}, s),
+  /** A finished drill's report file as text (a link cannot carry the bearer token, so the page fetches it). */
+  drillReport: (id: string, ext: 'html' | 'md') => text(`/drills/${enc(id)}/report.${ext}`),
   startDrill: (scenarios: number, seed: number) => call<DrillSummary>('/drills', { method: 'POST', body: JSON.stringify({ scenarios, seed }) }),
   ledger: (s?: AbortSignal) => call<unknown>('/ledger', {}, s).then(toLedgerHead),
   ledgerEntries: (from: number, limit: number, s?: AbortSignal) => call<unknown>(`/ledger/entries?from=${from}&limit=${limit}`, {}, s).then(toEntries),

@@ -5,15 +5,15 @@ import type uPlot from 'uplot';
 import { dur, shortTime } from './format.ts';
 import { BOOT_PHASES, type BootRow } from './types.ts';
 
-/** A boot-time trend as a line, newest on the right. */
+/** A boot-time trend as a line, newest on the right; nothing below two points (one point is no trend). */
 export function Sparkline({ values, label }: { values: readonly number[]; label: string }) {
   const w = 120;
   const h = 28;
-  if (values.length === 0) return <span class="muted small">no ready boot yet</span>;
+  if (values.length < 2) return null;
   const max = Math.max(...values);
   const min = Math.min(...values);
   const span = max - min || 1;
-  const x = (i: number) => (values.length === 1 ? w / 2 : (i / (values.length - 1)) * (w - 4) + 2);
+  const x = (i: number) => (i / (values.length - 1)) * (w - 6) + 3;
   const y = (v: number) => h - 3 - ((v - min) / span) * (h - 6);
   const d = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const last = values[values.length - 1]!;

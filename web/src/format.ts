@@ -70,3 +70,18 @@ const RANK = { bad: 0, warn: 1, busy: 2, idle: 3, good: 4 } as const;
 export function fleetOrder(a: { name: string; state: string }, b: { name: string; state: string }): number {
   return RANK[tone(a.state)] - RANK[tone(b.state)] || a.name.localeCompare(b.name);
 }
+
+/** A long record id (a UUID) cut to its first 8 characters for a link's text; the full id goes in its title. */
+export function shortId(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 8)}…` : id;
+}
+
+/**
+ * A verdict's cause as a word worth showing beside its badge: the supervisor's mechanism
+ * words ('ready-signal', 'finding': the console said so) add nothing to the reason that
+ * follows, so they are left out; the others ('guest-panicked', 'boot-loop', 'stall', a
+ * diagnosed cause) stay.
+ */
+export function causeWord(cause: string | undefined): string {
+  return cause === undefined || cause === 'ready' || cause === 'ready-signal' || cause === 'finding' ? '' : cause;
+}

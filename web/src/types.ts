@@ -70,8 +70,22 @@ export type Incident = IncidentSummary & {
   causes: { cause: string; probability: number }[];
   explanation: string[];
   steps: IncidentStep[];
+  /** The forensic snapshot references, joined (kept for the older draft's one field). */
   forensic?: string;
-  handOver?: { reason?: string; summary?: string; [k: string]: unknown };
+  /** Each forensic snapshot reference (a folder of copies, or a qcow2 snapshot name). */
+  forensics: string[];
+  handOver?: HandOver;
+};
+
+/** The hand-over report of an incident given to a human (GET /incidents/{id}/handover). */
+export type HandOver = {
+  reason?: string;
+  summary?: string;
+  /** The report as the service wrote it (hand-over.md). */
+  markdown?: string;
+  forensicSnapshots?: string[];
+  lastBoot?: string;
+  [k: string]: unknown;
 };
 
 export type DrillTotals = {
@@ -83,6 +97,8 @@ export type DrillTotals = {
   recoveryRate: number;
   handedOver: number;
   handOverRate?: number;
+  /** Scenarios whose fault no remedy can fix (the hand-over rate is over these). */
+  unrecoverable?: number;
   errors: number;
   cleanBootMs?: number;
   mttrMedianMs: number | null;

@@ -2,8 +2,9 @@
 import type { ComponentChildren } from 'preact';
 import { tone } from './format.ts';
 
-export function Badge({ value, label }: { value: string | undefined; label?: string }) {
-  return <span class={`badge ${tone(value)}`} data-state={value}>{label ?? value ?? '—'}</span>;
+/** A state as a coloured pill; `toneOf` overrides the colour its value has (an expected hand-over in a drill is not red). */
+export function Badge({ value, label, toneOf }: { value: string | undefined; label?: string; toneOf?: ReturnType<typeof tone> }) {
+  return <span class={`badge ${toneOf ?? tone(value)}`} data-state={value}>{label ?? value ?? '—'}</span>;
 }
 
 export function Section({ title, children, id, aside }: { title: string; children: ComponentChildren; id?: string; aside?: ComponentChildren }) {

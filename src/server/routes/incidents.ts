@@ -2,7 +2,8 @@ import { CAUSE_IDS } from '../../core/index.ts';
 import { incidentState } from '../../heal/index.ts';
 import type { StoredIncident } from '../../store/index.ts';
 import { found, route } from '../route.ts';
-import { IdParams, IncidentDetail, IncidentList, LimitQuery } from '../schemas.ts';
+import { readHandOver } from '../report-files.ts';
+import { HandOver, IdParams, IncidentDetail, IncidentList, LimitQuery } from '../schemas.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -67,5 +68,12 @@ export const incidentRoutes = [
         forensics: [...s.forensics],
       };
     },
+  }),
+  route({
+    method: 'get', path: '/api/v1/incidents/:id/handover', auth: 'viewer', tag: 'incidents', params: IdParams, errors: [404],
+    summary: 'The hand-over report of an incident that healing gave to a human (404 when it has none).',
+    ok: { description: 'The hand-over report.', json: HandOver },
+    // The file is found through the incident the store knows, under the service's home.
+    handle: ({ deps, params }) => readHandOver(deps.service.home, found(deps.service.store.incidents.get(params.id), 'incident', params.id).id),
   }),
 ];

@@ -90,7 +90,8 @@ export function DrillPage({ id }: { id: string }) {
       <div class="page-head">
         <p class="crumbs"><a href="#/drills">Drills</a> /</p>
         <h1>Drill {id} {x && <Badge value={x.status} />}</h1>
-        {x && <p class="summary">seed {x.seed} · {x.scenarios} scenarios · started {when(x.startedAt)}</p>}
+        {x && <p class="summary">seed {x.seed} · {x.scenarios} scenario{x.scenarios === 1 ? '' : 's'} · started {when(x.startedAt)}</p>}
+        {x?.status === 'done' && <ReportFiles id={x.id} />}
       </div>
       <Status loading={d.loading && !x} error={d.error} />
       {x?.status === 'running' && (
@@ -126,7 +127,8 @@ function DrillReport({ d }: { d: DrillDetail }) {
                 { label: 'detection', value: t.detectionRate * 100, tone: 'good' },
                 { label: 'top-1 diagnosis', value: t.top1Accuracy * 100, tone: 'good' },
                 { label: 'recovery', value: t.recoveryRate * 100, tone: 'good' },
-                ...(t.handOverRate !== undefined ? [{ label: 'clean hand-over', value: t.handOverRate * 100, tone: 'idle' }] : []),
+                // A rate over no unrecoverable fault says nothing: no bar for it.
+                ...(t.handOverRate !== undefined && t.unrecoverable !== 0 ? [{ label: 'clean hand-over', value: t.handOverRate * 100, tone: 'idle' }] : []),
               ]}
               max={100}
               format={(v) => `${v.toFixed(0)} %`}
@@ -162,7 +164,7 @@ function DrillReport({ d }: { d: DrillDetail }) {
                     <td>{s.topCause ?? '—'}{s.topProbability !== undefined && <span class="muted small"> {pct(s.topProbability)}</span>}{s.top1Correct === false && <span class="bad-text small"> wrong</span>}</td>
                     <td class="hide-phone">{s.remedies?.length ? s.remedies.join(' → ') : '—'}</td>
                     <td>{dur(s.mttrMs)}</td>
-                    <td><Badge value={s.outcome} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
+                    <td><Badge value={s.outcome} {...(s.ok === true && tone(s.outcome) === 'bad' ? { toneOf: 'idle' as const, label: `${s.outcome} (expected)` } : {})} />{s.ok === false && s.expectedOutcome && <span class="small muted"> expected {s.expectedOutcome}</span>}</td>
                   </tr>
                 ))}
               </tbody>
@@ -176,6 +178,50 @@ function DrillReport({ d }: { d: DrillDetail }) {
           <pre class="note">{d.report.ledger.checkpoint}</pre>
         </Section>
       )}
+    </>
+  );
+}
+
+/**
+ * The drill's report files. A link cannot carry the bearer token, so each is fetched with it:
+ * the HTML report is saved as a file (opened from disk it has its own styles; served, its CSP
+ * sandboxes it), the Markdown one is shown here.
+ */
+function ReportFiles({ id }: { id: string }) {
+  const [md, setMd] = useState<string | undefined>();
+  const [err, setErr] = useState<string | undefined>();
+  const [busy, setBusy] = useState<'html' | 'md' | undefined>();
+  const get = async (ext: 'html' | 'md') => {
+    if (ext === 'md' && md !== undefined) return setMd(undefined);
+    setBusy(ext);
+    setErr(undefined);
+    try {
+      const text = await api.drillReport(id, ext);
+      if (ext === 'md') setMd(text);
+      else {
+        const url = URL.createObjectURL(new Blob([text], { type: 'text/html' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = `bootmedic-drill-${id}.html`;
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return (
+    <>
+      <p class="report-files">
+        <button type="button" class="ghost" data-report="html" disabled={busy !== undefined} onClick={() => void get('html')}>Download the HTML report</button>
+        <button type="button" class="ghost" data-report="md" aria-expanded={md !== undefined} disabled={busy !== undefined} onClick={() => void get('md')}>{md === undefined ? 'Show the Markdown report' : 'Hide the Markdown report'}</button>
+        {err && <span class="error small" role="alert">{err}</span>}
+      </p>
+      {md !== undefined && <pre class="note report-md">{md}</pre>}
     </>
   );
 }

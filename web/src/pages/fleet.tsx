@@ -2,7 +2,7 @@
 // first. vm-state events update a card at once; verdicts and heals refetch the list.
 import { api } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
-import { dur, fleetOrder, tone, when } from '../format.ts';
+import { causeWord, dur, fleetOrder, shortId, tone, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { IncidentSummary, VmSummary } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
@@ -15,6 +15,8 @@ export function FleetPage() {
   });
   const list = [...(vms.data ?? [])].sort(fleetOrder);
   const open = (incidents.data ?? []).filter((i) => i.status === 'open' || i.status === 'healing');
+  // The cards may know of an incident before the list is refetched: count both, each once.
+  const openCount = new Set([...open.map((i) => i.id), ...list.flatMap((v) => (v.openIncident ? [v.openIncident] : []))]).size;
   const failing = list.filter((v) => tone(v.state) === 'bad').length;
   return (
     <>
@@ -22,21 +24,22 @@ export function FleetPage() {
         <h1>Fleet</h1>
         {vms.data && (
           <p class="summary">
-            <strong>{list.length}</strong> VMs · <span class={failing ? 'bad-text' : ''}><strong>{failing}</strong> failing</span> · <strong>{open.length}</strong> open incidents
+            <strong>{list.length}</strong> VM{list.length === 1 ? '' : 's'} · <span class={failing ? 'bad-text' : ''}><strong>{failing}</strong> failing</span> · <strong>{openCount}</strong> open incident{openCount === 1 ? '' : 's'}
           </p>
         )}
       </div>
       <Status loading={vms.loading && !vms.data} error={vms.error} />
       {vms.data && list.length === 0 && <p class="muted">No VMs are watched. Add some to the configuration and reload the service.</p>}
       <ul class="fleet">
-        {list.map((v) => <VmCard key={v.name} vm={v} />)}
+        {list.map((v) => <VmCard key={v.name} vm={v} handedOver={v.state === 'handed-over' ? (incidents.data ?? []).find((i) => i.vm === v.name && i.status === 'handed-over')?.id : undefined} />)}
       </ul>
       {open.length > 0 && <OpenIncidents list={open} />}
     </>
   );
 }
 
-function VmCard({ vm }: { vm: VmSummary }) {
+/** `handedOver`: the incident healing gave to a human, when the VM is in that state (its report is on the incident page). */
+function VmCard({ vm, handedOver }: { vm: VmSummary; handedOver?: string | undefined }) {
   const v = vm.lastVerdict;
   return (
     <li class={`vm-card ${tone(vm.state)}`} data-vm={vm.name}>
@@ -48,7 +51,7 @@ function VmCard({ vm }: { vm: VmSummary }) {
         {v ? (
           <>
             <span class="verdict">
-              last boot <Badge value={v.status} /> {v.cause && v.cause !== 'ready' && <span class="cause">{v.cause}</span>}
+              last boot <Badge value={v.status} /> {causeWord(v.cause) && <span class="cause">{causeWord(v.cause)}</span>}
             </span>
             {v.reason && <span class="reason" title={v.reason}>{v.reason}</span>}
             <span class="muted small">{when(v.startedAt)} · {dur(v.durationMs)}</span>
@@ -58,12 +61,26 @@ function VmCard({ vm }: { vm: VmSummary }) {
         )}
       </div>
       <div class="vm-bottom">
-        <Sparkline values={vm.bootTrend} label={`${vm.name} boot times`} />
-        {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)}>incident {vm.openIncident} →</a>}
-        <span class="muted small">{vm.source}{vm.heal ? ' · heals' : ' · watch only'}</span>
+        <div class="vm-trend">
+          <Sparkline values={vm.bootTrend} label={`${vm.name} boot times`} />
+          <span class="muted small trend-text">{trendText(vm.bootTrend)}</span>
+        </div>
+        <div class="vm-meta">
+          {!vm.openIncident && handedOver && <a class="incident-link handover-link" href={`${href('incidents', handedOver)}`} title={`incident ${handedOver}`}>hand-over report {shortId(handedOver)} →</a>}
+          {vm.openIncident && <a class="incident-link" href={href('incidents', vm.openIncident)} title={`incident ${vm.openIncident}`}>open incident {shortId(vm.openIncident)} →</a>}
+          <span class="muted small">{vm.source}{vm.heal ? ' · heals' : ' · watch only'}</span>
+        </div>
       </div>
     </li>
   );
+}
+
+/** What the sparkline beside it stands for, or what stands in for it below two points. */
+function trendText(t: readonly number[]): string {
+  if (t.length === 0) return 'no ready boot yet';
+  const last = dur(t[t.length - 1]!);
+  if (t.length === 1) return `1 ready boot: ${last}`;
+  return `${t.length} ready boots, latest ${last}`;
 }
 
 function OpenIncidents({ list }: { list: IncidentSummary[] }) {

@@ -4,8 +4,12 @@
 import { api } from '../api.ts';
 import { dur, pct, when } from '../format.ts';
 import { useResource } from '../hooks.ts';
-import type { Incident } from '../types.ts';
+import { markdownBlocks } from '../adapt.ts';
+import type { HandOver as HandOverReport, Incident } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
+
+/** The explanation's lines shown at once (the summary and the strongest evidence); the rest fold away. */
+const EXPLAIN_SHOWN = 4;
 
 export function IncidentPage({ id }: { id: string }) {
   const inc = useResource((s) => api.incident(id, s), [id], (e) => e.kind === 'heal' && e.event.incidentId === id);
@@ -14,12 +18,12 @@ export function IncidentPage({ id }: { id: string }) {
     <>
       <div class="page-head">
         <p class="crumbs"><a href="#/">Fleet</a> / {i && <><a href={href('vms', i.vm)}>{i.vm}</a> /</>}</p>
-        <h1>Incident {id} {i && <Badge value={i.status} />}</h1>
+        <h1>Incident <span class="record-id" title={id}>{id}</span> {i && <Badge value={i.status} />}</h1>
         {i && (
           <p class="summary">
-            detected {when(i.detectedAt)}
+            <strong>{i.vm}</strong> · detected {when(i.detectedAt)}
             {i.closedAt !== undefined && <> · closed {when(i.closedAt)}</>}
-            {' · '}MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong>
+            {' · '}{i.status === 'handed-over' ? <strong class="bad-text">handed over: needs a human</strong> : <>MTTR <strong>{i.mttrMs !== undefined ? dur(i.mttrMs) : i.closedAt === undefined ? 'still open' : '—'}</strong></>}
             {i.fixedBy && <> · fixed by <strong>{i.fixedBy}</strong></>}
           </p>
         )}
@@ -59,7 +63,13 @@ function IncidentBody({ i }: { i: Incident }) {
           {i.explanation.length > 0 && (
             <>
               <h3>What moved them</h3>
-              <ul class="explain">{i.explanation.map((x, n) => <li key={n}>{x}</li>)}</ul>
+              <ul class="explain">{i.explanation.slice(0, EXPLAIN_SHOWN).map((x, n) => <li key={n}>{x}</li>)}</ul>
+              {i.explanation.length > EXPLAIN_SHOWN && (
+                <details class="explain-more">
+                  <summary>{i.explanation.length - EXPLAIN_SHOWN} more pieces of evidence</summary>
+                  <ul class="explain">{i.explanation.slice(EXPLAIN_SHOWN).map((x, n) => <li key={n}>{x}</li>)}</ul>
+                </details>
+              )}
             </>
           )}
         </Section>
@@ -77,27 +87,46 @@ function IncidentBody({ i }: { i: Incident }) {
               ))}
             </ol>
           )}
-          {i.forensic && <p class="small">Forensic snapshot: <span class="mono">{i.forensic}</span></p>}
         </Section>
       </div>
       {i.handOver && (
-        <Section title="Hand-over report">
+        <Section title="Hand-over report" id="handover" aside={<Badge value="handed-over" label="needs a human" />}>
           <HandOver report={i.handOver} />
         </Section>
       )}
+      <Forensics refs={[...new Set([...i.forensics, ...(i.handOver?.forensicSnapshots ?? [])])]} />
     </>
   );
 }
 
-function HandOver({ report }: { report: Record<string, unknown> }) {
+/** Where the copies of the failed VM are: one reference per line, selectable. */
+function Forensics({ refs }: { refs: string[] }) {
+  if (refs.length === 0) return null;
   return (
-    <dl class="kv">
-      {Object.entries(report).map(([k, v]) => (
-        <>
-          <dt key={`k${k}`}>{k}</dt>
-          <dd key={`v${k}`}>{typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? <ul>{v.map((x, n) => <li key={n}>{x}</li>)}</ul> : <pre>{JSON.stringify(v, null, 2)}</pre>}</dd>
-        </>
-      ))}
-    </dl>
+    <Section title={refs.length === 1 ? 'Forensic snapshot' : `Forensic snapshots (${refs.length})`} id="forensics">
+      <p class="small muted">Copies of the failed VM kept before a destructive step, for a human to examine.</p>
+      <ul class="forensics">
+        {refs.map((r) => <li key={r}><code class="mono">{r}</code></li>)}
+      </ul>
+    </Section>
+  );
+}
+
+/** The report as the service wrote it (its Markdown read as headings, lists and lines; never as HTML). */
+function HandOver({ report }: { report: HandOverReport }) {
+  if (report.markdown === undefined) {
+    return <p class="handover-reason">{report.reason ?? 'Healing gave this incident to a human.'} <span class="muted small">(the report file is not available)</span></p>;
+  }
+  return (
+    <div class="md handover">
+      {markdownBlocks(report.markdown).map((b, n) => {
+        switch (b.kind) {
+          case 'h1': return <h3 key={n}>{b.text}</h3>;
+          case 'h2': return <h4 key={n}>{b.text}</h4>;
+          case 'p': return <p key={n}>{b.text}</p>;
+          case 'ul': return <ul key={n}>{b.items.map((x, k) => <li key={k}>{x}</li>)}</ul>;
+        }
+      })}
+    </div>
   );
 }

@@ -2,6 +2,7 @@
 // inclusion proof checked here in the browser (WebCrypto) against the signed checkpoint.
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { when } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { LedgerEntryRow } from '../types.ts';
 import { Section, Status } from '../ui.tsx';
@@ -46,8 +47,8 @@ export function LedgerPage() {
           {rows.map((r) => (
             <li key={r.index} data-index={r.index}>
               <div class="ledger-row">
-                <span class="mono">#{r.index}</span> <strong>{r.type}</strong> {r.vm && <span>{r.vm}</span>} {r.at && <span class="muted small">{r.at}</span>}
-                <button type="button" onClick={() => void verify(r)} disabled={checks[r.index] === 'checking'}>Verify inclusion</button>
+                <span class="mono">#{r.index}</span> <strong>{r.type}</strong> {r.vm && <span>{r.vm}</span>} {r.at && <time class="muted small" dateTime={r.at} title={r.at}>{when(r.at)}</time>}
+                <button type="button" class="ghost" onClick={() => void verify(r)} disabled={checks[r.index] === 'checking'}>Verify inclusion</button>
               </div>
               <CheckResult c={checks[r.index]} />
             </li>

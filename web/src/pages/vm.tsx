@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { PhaseBars, UChart } from '../charts.tsx';
-import { dur, when } from '../format.ts';
+import { causeWord, dur, shortId, when } from '../format.ts';
 import { useLive, useResource } from '../hooks.ts';
 import type { ConsoleLine, Finding } from '../types.ts';
 import { Badge, Section, Status, href } from '../ui.tsx';
@@ -27,10 +27,10 @@ export function VmPage({ name }: { name: string }) {
         <h1>{name} {v && <Badge value={v.state} />}</h1>
         {v?.lastVerdict && (
           <p class="summary">
-            last boot <Badge value={v.lastVerdict.status} /> {v.lastVerdict.cause} — {v.lastVerdict.reason} <span class="muted">({when(v.lastVerdict.startedAt)}, {dur(v.lastVerdict.durationMs)})</span>
+            last boot <Badge value={v.lastVerdict.status} /> {causeWord(v.lastVerdict.cause) && <>{causeWord(v.lastVerdict.cause)} — </>}{v.lastVerdict.reason} <span class="muted">({when(v.lastVerdict.startedAt)}, {dur(v.lastVerdict.durationMs)})</span>
           </p>
         )}
-        {v?.openIncident && <p><a class="incident-link" href={href('incidents', v.openIncident)}>Open incident {v.openIncident} →</a></p>}
+        {v?.openIncident && <p><a class="incident-link" href={href('incidents', v.openIncident)} title={`incident ${v.openIncident}`}>Open incident {shortId(v.openIncident)} →</a></p>}
       </div>
       <Status loading={vm.loading && !v} error={vm.error} />
       {v && <LiveConsole vm={name} initialBoot={newestBoot} />}
@@ -63,7 +63,7 @@ export function VmPage({ name }: { name: string }) {
                 <tr key={b.bootId} class={b.status !== 'ready' ? 'bad-row' : ''}>
                   <td class="mono">{b.bootId}</td>
                   <td><Badge value={b.status} /></td>
-                  <td>{b.cause || (b.phase ? `in ${b.phase}` : '')}</td>
+                  <td>{causeWord(b.cause) || (b.status !== 'ready' && b.phase ? `in ${b.phase}` : '')}</td>
                   <td class="reason-cell">{b.reason}</td>
                   <td class="hide-phone">{when(b.startedAt)}</td>
                   <td>{dur(b.durationMs)}</td>
