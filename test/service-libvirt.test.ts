@@ -112,3 +112,30 @@ test('serve with libvirt.uris: an opted-in domain boots to ready, one not opted 
     for (const d of [good, sick, nolog]) d.remove();
   }
 });
+
+test('the heal policy decides for libvirt domains too: heal.enabled false shows an opted-in domain as not healed, the heal list opts one in, a reload changes both', { skip: lv.skip, timeout: 120_000 }, async () => {
+  const uri = lv.lease().uri;
+  const optIn = defineTinyDomain({ name: 'svc-optin', metadata: meta(true) });
+  const listed = defineTinyDomain({ name: 'svc-listed', metadata: meta(false) });
+  const mine = new Set([optIn.name, listed.name]);
+  const config = join(dir, 'policy.yaml');
+  writeFileSync(config, `libvirt:\n  uris: ['${uri}']\nheal:\n  enabled: false\n`);
+  const home = join(dir, 'home-policy');
+  const s = await createService(resolveAppConfig({ home }), loadServiceConfig({ file: config, home }), { libvirtDomains: (d) => mine.has(d) });
+  try {
+    await until(s, 'both domains listed', () => [...mine].every((n) => s.vm(n) !== undefined), 60_000);
+    assert.equal(s.vm(optIn.name)!.heal, false, 'healing off in the policy: not healed, whatever its metadata says');
+    assert.match(s.vm(optIn.name)!.reason ?? '', /healing is off/);
+    assert.equal(s.vm(listed.name)!.heal, false);
+    assert.equal(s.vm(listed.name)!.state, 'stopped', 'defined, not started');
+
+    writeFileSync(config, `libvirt:\n  uris: ['${uri}']\nheal:\n  vms: [${listed.name}]\n`);
+    const r = await s.reload();
+    assert.equal(r.error, undefined);
+    await until(s, 'the heal flags read again', () => s.vm(optIn.name)?.heal === true && s.vm(listed.name)?.heal === true, 60_000);
+    assert.match(s.vm(optIn.name)!.reason ?? '', /watched and healed/);
+  } finally {
+    await s.close();
+    for (const d of [optIn, listed]) d.remove();
+  }
+});

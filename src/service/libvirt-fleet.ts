@@ -91,9 +91,14 @@ export function createLibvirtFleet(o: LibvirtFleetOptions): LibvirtFleet {
     }
     // A boot in progress or a verdict keeps its state; a new (or newly watchable) domain says where it stands.
     if (before !== undefined && !NOTE_ONLY.has(before.state)) return;
-    const how = heal ? 'watched and healed (opted in)' : e.optIn ? 'watched only (healing is off in the heal policy)' : 'watched only (not opted in: findings, never actions)';
-    if (e.state === 'running' || e.state === 'paused' || e.state === 'in shutdown') state(vm, 'starting', `running; ${how}; judged from its next reset or start`);
-    else state(vm, 'stopped', `${e.state}; ${how}; judged from its next start`);
+    note(vm, e.state, e.optIn);
+  }
+
+  /** Where a domain that has not booted under the watch stands: its libvirt state and whether it is healed. */
+  function note(vm: string, libvirtState: string, optIn: boolean): void {
+    const how = healEnabled && optIn ? 'watched and healed (opted in)' : optIn ? 'watched only (healing is off in the heal policy)' : 'watched only (not opted in: findings, never actions)';
+    if (libvirtState === 'running' || libvirtState === 'paused' || libvirtState === 'in shutdown') state(vm, 'starting', `running; ${how}; judged from its next reset or start`);
+    else state(vm, 'stopped', `${libvirtState}; ${how}; judged from its next start`);
   }
 
   function onWatch(uri: string, e: LibvirtWatchEvent): void {
@@ -182,6 +187,9 @@ export function createLibvirtFleet(o: LibvirtFleetOptions): LibvirtFleet {
           if (now === undefined || v === undefined) return;
           now.optIn = entry.optIn;
           o.views.set(vm, { ...v, heal: healEnabled && entry.optIn });
+          // Listeners learn of the change through a vm-state event (the state itself is kept).
+          if (NOTE_ONLY.has(v.state) && entry.watchable) note(vm, entry.state, entry.optIn);
+          else o.announce({ kind: 'vm-state', vm, state: v.state, ...(v.reason !== undefined ? { reason: v.reason } : {}) });
         },
         () => undefined,
       );
