@@ -74,8 +74,10 @@ test('serve with libvirt.uris: an opted-in domain boots to ready, one not opted 
     await until(s, 'the good domain ready', () => s.vm(good.name)?.lastVerdict?.status === 'ready');
     await until(s, 'the sick domain failed', () => s.vm(sick.name)?.lastVerdict?.status === 'failed');
 
+    // After the verdict the watch detaches from the running domain: that is no stop, the state stays ready.
     const g = s.vm(good.name)!;
     assert.equal(g.state, 'ready', g.reason);
+    assert.equal(virsh(uri, ['domstate', good.name]), 'running');
     const bootsOf = (vm: string): string[] => events.flatMap((e) => (e.kind === 'boot' && e.vm === vm ? [e.event.type] : []));
     assert.ok(['boot-start', 'phase', 'verdict', 'outcome'].every((t) => bootsOf(good.name).includes(t)), bootsOf(good.name).join(' '));
     assert.ok(events.some((e) => e.kind === 'console' && e.vm === good.name && e.text.includes('bootmedic-ready')), 'its console lines reach the hub');
