@@ -190,6 +190,10 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
       const heal = healAllowed(next, name);
       const w = watchers.get(name);
       if (w === undefined) {
+        if (libvirt.owns(name)) {
+          log.warn('VM file not watched: a libvirt domain of that name is in the fleet', { vm: name });
+          continue;
+        }
         added.push(name);
         start(spec, heal);
         continue;
