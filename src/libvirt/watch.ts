@@ -13,7 +13,7 @@
 // quiet server stalled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNever, type BootmedicError } from '../core/index.ts';
-import { superviseVm, type BootOutcome, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
+import { superviseVm, type BootOutcome, type SuperviseOptions, type SupervisorDeps, type SupervisorEvent } from '../supervisor/index.ts';
 import { describeDomain, listDomains, type DomainEntry } from './discovery.ts';
 import { domainSpec, vmNameOf } from './domain-spec.ts';
 import { parseDomstate } from './domain-process.ts';
@@ -41,6 +41,8 @@ export type LibvirtWatchOptions = Readonly<{
   onEvent: (e: LibvirtWatchEvent) => void;
   /** Domains bootmedic's config opts in to healing (reported; watching never acts). */
   healList?: readonly string[];
+  /** Each cleaned console line of a supervised boot (the service's live console). */
+  onConsoleLine?: SuperviseOptions['onConsoleLine'];
   /**
    * --heal: called after each supervised run's last outcome, while the follower waits (the
    * domain's lock is free); what the callee's own boots start is its own record, not a boot
@@ -270,7 +272,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       supervising = true;
       let last: BootOutcome | undefined;
       try {
-        const outs = await superviseVm(spec, { ...opts.deps, hypervisor }, { mode: 'watch', keepFailed: true, signal, onEvent: emit });
+        const outs = await superviseVm(spec, { ...opts.deps, hypervisor }, { mode: 'watch', keepFailed: true, signal, onEvent: emit, ...(opts.onConsoleLine ? { onConsoleLine: opts.onConsoleLine } : {}) });
         for (const o of outs) onOutcome(o);
         last = outs.at(-1);
       } catch (e) {

@@ -70,6 +70,7 @@ test('every bad field is one error with its code that names the field', () => {
     [{ vms: { folder: 'x' } }, 'SERVICE_CONFIG_VM_SOURCE', /unknown field 'folder'/],
     [{ vms: { files: ['a.yaml', './a.yaml'] } }, 'SERVICE_CONFIG_VM_SOURCE', /listed twice/],
     [{ libvirt: { uris: [''] } }, 'SERVICE_CONFIG_INVALID', /libvirt\.uris\[0\]/],
+    [{ libvirt: { uris: ['qemu:///system', 'system'] } }, 'SERVICE_CONFIG_INVALID', /libvirt\.uris\[1\]: a libvirt URI like 'qemu:\/\/\/system'/],
     [{ heal: { vms: ['Web 1'] } }, 'SERVICE_CONFIG_INVALID', /heal\.vms\[0\]: a VM name/],
     [{ heal: { enabled: 1 } }, 'SERVICE_CONFIG_INVALID', /heal\.enabled/],
     [{ onStop: 'kill' }, 'SERVICE_CONFIG_INVALID', /onStop: must be one of "shutdown", "leave-running"/],

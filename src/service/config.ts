@@ -19,7 +19,7 @@ const Schema = z
     allowPlainHttp: z.boolean().default(false),
     tokens: path().optional(),
     vms: z.object({ dir: path().optional(), files: z.array(path()).max(1000).default([]) }).strict().default({ files: [] }),
-    libvirt: z.object({ uris: z.array(z.string().min(1).max(1000)).max(32).default([]) }).strict().default({ uris: [] }),
+    libvirt: z.object({ uris: z.array(z.string().max(1000).regex(/^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\/[^\s/]*\/\S*$/, "a libvirt URI like 'qemu:///system' or 'qemu+ssh://host/system'")).max(32).default([]) }).strict().default({ uris: [] }),
     heal: z
       .object({ enabled: z.boolean().default(true), vms: z.array(z.string().regex(VM_NAME, 'a VM name: lower-case letters, digits, ".", "_" and "-"')).max(1000).optional() })
       .strict()
@@ -41,7 +41,7 @@ export type ServiceConfig = Readonly<{
   /** The hashed token file (default <home>/tokens.json). */
   tokens: string;
   vms: Readonly<{ dir?: string; files: readonly string[] }>;
-  /** Passed through to the libvirt backend (validated only). */
+  /** libvirt connections whose domains the service watches (and heals when opted in). */
   libvirt: Readonly<{ uris: readonly string[] }>;
   /** Heal only when enabled, and then only the VMs listed (all when `vms` is absent). */
   heal: Readonly<{ enabled: boolean; vms?: readonly string[] }>;

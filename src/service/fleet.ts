@@ -16,11 +16,11 @@ export const TREND_LENGTH = 20;
 export type VmView = VmSummary & { reason?: string };
 
 /** A VM's summary before any event of this run: last verdict, ready-boot trend and open incident from the store. */
-export function seedVm(o: { name: string; heal: boolean; recent?: StoredBoot | undefined; good?: readonly StoredBoot[]; openIncident?: string | undefined }): VmView {
+export function seedVm(o: { name: string; heal: boolean; source?: VmSummary['source']; recent?: StoredBoot | undefined; good?: readonly StoredBoot[]; openIncident?: string | undefined }): VmView {
   const last = o.recent !== undefined && !isNoVerdict(o.recent.status as BootOutcome['status']) ? verdictOfStored(o.recent) : undefined;
   return {
     name: o.name,
-    source: 'qemu',
+    source: o.source ?? 'qemu',
     state: 'starting',
     heal: o.heal,
     ...(last !== undefined ? { lastVerdict: last } : {}),

@@ -12,6 +12,7 @@ import { createDrillRunner } from './drills.ts';
 import { serviceErrors } from './errors.ts';
 import type { ServiceEvent, VmState } from './events.ts';
 import { orderFleet, reduceVm, seedVm, type VmView } from './fleet.ts';
+import { createLibvirtFleet, type Fold } from './libvirt-fleet.ts';
 import { createHub } from './hub.ts';
 import { logEvent } from './log-events.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -27,6 +28,11 @@ export type ServiceOptions = Readonly<{
   defaultConfigFile?: string;
   /** Events the hub keeps for SSE replay (default 5,000). */
   hubBuffer?: number;
+  /**
+   * Which domains of the config's libvirt URIs join the fleet (default: all). Tests on a
+   * shared libvirtd keep to their own domains with it; the others are neither shown nor healed.
+   */
+  libvirtDomains?: (domain: string) => boolean;
 }>;
 
 /** One VM's watch: the spec it runs, its abort, its end; `next` is a changed spec waiting for the current boot to end. */
@@ -78,13 +84,13 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   const watchers = new Map<string, Watcher>();
 
   /** Publishes an event, folds it into its VM's view, and publishes the VM's new state when it changed. */
-  const publish = (e: ServiceEvent): void => {
+  const publish = (e: ServiceEvent, fold: Fold = reduceVm): void => {
     hub.publish(e);
     logEvent(log, e);
     const vm = 'vm' in e ? e.vm : undefined;
     const before = vm === undefined ? undefined : views.get(vm);
     if (vm === undefined || before === undefined) return;
-    const after = reduceVm(before, e);
+    const after = fold(before, e);
     views.set(vm, after);
     if (after.state === before.state) return;
     if (e.kind !== 'vm-state') {
@@ -184,6 +190,10 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
       const heal = healAllowed(next, name);
       const w = watchers.get(name);
       if (w === undefined) {
+        if (libvirt.owns(name)) {
+          log.warn('VM file not watched: a libvirt domain of that name is in the fleet', { vm: name });
+          continue;
+        }
         added.push(name);
         start(spec, heal);
         continue;
@@ -199,7 +209,9 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
       // A boot or an incident in progress finishes on the old file; the watch restarts after it.
       if (state === undefined || !BUSY.has(state)) void restart(name);
     }
-    log.info('reloaded', { added: added.join(',') || undefined, removed: removed.join(',') || undefined, changed: changed.join(',') || undefined, kept: kept.length });
+    const lv = await libvirt.sync(next);
+    removed.push(...lv.removedVms);
+    log.info('reloaded', { libvirtAdded: lv.startedUris.join(',') || undefined, libvirtRemoved: lv.stoppedUris.join(',') || undefined, added: added.join(',') || undefined, removed: removed.join(',') || undefined, changed: changed.join(',') || undefined, kept: kept.length });
     return { added, removed, kept, changed };
   }
 
@@ -207,10 +219,22 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: appendLedger };
   const drills = createDrillRunner({ app, deps: drillDeps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
 
+  // The libvirt URIs' domains: watched through the same supervisor, healed only when opted in; never stopped by close().
+  const libvirt = createLibvirtFleet({
+    app, store, incidents: store.incidents, views, publish, log,
+    ...(opts.libvirtDomains !== undefined ? { accept: opts.libvirtDomains } : {}),
+    deps: { home: app.home, store, record: appendLedger },
+    announce: (e) => {
+      hub.publish(e);
+      logEvent(log, e);
+    },
+  });
+
   if (config.onStop === 'leave-running') log.warn('onStop: leave-running cannot keep QEMU VMs up (QEMU dies with bootmedic by design); they are shut down on stop');
   for (const s of initialSpecs) start(s, healAllowed(config, s.name));
+  await libvirt.sync(config);
   started = true;
-  log.info('service started', { vms: initialSpecs.length, home: app.home, config: config.source ?? '(defaults)' });
+  log.info('service started', { vms: initialSpecs.length, libvirt: config.libvirt.uris.join(',') || undefined, home: app.home, config: config.source ?? '(defaults)' });
 
   const configFile = opts.configFile ?? config.source;
 
@@ -242,7 +266,8 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
           w.next = undefined;
           w.abort.abort();
         }
-        await Promise.allSettled([...[...watchers.values()].map((w) => w.done), drills.close()]);
+        // libvirt domains are left alone: only their watches stop (and the virsh event streams with them).
+        await Promise.allSettled([...[...watchers.values()].map((w) => w.done), drills.close(), libvirt.close()]);
         await ledger.close();
         store.close();
         log.info('stopped');

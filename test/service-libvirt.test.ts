@@ -1,0 +1,143 @@
+// The service watching a real libvirtd (qemu:///system) with tiny-guest TCG domains: an
+// opted-in domain boots to ready (boot events, console lines, a ready lastVerdict, source
+// libvirt, heal true); a domain not opted in that panics is reported failed and left
+// untouched (no heal event, its XML unchanged); a domain without a serial log is listed
+// with the XML to add. A reload that drops the URI takes its domains out of the fleet;
+// close() leaves the running domain running and no virsh child behind. The libvirtd is
+// shared with other tests: the service is told to keep to this file's domains.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { resolveAppConfig } from '../src/config/index.ts';
+import { runToolSync } from '../src/core/index.ts';
+import { createService, loadServiceConfig, type Service, type ServiceEvent } from '../src/service/index.ts';
+import { defineTinyDomain, useLibvirtd } from '../testkit/index.ts';
+
+const lv = useLibvirtd();
+const NS = 'xmlns:bootmedic="https://bootmedic.dev/xmlns/1"';
+const meta = (heal: boolean) => `<bootmedic:domain ${NS}><bootmedic:heal>${heal}</bootmedic:heal><bootmedic:ready marker="bootmedic-ready"/></bootmedic:domain>`;
+
+const dir = mkdtempSync(join(tmpdir(), 'bm-svc-lv-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Resolves once `ok()` holds, checked after every hub event; rejects after `ms` with the fleet. */
+function until(s: Service, what: string, ok: () => boolean, ms = 300_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (ok()) return resolve();
+    const timer = setTimeout(() => (sub.unsubscribe(), reject(new Error(`timed out waiting for ${what}; fleet: ${JSON.stringify(s.fleet().map((v) => [v.name, v.state, v.reason]))}`))), ms);
+    const sub = s.hub.subscribe(() => {
+      if (!ok()) return;
+      clearTimeout(timer);
+      sub.unsubscribe();
+      resolve();
+    });
+  });
+}
+
+const virsh = (uri: string, args: string[]) => runToolSync('virsh', ['-c', uri, ...args], { check: false }).stdout.trim();
+/** virsh processes whose parent is this test process (the service's event streams). */
+const virshChildren = () =>
+  runToolSync('ps', ['-eo', 'pid=,ppid=,args=']).stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => Number(f[1]) === process.pid && (f[2] ?? '').endsWith('virsh')).map((f) => f.join(' '));
+
+test('serve with libvirt.uris: an opted-in domain boots to ready, one not opted in fails and is only reported, one without a log says what to add; reload and close leave the domains alone', { skip: lv.skip, timeout: 600_000 }, async () => {
+  const uri = lv.lease().uri;
+  const good = defineTinyDomain({ name: 'svc-good', metadata: meta(true) });
+  const sick = defineTinyDomain({ name: 'svc-sick', fault: 'panic', metadata: meta(false) });
+  const nolog = defineTinyDomain({ name: 'svc-nolog', serialLog: false });
+  const mine = new Set([good.name, sick.name, nolog.name]);
+  const config = join(dir, 'bootmedic.yaml');
+  writeFileSync(config, `libvirt:\n  uris: ['${uri}']\n`);
+  const home = join(dir, 'home');
+  const s = await createService(resolveAppConfig({ home }), loadServiceConfig({ file: config, home }), { libvirtDomains: (d) => mine.has(d) });
+  const events: ServiceEvent[] = [];
+  s.hub.subscribe(({ event }) => void events.push(event), { since: 0 });
+  let closed = false;
+  try {
+    assert.equal(s.ready(), true);
+    await until(s, 'the three domains listed', () => [...mine].every((n) => s.vm(n) !== undefined));
+    assert.ok(s.fleet().every((v) => v.source === 'qemu' || mine.has(v.name)), `only this test's domains join the fleet: ${s.fleet().map((v) => v.name).join(' ')}`);
+
+    const nl = s.vm(nolog.name)!;
+    assert.equal(nl.source, 'libvirt');
+    assert.equal(nl.state, 'stopped');
+    assert.match(nl.reason ?? '', /not watchable/);
+    assert.ok((nl.reason ?? '').includes(`<log file='/var/log/libvirt/qemu/${nolog.name}-serial.log' append='on'/>`), nl.reason);
+    assert.equal(s.vm(good.name)!.heal, true, 'opted in by its metadata');
+    assert.equal(s.vm(sick.name)!.heal, false, 'heal false in its metadata');
+    assert.equal(s.vm(sick.name)!.source, 'libvirt');
+
+    const sickXml = virsh(uri, ['dumpxml', '--inactive', sick.name]);
+    good.start();
+    sick.start();
+    await until(s, 'the good domain ready', () => s.vm(good.name)?.lastVerdict?.status === 'ready');
+    await until(s, 'the sick domain failed', () => s.vm(sick.name)?.lastVerdict?.status === 'failed');
+
+    // After the verdict the watch detaches from the running domain: that is no stop, the state stays ready.
+    const g = s.vm(good.name)!;
+    assert.equal(g.state, 'ready', g.reason);
+    assert.equal(virsh(uri, ['domstate', good.name]), 'running');
+    const bootsOf = (vm: string): string[] => events.flatMap((e) => (e.kind === 'boot' && e.vm === vm ? [e.event.type] : []));
+    assert.ok(['boot-start', 'phase', 'verdict', 'outcome'].every((t) => bootsOf(good.name).includes(t)), bootsOf(good.name).join(' '));
+    assert.ok(events.some((e) => e.kind === 'console' && e.vm === good.name && e.text.includes('bootmedic-ready')), 'its console lines reach the hub');
+    assert.ok(events.some((e) => e.kind === 'vm-state' && e.vm === good.name && e.state === 'ready'));
+
+    const k = s.vm(sick.name)!;
+    assert.equal(k.state, 'failed', k.reason);
+    assert.equal(k.lastVerdict!.status, 'failed');
+    assert.ok(!events.some((e) => e.kind === 'heal' && e.vm === sick.name), 'a domain not opted in is never healed');
+    assert.equal(virsh(uri, ['dumpxml', '--inactive', sick.name]), sickXml, 'its XML is untouched');
+    assert.equal(s.store.incidents.findOpen(sick.name), undefined, 'no incident for it');
+
+    // A reload that drops the URI stops its watch; the domains leave the fleet, the good one keeps running.
+    writeFileSync(config, 'libvirt:\n  uris: []\n');
+    const r = await s.reload();
+    assert.equal(r.error, undefined);
+    assert.ok(r.removed.includes(good.name) && r.removed.includes(sick.name), JSON.stringify(r));
+    assert.equal(s.vm(good.name), undefined);
+    assert.deepEqual(virshChildren(), [], 'the URI\'s virsh event streams are reaped at the reload');
+    assert.equal(virsh(uri, ['domstate', good.name]), 'running');
+
+    // And back: the running domain is listed again, waiting for its next boot.
+    writeFileSync(config, `libvirt:\n  uris: ['${uri}']\n`);
+    await s.reload();
+    await until(s, 'the good domain listed again', () => s.vm(good.name) !== undefined);
+    assert.equal(s.vm(good.name)!.lastVerdict?.status, 'ready', 'its last verdict comes back from the store');
+
+    await s.close();
+    closed = true;
+    assert.equal(virsh(uri, ['domstate', good.name]), 'running', 'close() leaves a libvirt domain running');
+    assert.deepEqual(virshChildren(), [], 'no virsh child left after close()');
+  } finally {
+    if (!closed) await s.close();
+    for (const d of [good, sick, nolog]) d.remove();
+  }
+});
+
+test('the heal policy decides for libvirt domains too: heal.enabled false shows an opted-in domain as not healed, the heal list opts one in, a reload changes both', { skip: lv.skip, timeout: 120_000 }, async () => {
+  const uri = lv.lease().uri;
+  const optIn = defineTinyDomain({ name: 'svc-optin', metadata: meta(true) });
+  const listed = defineTinyDomain({ name: 'svc-listed', metadata: meta(false) });
+  const mine = new Set([optIn.name, listed.name]);
+  const config = join(dir, 'policy.yaml');
+  writeFileSync(config, `libvirt:\n  uris: ['${uri}']\nheal:\n  enabled: false\n`);
+  const home = join(dir, 'home-policy');
+  const s = await createService(resolveAppConfig({ home }), loadServiceConfig({ file: config, home }), { libvirtDomains: (d) => mine.has(d) });
+  try {
+    await until(s, 'both domains listed', () => [...mine].every((n) => s.vm(n) !== undefined), 60_000);
+    assert.equal(s.vm(optIn.name)!.heal, false, 'healing off in the policy: not healed, whatever its metadata says');
+    assert.match(s.vm(optIn.name)!.reason ?? '', /healing is off/);
+    assert.equal(s.vm(listed.name)!.heal, false);
+    assert.equal(s.vm(listed.name)!.state, 'stopped', 'defined, not started');
+
+    writeFileSync(config, `libvirt:\n  uris: ['${uri}']\nheal:\n  vms: [${listed.name}]\n`);
+    const r = await s.reload();
+    assert.equal(r.error, undefined);
+    await until(s, 'the heal flags read again', () => s.vm(optIn.name)?.heal === true && s.vm(listed.name)?.heal === true, 60_000);
+    assert.match(s.vm(optIn.name)!.reason ?? '', /watched and healed/);
+  } finally {
+    await s.close();
+    for (const d of [optIn, listed]) d.remove();
+  }
+});
