@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isLoopback } from '../service/index.ts';
 import { serverErrors } from './errors.ts';
 
 // Where the server listens, and the rule that keeps tokens off the network in clear: a
@@ -21,12 +22,8 @@ export function parseListen(text: string): ListenAddress {
   return Object.freeze({ host, port });
 }
 
-/** True for addresses only this host can reach. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
+/** True for addresses only this host can reach (the service config's rule, one for both). */
+export { isLoopback };
 
 /** Throws SERVER_PLAIN_HTTP_REFUSED for plain HTTP on an address other hosts can reach. */
 export function checkPlainHttp(addr: ListenAddress, tls: TlsFiles | undefined, allowPlainHttp: boolean): void {

@@ -58,7 +58,10 @@ export type ServiceConfig = Readonly<{
 }>;
 
 /** True for a loopback listen address (no TLS needed). */
-export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
 
 /**
  * Parses `HOST:PORT` (`[v6]:PORT` for IPv6); the host is an IP address or `localhost`.
