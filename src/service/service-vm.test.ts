@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveAppConfig } from '../config/index.ts';
 import { incidentState, type HealEvent } from '../heal/index.ts';
-import type { SupervisorEvent } from '../supervisor/index.ts';
+import { isNoVerdict, type SupervisorEvent } from '../supervisor/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from './index.ts';
 
 const STALL = 'stall: { defaultSeconds: 300, floorSeconds: 120 }';
@@ -58,15 +58,21 @@ function record(s: Service) {
   const events: ServiceEvent[] = [];
   const pids = new Map<string, Set<number>>();
   const console = new Map<string, number>();
+  /** Outcomes whose VM's view did not yet show them when the hub delivered them. */
+  const stale: string[] = [];
   s.hub.subscribe(({ event }) => {
     if (event.kind === 'console') return void console.set(event.vm, (console.get(event.vm) ?? 0) + 1);
     events.push(event);
+    if (event.kind === 'boot' && event.event.type === 'outcome' && !isNoVerdict(event.event.outcome.status)) {
+      const seen = s.vm(event.vm)?.lastVerdict?.bootId;
+      if (s.vm(event.vm) !== undefined && seen !== event.event.outcome.bootId) stale.push(`${event.vm}: outcome ${event.event.outcome.bootId}, view ${seen}`);
+    }
     if (event.kind === 'boot' && event.event.type === 'outcome' && event.event.outcome.qemu.pid > 0) {
       pids.set(event.vm, (pids.get(event.vm) ?? new Set()).add(event.event.outcome.qemu.pid));
     }
   }, { since: 0 });
   const heal = (vm: string): HealEvent[] => events.flatMap((e) => (e.kind === 'heal' && e.vm === vm ? [e.event] : []));
-  return { events, pids, heal, console };
+  return { events, pids, heal, console, stale };
 }
 
 test('the service boots a good VM, heals an opted-in sick VM, only reports the other, reloads, and reaps every QEMU on close', { timeout: 900_000 }, async () => {
@@ -95,6 +101,7 @@ test('the service boots a good VM, heals an opted-in sick VM, only reports the o
     assert.equal(s.fleet()[0]?.name, 'sick-watched', 'the failed VM comes first');
     assert.ok(r.events.some((e) => e.kind === 'ledger' && e.size > 0), 'ledger growth is published');
     assert.ok(r.console.get('good')! > 0, 'console lines are published');
+    assert.deepEqual(r.stale, [], 'a subscriber reading the fleet on an outcome sees that outcome');
 
     // Reload: drop `good`, add `good2`; the healed VM is untouched.
     writeFileSync(join(t.dir, 'good2.yaml'), vmYaml('good2'));

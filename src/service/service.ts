@@ -85,13 +85,14 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
 
   /** Publishes an event, folds it into its VM's view, and publishes the VM's new state when it changed. */
   const publish = (e: ServiceEvent, fold: Fold = reduceVm): void => {
-    hub.publish(e);
-    logEvent(log, e);
     const vm = 'vm' in e ? e.vm : undefined;
     const before = vm === undefined ? undefined : views.get(vm);
-    if (vm === undefined || before === undefined) return;
-    const after = fold(before, e);
-    views.set(vm, after);
+    // The view first: a subscriber that reads the fleet on this event sees what it says.
+    const after = before === undefined ? undefined : fold(before, e);
+    if (vm !== undefined && after !== undefined) views.set(vm, after);
+    hub.publish(e);
+    logEvent(log, e);
+    if (vm === undefined || before === undefined || after === undefined) return;
     if (after.state === before.state) return;
     if (e.kind !== 'vm-state') {
       const ev: ServiceEvent = { kind: 'vm-state', vm, state: after.state, ...(after.reason !== undefined ? { reason: after.reason } : {}) };
