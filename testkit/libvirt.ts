@@ -8,7 +8,7 @@
 // and only when a harness started them (the `started` file says so). A mkdir lock keeps
 // the check-start-record and the leave-stop steps of two processes apart.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,7 +94,12 @@ export async function startLibvirtDaemons(): Promise<void> {
     runToolSync(d.bin, ['-d'], { timeoutMs: 20_000, what: `start ${d.bin}` });
   }
   for (let i = 0; i < 400; i++) {
-    if (libvirtdAnswers()) return;
+    if (libvirtdAnswers()) {
+      // A fresh libvirtd probes QEMU's capabilities at the first define, which can outlast a
+      // test's virsh timeout on a loaded machine: have it probe now, with time to spare.
+      runToolSync('virsh', ['-c', URI, 'domcapabilities', '--virttype', 'qemu'], { check: false, timeoutMs: 180_000 });
+      return;
+    }
     await sleep(50);
   }
   throw new Error(`libvirtd was started but 'virsh -c ${URI} list' still fails after 20 s`);
@@ -122,6 +127,24 @@ export async function stopLibvirtDaemons(o: { virtlogd: boolean }): Promise<void
 export type LibvirtdLease = Readonly<{ uri: string; startedDaemons: boolean; release: () => Promise<void> }>;
 
 /**
+ * libvirtd probes QEMU's capabilities as root (KVM opens) but judges the cached answer by
+ * whether libvirt-qemu may open /dev/kvm. On a host without udev, /dev/kvm can be root-only
+ * (crw------- root root): the two disagree, every define re-probes for ever and virsh times
+ * out. Debian's udev rule gives it root:kvm 0660 (libvirt-qemu is in group kvm); do the same.
+ */
+export function kvmDeviceForLibvirt(): void {
+  const dev = '/dev/kvm';
+  if (!existsSync(dev)) return;
+  const kvm = /^kvm:[^:]*:(\d+):/m.exec(readFileSafe('/etc/group'))?.[1];
+  if (kvm === undefined) return;
+  const st = statSync(dev);
+  if (st.gid === Number(kvm) && (st.mode & 0o060) === 0o060) return;
+  chownSync(dev, st.uid, Number(kvm));
+  chmodSync(dev, (st.mode & 0o777) | 0o060);
+  process.stderr.write(`# testkit: ${dev} was not usable by group kvm; set to root:kvm 0660 as Debian's udev does (else libvirtd re-probes QEMU at every define)\n`);
+}
+
+/**
  * Makes sure a libvirtd answers on qemu:///system: starts `virtlogd -d; libvirtd -d` when
  * none does (recording that a harness started them) and takes a lease. The daemons are
  * stopped at the release of the last lease, and only when a harness started them.
@@ -130,6 +153,7 @@ export async function withLibvirtd(): Promise<LibvirtdLease> {
   const lease = join(LEASE_DIR, `lease-${process.pid}-${randomBytes(3).toString('hex')}`);
   const startedDaemons = await withLock(async () => {
     writeFileSync(lease, String(process.pid));
+    kvmDeviceForLibvirt();
     if (libvirtdAnswers()) return false;
     await startLibvirtDaemons();
     writeFileSync(STARTED, String(process.pid));
