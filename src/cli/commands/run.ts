@@ -8,6 +8,7 @@ import { createService, parseServiceConfig, type Service, type Stamped } from '.
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseCommandArgs } from '../parse.ts';
+import { renderHeal } from '../render-heal.ts';
 import { renderEvent } from '../render-boot.ts';
 import { paint, table, type Paint } from '../style.ts';
 
@@ -76,11 +77,11 @@ function line(e: Stamped, p: Paint): string | undefined {
       return l === undefined || b.type === 'boot-start' ? l : `${ev.vm}  ${l.trimStart()}`;
     }
     case 'heal': {
+      // The demo shows an incident's diagnosis, remedies and end; watch shows every step.
       const h = ev.event;
-      if (h.type === 'diagnosis') return `${p.bold('heal')} ${ev.vm}: diagnosis ${h.causes.slice(0, 2).map((c) => `${c.cause} ${(c.probability * 100).toFixed(0)}%`).join(', ')}`;
-      if (h.type === 'action') return `${p.bold('heal')} ${ev.vm}: remedy ${h.seq}: ${h.remedy}`;
-      if (h.type === 'incident-closed') return `${p.bold('heal')} ${ev.vm}: incident closed: ${h.status}${h.mttrMs !== undefined ? ` (MTTR ${(h.mttrMs / 1000).toFixed(1)} s)` : ''}`;
-      return undefined;
+      if (h.type !== 'diagnosis' && h.type !== 'action' && h.type !== 'incident-closed') return undefined;
+      const l = renderHeal(ev.vm, h);
+      return l === undefined ? undefined : `${p.bold('heal')} ${l}`;
     }
     case 'drill':
       return ev.progress.last !== undefined ? `drill ${ev.progress.done}/${ev.progress.total} ${ev.progress.last.name}: ${ev.progress.last.outcome}` : undefined;

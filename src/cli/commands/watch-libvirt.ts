@@ -10,7 +10,7 @@ import { openRuntime } from '../compose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { outcomeJson, renderEvent } from '../render-boot.ts';
 import { paint, type Paint } from '../style.ts';
-import { renderHeal } from './watch.ts';
+import { renderHeal } from '../render-heal.ts';
 
 function render(e: LibvirtWatchEvent, p: Paint): string | undefined {
   switch (e.type) {
