@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,7 +16,7 @@ import { healDomain, libvirtHealer, openDomainHealTarget, watchLibvirt } from '.
 import { healBoot } from '../src/recovery/index.ts';
 import { openStore } from '../src/store/index.ts';
 import type { BootOutcome } from '../src/supervisor/index.ts';
-import { defineTinyDomain, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
+import { defineTinyDomain, descendants, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
 const homes: string[] = [];
@@ -103,23 +103,6 @@ test('a failing domain that is not opted in is reported with its findings, and n
   }
 });
 
-/** The pids of `pid`'s descendants (the virsh event streams a killed healer leaves). */
-function descendants(pid: number): number[] {
-  const kids = new Map<number, number[]>();
-  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const ppid = Number(/^\S+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${p}/stat`, 'utf8'))?.[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(p)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => (kids.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
-  walk(pid);
-  return out;
-}
-
 /** Runs the healer child on `d` until it hangs after its first remedy, then SIGKILLs it (and its virsh streams). */
 function healUntilKilled(home: string, d: TinyDomain): Promise<string> {
   const child = new URL('./fixtures/libvirt-heal-until-killed.ts', import.meta.url).pathname;
@@ -132,7 +115,7 @@ function healUntilKilled(home: string, d: TinyDomain): Promise<string> {
     p.stdout.setEncoding('utf8').on('data', (x: string) => {
       text += x;
       if (text.includes('hanging\n')) {
-        const left = descendants(p.pid!);
+        const left = descendants(p.pid!).map((c) => c.pid);
         p.kill('SIGKILL');
         // Its virsh event streams ran in their own process groups: end them (ours, by pid).
         for (const pid of left) {
@@ -241,7 +224,7 @@ test('watch --libvirt --heal: an opted-in domain started with too little memory 
           heals.push(e);
           if (e.type === 'incident-closed') healed = true;
         },
-      }),
+      }).afterOutcome,
     });
     clearTimeout(timer);
     assert.equal(outcomes[0]?.status, 'failed', 'the watch saw the failed boot');

@@ -3,8 +3,11 @@
 // libvirt, heal true); a domain not opted in that panics is reported failed and left
 // untouched (no heal event, its XML unchanged); a domain without a serial log is listed
 // with the XML to add. A reload that drops the URI takes its domains out of the fleet;
-// close() leaves the running domain running and no virsh child behind. The libvirtd is
-// shared with other tests: the service is told to keep to this file's domains.
+// close() leaves the running domain running and no virsh child behind. A service killed with
+// -9 mid-heal of an opted-in domain leaves no virsh behind, and the restarted service
+// resumes the incident: the memory it raised is verified by a boot to ready, not raised
+// again. The libvirtd is shared with other tests: the service is told to keep to this
+// file's domains.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { resolveAppConfig } from '../src/config/index.ts';
 import { runToolSync } from '../src/core/index.ts';
+import { incidentState, type HealEvent } from '../src/heal/index.ts';
+import { decodeEntry } from '../src/ledger/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from '../src/service/index.ts';
-import { defineTinyDomain, useLibvirtd } from '../testkit/index.ts';
+import { defineTinyDomain, descendants, serveChild, stillRunning, useLibvirtd } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
 const NS = 'xmlns:bootmedic="https://bootmedic.dev/xmlns/1"';
@@ -139,5 +144,85 @@ test('the heal policy decides for libvirt domains too: heal.enabled false shows 
   } finally {
     await s.close();
     for (const d of [optIn, listed]) d.remove();
+  }
+});
+
+/** At 80 MiB the tiny guest's kernel runs out of memory unpacking its initramfs and panics (the catalogue's low-memory fault); the heal doubles it. */
+const LOW_MEMORY = 80;
+const memoryKiB = (uri: string, domain: string) => Number(/<memory unit='KiB'>(\d+)<\/memory>/.exec(virsh(uri, ['dumpxml', '--inactive', domain]))?.[1]);
+
+test('kill -9 of the service mid-heal of an opted-in domain: no virsh left behind; the restarted service resumes the incident, verifies the raised memory without raising it again, and the domain is ready', { skip: lv.skip, timeout: 600_000 }, async () => {
+  const uri = lv.lease().uri;
+  const d = defineTinyDomain({ name: 'svc-killed', memoryMiB: LOW_MEMORY, metadata: meta(true) });
+  const config = join(dir, 'killed.yaml');
+  writeFileSync(config, `libvirt:\n  uris: ['${uri}']\n`);
+  const home = join(dir, 'home-killed');
+  try {
+    // 1. The service in a child: the operator starts the domain, it fails, the heal raises
+    // its memory (journalled as applied) and starts the verifying boot; there it is killed.
+    const c = serveChild(home, config, { libvirtDomains: [d.name] });
+    let left: { pid: number; comm: string }[];
+    try {
+      await c.waitFor('the domain listed', () => c.events.some((e) => e.kind === 'vm-state' && e.vm === d.name));
+      d.start();
+      await c.waitFor('a remedy applied and its verifying boot started', () => {
+        const i = c.events.findIndex((e) => e.kind === 'heal' && e.vm === d.name && e.event.type === 'action');
+        return i >= 0 && c.events.slice(i).some((e) => e.kind === 'boot' && e.vm === d.name && e.event.type === 'boot-start');
+      });
+      left = descendants(c.pid);
+      c.signal('SIGKILL');
+      assert.equal((await c.exited).signal, 'SIGKILL');
+    } finally {
+      c.signal('SIGKILL');
+    }
+    const firstHeal = c.events.flatMap((e) => (e.kind === 'heal' && e.vm === d.name ? [e.event] : []));
+    const opened = firstHeal.find((e) => e.type === 'incident-opened');
+    assert.ok(opened?.type === 'incident-opened', JSON.stringify(firstHeal));
+    const incidentId = opened.incidentId;
+    assert.deepEqual(firstHeal.filter((e) => e.type === 'action').map((e) => e.type === 'action' && e.remedy), ['more-memory'], 'one step started before the kill');
+    assert.ok(!firstHeal.some((e) => e.type === 'incident-closed'), 'killed before the incident closed');
+    assert.equal(memoryKiB(uri, d.name), 2 * LOW_MEMORY * 1024, 'the memory was raised once before the kill');
+    // The killed service's children (the virsh event streams of the watch and of the heal's
+    // boot) die with it; the domain, a child of libvirtd, keeps running its verifying boot.
+    const virshes = left.filter((p) => p.comm === 'virsh');
+    assert.ok(virshes.length >= 2, `the service ran its virsh event streams: ${JSON.stringify(left)}`);
+    assert.deepEqual(await stillRunning(left.map((p) => p.pid)), [], `nothing the killed service started is left: ${JSON.stringify(left)}`);
+    assert.equal(virsh(uri, ['domstate', d.name]), 'running', 'the domain itself survives the kill');
+
+    // 2. The restarted service resumes the open incident as it first follows the domain.
+    const s = await createService(resolveAppConfig({ home }), loadServiceConfig({ file: config, home }), { libvirtDomains: (x) => x === d.name });
+    const events: ServiceEvent[] = [];
+    s.hub.subscribe(({ event }) => void events.push(event), { since: 0 });
+    const heal = (): HealEvent[] => events.flatMap((e) => (e.kind === 'heal' && e.vm === d.name ? [e.event] : []));
+    let closed = false;
+    try {
+      assert.equal(s.store.incidents.findOpen(d.name)?.id, incidentId, 'the incident is open in the store at the restart');
+      await until(s, 'the resumed incident closed', () => heal().some((e) => e.type === 'incident-closed'));
+      const h = heal();
+      assert.ok(h.some((e) => e.type === 'incident-resumed' && e.incidentId === incidentId && e.completedSteps === 0), JSON.stringify(h));
+      assert.ok(!h.some((e) => e.type === 'incident-opened'), 'no new incident: the open one was resumed');
+      assert.deepEqual(h.filter((e) => e.type === 'action'), [], 'no step applied again');
+      const end = h.find((e) => e.type === 'incident-closed');
+      assert.ok(end?.type === 'incident-closed' && end.status === 'recovered' && end.fixedBy === 'more-memory', JSON.stringify(h));
+      assert.equal(memoryKiB(uri, d.name), 2 * LOW_MEMORY * 1024, 'memory raised once, not twice');
+      // The journal (store) and the ledger each record the step once.
+      const st = incidentState(s.store.incidents, incidentId);
+      assert.deepEqual(st.steps.map((x) => x.remedy), ['more-memory'], 'one step in the journal');
+      const ledgerActions = s.ledger.entries(0, s.ledger.size).map((x) => decodeEntry(x.bytes)).filter((x) => x?.type === 'heal-action' && (x.data as { incidentId?: string }).incidentId === incidentId);
+      assert.equal(ledgerActions.length, 1, 'one action in the ledger');
+      // The proof: the resumed heal's boot reached ready, and the domain runs on.
+      await until(s, 'the domain ready', () => s.vm(d.name)?.state === 'ready', 60_000);
+      assert.equal(s.vm(d.name)?.lastVerdict?.status, 'ready');
+      assert.equal(s.vm(d.name)?.openIncident, undefined);
+      assert.equal(s.store.incidents.findOpen(d.name), undefined, 'closed in the store');
+      assert.equal(virsh(uri, ['domstate', d.name]), 'running', 'the healed domain keeps running');
+      await s.close();
+      closed = true;
+      assert.deepEqual(virshChildren(), [], 'no virsh child left after close()');
+    } finally {
+      if (!closed) await s.close();
+    }
+  } finally {
+    d.remove();
   }
 });

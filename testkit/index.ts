@@ -33,6 +33,10 @@ export { panicFinding, outcomeOf, bootEvents, healedIncidentEvents, handedOverIn
 export { startPrometheus, startAlertmanager, freePort, waitFor, hasTool } from './prom-stack.ts';
 export type { RunningServer } from './prom-stack.ts';
 export { createManualTimers } from './manual-timers.ts';
+// The service in a child process (killed with -9, reloaded, stopped) and what a killed process left running.
+export { serveChild } from './serve-child.ts';
+export type { ServeChild } from './serve-child.ts';
+export { descendants, isRunning, stillRunning } from './processes.ts';
 export type { ManualTimers } from './manual-timers.ts';
 // The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
 export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';

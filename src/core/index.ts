@@ -10,7 +10,7 @@ export { canonicalJson } from './canonical-json.ts';
 export { seededRandom } from './seeded-random.ts';
 export { withTempFile } from './temp-file.ts';
 export { parseJsonExact, stringifyExact } from './exact-json.ts';
-export { runTool, runToolSync, peekToolSync, packageOf, lastLines, toolErrors } from './host-tool/index.ts';
+export { runTool, runToolSync, peekToolSync, packageOf, lastLines, toolErrors, withParentDeathSignal } from './host-tool/index.ts';
 export type { ToolResult, ToolOptions, AsyncToolOptions } from './host-tool/index.ts';
 export { writeFileAtomic, copyFileAtomic } from './atomic-write.ts';
 export { LIMIT, LIMIT_DOCS } from './limits.ts';

@@ -34,4 +34,4 @@ export type { LibvirtDrillMachines } from './heal/drill-machines.ts';
 export { drillDomainXml, OPT_IN_METADATA } from './heal/drill-domain.ts';
 export { libvirtHealErrors } from './heal/errors.ts';
 export { openDomainHealTarget, healDomain, libvirtHealer } from './heal/heal-domain.ts';
-export type { DomainHealOptions, DomainHealTarget } from './heal/heal-domain.ts';
+export type { DomainHealOptions, DomainHealTarget, LibvirtHealer } from './heal/heal-domain.ts';

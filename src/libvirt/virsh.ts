@@ -1,6 +1,7 @@
 // Every virsh call of bootmedic: `virsh -c <uri> <args...>` through the one host-tool
-// runner (argument arrays, its own process group, always reaped). virsh's error lines
-// become typed errors here, in one place: an unreachable URI, a missing domain, the rest.
+// runner (argument arrays, its own process group, always reaped, and killed by the kernel
+// when bootmedic dies: a service killed with -9 leaves no virsh event stream behind). virsh's
+// error lines become typed errors here, in one place: an unreachable URI, a missing domain, the rest.
 import { isBootmedicError, lastLines, runTool, runToolSync, type ToolResult } from '../core/index.ts';
 import { libvirtErrors, START_LIBVIRTD } from './errors.ts';
 
@@ -51,6 +52,7 @@ function domainArg(args: readonly string[]): string | undefined {
 export async function virsh(uri: string, args: readonly string[], o: VirshOptions = {}): Promise<ToolResult> {
   const r = await runTool('virsh', ['-c', uri, ...args], {
     check: false,
+    dieWithParent: true,
     timeoutMs: o.timeoutMs ?? 30_000,
     graceMs: 1000,
     maxOutputBytes: 16 << 20,
@@ -75,7 +77,7 @@ export function virshSync(uri: string, args: readonly string[], o: Omit<VirshOpt
  */
 export async function virshStream(uri: string, args: readonly string[], o: { signal: AbortSignal; onLine: (line: string) => void }): Promise<{ ended: 'exit' | 'aborted'; code?: number; stderr?: string; error?: Error }> {
   try {
-    const r = await runTool('virsh', ['-c', uri, ...args], { check: false, signal: o.signal, onLine: o.onLine, overflow: 'tail', maxOutputBytes: 64 << 10, graceMs: 1000 });
+    const r = await runTool('virsh', ['-c', uri, ...args], { check: false, dieWithParent: true, signal: o.signal, onLine: o.onLine, overflow: 'tail', maxOutputBytes: 64 << 10, graceMs: 1000 });
     return { ended: 'exit', code: r.code, stderr: r.stderr, ...(r.code !== 0 ? { error: virshError(uri, args, r) } : {}) };
   } catch (e) {
     if (isBootmedicError(e, 'TOOL_ABORTED')) return { ended: 'aborted' };

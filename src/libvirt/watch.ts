@@ -3,7 +3,8 @@
 // domain list is kept current from the lifecycle stream (Defined, Undefined, Started,
 // Stopped) and re-read after libvirtd comes back. Watching never acts on a domain: the
 // hypervisor is in 'watch' control, so a verdict only detaches; healing is opt-in and
-// belongs to the heal loop.
+// belongs to the heal hooks (afterOutcome after a run, resume when a domain starts being
+// followed: an incident a killed bootmedic left open is finished before anything else).
 //
 // When does a boot start? At `Started` (its console begins where the log ended when the
 // domain was last seen stopped), and, after a failed or stalled verdict while the domain
@@ -49,6 +50,12 @@ export type LibvirtWatchOptions = Readonly<{
    * the follower judges again.
    */
   afterOutcome?: (domain: string, outcome: BootOutcome, signal: AbortSignal) => Promise<void>;
+  /**
+   * --heal: called once when a domain starts being followed, before its first boot is
+   * awaited: resumes an incident an earlier (killed) bootmedic left open; true when it did.
+   * Its boots, like afterOutcome's, are its own record.
+   */
+  resume?: (domain: string, signal: AbortSignal) => Promise<boolean>;
 }>;
 
 type Boundary = 'started' | 'reset';
@@ -248,7 +255,27 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
     opts.onEvent({ ...e, domain });
   };
 
+  /** After a heal hook: the boots it started were its own; the domain is where the heal left it. */
+  const afterHeal = async () => {
+    queue.length = 0;
+    offsetAtStop = logSize(log);
+    running = await virsh(opts.uri, ['domstate', '--reason', domain]).then((r) => parseDomstate(r.stdout).state === 'running', () => running);
+  };
+
   try {
+    // An incident a killed bootmedic left open is finished first (a domain it was verifying
+    // may still run that boot: the heal's verification boot starts it afresh).
+    if (opts.resume !== undefined) {
+      const resumed = await opts.resume(domain, signal).catch((e: unknown) => {
+        if (!signal.aborted) onError(domain, e as BootmedicError);
+        return false;
+      });
+      if (signal.aborted) return;
+      if (resumed) {
+        await afterHeal();
+        allowReset = running;
+      }
+    }
     opts.onEvent({ type: 'waiting', vm: vmNameOf(domain), domain, for: running ? 'start-or-reset' : 'start' });
     for (;;) {
       const boundary = await next();
@@ -287,9 +314,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       if (last !== undefined && opts.afterOutcome !== undefined) {
         await opts.afterOutcome(domain, last, signal).catch((e: unknown) => onError(domain, e as BootmedicError));
         if (signal.aborted) return;
-        queue.length = 0;
-        offsetAtStop = logSize(log);
-        running = await virsh(opts.uri, ['domstate', '--reason', domain]).then((r) => parseDomstate(r.stdout).state === 'running', () => running);
+        await afterHeal();
       }
       allowReset = running && last?.cause !== 'boot-loop';
       // A verdict was reached while running: the run's later resets count from here.

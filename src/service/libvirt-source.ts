@@ -2,13 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/index.ts';
 import { isBootmedicError } from '../core/index.ts';
 import type { HealEvent, IncidentStore } from '../heal/index.ts';
-import { libvirtHealer, vmNameOf, watchLibvirt, type LibvirtWatchEvent } from '../libvirt/index.ts';
+import { libvirtHealer, vmNameOf, watchLibvirt, type LibvirtHealer, type LibvirtWatchEvent } from '../libvirt/index.ts';
 import type { SuperviseOptions, SupervisorDeps, SupervisorEvent } from '../supervisor/index.ts';
 import type { Logger } from './log.ts';
 
 // One libvirt URI as a VM source of the service: `watchLibvirt` (every domain of the URI
 // through the same supervisor) with the `libvirtHealer` as its afterOutcome hook, the way
-// `bootmedic watch --libvirt --heal` composes them. The hook heals only a domain its owner
+// `bootmedic watch --libvirt --heal` composes them, and its `resume` hook: an incident a
+// killed service left open is resumed (its applied step verified, never applied again) when
+// the restarted service first follows the domain. The hooks heal only a domain its owner
 // opted in (its <bootmedic:heal> metadata, or the heal list) and only while the service's
 // heal policy is enabled; every other domain is watched and reported, never acted on.
 // When libvirtd does not answer (at the start, or later) the watch is tried again every
@@ -51,15 +53,16 @@ export async function runLibvirtSource(o: LibvirtSourceOptions): Promise<void> {
     onEvent: o.sink.healBoot,
     onHealEvent: (domain, e) => o.sink.heal(vmNameOf(domain), e),
   });
-  const afterOutcome: Parameters<typeof watchLibvirt>[0]['afterOutcome'] = async (domain, outcome, signal) => {
-    // Read at each outcome: a reload that turns healing off stops the next heal.
-    if (!o.mayHeal(domain)) return;
-    await heal(domain, outcome, signal);
+  // mayHeal is read at each call: a reload that turns healing off stops the next heal.
+  const afterOutcome: LibvirtHealer['afterOutcome'] = async (domain, outcome, signal) => {
+    if (o.mayHeal(domain)) await heal.afterOutcome(domain, outcome, signal);
   };
+  // An incident a killed service left open is resumed when its domain is first followed.
+  const resume: LibvirtHealer['resume'] = async (domain, signal) => o.mayHeal(domain) && (await heal.resume(domain, signal));
   let lastError = '';
   while (!o.signal.aborted) {
     try {
-      await watchLibvirt({ uri: o.uri, deps: o.deps, signal: o.signal, healList: o.healList, onEvent: o.sink.watch, onConsoleLine: o.sink.console, afterOutcome });
+      await watchLibvirt({ uri: o.uri, deps: o.deps, signal: o.signal, healList: o.healList, onEvent: o.sink.watch, onConsoleLine: o.sink.console, afterOutcome, resume });
       return;
     } catch (e) {
       if (o.signal.aborted) return;

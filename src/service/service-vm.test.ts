@@ -3,15 +3,14 @@
 // reload adds and removes VMs, close() reaps every QEMU, and a service killed with -9
 // mid-heal resumes the incident on restart without applying its step again.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { resolveAppConfig } from '../config/index.ts';
 import { incidentState, type HealEvent } from '../heal/index.ts';
 import { isNoVerdict, type SupervisorEvent } from '../supervisor/index.ts';
+import { serveChild } from '../../testkit/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from './index.ts';
 
 const STALL = 'stall: { defaultSeconds: 300, floorSeconds: 120 }';
@@ -133,55 +132,6 @@ test('the service boots a good VM, heals an opted-in sick VM, only reports the o
     rmSync(t.dir, { recursive: true, force: true });
   }
 });
-
-/** The service in a child process (testdata/serve.ts): its events as they come, signals, its exit. */
-function serveChild(home: string, config: string) {
-  const script = fileURLToPath(new URL('./testdata/serve.ts', import.meta.url));
-  const p = spawn(process.execPath, [script, home, config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: ServiceEvent[] = [];
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  let buf = '';
-  let err = '';
-  const guard = setTimeout(() => p.kill('SIGKILL'), 600_000);
-  p.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
-  p.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.push(line);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as ServiceEvent);
-      for (const w of [...waiters]) w();
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => p.on('exit', (code, signal) => (clearTimeout(guard), resolve({ code, signal }))));
-  return {
-    events,
-    lines,
-    stderr: () => err,
-    signal: (s: NodeJS.Signals) => p.kill(s),
-    exited,
-    /** Resolves once `ok()` holds after some stdout line; rejects when the child exits first. */
-    waitFor(what: string, ok: () => boolean): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!ok()) return;
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-        void exited.then(({ code, signal }) => {
-          if (!waiters.has(check)) return;
-          waiters.delete(check);
-          reject(new Error(`the service exited (${code ?? signal}) before ${what}: ${JSON.stringify(events.slice(-5))}\n${err}`));
-        });
-      });
-    },
-  };
-}
 
 const pidsOf = (events: readonly ServiceEvent[], vm: string) =>
   events.flatMap((e) => (e.kind === 'boot' && e.vm === vm && e.event.type === 'outcome' && e.event.outcome.qemu.pid > 0 ? [e.event.outcome.qemu.pid] : []));

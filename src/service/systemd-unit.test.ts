@@ -1,5 +1,6 @@
 // The shipped systemd unit: systemd itself checks it when systemd-analyze is here, and the
-// hardening the README promises is asserted key by key either way.
+// hardening the README promises is asserted key by key either way, as is what virsh and the
+// libvirt watch need under that hardening (docs/libvirt.md, "Under the systemd unit").
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -43,6 +44,32 @@ test('the unit is hardened: no new privileges, a read-only system but its own st
   assert.ok(Number(one('TimeoutStopSec')) > 0);
   // Devices are restricted, so QEMU must be allowed /dev/kvm explicitly.
   if (one('DevicePolicy') === 'closed' || one('DevicePolicy') === 'strict') assert.ok(k.get('DeviceAllow')?.some((d) => d.startsWith('/dev/kvm')), 'DeviceAllow=/dev/kvm');
+});
+
+test('the hardening leaves libvirt what it needs: the libvirt socket, the serial logs, the image folder, root without a user namespace', () => {
+  const k = serviceKeys(text);
+  const one = (key: string) => k.get(key)?.at(-1);
+  const words = (key: string) => (k.get(key) ?? []).flatMap((v) => v.split(/\s+/)).filter((w) => w !== '');
+  // virsh reaches libvirtd through /run/libvirt/libvirt-sock.
+  const families = words('RestrictAddressFamilies');
+  const denyList = families[0]?.startsWith('~') === true;
+  const named = families.map((f) => f.replace(/^~/, '')).includes('AF_UNIX');
+  if (families.length > 0) assert.ok(denyList ? !named : named, `AF_UNIX allowed: ${families.join(' ')}`);
+  // libvirtd trusts the client's uid from SO_PEERCRED: no user namespace, no other user than root.
+  for (const key of ['PrivateUsers', 'PrivateNetwork', 'DynamicUser']) assert.ok(!['yes', 'true', 'on', '1', 'self', 'identity'].includes(one(key) ?? 'no'), `${key} would break the libvirt socket`);
+  assert.ok(one('User') === undefined || one('User') === 'root', 'root: qemu:///system, and the owner of a restored disk');
+  if (one('CapabilityBoundingSet') !== undefined) for (const cap of ['CAP_CHOWN', 'CAP_FOWNER', 'CAP_DAC_OVERRIDE']) assert.ok(words('CapabilityBoundingSet').includes(cap), cap);
+  // Nothing hides the socket, the serial logs or the image folder.
+  const hidden = [...words('InaccessiblePaths'), ...words('TemporaryFileSystem')].map((p) => p.replace(/^-/, '').split(':')[0]!);
+  for (const p of ['/run/libvirt/libvirt-sock', '/var/log/libvirt/qemu/dom-serial.log', '/var/lib/libvirt/images/disk.qcow2']) {
+    assert.ok(!hidden.some((h) => p === h || p.startsWith(`${h.replace(/\/$/, '')}/`)), `${p} is not hidden`);
+  }
+  // The serial logs are only read; heals that restore or repair a disk and libvirt drills write the image folder.
+  const rw = words('ReadWritePaths').map((p) => p.replace(/^-/, ''));
+  assert.ok(rw.includes('/var/lib/libvirt/images'), `ReadWritePaths has /var/lib/libvirt/images: ${rw.join(' ')}`);
+  assert.ok(words('ReadWritePaths').includes('-/var/lib/libvirt/images'), 'optional ("-"): a host without libvirt still starts the service');
+  assert.match(text, /^After=.*\blibvirtd\.(service|socket)\b/m, 'ordered after libvirtd');
+  assert.doesNotMatch(text, /^(Requires|BindsTo)=.*libvirt/m, 'libvirt is optional');
 });
 
 test('systemd-analyze verify accepts the unit', { skip: existsSync('/usr/bin/systemd-analyze') ? false : 'systemd-analyze is not installed' }, () => {

@@ -63,9 +63,10 @@ export async function watchLibvirtCommand(uri: string | undefined, json: boolean
     if (line !== undefined) ctx.stdout.write(`${p.bold('heal')} ${line}\n`);
   };
   const incidents = rt.store?.incidents;
-  const afterOutcome = heal && incidents !== undefined ? { afterOutcome: libvirtHealer({ uri: uri ?? DEFAULT_URI, app: ctx.app, deps: rt, incidents, onHealEvent: printHeal, ...healList }) } : {};
+  // --heal: heal failed runs of opted-in domains, and first resume an incident a killed bootmedic left open.
+  const healer = heal && incidents !== undefined ? libvirtHealer({ uri: uri ?? DEFAULT_URI, app: ctx.app, deps: rt, incidents, onHealEvent: printHeal, ...healList }) : undefined;
   try {
-    await watchLibvirt({ uri: uri ?? DEFAULT_URI, deps: rt, signal: ctx.signal, onEvent: print, ...healList, ...afterOutcome });
+    await watchLibvirt({ uri: uri ?? DEFAULT_URI, deps: rt, signal: ctx.signal, onEvent: print, ...healList, ...(healer !== undefined ? { afterOutcome: healer.afterOutcome, resume: healer.resume } : {}) });
     return ctx.signal.aborted ? EXIT.interrupted : worst;
   } finally {
     await rt.close();

@@ -2,3 +2,4 @@
 export { runTool, runToolSync, peekToolSync, packageOf, lastLines } from './run-tool.ts';
 export type { ToolResult, ToolOptions, AsyncToolOptions } from './run-tool.ts';
 export { toolErrors } from './errors.ts';
+export { withParentDeathSignal } from './parent-death.ts';

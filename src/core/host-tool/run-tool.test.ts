@@ -113,3 +113,40 @@ test('peekToolSync keeps the head of a tool that writes on and stops it there; e
   assert.throws(() => peekToolSync('false', [], { maxBytes: 16 }), (e) => isBootmedicError(e) && e.code === 'TOOL_FAILED');
   assert.throws(() => peekToolSync('bootmedic-no-such-tool', [], { maxBytes: 16 }), (e) => isBootmedicError(e) && e.code === 'TOOL_MISSING');
 });
+
+test('dieWithParent: the kernel kills the tool when bootmedic is killed with -9 (without it the tool is orphaned); a missing tool is still TOOL_MISSING', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  /** Running, not a zombie waiting for init to reap it. */
+  const running = (pid: number) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const runToolUrl = new URL('./run-tool.ts', import.meta.url).href;
+  /** A node process that runs `sh` printing its own pid then `sleep 300` through runTool, is killed -9, and leaves the tool's pid. */
+  const toolOfKilledParent = (dieWithParent: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const code = `import { runTool } from ${JSON.stringify(runToolUrl)};
+        await runTool('sh', ['-c', 'echo $$; exec sleep 300'], { dieWithParent: ${dieWithParent}, onLine: (l) => process.stdout.write(l + '\\n') });`;
+      const p = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let pid = 0;
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        pid = Number(d.trim());
+        p.kill('SIGKILL');
+      });
+      p.on('exit', () => (pid > 0 ? resolve(pid) : reject(new Error('the tool never printed its pid'))));
+    });
+  const guarded = await toolOfKilledParent(true);
+  for (let i = 0; i < 100 && running(guarded); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(running(guarded), false, 'the tool died with its parent');
+  const orphan = await toolOfKilledParent(false);
+  try {
+    assert.equal(running(orphan), true, 'without dieWithParent the tool outlives a parent killed with -9');
+  } finally {
+    process.kill(-orphan, 'SIGKILL'); // its own process group: ours to end
+  }
+  await assert.rejects(runTool('bootmedic-no-such-tool', [], { dieWithParent: true }), (e) => isBootmedicError(e, 'TOOL_MISSING') && /not installed/.test(e.message));
+});

@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { toolErrors } from './errors.ts';
+import { setprivExecFailed, withParentDeathSignal } from './parent-death.ts';
 import { assertNever } from '../errors.ts';
 
 /** How one tool run ended: its exit code (128 + signal number when a signal ended it) and output. */
@@ -43,6 +44,12 @@ export type AsyncToolOptions = ToolOptions & {
   graceMs?: number;
   /** Write stdout to this file (created or truncated) instead of capturing it: a large stream for a second tool. */
   stdoutTo?: string;
+  /**
+   * The kernel kills the tool when bootmedic dies, however it dies (`setpriv --pdeathsig
+   * KILL`): for long-lived tools (virsh event streams) that our exit hook would miss after a
+   * SIGKILL of bootmedic. Only the tool itself: what it starts is not covered.
+   */
+  dieWithParent?: boolean;
 };
 
 const MAX_OUTPUT = 64 << 20;
@@ -203,9 +210,10 @@ export function runTool(cmd: string, args: readonly string[], o: AsyncToolOption
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(toolErrors.make('TOOL_ABORTED', `${label(cmd, args, o.what)}: not started, the operation was aborted`));
     const outFd = o.stdoutTo !== undefined ? openSync(o.stdoutTo, 'w') : undefined;
+    const run = o.dieWithParent === true ? withParentDeathSignal(cmd, args) : { cmd, args, guarded: false };
     let child;
     try {
-      child = spawn(cmd, args, {
+      child = spawn(run.cmd, run.args, {
         stdio: [o.input === undefined ? 'ignore' : 'pipe', outFd ?? 'pipe', 'pipe'],
         detached: true,
         ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
@@ -264,6 +272,8 @@ export function runTool(cmd: string, args: readonly string[], o: AsyncToolOption
         case 'output':
           return finish(toolErrors.make('TOOL_OUTPUT_LIMIT', `${what} wrote more than ${limit} bytes and was stopped`, { details }));
         case undefined: {
+          // Wrapped in setpriv, a missing tool is setpriv's exec failure, not a spawn error.
+          if (run.guarded && setprivExecFailed(codeOf(code, signal), err.text())) return finish(missing(cmd, new Error(lastLines(err.text(), 1))));
           const r = settle(cmd, args, o, { code: codeOf(code, signal), stdout: out.text(), stderr: err.text() }, signal);
           return r instanceof Error ? finish(r) : finish(undefined, r);
         }

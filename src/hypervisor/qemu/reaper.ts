@@ -2,11 +2,10 @@
 // 1. stop()/abort: QMP quit, then SIGTERM, then SIGKILL (process.ts).
 // 2. A process 'exit' hook SIGKILLs every child still alive, synchronously. It runs on a
 //    normal exit, process.exit() and an uncaught exception of ours.
-// 3. QEMU is started through util-linux `setpriv --pdeathsig KILL`, so the kernel kills
-//    it when our process dies in a way no hook sees (SIGKILL, SIGINT without a handler).
-//    PR_SET_PDEATHSIG survives execve for non-setuid programs (prctl(2)).
+// 3. QEMU is started through util-linux `setpriv --pdeathsig KILL` (core's
+//    `withParentDeathSignal`), so the kernel kills it when our process dies in a way no
+//    hook sees (SIGKILL, SIGINT without a handler).
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 const live = new Set<ChildProcess>();
 let hooked = false;
@@ -37,12 +36,4 @@ export function trackChild(child: ChildProcess): void {
 /** Number of tracked children still alive (for tests). */
 export function liveChildren(): number {
   return live.size;
-}
-
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
-/** Wraps a command so the kernel SIGKILLs it when bootmedic dies; unchanged when setpriv is absent. */
-export function withParentDeathSignal(cmd: string, args: readonly string[]): { cmd: string; args: string[]; guarded: boolean } {
-  if (SETPRIV === undefined) return { cmd, args: [...args], guarded: false };
-  return { cmd: SETPRIV, args: ['--pdeathsig', 'KILL', '--', cmd, ...args], guarded: true };
 }

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBootmedicError, type BootmedicError } from '../../core/index.ts';
+import { isBootmedicError, withParentDeathSignal, type BootmedicError } from '../../core/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { Accel, ExitInfo, VmEvent, VmProcess } from '../types.ts';
 import { connectQmp, type QmpClient } from './qmp-client.ts';
-import { trackChild, withParentDeathSignal } from './reaper.ts';
+import { trackChild } from './reaper.ts';
 import { qemuExitReason } from './stderr-reason.ts';
 
 /** QEMU's stderr kept per boot; the tail is what explains an exit. */

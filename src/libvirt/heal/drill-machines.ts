@@ -65,6 +65,9 @@ export async function createLibvirtDrillMachines(o: { uri: string; app: AppConfi
 
   async function backendFor(vm: string, spec: VmSpec): Promise<VmBackend> {
     mkdirSync(dirOf(vm), { recursive: true });
+    // QEMU runs as libvirt-qemu and must reach the scenario's disk in this folder, whatever
+    // bootmedic's umask (the systemd unit's UMask=0077 would leave it 0700).
+    chmodSync(dirOf(vm), 0o755);
     await define(spec);
     const inner = createLibvirtBackend({ uri, domain: vm, deps });
     return {

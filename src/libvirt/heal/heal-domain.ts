@@ -1,8 +1,8 @@
 import type { AppConfig, VmSpec } from '../../config/index.ts';
-import type { HealEvent, IncidentStore } from '../../heal/index.ts';
+import { openIncidentOf, type HealEvent, type IncidentStore } from '../../heal/index.ts';
 import { createQemuHealTarget, healBoot, type HealBootResult, type QemuHealTarget } from '../../recovery/index.ts';
 import { isNoVerdict, type BootOutcome, type SupervisorDeps } from '../../supervisor/index.ts';
-import { domainSpec } from '../domain-spec.ts';
+import { domainSpec, vmNameOf } from '../domain-spec.ts';
 import { libvirtErrors } from '../errors.ts';
 import { createLibvirtHypervisor, domainXml, type LibvirtHypervisor } from '../libvirt-hypervisor.ts';
 import { optInOf } from '../metadata.ts';
@@ -75,16 +75,40 @@ export async function healDomain(o: DomainHealOptions & { outcome?: BootOutcome;
   }
 }
 
+/** The --heal half of `watch --libvirt`, as watchLibvirt's `afterOutcome` and `resume` hooks. */
+export type LibvirtHealer = Readonly<{
+  /** Heals a failed or stalled run of an opted-in domain (the healed domain is left running); any other domain and any other run: nothing. */
+  afterOutcome: (domain: string, outcome: BootOutcome, signal: AbortSignal) => Promise<void>;
+  /**
+   * When the watch starts following a domain: an incident an earlier bootmedic left open
+   * (killed mid-heal) is resumed from its journal, its applied step verified by a boot, not
+   * applied again. Resolves true when there was one to resume; a domain no longer opted in
+   * keeps its incident open and is not touched.
+   */
+  resume: (domain: string, signal: AbortSignal) => Promise<boolean>;
+}>;
+
 /**
- * The --heal half of `watch --libvirt`: given to watchLibvirt as `afterOutcome`, it heals a
- * failed or stalled run of an opted-in domain (the healed domain is left running) and
- * leaves every other domain alone: a watched-only domain keeps its findings and nothing more.
+ * The --heal half of `watch --libvirt` (and of the service's libvirt URIs): heals the failed
+ * or stalled runs of opted-in domains and resumes their open incidents; every other domain
+ * keeps its findings and nothing more.
  */
-export function libvirtHealer(o: Omit<DomainHealOptions, 'domain' | 'resume' | 'afterVerdict'> & { incidents: IncidentStore; onHealEvent?: (domain: string, e: HealEvent) => void }) {
-  return async (domain: string, outcome: BootOutcome, signal: AbortSignal): Promise<void> => {
-    if (outcome.status === 'ready' || isNoVerdict(outcome.status)) return;
-    if (!optInOf(await domainXml(o.uri, domain, signal), o.healList).heal) return;
-    const { onHealEvent, ...rest } = o;
-    await healDomain({ ...rest, domain, outcome, signal, afterVerdict: 'detach', ...(onHealEvent ? { onHealEvent: (e: HealEvent) => onHealEvent(domain, e) } : {}) });
+export function libvirtHealer(o: Omit<DomainHealOptions, 'domain' | 'resume' | 'afterVerdict'> & { incidents: IncidentStore; onHealEvent?: (domain: string, e: HealEvent) => void }): LibvirtHealer {
+  const { onHealEvent, ...rest } = o;
+  const heal = (domain: string, signal: AbortSignal, how: { outcome: BootOutcome } | { resume: true }) =>
+    healDomain({ ...rest, domain, signal, afterVerdict: 'detach', ...how, ...(onHealEvent ? { onHealEvent: (e: HealEvent) => onHealEvent(domain, e) } : {}) });
+  const optedIn = async (domain: string, signal: AbortSignal) => optInOf(await domainXml(o.uri, domain, signal), o.healList).heal;
+  return {
+    async afterOutcome(domain, outcome, signal) {
+      if (outcome.status === 'ready' || isNoVerdict(outcome.status)) return;
+      if (!(await optedIn(domain, signal))) return;
+      await heal(domain, signal, { outcome });
+    },
+    async resume(domain, signal) {
+      if (openIncidentOf(o.incidents, vmNameOf(domain)) === undefined) return false;
+      if (!(await optedIn(domain, signal))) return false;
+      await heal(domain, signal, { resume: true });
+      return true;
+    },
   };
 }
