@@ -139,3 +139,21 @@ test('novelty soon after an alarm scores a little lower; long after, it scores i
   assert.ok(s[230]! < 1 && s[230]! > 1 - DEFAULT_PARAMS.fade, `just after the rest: ${s[230]}`);
   assert.ok(s[2900]! > 0.9999, `long after: ${s[2900]}`);
 });
+
+test('log grids see a fall to near zero that the value\'s grids, coarse at the bottom, do not', () => {
+  // A daily wave from 1000 to 30000 (30-min points); after probation its troughs dip to 900
+  // for a while, then one trough falls to 10 (a city under snow).
+  const t = Array.from({ length: 3000 }, (_, i) => i * 1_800_000);
+  const v = t.map((_, i) => {
+    const wave = 1000 + 29000 * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 48));
+    if (i === 2500) return 10;
+    return i > 600 && i < 1200 && i % 48 === 0 ? 900 : wave;
+  });
+  const s = run(t, v, 450);
+  const flat = (() => {
+    const d = createDetector(450, { ...DEFAULT_PARAMS, logLevels: [] });
+    return v.map((x, i) => d.push(t[i]!, x));
+  })();
+  assert.equal(flat[2500], 0, 'the value\'s grids have seen that bottom level (the 900 troughs)');
+  assert.ok(s[2500]! >= 0.3, `with the log grids: ${s[2500]}`);
+});

@@ -1,7 +1,8 @@
 // The bootmedic streaming anomaly detector. It learns a value range on a probation period;
 // afterwards each point is scored by the share of several level grids (different level
-// counts) to which its level is new: never visited, or not for a long while. The grids widen
-// when the recent values settle over a much wider range than the one they were fitted to.
+// counts, on the value and on a log-like scale of it) to which its level is new: never
+// visited, or not for a long while. The value's grids widen when the recent values settle
+// over a much wider range than the one they were fitted to.
 // After an alarm (most grids agree) it rests, so one event is reported once, at its start,
 // and for a while after it a weaker novelty scores a little lower.
 import { LevelNovelty } from './level-novelty.ts';
@@ -11,6 +12,13 @@ import type { StreamingDetector } from './types.ts';
 export type DetectorParams = Readonly<{
   /** Level counts of the grids over the learned range. */
   levels: readonly number[];
+  /**
+   * Level counts of the grids over asinh((value - min) / s), s = logScale × the learned
+   * range: fine levels near the bottom of the range, coarse ones near its top.
+   */
+  logLevels: readonly number[];
+  /** The log grids' knee, as a share of the learned range. */
+  logScale: number;
   /** A level not visited for this many probation lengths is new again. */
   forget: number;
   /** A share of grids at or above this is an alarm, which starts a rest. */
@@ -32,8 +40,10 @@ export type DetectorParams = Readonly<{
 /** The one parameter set measured on NAB (docs/monitor.md says how it was chosen). */
 export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
   levels: Object.freeze([6, 8, 10, 12, 14, 16]),
+  logLevels: Object.freeze([8, 16, 24]),
+  logScale: 0.01,
   forget: 6,
-  alarm: 0.65,
+  alarm: 0.4,
   rest: 0.15,
   widenWindow: 0.5,
   widenTrim: 0.01,
@@ -51,7 +61,7 @@ const WIDEN_EVERY = 50;
  *
  * @example
  * const d = createDetector(150);
- * for (const [t, v] of samples) if (d.push(t, v) >= 0.47) alert(t); // 0.466: NAB's optimum
+ * for (const [t, v] of samples) if (d.push(t, v) >= 0.3) alert(t); // 0.299: NAB's optimum
  */
 export function createDetector(probation: number, params: DetectorParams = DEFAULT_PARAMS): StreamingDetector {
   return new LevelNoveltyDetector(probation, params);
@@ -62,6 +72,10 @@ class LevelNoveltyDetector implements StreamingDetector {
   readonly #probation: number;
   readonly #rest: number;
   readonly #grids: LevelNovelty[];
+  readonly #logGrids: LevelNovelty[];
+  /** The log grids' origin and knee. */
+  #logAt = 0;
+  #logScale = 1;
   /** The last widenWindow × probation values, a ring. */
   readonly #recent: Float64Array;
   #recentAt = 0;
@@ -73,12 +87,14 @@ class LevelNoveltyDetector implements StreamingDetector {
   #sinceAlarm = Infinity;
 
   constructor(probation: number, p: DetectorParams) {
-    if (p.levels.length === 0 || p.levels.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError('levels must be positive integers');
+    if (p.levels.length === 0 || [...p.levels, ...p.logLevels].some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError('levels and logLevels must be positive integers');
+    if (!(p.logScale > 0)) throw new RangeError('logScale must be positive');
     if (!(p.widenTrim >= 0 && p.widenTrim < 0.5) || !(p.widenGrow > 1) || !(p.widenWindow > 0)) throw new RangeError('widenWindow must be positive, widenTrim in [0, 0.5) and widenGrow above 1');
     this.#p = p;
     this.#probation = Math.max(1, Math.floor(probation));
     this.#rest = Math.max(1, Math.round(p.rest * this.#probation));
     this.#grids = p.levels.map((n) => new LevelNovelty(n, p.forget * this.#probation));
+    this.#logGrids = p.logLevels.map((n) => new LevelNovelty(n, p.forget * this.#probation));
     this.#recent = new Float64Array(Math.max(2, Math.round(p.widenWindow * this.#probation)));
   }
 
@@ -107,8 +123,10 @@ class LevelNoveltyDetector implements StreamingDetector {
   #novelty(value: number): number {
     let fresh = 0;
     for (const g of this.#grids) if (g.visit(value)) fresh++;
+    const x = Math.asinh((value - this.#logAt) / this.#logScale);
+    for (const g of this.#logGrids) if (g.visit(x)) fresh++;
     this.#points++;
-    return fresh / this.#grids.length;
+    return fresh / (this.#grids.length + this.#logGrids.length);
   }
 
   #remember(value: number): void {
@@ -139,6 +157,9 @@ class LevelNoveltyDetector implements StreamingDetector {
     this.#lo = lo;
     this.#hi = hi;
     for (const g of this.#grids) g.setRange(lo, hi);
+    this.#logAt = lo;
+    this.#logScale = hi > lo ? (hi - lo) * this.#p.logScale : 1;
+    for (const g of this.#logGrids) g.setRange(0, Math.asinh((hi - lo) / this.#logScale));
     for (const v of values) this.#novelty(v);
     for (const v of values.slice(-this.#recent.length)) this.#remember(v);
     this.#learning = undefined;
