@@ -137,6 +137,14 @@ class LevelNoveltyDetector implements StreamingDetector {
 
   /** Re-fits the grids when the recent values' trimmed range is much wider than theirs. */
   #widen(): void {
+    // The trimmed range is at most the whole range: a scan rules most checks out without a sort.
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of this.#recent) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (max - min <= this.#p.widenGrow * (this.#hi - this.#lo)) return;
     const sorted = this.#recent.slice().sort();
     const last = sorted.length - 1;
     const lo = sorted[Math.floor(this.#p.widenTrim * last)]!;
