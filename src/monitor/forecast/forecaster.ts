@@ -28,9 +28,9 @@ export type ForecastParams = Readonly<{
 }>;
 
 /**
- * Defaults for a resource watched against a 48-hour horizon: 1-hour buckets, a 3-day window
- * (three points per hour of the day for the seasonal fit), a daily cycle taken out, and a
- * first forecast after two days.
+ * Defaults for a resource watched against a 48-hour horizon: 1-hour buckets, a 2-day window
+ * (two points per hour of the day for the seasonal fit: a 3-day window lagged a new leak too
+ * long), a daily cycle taken out, and a first forecast once the window is full.
  */
 export const DEFAULT_FORECAST_PARAMS: Omit<ForecastParams, 'limit'> = Object.freeze({ bucketMs: 3_600_000, buckets: 48, minBuckets: 48, z: 1.96, periodMs: 24 * 3_600_000 });
 
