@@ -103,3 +103,57 @@ test('a grid forgets: a level not visited for more than `forget` points is new a
   assert.equal(g.visit(0.5), true);
   assert.equal(g.visit(3.5), false, 'level 3 was visited just before');
 });
+
+test('a grid re-fitted to a wider range keeps the levels it had visited', () => {
+  const g = new LevelNovelty(4);
+  g.setRange(0, 4);
+  g.visit(0.5);
+  g.visit(3.5);
+  g.regrid(0, 8);
+  // New levels are 2 wide: [0, 2) holds old level 0, [2, 4) old level 3; [4, 6) is new.
+  assert.equal(g.visit(1.5), false);
+  assert.equal(g.visit(2.5), false);
+  assert.equal(g.visit(5), true);
+});
+
+test('the grids widen: a series that settles over a far wider range stops alarming on every new height', () => {
+  // Quiet counts during probation, then spikes of any height up to 300 (tweet volumes).
+  const rnd = seededRandom(21);
+  const t = Array.from({ length: 6000 }, (_, i) => i * 60_000);
+  const v = t.map((_, i) => (i >= 300 && i % 37 === 0 ? 300 * rnd() : 10 * rnd()));
+  const alarms = (p: typeof DEFAULT_PARAMS) => {
+    const d = createDetector(300, p);
+    return v.filter((x, i) => d.push(t[i]!, x) >= 0.5).length;
+  };
+  const widening = alarms(DEFAULT_PARAMS);
+  const fixed = alarms({ ...DEFAULT_PARAMS, widenGrow: Infinity });
+  assert.ok(widening * 2 <= fixed, `with widening ${widening} alarms, without ${fixed}`);
+  assert.ok(widening >= 1, 'the first spike is still an alarm');
+});
+
+test('novelty soon after an alarm scores a little lower; long after, it scores in full', () => {
+  const t = Array.from({ length: 3000 }, (_, i) => i * 60_000);
+  const v = t.map((_, i) => (i === 200 ? 100 : i === 230 ? -100 : i === 2900 ? 1000 : i % 10));
+  const s = run(t, v, 100);
+  assert.equal(s[200], 1);
+  assert.ok(s[230]! < 1 && s[230]! > 1 - DEFAULT_PARAMS.fade, `just after the rest: ${s[230]}`);
+  assert.ok(s[2900]! > 0.9999, `long after: ${s[2900]}`);
+});
+
+test('log grids see a fall to near zero that the value\'s grids, coarse at the bottom, do not', () => {
+  // A daily wave from 1000 to 30000 (30-min points); after probation its troughs dip to 900
+  // for a while, then one trough falls to 10 (a city under snow).
+  const t = Array.from({ length: 3000 }, (_, i) => i * 1_800_000);
+  const v = t.map((_, i) => {
+    const wave = 1000 + 29000 * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 48));
+    if (i === 2500) return 10;
+    return i > 600 && i < 1200 && i % 48 === 0 ? 900 : wave;
+  });
+  const s = run(t, v, 450);
+  const flat = (() => {
+    const d = createDetector(450, { ...DEFAULT_PARAMS, logLevels: [] });
+    return v.map((x, i) => d.push(t[i]!, x));
+  })();
+  assert.equal(flat[2500], 0, 'the value\'s grids have seen that bottom level (the 900 troughs)');
+  assert.ok(s[2500]! >= 0.3, `with the log grids: ${s[2500]}`);
+});

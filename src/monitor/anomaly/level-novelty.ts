@@ -39,6 +39,33 @@ export class LevelNovelty {
     return v > this.#hi ? n + past : -1 - past;
   }
 
+  /** The value at the middle of a level. */
+  #centre(l: number): number {
+    if (l < 0) return this.#lo - (-l - 0.5) * this.#width;
+    if (l >= this.#levels) return this.#hi + (l - this.#levels + 0.5) * this.#width;
+    return this.#lo + (l + 0.5) * this.#width;
+  }
+
+  /**
+   * Re-fits the levels to a wider range, keeping what was visited: a new level counts as
+   * visited (at the latest time) when an old visited level overlaps it.
+   */
+  regrid(lo: number, hi: number): void {
+    const w = this.#width;
+    const old = [...this.#visited].map(([l, at]) => [this.#centre(l), at] as const);
+    this.setRange(lo, hi);
+    this.#visited.clear();
+    // The two edges (just inside) and the middle of each old level: an old level is at most
+    // as wide as a new one, so these reach every new level it overlaps.
+    const inside = w * (0.5 - 1e-9);
+    for (const [c, at] of old) {
+      for (const x of [c - inside, c, c + inside]) {
+        const l = this.level(x);
+        this.#visited.set(l, Math.max(this.#visited.get(l) ?? -Infinity, at));
+      }
+    }
+  }
+
   /** Visits the value's level and says whether it was new (never, or long ago, visited). */
   visit(v: number): boolean {
     const l = this.level(v);

@@ -1,9 +1,11 @@
 // A streaming time-to-exhaustion forecaster for one "free resource" series (free memory,
 // free disk space): samples are averaged into fixed time buckets, the last `buckets` of
-// them are fitted with a Theil–Sen line, and where that line, lowered by the deepest dip
-// below it in the window, crosses `limit` is the forecast.
+// them are fitted with a line (a seasonal Sen line when the window holds two daily cycles,
+// else Theil–Sen), and where that line, plus the daily cycle and lowered by the dips below
+// it in the window, first crosses `limit` is the forecast.
 import { monitorErrors } from '../errors.ts';
-import { theilSen } from './theil-sen.ts';
+import { seasonalSen, type SeasonalFit } from './seasonal-sen.ts';
+import { theilSen, type TrendFit } from './theil-sen.ts';
 
 /** Tuning of one forecaster; times in milliseconds. */
 export type ForecastParams = Readonly<{
@@ -17,14 +19,20 @@ export type ForecastParams = Readonly<{
   minBuckets: number;
   /** Width of the band in standard deviations (1.96: 95 %). */
   z: number;
+  /**
+   * Length of the cycle taken out before the trend is fitted (24 h: a daily cycle). It is
+   * used when it is a whole number P ≥ 2 of buckets and the window holds two cycles
+   * (buckets ≥ 2P); the first forecast then waits for 2P buckets. 0 turns it off.
+   */
+  periodMs: number;
 }>;
 
 /**
- * Defaults for a resource watched against a 48-hour horizon: 1-hour buckets, a 2-day window,
- * and a first forecast once the window is full: a window of whole days keeps a daily cycle
- * from passing for a trend (a part of a cycle looks like one).
+ * Defaults for a resource watched against a 48-hour horizon: 1-hour buckets, a 2-day window
+ * (two points per hour of the day for the seasonal fit: a 3-day window lagged a new leak too
+ * long), a daily cycle taken out, and a first forecast once the window is full.
  */
-export const DEFAULT_FORECAST_PARAMS: Omit<ForecastParams, 'limit'> = Object.freeze({ bucketMs: 3_600_000, buckets: 48, minBuckets: 48, z: 1.96 });
+export const DEFAULT_FORECAST_PARAMS: Omit<ForecastParams, 'limit'> = Object.freeze({ bucketMs: 3_600_000, buckets: 48, minBuckets: 48, z: 1.96, periodMs: 24 * 3_600_000 });
 
 /**
  * What the forecaster says after a bucket completes. Times to exhaustion are from `atMs`
@@ -65,6 +73,13 @@ function check(p: ForecastParams): void {
   if (!Number.isInteger(p.buckets) || p.buckets < 4 || p.buckets > 1024) bad(`buckets must be an integer from 4 to 1024 (got ${p.buckets})`);
   if (!Number.isInteger(p.minBuckets) || p.minBuckets < 3 || p.minBuckets > p.buckets) bad(`minBuckets must be an integer from 3 to buckets (got ${p.minBuckets})`);
   if (!(p.z > 0) || !Number.isFinite(p.z)) bad(`z must be a positive number (got ${p.z})`);
+  if (!(p.periodMs >= 0) || !Number.isFinite(p.periodMs)) bad(`periodMs must be 0 or a positive number of milliseconds (got ${p.periodMs})`);
+}
+
+/** Buckets per cycle when the seasonal fit applies (a whole number ≥ 2, two cycles fit the window), else 0. */
+function seasonBuckets(p: ForecastParams): number {
+  const period = p.periodMs / p.bucketMs;
+  return Number.isInteger(period) && period >= 2 && p.buckets >= 2 * period ? period : 0;
 }
 
 /** Time for `headroom` to be used up at `-slope` per ms: Infinity when not falling. */
@@ -83,34 +98,68 @@ function timeTo(headroom: number, slope: number): number {
 export function createForecaster(params: Partial<ForecastParams> & Pick<ForecastParams, 'limit'>): Forecaster {
   const p: ForecastParams = { ...DEFAULT_FORECAST_PARAMS, ...params };
   check(p);
-  // Per bucket: mean time, mean value and lowest value.
+  const period = seasonBuckets(p);
+  const minBuckets = Math.max(p.minBuckets, 2 * period);
+  // Per bucket: mean time, mean value, lowest value and the bucket's index (its season).
   const times: number[] = [];
   const values: number[] = [];
   const lows: number[] = [];
+  const indices: number[] = [];
   let open: { index: number; sumT: number; sumV: number; min: number; n: number } | undefined;
   let lastT = -Infinity;
 
+  // The series runs out when a sample first reaches the limit, which noise or a daily trough
+  // does before the line does: the line is lowered by how far the buckets' lowest samples
+  // fall below the model (the line, plus each hour's offset when seasonal), at the 10 %
+  // quantile of the window (a trough spans more than a tenth of a day; one freak sample
+  // does not count).
+  function dipBelow(model: (i: number) => number): number {
+    const dips = lows.map((low, i) => Math.min(0, low - model(i))).sort((a, b) => a - b);
+    return dips[Math.floor(dips.length / 10)]!;
+  }
+
+  /** Time from `nowMs` until some hour of the day, its offset added to the line, reaches the limit (the hour's next occurrence after the line does). */
+  function seasonalTime(s: SeasonalFit, nowMs: number): (slope: number) => number {
+    const dip = dipBelow((i) => s.level + s.slope * (times[i]! - s.at) + s.profile[indices[i]! % period]!);
+    const base = s.level + s.slope * (nowMs - s.at) + dip - p.limit;
+    const seen = new Set(indices.map((k) => k % period));
+    return (slope) => {
+      let best = Infinity;
+      for (const season of seen) {
+        const d = timeTo(base + s.profile[season]!, slope);
+        if (d === Infinity) continue;
+        const k = Math.floor((nowMs + d) / p.bucketMs);
+        const ahead = (((season - k) % period) + period) % period;
+        best = Math.min(best, ahead === 0 ? d : (k + ahead) * p.bucketMs - nowMs);
+      }
+      return best;
+    };
+  }
+
   function forecast(nowMs: number): Forecast {
-    if (times.length < p.minBuckets) return { type: 'learning', atMs: nowMs, buckets: times.length };
-    const fit = theilSen(times, values, p.z);
-    const slopePerMs = fit.slope;
-    const level = fit.level + slopePerMs * (nowMs - fit.at);
-    // The series runs out when a sample first reaches the limit, which noise or a daily
-    // trough does before the line does: the line is lowered by how far the buckets' lowest
-    // samples fall below it, at the 10 % quantile of the window (a daily trough spans more
-    // than a tenth of a day; one freak sample does not count).
-    const dips = times.map((t, i) => Math.min(0, lows[i]! - (fit.level + slopePerMs * (t - fit.at)))).sort((a, b) => a - b);
-    const dip = dips[Math.floor(dips.length / 10)]!;
-    const headroom = level + dip - p.limit;
+    if (times.length < minBuckets) return { type: 'learning', atMs: nowMs, buckets: times.length };
+    let fit: TrendFit;
+    let until: (slope: number) => number;
+    if (period > 0) {
+      const s = seasonalSen(times, values, indices.map((k) => k % period), period, p.z);
+      fit = s;
+      until = seasonalTime(s, nowMs);
+    } else {
+      const line = theilSen(times, values, p.z);
+      fit = line;
+      const headroom = line.level + line.slope * (nowMs - line.at) + dipBelow((i) => line.level + line.slope * (times[i]! - line.at)) - p.limit;
+      until = (slope) => timeTo(headroom, slope);
+    }
+    const level = fit.level + fit.slope * (nowMs - fit.at);
     const type = lows.at(-1)! <= p.limit || level <= p.limit ? 'exhausted' : fit.slopeHigh < 0 ? 'falling' : 'steady';
     return {
       type,
       atMs: nowMs,
       level,
-      slopePerHour: slopePerMs * 3_600_000,
-      ttExhaustionMs: timeTo(headroom, slopePerMs),
-      lowerMs: timeTo(headroom, fit.slopeLow),
-      upperMs: timeTo(headroom, fit.slopeHigh),
+      slopePerHour: fit.slope * 3_600_000,
+      ttExhaustionMs: until(fit.slope),
+      lowerMs: until(fit.slopeLow),
+      upperMs: until(fit.slopeHigh),
       nextInMs: p.bucketMs,
     };
   }
@@ -125,10 +174,12 @@ export function createForecaster(params: Partial<ForecastParams> & Pick<Forecast
         times.push(open.sumT / open.n);
         values.push(open.sumV / open.n);
         lows.push(open.min);
+        indices.push(open.index);
         if (times.length > p.buckets) {
           times.shift();
           values.shift();
           lows.shift();
+          indices.shift();
         }
         open = undefined;
         out = forecast(timeMs);

@@ -43,10 +43,10 @@ test('a random detector scores near NAB\'s published random baseline (11.0 / 1.2
   assert.ok(mean(sums.rewardLowFN) > 12 && mean(sums.rewardLowFN) < 30, `low FN ${mean(sums.rewardLowFN)}`);
 });
 
-test('the bootmedic detector keeps its measured NAB scores (70.6 / 60.4 / 76.1, less 0.5)', { skip }, () => {
+test('the bootmedic detector keeps its measured NAB scores (75.3 / 66.9 / 80.1, less 0.5)', { skip }, () => {
   const r = evaluateNab(nab!, { detector: 'bootmedic', make: (p) => createDetector(p) });
   assert.equal(r.series, 58);
-  assert.ok(r.standard >= 70.1, `standard ${r.standard}`);
-  assert.ok(r.rewardLowFP >= 59.9, `reward low FP ${r.rewardLowFP}`);
-  assert.ok(r.rewardLowFN >= 75.6, `reward low FN ${r.rewardLowFN}`);
+  assert.ok(r.standard >= 74.8, `standard ${r.standard}`);
+  assert.ok(r.rewardLowFP >= 66.4, `reward low FP ${r.rewardLowFP}`);
+  assert.ok(r.rewardLowFN >= 79.6, `reward low FN ${r.rewardLowFN}`);
 });
