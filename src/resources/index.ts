@@ -7,6 +7,8 @@ export { cgroupPlan, placeInCgroup, probeCgroup, QEMU_OVERHEAD_MIB } from './cgr
 export type { CgroupProbe, QosInput } from './cgroup.ts';
 export { createResourceGuard, DEFAULT_HEADROOM_MIB } from './guard.ts';
 export type { GuardedVm, ResourceGuard, ResourceGuardOptions } from './guard.ts';
-export { ioMaxLines, wholeDiskOf } from './io-devices.ts';
+export { blkioHasWeight, ioMaxLines, wholeDiskOf, wholeDiskPaths } from './io-devices.ts';
+export { libvirtTuneCalls, libvirtTunes, libvirtTuneXml } from './libvirt-tunes.ts';
+export type { KiBLimit, LibvirtTunes, ThrottledDevice, TuneHost } from './libvirt-tunes.ts';
 export { liveReservations, parseMemAvailableMiB, readHostMemory } from './host-memory.ts';
 export { resourcesErrors } from './errors.ts';
