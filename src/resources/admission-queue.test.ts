@@ -118,14 +118,15 @@ test('queue policy: on timeout the same RESOURCES_ADMISSION_REFUSED, with the fi
   try {
     const events: AdmissionEvent[] = [];
     const clock = fakeClock(0);
-    const guard = createResourceGuard({ home, clock, admission: () => ({ onNoFit: 'queue', queueTimeoutSeconds: 30, recheckSeconds: 5 }), hostMemory: () => host(500), onAdmission: (e) => events.push(e) });
+    // A recheck interval that does not divide the timeout: the last check comes at the deadline, not after it.
+    const guard = createResourceGuard({ home, clock, admission: () => ({ onNoFit: 'queue', queueTimeoutSeconds: 30, recheckSeconds: 7 }), hostMemory: () => host(500), onAdmission: (e) => events.push(e) });
     await assert.rejects(guard.admit(vm('big', 1024)), (e: Error & { code?: string; exitClass?: string }) => {
       assert.equal(e.code, 'RESOURCES_ADMISSION_REFUSED');
       assert.equal(e.exitClass, 'busy');
       assert.match(e.message, /^VM big needs 1024 MiB \+ 0 MiB headroom, host has 500 MiB available; waited 30 s in the admission queue \(timeout 30 s\); QEMU was not started$/);
       return true;
     });
-    assert.equal(clock.sleeps, 6);
+    assert.equal(clock.sleeps, 5, '7 + 7 + 7 + 7 + 2 s');
     assert.deepEqual(events.map((e) => e.type), ['queued', 'refused']);
     assert.deepEqual(liveTickets(home), [], 'a refused waiter leaves the queue');
     const now = createResourceGuard({ home, clock, hostMemory: () => host(500) });

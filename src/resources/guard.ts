@@ -113,7 +113,8 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
           case 'wait':
             if (place !== d.position) o.onAdmission?.({ type: 'queued', vm: v.name, position: d.position, ahead: d.ahead, reason: d.reason, waitedMs: d.waitedMs });
             place = d.position;
-            await clock.sleep((policy.recheckSeconds ?? DEFAULT_ADMISSION.recheckSeconds) * 1000, signal);
+            // The next check comes at the recheck interval, or at the deadline when that is sooner.
+            await clock.sleep(Math.min((policy.recheckSeconds ?? DEFAULT_ADMISSION.recheckSeconds) * 1000, Math.max(0, ticket.enqueuedAtMs + policy.queueTimeoutSeconds * 1000 - clock.now())), signal);
             break;
           default:
             assertNever(d);
