@@ -4,9 +4,10 @@
 // fleet shows it `queued` with the figures; when that process ends its reservation counts
 // for nothing, the queue admits the boot and the real tiny guest boots to ready. MemAvailable
 // is the host's real one; no QEMU is started while the VM waits.
+// Stopping the service while a VM waits takes it out of the queue.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,7 +28,8 @@ function until(s: Service, what: string, ok: () => boolean, ms: number): Promise
   });
 }
 
-test('a VM that does not fit waits in the admission queue, shown queued on the fleet, and boots to ready once memory frees', { timeout: 300_000 }, async (t) => {
+/** A service home whose config queues, one tiny-guest VM `waiter`, and a live process holding a reservation of all the host's memory. */
+function setup(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'bm-svc-queue-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const home = join(dir, 'home');
@@ -35,7 +37,6 @@ test('a VM that does not fit waits in the admission queue, shown queued on the f
   writeFileSync(vmFile, 'name: waiter\nguest: tiny\nmemoryMiB: 256\naccel: auto\nappend: bootmedic.after=idle\nready: { type: marker, text: bootmedic-ready }\nstall: { defaultSeconds: 300, floorSeconds: 120 }\n');
   const config = join(dir, 'bootmedic.yaml');
   writeFileSync(config, `vms:\n  files: [${vmFile}]\nheal:\n  enabled: false\nresources:\n  admission: { onNoFit: queue, queueTimeoutSeconds: 600, recheckSeconds: 0.2 }\n`);
-
   // The stand-in for a running guaranteed VM: a live process whose reservation is all of the host's memory.
   const totalMiB = Math.floor(Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024);
   const hog = spawn('sleep', ['600'], { stdio: 'ignore' });
@@ -43,8 +44,11 @@ test('a VM that does not fit waits in the admission queue, shown queued on the f
   t.after(() => void hog.kill('SIGKILL'));
   mkdirSync(join(home, 'reservations'), { recursive: true });
   writeFileSync(join(home, 'reservations', 'hog.json'), JSON.stringify({ vm: 'hog', pid: hog.pid, memoryMiB: totalMiB, qos: 'guaranteed' }));
+  return { home, config, hog, hogExit, app: resolveAppConfig({ home }, {}) };
+}
 
-  const app = resolveAppConfig({ home }, {});
+test('a VM that does not fit waits in the admission queue, shown queued on the fleet, and boots to ready once memory frees', { timeout: 300_000 }, async (t) => {
+  const { home, config, hog, hogExit, app } = setup(t);
   const s = await createService(app, loadServiceConfig({ file: config, home }));
   const events: ServiceEvent[] = [];
   s.hub.subscribe(({ event }) => void (event.kind !== 'console' && events.push(event)), { since: 0 });
@@ -67,4 +71,17 @@ test('a VM that does not fit waits in the admission queue, shown queued on the f
   } finally {
     await s.close();
   }
+});
+
+test('stopping the service while a VM waits takes it out of the queue: stopped by bootmedic, not failed, no QEMU', { timeout: 120_000 }, async (t) => {
+  const { home, config, app } = setup(t);
+  const s = await createService(app, loadServiceConfig({ file: config, home }));
+  const events: ServiceEvent[] = [];
+  s.hub.subscribe(({ event }) => void (event.kind !== 'console' && events.push(event)), { since: 0 });
+  await until(s, 'the VM queued', () => s.vm('waiter')?.state === 'queued', 60_000);
+  assert.equal(readdirSync(join(home, 'admission-queue')).length, 1, 'its ticket');
+  await s.close();
+  assert.deepEqual([s.vm('waiter')?.state, s.vm('waiter')?.reason], ['stopped', 'stopped by bootmedic']);
+  assert.deepEqual(readdirSync(join(home, 'admission-queue')), [], 'the ticket is gone');
+  assert.equal(events.some((e) => e.kind === 'boot' || (e.kind === 'vm-state' && e.state === 'failed')), false);
 });
