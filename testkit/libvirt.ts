@@ -220,6 +220,8 @@ export type TinyDomainOptions = {
   serialLog?: boolean;
   /** Inner XML of <metadata> (the bootmedic opt-in and ready elements). */
   metadata?: string;
+  /** Resource tuning elements (<cputune>, <memtune>, <blkiotune>) placed after <vcpu>. */
+  tunes?: string;
   onCrash?: 'destroy' | 'preserve' | 'restart';
   /** Boot one copy of the kernel and initramfs shared by every domain of this process that asks (benches that define many domains). */
   shareFiles?: boolean;
@@ -278,6 +280,7 @@ export function defineTinyDomain(o: TinyDomainOptions): TinyDomain {
   ${o.metadata !== undefined ? `<metadata>${o.metadata}</metadata>` : ''}
   <memory unit='MiB'>${o.memoryMiB ?? 256}</memory>
   <vcpu>1</vcpu>
+  ${o.tunes ?? ''}
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>${esc(kernel)}</kernel>

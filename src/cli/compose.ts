@@ -4,6 +4,7 @@ import { withImagePolicy } from '../catalogue/index.ts';
 import { ensureHome, type AppConfig } from '../config/index.ts';
 import { createQemuHypervisor } from '../hypervisor/index.ts';
 import { openLedger } from '../ledger/index.ts';
+import type { AdmissionEvent } from '../resources/index.ts';
 import { openStore } from '../store/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { guestSource } from '../guest/index.ts';
@@ -18,7 +19,12 @@ export async function openRuntime(app: AppConfig): Promise<Runtime> {
   // Refuses unsigned/altered/retired disks of VMs that require signed images; notes last-known-good.
   // The QEMU backend's resource guard says once when QoS cgroups cannot be applied on this host.
   const notice = (line: string) => void process.stderr.write(`bootmedic: ${line}\n`);
-  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), notice }), store, app.home);
+  // With BOOTMEDIC_ADMISSION_ON_NO_FIT=queue a boot that does not fit waits: say so, and when it goes.
+  const onAdmission = (e: AdmissionEvent) => {
+    if (e.type === 'queued') notice(`VM ${e.vm} waits in the admission queue (place ${e.position}): ${e.reason}`);
+    if (e.type === 'admitted') notice(`VM ${e.vm} admitted after ${Math.round(e.waitedMs / 1000)} s in the admission queue`);
+  };
+  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), notice, onAdmission }), store, app.home);
   return {
     hypervisor,
     home: app.home,

@@ -13,3 +13,11 @@ test('the resource guard and witness settings come from the environment; a bad h
   assert.equal(d.cgroupRoot, undefined);
   assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_HEADROOM_MIB: '256MiB' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /BOOTMEDIC_ADMISSION_HEADROOM_MIB="256MiB"/.test(e.message));
 });
+
+test('the admission queue policy comes from the environment, each field on its own; a bad value names the variable', () => {
+  assert.deepEqual(resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_ON_NO_FIT: 'queue', BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS: '90' }).admission, { onNoFit: 'queue', queueTimeoutSeconds: 90 });
+  assert.deepEqual(resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_ON_NO_FIT: 'refuse' }).admission, { onNoFit: 'refuse' });
+  assert.equal(resolveAppConfig({ home: '/h' }, {}).admission, undefined);
+  assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_ON_NO_FIT: 'wait' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /BOOTMEDIC_ADMISSION_ON_NO_FIT="wait": must be refuse or queue/.test(e.message));
+  assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS: '0' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /QUEUE_TIMEOUT_SECONDS="0"/.test(e.message));
+});

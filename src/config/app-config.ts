@@ -19,6 +19,12 @@ export type AppConfig = Readonly<{
   ledgerWitnessDirs?: readonly string[];
   /** Memory kept free beside a new VM when it is admitted, in MiB (BOOTMEDIC_ADMISSION_HEADROOM_MIB; default 256). */
   admissionHeadroomMiB?: number;
+  /**
+   * What a boot that does not fit the host's memory does: refused at once or queued
+   * (BOOTMEDIC_ADMISSION_ON_NO_FIT=refuse|queue), and how long it may wait in the queue
+   * (BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS). Unset fields fall to the service config, then the defaults.
+   */
+  admission?: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number }>;
   /** The cgroup v2 hierarchy QoS cgroups are made under (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
   cgroupRoot?: string;
   /** libvirt domains opted in to healing by bootmedic's config (BOOTMEDIC_LIBVIRT_HEAL, ','-separated), beside the domains' own metadata. */
@@ -42,12 +48,22 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
   if (headroom !== undefined && !/^\d{1,7}$/.test(headroom)) {
     throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_HEADROOM_MIB=${JSON.stringify(headroom)}: not a whole number of MiB`, { fix: 'Set it to a whole number of MiB, e.g. 256, or unset it.' });
   }
+  const onNoFit = env['BOOTMEDIC_ADMISSION_ON_NO_FIT'];
+  if (onNoFit !== undefined && onNoFit !== 'refuse' && onNoFit !== 'queue') {
+    throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_ON_NO_FIT=${JSON.stringify(onNoFit)}: must be refuse or queue`, { fix: 'Set it to refuse (the default) or queue, or unset it.' });
+  }
+  const queueTimeout = env['BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS'];
+  if (queueTimeout !== undefined && (!/^\d{1,5}$/.test(queueTimeout) || Number(queueTimeout) < 1 || Number(queueTimeout) > 86400)) {
+    throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS=${JSON.stringify(queueTimeout)}: not a whole number of seconds from 1 to 86400`, { fix: 'Set it to a whole number of seconds, e.g. 300, or unset it.' });
+  }
+  const admission = { ...(onNoFit !== undefined ? { onNoFit: onNoFit as 'refuse' | 'queue' } : {}), ...(queueTimeout !== undefined ? { queueTimeoutSeconds: Number(queueTimeout) } : {}) };
   const cgroupRoot = env['BOOTMEDIC_CGROUP_ROOT'] ? resolve(env['BOOTMEDIC_CGROUP_ROOT']) : undefined;
   const libvirtHeal = Object.freeze((env['BOOTMEDIC_LIBVIRT_HEAL'] ?? '').split(',').map((d) => d.trim()).filter((d) => d !== ''));
   return Object.freeze({
     home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs, libvirtHeal,
     ...(headroom === undefined ? {} : { admissionHeadroomMiB: Number(headroom) }),
     ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
+    ...(Object.keys(admission).length === 0 ? {} : { admission: Object.freeze(admission) }),
   });
 }
 

@@ -41,6 +41,8 @@ export function domainSpec(d: DomainXml, uri: string): VmSpec {
     ready: d.metadata.ready ?? { type: 'login' },
     stall: { defaultSeconds: 60, floorSeconds: 5, factor: 2, percentile: 95, ...d.metadata.stall },
     bootLoop: { resets: 3, windowSeconds: 120, ...d.metadata.bootLoop },
+    // The class and limits its metadata names (written into the domain by the backend, for an opted-in domain).
+    ...(d.metadata.qos !== undefined ? { qos: d.metadata.qos.class, limits: d.metadata.qos.limits } : {}),
   };
   const r = VmSpecSchema.safeParse(input);
   if (!r.success) {

@@ -55,6 +55,10 @@ test('metadata: heal false, the ready forms, and one clear LIBVIRT_BAD_XML per m
     [`<bootmedic:c ${NS}><bootmedic:bootloop resets="1"/></bootmedic:c>`, /resets="1".*from 2 to 100/],
     [`<bootmedic:c ${NS}><bootmedic:stall default-secs="5"/></bootmedic:c>`, /no attribute default-secs/],
     [`<bootmedic:c ${NS}><bootmedic:healing>true</bootmedic:healing></bootmedic:c>`, /unknown element <healing>/],
+    [`<bootmedic:c ${NS}><bootmedic:qos class="gold"/></bootmedic:c>`, /<qos class="gold"> must be guaranteed or burstable/],
+    [`<bootmedic:c ${NS}><bootmedic:qos memory-mib="8"/></bootmedic:c>`, /memory-mib="8".*from 16 to 1048576/],
+    [`<bootmedic:c ${NS}><bootmedic:qos iops="1.5"/></bootmedic:c>`, /iops: must be a whole number/],
+    [`<bootmedic:c ${NS}><bootmedic:qos memory="512"/></bootmedic:c>`, /no attribute memory \(known: class, cpus, memory-mib, iops, bytes-per-second\)/],
   ];
   for (const [inner, re] of bad) {
     assert.throws(() => parseDomainXml(meta(inner), 'domain m of qemu:///system'), (e: { code?: string; message: string; exitClass?: string }) => {
@@ -65,6 +69,12 @@ test('metadata: heal false, the ready forms, and one clear LIBVIRT_BAD_XML per m
       return true;
     }, inner);
   }
+});
+
+test('metadata: the QoS class and limits a domain asks for, in the VM file\'s terms; class defaults to burstable', () => {
+  const q = parseDomainXml(meta(`<bootmedic:domain ${NS}><bootmedic:heal>true</bootmedic:heal><bootmedic:qos class="guaranteed" cpus="0.5" memory-mib="512" iops="100" bytes-per-second="1048576"/></bootmedic:domain>`), 'x').metadata;
+  assert.deepEqual(q, { heal: true, qos: { class: 'guaranteed', limits: { cpus: 0.5, memoryMiB: 512, iops: 100, bytesPerSecond: 1048576 } } });
+  assert.deepEqual(parseDomainXml(meta(`<bootmedic:domain ${NS}><bootmedic:qos/></bootmedic:domain>`), 'x').metadata.qos, { class: 'burstable', limits: {} });
 });
 
 test('not a domain document is LIBVIRT_BAD_XML', () => {

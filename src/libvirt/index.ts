@@ -12,7 +12,7 @@ export type { LogTailer, LogTailOptions } from './log-tailer.ts';
 export { parseDomainXml, serialLogFix, suggestedLogPath } from './domain-xml.ts';
 export type { DomainXml } from './domain-xml.ts';
 export { parseBootmedicMetadata, optInOf, BOOTMEDIC_NS } from './metadata.ts';
-export type { BootmedicMetadata, OptIn } from './metadata.ts';
+export type { BootmedicMetadata, DomainQos, OptIn } from './metadata.ts';
 export { domainSpec, vmNameOf } from './domain-spec.ts';
 export { createEventHub } from './event-hub.ts';
 export type { EventHub, HubEvent } from './event-hub.ts';
@@ -32,6 +32,8 @@ export type { DomainFacts, DomainDisk, DomainEdit } from './heal/domain-edit.ts'
 export { createLibvirtDrillMachines, LIBVIRT_DRILL_ROOT } from './heal/drill-machines.ts';
 export type { LibvirtDrillMachines } from './heal/drill-machines.ts';
 export { drillDomainXml, OPT_IN_METADATA } from './heal/drill-domain.ts';
+export { applyDomainTunes, isLocalUri, tuneHostFor } from './heal/domain-tunes.ts';
+export type { DomainTuneResult } from './heal/domain-tunes.ts';
 export { libvirtHealErrors } from './heal/errors.ts';
 export { openDomainHealTarget, healDomain, libvirtHealer } from './heal/heal-domain.ts';
 export type { DomainHealOptions, DomainHealTarget, LibvirtHealer } from './heal/heal-domain.ts';

@@ -7,7 +7,11 @@
 //     <bootmedic:ready marker="bootmedic-ready"/>   (or login="true", or target="multi-user.target")
 //     <bootmedic:stall default-seconds="60" floor-seconds="5"/>
 //     <bootmedic:bootloop resets="3" window-seconds="120"/>
+//     <bootmedic:qos class="guaranteed" cpus="0.5" memory-mib="512" iops="100" bytes-per-second="1048576"/>
 //   </bootmedic:domain>
+// The qos element names the domain's QoS class and limits (as a VM file's qos and limits);
+// bootmedic writes them into the domain's <cputune>/<memtune>/<blkiotune> (--config) only
+// when the domain is opted in to healing too.
 // Pure: the parsed node in, values out; a malformed element is LIBVIRT_BAD_XML naming it.
 import type { ReadySignal } from '../config/index.ts';
 import { libvirtErrors } from './errors.ts';
@@ -22,7 +26,12 @@ export type BootmedicMetadata = Readonly<{
   ready?: ReadySignal;
   stall?: Readonly<{ defaultSeconds?: number; floorSeconds?: number }>;
   bootLoop?: Readonly<{ resets?: number; windowSeconds?: number }>;
+  /** The QoS class and limits the owner asks for (applied only to an opted-in domain). */
+  qos?: DomainQos;
 }>;
+
+/** A domain's QoS class and limits, in a VM file's terms. */
+export type DomainQos = Readonly<{ class: 'guaranteed' | 'burstable'; limits: Readonly<{ cpus?: number; memoryMiB?: number; iops?: number; bytesPerSecond?: number }> }>;
 
 type Node = Record<string, unknown>;
 const obj = (v: unknown): Node | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Node) : undefined);
@@ -64,13 +73,23 @@ export function parseBootmedicMetadata(metadata: unknown, where: string): Bootme
     if (Array.isArray(value)) throw bad(`<${key}> is given ${value.length} times; give it once`);
     kids.set(local(key), value);
   }
-  const known = new Set(['heal', 'ready', 'stall', 'bootloop']);
-  for (const k of kids.keys()) if (!known.has(k)) throw bad(`unknown element <${k}> (known: heal, ready, stall, bootloop)`);
+  const known = new Set(['heal', 'ready', 'stall', 'bootloop', 'qos']);
+  for (const k of kids.keys()) if (!known.has(k)) throw bad(`unknown element <${k}> (known: heal, ready, stall, bootloop, qos)`);
   const heal = kids.has('heal') ? healValue(kids.get('heal'), bad) : false;
   const ready = kids.has('ready') ? readyValue(kids.get('ready'), bad) : undefined;
   const stall = kids.has('stall') ? numbers(kids.get('stall'), { 'default-seconds': ['defaultSeconds', 0.001, 3600], 'floor-seconds': ['floorSeconds', 0.001, 3600] }, 'stall', bad) : undefined;
   const bootLoop = kids.has('bootloop') ? numbers(kids.get('bootloop'), { resets: ['resets', 2, 100], 'window-seconds': ['windowSeconds', 0.001, 86400] }, 'bootloop', bad) : undefined;
-  return Object.freeze({ heal, ...(ready !== undefined ? { ready } : {}), ...(stall !== undefined ? { stall } : {}), ...(bootLoop !== undefined ? { bootLoop } : {}) });
+  const qos = kids.has('qos') ? qosValue(kids.get('qos'), bad) : undefined;
+  return Object.freeze({ heal, ...(ready !== undefined ? { ready } : {}), ...(stall !== undefined ? { stall } : {}), ...(bootLoop !== undefined ? { bootLoop } : {}), ...(qos !== undefined ? { qos } : {}) });
+}
+
+/** <qos class="guaranteed|burstable" cpus=… memory-mib=… iops=… bytes-per-second=…/>, in the VM file's ranges. */
+function qosValue(node: unknown, bad: (w: string) => Error): DomainQos {
+  const cls = attrOf(node, 'class') ?? 'burstable';
+  if (cls !== 'guaranteed' && cls !== 'burstable') throw bad(`<qos class="${cls}"> must be guaranteed or burstable`);
+  const limits = numbers(node, { cpus: ['cpus', 0.001, 64], 'memory-mib': ['memoryMiB', 16, 1048576], iops: ['iops', 1, 1_000_000], 'bytes-per-second': ['bytesPerSecond', 1, 2 ** 40] }, 'qos', bad, ['class']);
+  for (const k of ['memoryMiB', 'iops', 'bytesPerSecond'] as const) if (limits[k] !== undefined && !Number.isInteger(limits[k])) throw bad(`<qos> ${k}: must be a whole number`);
+  return Object.freeze({ class: cls, limits: Object.freeze(limits) });
 }
 
 function healValue(node: unknown, bad: (w: string) => Error): boolean {
@@ -98,11 +117,11 @@ function readyValue(node: unknown, bad: (w: string) => Error): ReadySignal {
   return { type: 'systemd-target', target: target! };
 }
 
-function numbers<K extends string>(node: unknown, spec: Record<string, [K, number, number]>, el: string, bad: (w: string) => Error): Partial<Record<K, number>> {
+function numbers<K extends string>(node: unknown, spec: Record<string, [K, number, number]>, el: string, bad: (w: string) => Error, other: readonly string[] = []): Partial<Record<K, number>> {
   const out: Partial<Record<K, number>> = {};
   for (const key of Object.keys(obj(node) ?? {})) {
-    if (!key.startsWith('@') || key.startsWith('@xmlns')) continue;
-    if (spec[key.slice(1)] === undefined) throw bad(`<${el}> has no attribute ${key.slice(1)} (known: ${Object.keys(spec).join(', ')})`);
+    if (!key.startsWith('@') || key.startsWith('@xmlns') || other.includes(key.slice(1))) continue;
+    if (spec[key.slice(1)] === undefined) throw bad(`<${el}> has no attribute ${key.slice(1)} (known: ${[...other, ...Object.keys(spec)].join(', ')})`);
   }
   for (const [a, [field, min, max]] of Object.entries(spec)) {
     const raw = attrOf(node, a);

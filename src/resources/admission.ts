@@ -11,6 +11,8 @@ export type HostMemory = Readonly<{
   availableMiB: number;
   /** Memory that running guaranteed VMs bootmedic launched have reserved and not yet touched. */
   reservedMiB: number;
+  /** MemTotal, when known: a VM that needs more can never fit, so a queue refuses it at once. */
+  totalMiB?: number;
 }>;
 
 /** The answer: admitted (with what is left), or refused with the reason and its figures. */

@@ -105,11 +105,11 @@ test('a launched VM leaves a reservation until it exits; a running guaranteed VM
     assert.equal(h.availableMiB, 4000);
     assert.ok(h.reservedMiB > (1 << 20) - 4096 && h.reservedMiB < 1 << 20, String(h.reservedMiB));
     assert.equal(readHostMemory(home, 'g1', { meminfo }).reservedMiB, 0, 'a VM does not compete with its own reservation');
-    assert.throws(() => guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' }), (e: Error & { code?: string }) => e.code === 'RESOURCES_ADMISSION_REFUSED' && /host has 0 MiB available/.test(e.message));
+    await assert.rejects(guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' }), (e: Error & { code?: string }) => e.code === 'RESOURCES_ADMISSION_REFUSED' && /host has 0 MiB available/.test(e.message));
     release(); // QEMU exited
     assert.deepEqual(liveReservations(home), []);
     assert.ok(!existsSync(join(home, 'reservations', 'g1.json')));
-    guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' });
+    await guard.admit({ name: 'other', memoryMiB: 256, cpus: 1, qos: 'burstable' });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

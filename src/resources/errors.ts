@@ -4,8 +4,8 @@ import { defineErrors } from '../core/index.ts';
 export const resourcesErrors = defineErrors('resources', {
   RESOURCES_ADMISSION_REFUSED: {
     cause:
-      "The VM's memory plus the admission headroom does not fit the host's available memory (MemAvailable in /proc/meminfo, less what running guaranteed VMs bootmedic launched have reserved and not yet used); QEMU was not started. The message gives the figures. Exit code 75 (busy): the host is short now, and the same boot fits once other VMs stop or memory is freed.",
-    fix: 'Free memory on the host or stop another VM and run it again; or lower memoryMiB in the VM file; the headroom is admissionHeadroomMiB in the VM file or BOOTMEDIC_ADMISSION_HEADROOM_MIB (default 256).',
+      "The VM's memory plus the admission headroom does not fit the host's available memory (MemAvailable in /proc/meminfo, less what running guaranteed VMs bootmedic launched have reserved and not yet used); QEMU was not started. With the queue policy (resources.admission.onNoFit: queue in the service config, or BOOTMEDIC_ADMISSION_ON_NO_FIT=queue) the boot first waited in the admission queue until its timeout, and the message says how long. The message gives the figures. Exit code 75 (busy): the host is short now, and the same boot fits once other VMs stop or memory is freed.",
+    fix: 'Free memory on the host or stop another VM and run it again; or lower memoryMiB in the VM file; the headroom is admissionHeadroomMiB in the VM file or BOOTMEDIC_ADMISSION_HEADROOM_MIB (default 256); to wait for memory instead of failing, set onNoFit: queue (and queueTimeoutSeconds) under resources.admission in the service config, or BOOTMEDIC_ADMISSION_ON_NO_FIT=queue.',
     exit: 'busy',
   },
   RESOURCES_HOST_UNREADABLE: {

@@ -1,6 +1,11 @@
 // The resource guard the QEMU hypervisor consults around each launch: admission before
-// anything is made for the boot, then the VM's reservation and its cgroup right after spawn.
+// anything is made for the boot (refused at once, or queued until memory frees, as the
+// policy says), then the VM's reservation and its cgroup right after spawn.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertNever } from '../core/index.ts';
 import { admit, type HostMemory } from './admission.ts';
+import { decideQueued } from './admission-queue.ts';
+import { enqueueTicket, liveTickets } from './admission-tickets.ts';
 import { placeInCgroup, probeCgroup, type CgroupProbe, type QosInput } from './cgroup.ts';
 import { resourcesErrors } from './errors.ts';
 import { readHostMemory, reserve } from './host-memory.ts';
@@ -8,6 +13,28 @@ import { ioMaxLines } from './io-devices.ts';
 
 /** The default memory kept free beside a new VM, in MiB. */
 export const DEFAULT_HEADROOM_MIB = 256;
+
+/** What a boot that does not fit does: refused at once, or queued (FIFO) for up to `queueTimeoutSeconds`, re-checked every `recheckSeconds`. */
+export type AdmissionPolicy = Readonly<{ onNoFit: 'refuse' | 'queue'; queueTimeoutSeconds: number; recheckSeconds?: number | undefined }>;
+
+/** The default: refuse at once (a boot in a terminal should not hang silently). */
+export const DEFAULT_ADMISSION = Object.freeze({ onNoFit: 'refuse', queueTimeoutSeconds: 300, recheckSeconds: 5 }) satisfies Required<AdmissionPolicy>;
+
+/** The policy from layers in order of precedence (environment, then the service config), each field from the first layer that sets it, else the default. */
+export function resolveAdmission(...layers: ReadonlyArray<Partial<AdmissionPolicy> | undefined>): AdmissionPolicy {
+  const pick = <K extends keyof AdmissionPolicy>(k: K): AdmissionPolicy[K] => (layers.find((l) => l?.[k] !== undefined)?.[k] ?? DEFAULT_ADMISSION[k]) as AdmissionPolicy[K];
+  return { onNoFit: pick('onNoFit'), queueTimeoutSeconds: pick('queueTimeoutSeconds'), recheckSeconds: pick('recheckSeconds') };
+}
+
+/** What a queued boot goes through, for the fleet and the log. */
+export type AdmissionEvent =
+  | Readonly<{ type: 'queued'; vm: string; position: number; ahead: readonly string[]; reason: string; waitedMs: number }>
+  | Readonly<{ type: 'admitted'; vm: string; waitedMs: number }>
+  | Readonly<{ type: 'refused'; vm: string; reason: string; waitedMs: number }>;
+
+/** Time for the queue; tests pass a fake one (no wall-clock waits in unit tests). */
+export type GuardClock = Readonly<{ now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> }>;
+const realClock: GuardClock = { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}) };
 
 /** The fields of a VM the guard reads (a VmSpec has them). */
 export type GuardedVm = QosInput & Readonly<{ admissionHeadroomMiB?: number | undefined }>;
@@ -23,12 +50,22 @@ export type ResourceGuardOptions = Readonly<{
   hostMemory?: (vm: string) => HostMemory;
   /** Where a one-time "not available here" line goes. */
   notice?: (line: string) => void;
+  /** Refuse or queue a boot that does not fit (read at each admission, so a reload takes effect; default refuse). */
+  admission?: () => AdmissionPolicy;
+  /** Each queued boot's progress: queued (and each change of place), admitted, refused. */
+  onAdmission?: (e: AdmissionEvent) => void;
+  clock?: GuardClock;
 }>;
 
 /** Admission and placement around one launch. */
 export type ResourceGuard = Readonly<{
-  /** Throws RESOURCES_ADMISSION_REFUSED (with the figures) when the VM does not fit. */
-  admit(vm: GuardedVm): void;
+  /**
+   * Resolves when the VM may boot. When it does not fit: RESOURCES_ADMISSION_REFUSED (with
+   * the figures) at once, or, with the queue policy, after waiting in the FIFO until it fits
+   * or the timeout passes (the refusal then says how long it waited). Aborting the signal
+   * leaves the queue.
+   */
+  admit(vm: GuardedVm, signal?: AbortSignal): Promise<void>;
   /**
    * After spawn, before the CPUs start: records the reservation and applies the QoS cgroup
    * (io.max on the disks under `disks`: the images and the run folder with their overlays);
@@ -47,7 +84,7 @@ const wantsCgroup = (v: QosInput) => v.qos === 'guaranteed' || v.limits?.cpus !=
  *
  * @example
  * const guard = createResourceGuard({ home: app.home });
- * guard.admit(spec); // RESOURCES_ADMISSION_REFUSED: VM big needs 4096 MiB + 256 MiB headroom, host has 3100 MiB available
+ * await guard.admit(spec, signal); // RESOURCES_ADMISSION_REFUSED: VM big needs 4096 MiB + 256 MiB headroom, host has 3100 MiB available
  */
 export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
   const headroom = (v: GuardedVm) => v.admissionHeadroomMiB ?? o.headroomMiB ?? DEFAULT_HEADROOM_MIB;
@@ -55,10 +92,50 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
   let probe: CgroupProbe | undefined;
   const cgroup = () => (probe ??= probeCgroup(o.cgroupRoot ?? '/sys/fs/cgroup'));
   let told = false;
+  const clock = o.clock ?? realClock;
+  const refused = (reason: string) => resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${reason}; QEMU was not started`);
+
+  /** Waits in the FIFO until the pure decision admits or refuses this boot. */
+  async function queued(v: GuardedVm, policy: AdmissionPolicy, signal: AbortSignal | undefined): Promise<void> {
+    const { ticket, remove } = enqueueTicket(o.home, { vm: v.name, memoryMiB: v.memoryMiB, headroomMiB: headroom(v), enqueuedAtMs: clock.now() });
+    try {
+      let place: number | undefined;
+      for (;;) {
+        signal?.throwIfAborted();
+        const d = decideQueued(ticket, liveTickets(o.home), host(v.name), clock.now(), policy.queueTimeoutSeconds * 1000);
+        switch (d.type) {
+          case 'admit':
+            if (place !== undefined) o.onAdmission?.({ type: 'admitted', vm: v.name, waitedMs: d.waitedMs });
+            return;
+          case 'refuse':
+            o.onAdmission?.({ type: 'refused', vm: v.name, reason: d.reason, waitedMs: d.waitedMs });
+            throw refused(d.reason);
+          case 'wait':
+            if (place !== d.position) o.onAdmission?.({ type: 'queued', vm: v.name, position: d.position, ahead: d.ahead, reason: d.reason, waitedMs: d.waitedMs });
+            place = d.position;
+            // The next check comes at the recheck interval, or at the deadline when that is sooner.
+            await clock.sleep(Math.min((policy.recheckSeconds ?? DEFAULT_ADMISSION.recheckSeconds) * 1000, Math.max(0, ticket.enqueuedAtMs + policy.queueTimeoutSeconds * 1000 - clock.now())), signal);
+            break;
+          default:
+            assertNever(d);
+        }
+      }
+    } finally {
+      remove();
+    }
+  }
+
   return {
-    admit(v) {
+    async admit(v, signal) {
+      const policy = o.admission?.() ?? DEFAULT_ADMISSION;
+      if (policy.onNoFit === 'queue') {
+        // No overtaking: a boot that fits still goes behind waiters that are already queued.
+        if (liveTickets(o.home).length > 0) return queued(v, policy, signal);
+      }
       const a = admit({ vm: v.name, memoryMiB: v.memoryMiB, headroomMiB: headroom(v) }, host(v.name));
-      if (a.type === 'refuse') throw resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${a.reason}; QEMU was not started`);
+      if (a.type === 'admit') return;
+      if (policy.onNoFit === 'refuse') throw refused(a.reason);
+      return queued(v, policy, signal);
     },
     place(v, pid, disks = []) {
       const unreserve = reserve(o.home, { vm: v.name, pid, memoryMiB: v.memoryMiB, qos: v.qos });

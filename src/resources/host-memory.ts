@@ -83,5 +83,6 @@ export function readHostMemory(home: string, vm: string, paths: { meminfo?: stri
   const reservedMiB = liveReservations(home, vm, paths.proc)
     .filter(({ r }) => r.qos === 'guaranteed')
     .reduce((s, { r, rssMiB }) => s + Math.max(0, r.memoryMiB - rssMiB), 0);
-  return { availableMiB: parseMemAvailableMiB(text), reservedMiB };
+  const total = /^MemTotal:\s+(\d+) kB$/m.exec(text);
+  return { availableMiB: parseMemAvailableMiB(text), reservedMiB, ...(total !== null ? { totalMiB: Math.floor(Number(total[1]) / 1024) } : {}) };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ioMaxLines, wholeDiskOf } from './io-devices.ts';
+import { blkioHasWeight, ioMaxLines, wholeDiskOf, wholeDiskPaths } from './io-devices.ts';
 
 const here = fileURLToPath(import.meta.url);
 const dev = statSync(here, { bigint: true }).dev;
@@ -22,6 +22,8 @@ test('a file on a whole disk gives that disk; on a partition, the disk that hold
     assert.equal(wholeDiskOf(here, sys), majMin);
     assert.deepEqual(ioMaxLines([here, here], { iops: 100, bytesPerSecond: 4096 }, sys), [`${majMin} riops=100 wiops=100 rbps=4096 wbps=4096`]);
     assert.deepEqual(ioMaxLines([here], {}, sys), [], 'no limits, no lines');
+    writeFileSync(join(sys, 'devices', 'vda', 'uevent'), `MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n`);
+    assert.deepEqual(wholeDiskPaths([here, here, '/no/such/file'], sys), ['/dev/vda'], 'libvirt names the device by its /dev path, once');
     // Now the same device number is a partition (vda1) of a disk whose number is 254:99.
     rmSync(join(sys, 'dev', 'block', majMin));
     mkdirSync(join(sys, 'devices', 'vda', 'vda1'));
@@ -41,5 +43,21 @@ test('a path that does not exist, or a device /sys does not know, gives no line'
     assert.deepEqual(ioMaxLines([here], { iops: 5 }, sys), []);
   } finally {
     rmSync(sys, { recursive: true, force: true });
+  }
+});
+
+test('a block I/O weight is offered by cgroup v1 blkio.weight (BFQ) or a cgroup v2 io controller, not by throttling alone', () => {
+  const root = mkdtempSync(join(tmpdir(), 'bm-cg-'));
+  try {
+    mkdirSync(join(root, 'blkio'));
+    writeFileSync(join(root, 'blkio', 'blkio.throttle.read_iops_device'), '');
+    assert.equal(blkioHasWeight(root), false, 'this host: mq-deadline, throttling only');
+    writeFileSync(join(root, 'blkio', 'blkio.bfq.weight'), '100');
+    assert.equal(blkioHasWeight(root), true);
+    rmSync(join(root, 'blkio'), { recursive: true });
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory io\n');
+    assert.equal(blkioHasWeight(root), true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

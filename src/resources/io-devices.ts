@@ -35,3 +35,33 @@ export function ioMaxLines(paths: readonly string[], limits: Readonly<{ iops?: n
   const bps = limits.bytesPerSecond === undefined ? '' : ` rbps=${limits.bytesPerSecond} wbps=${limits.bytesPerSecond}`;
   return devices.map((d) => `${d}${iops}${bps}`);
 }
+
+/** The /dev path of each distinct whole disk under `paths` (libvirt's <blkiotune><device> names devices by path). */
+export function wholeDiskPaths(paths: readonly string[], sys = '/sys'): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const d = wholeDiskOf(p, sys);
+    if (d === undefined) continue;
+    try {
+      const name = /^DEVNAME=(.+)$/m.exec(readFileSync(join(sys, 'dev', 'block', d, 'uevent'), 'utf8'))?.[1];
+      if (name !== undefined) out.add(`/dev/${name}`);
+    } catch {
+      /* a device /sys does not describe is passed over */
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Whether the host's block I/O controller takes a proportional weight: cgroup v1's blkio has
+ * blkio.weight (or blkio.bfq.weight) only with the BFQ scheduler; cgroup v2 offers io.weight
+ * with its io controller.
+ */
+export function blkioHasWeight(cgroupRoot = '/sys/fs/cgroup'): boolean {
+  if (existsSync(join(cgroupRoot, 'blkio', 'blkio.weight')) || existsSync(join(cgroupRoot, 'blkio', 'blkio.bfq.weight'))) return true;
+  try {
+    return readFileSync(join(cgroupRoot, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('io');
+  } catch {
+    return false;
+  }
+}

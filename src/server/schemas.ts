@@ -32,7 +32,7 @@ export const DrillRequest = z.strictObject({
   quick: z.boolean().optional().describe('Draw only the quick scenarios (the short demo drill of bootmedic run).'),
 });
 
-const VM_STATES = ['starting', 'booting', 'ready', 'failed', 'stalled', 'healing', 'handed-over', 'stopped'] as const satisfies readonly VmState[];
+const VM_STATES = ['starting', 'queued', 'booting', 'ready', 'failed', 'stalled', 'healing', 'handed-over', 'stopped'] as const satisfies readonly VmState[];
 // Compile-time check that the list holds every VmState.
 const _allStates: Record<VmState, true> = Object.fromEntries(VM_STATES.map((s) => [s, true])) as Record<(typeof VM_STATES)[number], true>;
 void _allStates;

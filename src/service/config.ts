@@ -28,6 +28,19 @@ const Schema = z
     alertmanager: z.object({ urls: z.array(z.string().max(2000)).max(16).default([]), resendSeconds: z.number().int().min(5).max(86400).default(60) }).strict().default({ urls: [], resendSeconds: 60 }),
     externalUrl: z.string().max(2000).optional(),
     drill: z.object({ maxScenarios: z.number().int().min(1).max(1000).default(50) }).strict().default({ maxScenarios: 50 }),
+    resources: z
+      .object({
+        admission: z
+          .object({
+            onNoFit: z.enum(['refuse', 'queue']).optional(),
+            queueTimeoutSeconds: z.number().int().min(1).max(86400).optional(),
+            recheckSeconds: z.number().min(0.1).max(3600).optional(),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({ admission: {} }),
   })
   .strict();
 
@@ -55,6 +68,12 @@ export type ServiceConfig = Readonly<{
   /** The base of links in alerts (default http://<listen>). */
   externalUrl: string;
   drill: Readonly<{ maxScenarios: number }>;
+  /**
+   * What a boot that does not fit the host's memory does: refused at once, or queued (FIFO)
+   * until memory frees, for at most queueTimeoutSeconds, re-checked every recheckSeconds.
+   * Unset fields: the environment's (BOOTMEDIC_ADMISSION_*), else refuse, 300 s, 5 s.
+   */
+  resources: Readonly<{ admission: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number; recheckSeconds?: number }> }>;
 }>;
 
 /** True for a loopback listen address (no TLS needed). */
@@ -150,6 +169,7 @@ export function parseServiceConfig(input: unknown, o: { where: string; baseDir: 
     alertmanager: { urls: amUrls, resendSeconds: c.alertmanager.resendSeconds },
     externalUrl,
     drill: { maxScenarios: c.drill.maxScenarios },
+    resources: { admission: Object.fromEntries(Object.entries(c.resources.admission).filter(([, v]) => v !== undefined)) },
   });
 }
 

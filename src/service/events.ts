@@ -3,7 +3,8 @@ import type { HealEvent } from '../heal/index.ts';
 import type { SupervisorEvent } from '../supervisor/index.ts';
 
 /** Where a watched VM stands, as the fleet view, the metrics and the alerts see it. */
-export type VmState = 'starting' | 'booting' | 'ready' | 'failed' | 'stalled' | 'healing' | 'handed-over' | 'stopped';
+/** `queued`: its boot waits in the admission queue for memory to free (resources/). */
+export type VmState = 'starting' | 'queued' | 'booting' | 'ready' | 'failed' | 'stalled' | 'healing' | 'handed-over' | 'stopped';
 
 /**
  * Everything the service tells its listeners (the SSE stream, the metrics, the alerts),

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { BootOutcome } from '../supervisor/index.ts';
 import type { StoredBoot } from '../store/index.ts';
 import type { ServiceEvent } from './events.ts';
-import { orderFleet, reduceVm, seedVm, TREND_LENGTH, type VmView } from './fleet.ts';
+import { admissionState, orderFleet, reduceVm, seedVm, TREND_LENGTH, type VmView } from './fleet.ts';
 import { createHub } from './hub.ts';
 
 const outcome = (vm: string, bootId: string, status: BootOutcome['status'], durationMs: number, cause = status === 'ready' ? 'ready-signal' : 'kernel-panic') =>
@@ -86,4 +86,17 @@ test('while an incident runs, its verification boots do not move the VM out of h
   assert.deepEqual([v.state, v.reason], ['stopped', 'removed']);
   const ready = reduceVm(reduceVm(seedVm({ name: 'y', heal: false }), { kind: 'boot', vm: 'y', event: { type: 'verdict', vm: 'y', bootId: 'b', status: 'ready', reason: 'm', atMs: 1, detectedAt: 1 } }), { kind: 'boot', vm: 'y', event: { type: 'vm-exit', vm: 'y', reason: 'QEMU exited (0)' } });
   assert.deepEqual([ready.state, ready.reason], ['stopped', 'QEMU exited (0)'], 'a ready VM that powers off is stopped');
+});
+
+test('a boot waiting in the admission queue shows as queued with its place and figures, starting once admitted; an incident keeps its state', () => {
+  const v = seedVm({ name: 'big', heal: true });
+  const q = admissionState(v, { type: 'queued', vm: 'big', position: 2, ahead: ['a'], reason: 'VM big needs 4096 MiB + 256 MiB headroom, host has 3100 MiB available', waitedMs: 0 });
+  assert.deepEqual(q, { state: 'queued', reason: 'waiting for memory, place 2 in the admission queue: VM big needs 4096 MiB + 256 MiB headroom, host has 3100 MiB available' });
+  const { views, fleet } = fleetFrom([v, seedVm({ name: 'a', heal: true })], [{ kind: 'vm-state', vm: 'big', ...q! }, { kind: 'vm-state', vm: 'a', state: 'booting' }]);
+  assert.equal(views.get('big')?.state, 'queued');
+  assert.deepEqual(fleet.map((x) => x.name), ['big', 'a'], 'queued VMs are listed with those that need attention soon');
+  assert.deepEqual(admissionState(views.get('big')!, { type: 'admitted', vm: 'big', waitedMs: 61_400 }), { state: 'starting', reason: 'admitted after 61 s in the admission queue' });
+  assert.equal(admissionState(v, { type: 'admitted', vm: 'big', waitedMs: 0 }), undefined, 'admitted without having been shown queued: nothing to change');
+  assert.equal(admissionState({ ...v, state: 'healing' }, { type: 'queued', vm: 'big', position: 1, ahead: [], reason: 'r', waitedMs: 0 }), undefined);
+  assert.equal(admissionState(v, { type: 'refused', vm: 'big', reason: 'r', waitedMs: 1 }), undefined, "the boot's error reports a refusal");
 });

@@ -1,5 +1,6 @@
 import { assertNever } from '../core/index.ts';
 import type { HealEvent } from '../heal/index.ts';
+import type { AdmissionEvent } from '../resources/index.ts';
 import type { StoredBoot } from '../store/index.ts';
 import { isNoVerdict, type BootOutcome, type SupervisorEvent } from '../supervisor/index.ts';
 import type { ServiceEvent, VmState } from './events.ts';
@@ -113,8 +114,28 @@ export function reduceVm(v: VmView, e: ServiceEvent): VmView {
   }
 }
 
-/** Failed VMs first (failed, stalled, handed over), then healing, then the rest; by name within each. */
-const RANK: Readonly<Record<VmState, number>> = { failed: 0, stalled: 0, 'handed-over': 0, healing: 1, starting: 2, booting: 2, ready: 2, stopped: 2 };
+/**
+ * The state a VM's admission queue event gives it: `queued` (with its place and the figures)
+ * while its boot waits for memory, `starting` again once admitted; nothing while an incident
+ * or a hand-over owns the VM (its verification boot waits inside the incident), nor for a
+ * refusal (the boot's error says it). Pure.
+ */
+export function admissionState(v: VmView, e: AdmissionEvent): { state: VmState; reason: string } | undefined {
+  if (HELD.has(v.state)) return undefined;
+  switch (e.type) {
+    case 'queued':
+      return { state: 'queued', reason: `waiting for memory, place ${e.position} in the admission queue: ${e.reason}` };
+    case 'admitted':
+      return v.state === 'queued' ? { state: 'starting', reason: `admitted after ${Math.round(e.waitedMs / 1000)} s in the admission queue` } : undefined;
+    case 'refused':
+      return undefined;
+    default:
+      return assertNever(e, 'admission event');
+  }
+}
+
+/** Failed VMs first (failed, stalled, handed over), then healing and queued, then the rest; by name within each. */
+const RANK: Readonly<Record<VmState, number>> = { failed: 0, stalled: 0, 'handed-over': 0, healing: 1, queued: 1, starting: 2, booting: 2, ready: 2, stopped: 2 };
 
 export function orderFleet(vms: Iterable<VmSummary>): VmSummary[] {
   return [...vms].sort((a, b) => RANK[a.state] - RANK[b.state] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -5,13 +5,14 @@ import { guestSource } from '../guest/index.ts';
 import { openIncidentOf } from '../heal/index.ts';
 import { createQemuHypervisor } from '../hypervisor/index.ts';
 import { openLedger } from '../ledger/index.ts';
+import { resolveAdmission, type AdmissionEvent } from '../resources/index.ts';
 import { openStore } from '../store/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { healAllowed, loadServiceConfig, type ServiceConfig } from './config.ts';
 import { createDrillRunner } from './drills.ts';
 import { serviceErrors } from './errors.ts';
 import type { ServiceEvent, VmState } from './events.ts';
-import { orderFleet, reduceVm, seedVm, type VmView } from './fleet.ts';
+import { admissionState, orderFleet, reduceVm, seedVm, type VmView } from './fleet.ts';
 import { createLibvirtFleet, type Fold } from './libvirt-fleet.ts';
 import { createHub } from './hub.ts';
 import { logEvent } from './log-events.ts';
@@ -59,7 +60,16 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   const store = openStore({ home: app.home });
   const ledger = await openLedger({ home: app.home, rememberAt: app.ledgerCheckpointCopies ?? [] });
   const hub = createHub({ ...(opts.hubBuffer !== undefined ? { buffer: opts.hubBuffer } : {}), onSubscriberError: (e) => log.warn('a hub subscriber threw and was dropped', { error: (e as Error).message }) });
-  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app) }), store, app.home);
+  // A boot that does not fit waits or is refused as the environment, then the config, say (read at each boot: a reload takes effect).
+  const admission = () => resolveAdmission(app.admission, current.resources.admission);
+  const onAdmission = (e: AdmissionEvent): void => {
+    const v = views.get(e.vm);
+    if (e.type === 'queued') log.info('boot queued: not enough memory now', { vm: e.vm, position: e.position, reason: e.reason });
+    if (e.type === 'admitted') log.info('boot admitted from the queue', { vm: e.vm, waitedSeconds: Math.round(e.waitedMs / 1000) });
+    const s = v === undefined ? undefined : admissionState(v, e);
+    if (s !== undefined) publish({ kind: 'vm-state', vm: e.vm, state: s.state, reason: s.reason });
+  };
+  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), admission, onAdmission }), store, app.home);
   const appendLedger = async (entry: { type: string; vm?: string; data: unknown }) => {
     const out = await ledger.append(entry);
     hub.publish({ kind: 'ledger', size: ledger.size });
@@ -129,6 +139,11 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
         if (v !== undefined && BUSY.has(v.state) && watchers.get(name) === w) publish({ kind: 'vm-state', vm: name, state: 'stopped', reason: abort.signal.aborted ? 'stopped by bootmedic' : 'the watch ended' });
       },
       (e: unknown) => {
+        // Stopped while it waited in the admission queue (reload, close): no failure of the VM's.
+        if (abort.signal.aborted && (e as Error).name === 'AbortError') {
+          if (watchers.get(name) === w) publish({ kind: 'vm-state', vm: name, state: 'stopped', reason: 'stopped by bootmedic' });
+          return;
+        }
         log.error('watch failed', { vm: name, code: isBootmedicError(e) ? e.code : undefined, error: (e as Error).message });
         if (watchers.get(name) === w) publish({ kind: 'vm-state', vm: name, state: 'failed', reason: (e as Error).message });
       },
@@ -217,7 +232,7 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   }
 
   // Drills get the plain hypervisor and ledger, as `bootmedic drill` does: their throw-away VMs are no catalogue's business.
-  const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: appendLedger };
+  const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app), admission }), home: app.home, store, record: appendLedger };
   const drills = createDrillRunner({ app, deps: drillDeps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
 
   // The libvirt URIs' domains: watched through the same supervisor, healed only when opted in; never stopped by close().

@@ -35,6 +35,7 @@ export function tone(s: string | undefined): 'bad' | 'warn' | 'good' | 'busy' | 
     case 'shutdown':
       return 'bad';
     case 'healing':
+    case 'queued':
     case 'open':
     case 'running':
     case 'started':

@@ -2,7 +2,7 @@
 // src/service/types.ts, src/service/events.ts and src/supervisor/outcome.ts, kept here so
 // the browser bundle depends on no server code. Only what the pages show is typed.
 
-export type VmState = 'starting' | 'booting' | 'ready' | 'failed' | 'stalled' | 'healing' | 'handed-over' | 'stopped';
+export type VmState = 'starting' | 'queued' | 'booting' | 'ready' | 'failed' | 'stalled' | 'healing' | 'handed-over' | 'stopped';
 export const BOOT_PHASES = ['firmware', 'bootloader', 'kernel', 'initramfs', 'init', 'ready'] as const;
 export type BootPhase = (typeof BOOT_PHASES)[number];
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
 import { checkPath } from '../../core/index.ts';
 import { checkChainFiles } from '../../image/index.ts';
-import { createResourceGuard, type ResourceGuard } from '../../resources/index.ts';
+import { createResourceGuard, resolveAdmission, type AdmissionEvent, type AdmissionPolicy, type ResourceGuard } from '../../resources/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
@@ -18,9 +18,18 @@ import { spawnVm } from './vm-process.ts';
 /**
  * Options of the QEMU backend: where guests and firmware are (from the composition root);
  * the resource guard (admission before a launch, reservation and QoS cgroup after spawn;
- * default: one over app.home and the host's /proc/meminfo); tests point it at another binary or a shorter probe.
+ * default: one over app.home and the host's /proc/meminfo, with the admission policy of
+ * `admission`, else the app config's, and queued boots reported to `onAdmission`); tests point it at another binary or a shorter probe.
  */
-export type QemuOptions = { guests: GuestSource; guard?: ResourceGuard; notice?: (line: string) => void; qemuBinary?: string; probe?: Omit<ProbeOptions, 'signal' | 'fresh'> };
+export type QemuOptions = {
+  guests: GuestSource;
+  guard?: ResourceGuard;
+  notice?: (line: string) => void;
+  admission?: () => AdmissionPolicy;
+  onAdmission?: (e: AdmissionEvent) => void;
+  qemuBinary?: string;
+  probe?: Omit<ProbeOptions, 'signal' | 'fresh'>;
+};
 
 /** sun_path holds 108 bytes (unix(7)); longer run directories get their sockets in tmpdir. */
 const SUN_PATH_MAX = 100;
@@ -55,7 +64,14 @@ function uefiFirmware(spec: VmSpec, guests: GuestSource): { code: string; varsTe
 export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervisor {
   const guard =
     opts.guard ??
-    createResourceGuard({ home: app.home, ...(opts.notice === undefined ? {} : { notice: opts.notice }), ...(app.admissionHeadroomMiB === undefined ? {} : { headroomMiB: app.admissionHeadroomMiB }), ...(app.cgroupRoot === undefined ? {} : { cgroupRoot: app.cgroupRoot }) });
+    createResourceGuard({
+      home: app.home,
+      admission: opts.admission ?? (() => resolveAdmission(app.admission)),
+      ...(opts.onAdmission === undefined ? {} : { onAdmission: opts.onAdmission }),
+      ...(opts.notice === undefined ? {} : { notice: opts.notice }),
+      ...(app.admissionHeadroomMiB === undefined ? {} : { headroomMiB: app.admissionHeadroomMiB }),
+      ...(app.cgroupRoot === undefined ? {} : { cgroupRoot: app.cgroupRoot }),
+    });
   const hv: Hypervisor = {
     probeAccel: (o = {}): Promise<AccelVerdict> => probeAccel(app, launch, { ...opts.probe, ...o }),
     launch: (spec, o) => launch(spec, o),
@@ -64,8 +80,8 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
   async function launch(spec: VmSpec, o: LaunchOptions): Promise<VmProcess> {
     // A libvirt domain is libvirt's to run: a second QEMU on its disks must never start.
     if (spec.libvirt !== undefined) throw hvErrors.make('HV_QEMU_BAD_ARG', `VM ${spec.name} is libvirt domain ${spec.libvirt.domain} of ${spec.libvirt.uri}; the QEMU backend does not launch libvirt domains`, { fix: 'Drive it through the libvirt backend (bootmedic watch --libvirt).' });
-    // Admission first: a VM the host cannot hold is refused before any file is made for it.
-    guard.admit(spec);
+    // Admission first: a VM the host cannot hold is refused (or waits in the admission queue) before any file is made for it.
+    await guard.admit(spec, o.signal);
     const guest: GuestArtifacts | undefined = spec.guest ? await opts.guests.artifacts(spec) : undefined;
     const kernel = spec.kernel ?? guest?.kernel;
     const initrd = spec.initrd === 'none' ? undefined : (spec.initrd ?? (spec.kernel === undefined ? guest?.initrd : undefined));

@@ -7,6 +7,7 @@ import { createQemuBackend, LAST_GOOD_SNAPSHOT, patchSpec, plainSpec, recoveryEr
 import type { SupervisorDeps } from '../../supervisor/index.ts';
 import { copyDisks, copyKeepingOwner, digestOf, handledDisks, type FileDisk } from './disk-state.ts';
 import { domainFacts, editDomainXml, type DomainEdit, type DomainFacts } from './domain-edit.ts';
+import { applyDomainTunes } from './domain-tunes.ts';
 import { parseDomainXml } from '../domain-xml.ts';
 import { libvirtErrors } from '../errors.ts';
 import { optInOf } from '../metadata.ts';
@@ -19,7 +20,9 @@ import { libvirtHealErrors } from './errors.ts';
 // write lock is free only then), each destructive one after a snapshot (an internal qcow2
 // snapshot, or a copy of raw disks). Boots go through the one supervisor, over the libvirt
 // hypervisor the composition root put in `deps`. Every call that changes the domain reads
-// its XML first and refuses a domain that is not opted in (LIBVIRT_NOT_OPTED_IN).
+// its XML first and refuses a domain that is not opted in (LIBVIRT_NOT_OPTED_IN). Before
+// each boot it starts, the QoS class and limits the domain's metadata names are written into
+// its <cputune>/<memtune>/<blkiotune> (--config; domain-tunes.ts), so the boot runs with them.
 
 export type LibvirtBackendOptions = Readonly<{
   uri: string;
@@ -212,6 +215,7 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
     // the boot that verifies a remedy starts the domain afresh.
     const started = optedInXml('start it')
       .then(stopIfRunning)
+      .then(() => applyDomainTunes({ uri, domain, ...(o.healList ? { healList: o.healList } : {}) }))
       .then(() => viaSupervisor.boot(spec, req));
     const first = started.then(async (r) => {
       const out = await r.first;

@@ -47,3 +47,10 @@ test('names and paths are escaped in the XML', () => {
   const xml = drillDomainXml(spec({ disks: [{ path: "/var/lib/x/a'b&c.qcow2" }] }), guest, '/l', UUID);
   assert.equal(domainFacts(xml).disks[0]?.path, "/var/lib/x/a'b&c.qcow2");
 });
+
+test("the VM's QoS class and limits become the domain's <cputune>, <memtune> and <blkiotune>", () => {
+  const xml = drillDomainXml(spec({ qos: 'guaranteed', limits: { cpus: 0.5, iops: 200 } }), guest, '/l', UUID, { devices: ['/dev/vda'] });
+  assert.match(xml, /<vcpu>1<\/vcpu>\n  <cputune><shares>10240<\/shares><global_period>100000<\/global_period><global_quota>50000<\/global_quota><\/cputune>\n  <memtune><hard_limit unit='KiB'>524288<\/hard_limit><soft_limit unit='KiB'>524288<\/soft_limit><\/memtune>\n  <blkiotune><device><path>\/dev\/vda<\/path><read_iops_sec>200<\/read_iops_sec><write_iops_sec>200<\/write_iops_sec><\/device><\/blkiotune>\n  <os>/);
+  // A burstable VM without limits gets libvirt's defaults, written out.
+  assert.match(drillDomainXml(spec({}), guest, '/l', UUID), /<cputune><shares>1024<\/shares><\/cputune>\n  <os>/);
+});

@@ -1,10 +1,12 @@
 import { kernelCommandLine, type VmSpec } from '../../config/index.ts';
+import { libvirtTunes, libvirtTuneXml, type TuneHost } from '../../resources/index.ts';
 import { libvirtHealErrors } from './errors.ts';
 
 // The domain XML of a drill VM, from its VmSpec: a drill defines its scenario domains
 // itself, so their XML follows the spec (kernel, initramfs and command line of the boot
-// about to run, memory, vCPUs, disks), with a virtlogd serial log, a pvpanic device and
-// bootmedic's opt-in in <metadata>. Pure.
+// about to run, memory, vCPUs, disks, its QoS class and limits as <cputune>/<memtune>/
+// <blkiotune>), with a virtlogd serial log, a pvpanic device and bootmedic's opt-in in
+// <metadata>. Pure.
 
 /** The built guest's boot files, as copies libvirt's QEMU user can read, and its default command line. */
 export type DrillGuestFiles = Readonly<{
@@ -20,8 +22,12 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** bootmedic's opt-in element, as the domain's <metadata> holds it. */
 export const OPT_IN_METADATA = '<bootmedic:heal xmlns:bootmedic="https://bootmedic.dev/xmlns/1">true</bootmedic:heal>';
 
-/** The XML `virsh define` gets for the drill VM `spec` (named `spec.name`, with `uuid`: a define again must name the same) whose console goes to `serialLog`. */
-export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: string, uuid: string): string {
+/**
+ * The XML `virsh define` gets for the drill VM `spec` (named `spec.name`, with `uuid`: a
+ * define again must name the same) whose console goes to `serialLog`; `host` gives the block
+ * devices under its disks and whether blkio takes a weight (resources/'s libvirtTunes).
+ */
+export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: string, uuid: string, host: TuneHost = {}): string {
   if (spec.firmware !== 'bios' || spec.guest === 'debian') throw libvirtHealErrors.make('LIBVIRT_DRILL_FAILED', `drill VM ${spec.name}: libvirt drills define direct-kernel-boot domains of the tiny guest only`);
   const readable = (p: string) => guest.copies.get(p) ?? p;
   const kernel = readable(spec.kernel ?? guest.kernel);
@@ -38,6 +44,7 @@ export function drillDomainXml(spec: VmSpec, guest: DrillGuestFiles, serialLog: 
   <metadata>${OPT_IN_METADATA}</metadata>
   <memory unit='MiB'>${spec.memoryMiB}</memory>
   <vcpu>${spec.cpus}</vcpu>
+${libvirtTuneXml(libvirtTunes(spec, host)).replace(/^/gm, '  ')}
   <os>
     <type arch='x86_64' machine='${spec.machine}'>hvm</type>
     <kernel>${esc(kernel)}</kernel>

@@ -9,6 +9,7 @@ import { patchSpec, type VmBackend } from '../../recovery/index.ts';
 import type { SupervisorDeps } from '../../supervisor/index.ts';
 import { createLibvirtBackend } from './backend.ts';
 import { drillDomainXml, type DrillGuestFiles } from './drill-domain.ts';
+import { tuneHostFor } from './domain-tunes.ts';
 import { libvirtHealErrors } from './errors.ts';
 import { virsh } from '../virsh.ts';
 
@@ -59,7 +60,7 @@ export async function createLibvirtDrillMachines(o: { uri: string; app: AppConfi
     const file = join(dirOf(spec.name), 'domain.xml');
     const uuid = ours.get(spec.name) ?? randomUUID();
     ours.set(spec.name, uuid);
-    writeFileAtomic(file, drillDomainXml(spec, guest, join(dirOf(spec.name), 'serial.log'), uuid));
+    writeFileAtomic(file, drillDomainXml(spec, guest, join(dirOf(spec.name), 'serial.log'), uuid, tuneHostFor(uri, spec.disks.map((d) => d.path))));
     await virsh(uri, ['define', file]);
   }
 

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { VmState } from '../../service/index.ts';
 
 /** Every VM state, one-hot in bootmedic_vm_state (the compiler checks the list is whole). */
-const STATES: Record<VmState, true> = { starting: true, booting: true, ready: true, failed: true, stalled: true, healing: true, 'handed-over': true, stopped: true };
+const STATES: Record<VmState, true> = { starting: true, queued: true, booting: true, ready: true, failed: true, stalled: true, healing: true, 'handed-over': true, stopped: true };
 export const VM_STATES = Object.keys(STATES) as VmState[];
 
 /** Results of a heal action: the verification boot's status, or "error" when the action itself failed. */
