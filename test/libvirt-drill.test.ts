@@ -40,7 +40,7 @@ test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains a
 test('drill refuses a backend, guest or URI it cannot use, with a usage error and no stack', async () => {
   for (const [argv, words] of [
     [['--backend', 'xen'], /--backend must be qemu or libvirt/],
-    [['--backend', 'libvirt', '--guest', 'debian'], /--guest debian/],
+    [['--backend', 'libvirt', '--guest', 'windows'], /--guest must be tiny or debian, got 'windows'/],
     [['--uri', 'qemu:///system'], /--uri goes with --backend libvirt/],
   ] as const) {
     const r = await runCli(['drill', ...argv]);
