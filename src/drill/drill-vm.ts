@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { runTool } from '../core/index.ts';
@@ -71,8 +71,7 @@ export async function goldenDisk(goldenDir: string, guest: DrillGuest, app: AppC
   if (image === undefined) throw new Error('the debian guest has no disk image');
   const tmp = `${golden}.tmp`;
   await runTool('qemu-img', ['convert', '-q', '-f', image.format, '-O', 'qcow2', image.path, tmp], { timeoutMs: 600_000 });
-  copyFileSync(tmp, golden);
-  rmSync(tmp, { force: true });
+  renameSync(tmp, golden);
   return golden;
 }
 
