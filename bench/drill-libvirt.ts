@@ -32,6 +32,9 @@ const store = openStore({ home });
 const ledger = await openLedger({ home });
 const inc = openIncidents(home);
 const progress = createProgress(process.stderr, { ci: true });
+// Ctrl-C or SIGTERM ends the drill cleanly: its domains undefined, the lease released.
+const ac = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
 const lease = await withLibvirtd();
 const hypervisor = createLibvirtHypervisor({ uri: values.uri, control: 'own' });
 const load0 = loadavg()[0]!;
@@ -47,6 +50,7 @@ try {
   machines = await createLibvirtDrillMachines({ uri: values.uri, app, deps, guest });
   const r = await runDrill({
     guest,
+    signal: ac.signal,
     scenarios: Number(values.scenarios), seed: Number(values.seed), app, deps, incidents: inc.incidents, machines, dir: join(home, 'drills', `bench-libvirt-${guest}-${values.seed}`),
     onProgress: (p) => {
       const line = describeProgress(p).line;

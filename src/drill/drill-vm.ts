@@ -4,6 +4,7 @@ import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
 import { runTool } from '../core/index.ts';
 import { getFault, createDiskOverlay } from '../faults/index.ts';
 import { resolveGuest } from '../guest/index.ts';
+import { plainSpec, specFrom } from '../recovery/index.ts';
 import type { DrillGuest, Scenario } from './scenarios.ts';
 
 // The VM a drill injects its scenarios into, per guest: the tiny guest (direct kernel boot,
@@ -83,6 +84,23 @@ export function scenarioDisk(golden: string, disk: string, guest: DrillGuest): v
   rmSync(disk, { force: true });
   if (guest === 'tiny') copyFileSync(golden, disk);
   else createDiskOverlay(golden, 'qcow2', disk);
+}
+
+/**
+ * A Debian fault damages an overlay of the VM's disk (the catalogue's injectors never write
+ * the disk they are given); the drill commits that damage into the disk itself and points
+ * the VM back at it, as a disk damaged in place would be. Otherwise the diagnosis would see
+ * a disk swapped for another since the last good boot (a detached root device), which no
+ * real disk corruption looks like.
+ */
+export async function damageInPlace(spec: VmSpec, disk: string): Promise<{ spec: VmSpec; note?: string }> {
+  const top = spec.disks[0];
+  if (top === undefined || top.path === disk) return { spec };
+  await runTool('qemu-img', ['commit', '-q', '-b', disk, top.path], { timeoutMs: 300_000 });
+  rmSync(top.path, { force: true });
+  const obj = plainSpec(spec);
+  obj['disks'] = [{ ...top, path: disk }, ...spec.disks.slice(1)];
+  return { spec: specFrom(obj, `drill VM ${spec.name}`), note: `committed ${top.path} into ${disk} (the fault's damage, in place)` };
 }
 
 /**

@@ -7,7 +7,7 @@ import { createSnapshot } from '../hypervisor/index.ts';
 import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood, type VmBackend } from '../recovery/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { drillErrors } from './errors.ts';
-import { drillSpec, goldenDisk, needsSecureBoot, scenarioDisk, scenarioGoldenDir } from './drill-vm.ts';
+import { damageInPlace, drillSpec, goldenDisk, needsSecureBoot, scenarioDisk, scenarioGoldenDir } from './drill-vm.ts';
 import { drawScenarios, injectScenario, type DrillGuest, type Scenario } from './scenarios.ts';
 import type { DrillProgress } from './progress.ts';
 import { computeTotals, type DrillReport, type ScenarioResult } from './stats.ts';
@@ -158,6 +158,11 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
   };
   try {
     const inj = await injectScenario(base, sc, dir, c.app, c.guest === 'debian' ? { copyOf: 'debian' } : {});
+    if (c.guest === 'debian') {
+      const placed = await damageInPlace(inj.spec, disk);
+      inj.spec = placed.spec;
+      if (placed.note !== undefined) inj.notes.push(placed.note);
+    }
     result.injected = inj.notes;
     // A Debian fault moves the VM onto an overlay of its own: its golden copy goes by that name.
     const goldenDir = c.guest === 'debian' ? scenarioGoldenDir(dir, golden, inj.spec) : c.goldenDir;
