@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseVmSpec } from '../config/index.ts';
-import { diagnose } from '../diagnose/index.ts';
+import { diagnose, type Evidence } from '../diagnose/index.ts';
 import { applyImageOp } from '../faults/index.ts';
 import { base, copy, poke, useBaseImage } from '../../testkit/index.ts';
 import { imageLayer } from './evidence.ts';
@@ -31,7 +31,11 @@ test('no image evidence for a VM that boots a kernel file, or for a disk inspect
 test('a wiped GPT that sends OVMF to its shell is diagnosed as a corrupt disk once the disk is inspected', () => {
   // The console alone: OVMF found nothing to boot (which a bad boot loader, a missing device or a damaged disk all give).
   const findings = [{ id: 'firmware.ovmf.efi-shell-started', family: 'firmware', severity: 'error' as const, title: 'OVMF: no OS loader started; falling back to the EFI shell' }];
-  const ev = { findings, phase: 'firmware' as const, status: 'failed' as const, accel: 'tcg' as const };
+  // As the libvirt drill recorded it: the qcow2 container is sound and its bytes changed since the last good boot.
+  const ev: Evidence = {
+    findings, phase: 'firmware', status: 'failed', accel: 'tcg', memoryMiB: 1024, qemu: { running: true }, qmp: { RESET: 0 },
+    changes: { kernel: 'same', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'content-changed', accel: 'same', details: [] },
+  };
   const withDisk = diagnose({ ...ev, integrity: { diskCheck: 'ok', imageCheck: 'partition-table' } });
   assert.equal(withDisk.causes[0]?.cause, 'disk-image-corrupt', JSON.stringify(withDisk.causes.slice(0, 3)));
   const clean = diagnose({ ...ev, integrity: { diskCheck: 'ok', imageCheck: 'clean' } });
