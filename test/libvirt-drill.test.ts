@@ -31,9 +31,9 @@ test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains a
   }
   assert.equal(j['recoveryRate'], 1);
   assert.ok((j['cleanBootMs'] as number) > 0);
-  // This drill's domains only: another drill may run on the shared libvirtd meanwhile.
-  const prefix = /^bmdrill-[^-]+-/.exec(j.results[0]!.vm)![0];
-  assert.deepEqual(domains().filter((n) => n.startsWith(prefix)), [], 'the drill undefined its domains');
+  // Its own domains (bmdrill-<id>-…): other drills may run on the same libvirtd meanwhile.
+  assert.ok(j.results.every((x) => x.vm.startsWith(`bmdrill-${String(j['id'])}-`)), 'domains are named after the drill');
+  assert.deepEqual(domains().filter((n) => n.startsWith(`bmdrill-${String(j['id'])}-`)), [], 'the drill undefined its domains');
   assert.ok(domains().includes(bystander.name), 'the bystander is still defined');
   assert.equal(runToolSync('virsh', ['-c', 'qemu:///system', 'dumpxml', '--inactive', bystander.name]).stdout, xml, 'and unchanged');
   assert.equal(runToolSync('virsh', ['-c', 'qemu:///system', 'domstate', bystander.name]).stdout.trim(), 'shut off');
@@ -42,7 +42,7 @@ test('drill --backend libvirt --guest tiny --scenarios 2 heals libvirt domains a
 test('drill refuses a backend, guest or URI it cannot use, with a usage error and no stack', async () => {
   for (const [argv, words] of [
     [['--backend', 'xen'], /--backend must be qemu or libvirt/],
-    [['--backend', 'libvirt', '--guest', 'debian'], /--guest debian/],
+    [['--backend', 'libvirt', '--guest', 'windows'], /--guest must be tiny or debian, got 'windows'/],
     [['--uri', 'qemu:///system'], /--uri goes with --backend libvirt/],
   ] as const) {
     const r = await runCli(['drill', ...argv]);

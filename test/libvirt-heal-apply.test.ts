@@ -1,16 +1,17 @@
 // Remedies carried out on real libvirt domains (no boots): the opt-in gate, a snapshot
-// before every destructive step, raw disks copied instead, owners kept, and disks bootmedic
-// cannot handle refused by name.
+// before every destructive step, raw disks (and UEFI domains' disks) copied instead, owners
+// kept, and disks bootmedic cannot handle refused by name.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseVmSpec } from '../src/config/index.ts';
 import { isBootmedicError, runToolSync } from '../src/core/index.ts';
-import { createLibvirtBackend, libvirtStateDir, OPT_IN_METADATA } from '../src/libvirt/index.ts';
-import { defineTinyDomain, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
+import { OVMF_4M, OVMF_SECURE_BOOT } from '../src/guest/index.ts';
+import { createLibvirtBackend, drillDomainXml, libvirtStateDir, OPT_IN_METADATA } from '../src/libvirt/index.ts';
+import { defineTinyDomain, LIBVIRT_TEST_ROOT, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
 const homes: string[] = [];
@@ -150,4 +151,45 @@ test('snapshot-rollback reverts to the last good snapshot: disk and XML come bac
   assert.equal(memoryKiB(d), 128 * 1024, 'the XML is the good one again');
   assert.equal(back.memoryMiB, 128, 'the spec follows the XML');
   assert.equal(runToolSync('qemu-img', ['info', '--output=json', disk]).stdout.includes('"virtual-size": 4194304'), true, 'the disk is the 4 MiB one again');
+});
+
+test('a UEFI domain (no internal snapshots with pflash firmware): the good state is a copy, and a rollback brings its XML and disks back', { skip: lv.skip, timeout: 60_000 }, async (t) => {
+  const name = `bmtest-${randomBytes(3).toString('hex')}-uefi`;
+  const dir = join(LIBVIRT_TEST_ROOT, name);
+  mkdirSync(dir, { recursive: true });
+  for (const x of [LIBVIRT_TEST_ROOT, dir]) chmodSync(x, 0o755);
+  t.after(() => {
+    runToolSync('virsh', ['-c', 'qemu:///system', 'undefine', name, '--snapshots-metadata', '--nvram'], { check: false });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const disk = join(dir, 'disk.qcow2');
+  runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '4M']);
+  const nvram = join(dir, 'nvram.fd');
+  copyFileSync(OVMF_4M.vars, nvram);
+  const spec = parseVmSpec({ name, firmware: 'uefi', memoryMiB: 256, disks: [{ path: disk, format: 'qcow2' }] }, 'test domain', '/');
+  writeFileSync(join(dir, 'domain.xml'), drillDomainXml(spec, { uuid: randomUUID(), serialLog: join(dir, 'serial.log'), nvram, firmware: { uefi: OVMF_4M, secureBoot: OVMF_SECURE_BOOT } }));
+  virsh(['define', join(dir, 'domain.xml')]);
+  const home = tempHome();
+  const be = createLibvirtBackend({ uri: 'qemu:///system', domain: name, deps: { home, hypervisor: noHypervisor } });
+
+  await be.keepGoodState(spec);
+  assert.deepEqual(virsh(['snapshot-list', name, '--name']).trim(), '', 'libvirt took no internal snapshot');
+  assert.equal(await be.hasGoodState(spec), true, 'a copy is the good state');
+  const good = sha(disk);
+
+  // A fault moves the domain onto another disk (an overlay with damage) and less memory.
+  const faulty = join(dir, 'faulty.qcow2');
+  runToolSync('qemu-img', ['create', '-q', '-f', 'qcow2', faulty, '8M']);
+  const bad = parseVmSpec({ name, firmware: 'uefi', memoryMiB: 128, disks: [{ path: faulty, format: 'qcow2' }] }, 'test domain', '/');
+  writeFileSync(join(dir, 'domain.xml'), drillDomainXml(bad, { uuid: virsh(['domuuid', name]).trim(), serialLog: join(dir, 'serial.log'), nvram, firmware: { uefi: OVMF_4M, secureBoot: OVMF_SECURE_BOOT } }));
+  virsh(['define', join(dir, 'domain.xml')]);
+  runToolSync('qemu-img', ['resize', '-q', disk, '6M']); // and the good disk changed in place
+  const faultyBefore = sha(faulty);
+
+  const back = await be.apply({ type: 'snapshot-rollback', disks: [faulty], snapshot: 'bootmedic-last-good' }, bad);
+  assert.equal(sha(disk), good, 'the good disk is back');
+  assert.equal(sha(faulty), faultyBefore, 'a disk the good XML does not name is left alone');
+  assert.match(virsh(['dumpxml', '--inactive', name]), new RegExp(`<source file='${disk}'/>`), 'the good XML is back');
+  assert.deepEqual(back.disks.map((d) => d.path), [disk], 'the spec follows the disks');
+  assert.equal(back.memoryMiB, 256, 'and the memory');
 });

@@ -39,7 +39,7 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/console/console-recorder.ts': [2, 'creates the boot console file in the run folder (O_CREAT, mode 0600)'],
   'src/diagnose/host-state.ts': [1, '/proc/meminfo'],
   'src/drill/finish.ts': [1, 'the drill report it has just written'],
-  'src/drill/runner.ts': [2, 'copies of the golden disks in the drill folder it built'],
+  'src/drill/drill-vm.ts': [2, 'copies of the golden disk in the drill folder it built'],
   'src/guest/debian/build.ts': [7, HOME],
   'src/guest/debian/disk.ts': [6, 'the image under construction and its parts in the build folder'],
   'src/guest/debian/grub.ts': [2, HOME],

@@ -10,6 +10,15 @@ import { diagnoseErrors } from './errors.ts';
 // 'none' before the chain: the guest printed nothing at all.
 const PHASES = ['none', ...BOOT_PHASES] as const;
 
+/**
+ * The layers of a disk's boot chain, bottom up, as the evidence names the lowest one with a
+ * problem: the container (qcow2), the partition table (and the ESP's file system), the boot
+ * loader and its configuration, the kernel, the initrd, the root device grub.cfg names, the
+ * root file system, fstab. `clean`: inspection found no problem.
+ */
+export const IMAGE_LAYERS = ['clean', 'container', 'partition-table', 'bootloader', 'kernel', 'initrd', 'root-device', 'rootfs', 'fstab'] as const;
+export type ImageLayer = (typeof IMAGE_LAYERS)[number];
+
 /** The part of a signatures/ Finding that diagnosis reads (a Finding is assignable to it). */
 export const FindingLikeSchema = z.object({
   id: z.string().optional(),
@@ -59,8 +68,12 @@ export const EvidenceSchema = z.object({
   qmp: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** What changed since the last good boot; absent when no good boot is known. */
   changes: FingerprintDiffSchema.optional(),
-  /** Integrity checks of the disks: `qemu-img check` verdict of the worst disk. */
-  integrity: z.object({ diskCheck: z.enum(['ok', 'leaks', 'corrupt', 'unreadable']).optional() }).optional(),
+  /**
+   * Integrity checks of the disks: `qemu-img check` verdict of the worst disk, and for a VM
+   * that boots its own disk the lowest layer of the boot chain image/'s inspection found a
+   * problem in (`clean` when none).
+   */
+  integrity: z.object({ diskCheck: z.enum(['ok', 'leaks', 'corrupt', 'unreadable']).optional(), imageCheck: z.enum(IMAGE_LAYERS).optional() }).optional(),
   host: HostStateSchema.optional(),
   history: z
     .object({

@@ -3,7 +3,7 @@
 export { CAUSE_IDS, isCauseId } from '../core/index.ts';
 export type { CauseId } from '../core/index.ts';
 export { EvidenceSchema, parseEvidence } from './evidence.ts';
-export type { Evidence, FindingLike, HostState, EvidencePhase } from './evidence.ts';
+export type { Evidence, FindingLike, HostState, EvidencePhase, ImageLayer } from './evidence.ts';
 export { computeFingerprint, diffFingerprints, fingerprintOf, hashFile, cmdlineChange, FingerprintSchema } from './fingerprint.ts';
 export type { Fingerprint, FingerprintDiff, FingerprintInput } from './fingerprint.ts';
 export { readHostState, parseMeminfo } from './host-state.ts';

@@ -1,5 +1,5 @@
 import { BOOT_PHASES } from '../core/index.ts';
-import type { Evidence, FindingLike } from './evidence.ts';
+import { IMAGE_LAYERS, type Evidence, type FindingLike } from './evidence.ts';
 import type { CompiledClass, Model } from './model.ts';
 import { diagnoseErrors } from './errors.ts';
 
@@ -34,6 +34,7 @@ export const REQUIRED_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   'change.disks': ['same', 'content-changed', 'removed', 'missing', 'added'],
   'change.accel': ['same', 'changed'],
   diskCheck: ['ok', 'leaks', 'corrupt', 'unreadable'],
+  imageCheck: IMAGE_LAYERS,
   accel: ['kvm', 'tcg'],
   memorySize: ['tiny', 'small', 'normal'],
   hostMemory: ['ok', 'low'],
@@ -135,6 +136,8 @@ export function observe(ev: Evidence, model: Model): Observation[] {
   }
   const dc = ev.integrity?.diskCheck;
   if (dc !== undefined) add('diskCheck', dc, `qemu-img check: ${dc}`);
+  const ic = ev.integrity?.imageCheck;
+  if (ic !== undefined) add('imageCheck', ic, ic === 'clean' ? 'inspection of the boot disk found no problem' : `inspection of the boot disk: the lowest damaged layer is the ${ic}`);
 
   const t = model.thresholds;
   if (ev.memoryMiB !== undefined) {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBootmedicError } from '../core/index.ts';
+import { getFault } from '../faults/index.ts';
+import { needsSecureBoot } from './drill-vm.ts';
 import { computeTotals, describeProgress, drawScenarios, loadDrillFaults, parseDrillFaults, percentile, renderHtml, renderMarkdown, type DrillReport, type ScenarioResult } from './index.ts';
 
 test('the scenario data names the faults issue 6 asks for, with ground truth', () => {
@@ -23,6 +25,21 @@ test('drawing is seeded, covers every fault before repeating, and adds pairs', (
   assert.equal(pair.recoverable, pair.faults.every((f) => f.recoverable));
   assert.ok(drawScenarios(8, 1, { quick: true }).every((s) => s.faults.every((f) => f.quick)));
   assert.ok(drawScenarios(40, 1, { exclude: ['kvm-hang'] }).every((s) => !s.name.includes('kvm-hang')));
+});
+
+test("the Debian scenarios are the catalogue's Debian faults of every family issue 12 names, drawn apart from the tiny guest's", () => {
+  const { faults } = loadDrillFaults('debian');
+  const catalogue = faults.map((f) => (f.inject.kind === 'catalogue' ? getFault(f.inject.fault) : undefined));
+  assert.ok(catalogue.every((c) => c !== undefined && c.guests.includes('debian')), 'every Debian scenario is a Debian fault of the catalogue');
+  const ops = new Set(catalogue.map((c) => (c!.injection.kind === 'image' ? c!.injection.op : c!.injection.kind)));
+  for (const op of ['fstab-bad-option', 'edit-grub-cfg', 'zero-ext4-superblock', 'truncate-esp-file', 'delete-esp-file', 'vm', 'wipe-gpt', 'corrupt-esp-file']) assert.ok(ops.has(op as never), op);
+  const drawn = drawScenarios(20, 1, { guest: 'debian' });
+  assert.equal(drawn.length, 20);
+  const names = new Set(faults.map((f) => f.name));
+  assert.ok(drawn.every((sc) => sc.faults.every((f) => names.has(f.name))), 'only Debian faults are drawn');
+  assert.ok(!drawScenarios(20, 1).some((sc) => sc.faults.some((f) => names.has(f.name))), 'and never for the tiny guest');
+  // Only the tampered GRUB needs the Secure Boot variant of the image.
+  assert.deepEqual(drawn.filter(needsSecureBoot).map((sc) => sc.name).filter((n, i, a) => a.indexOf(n) === i), ['sb-tampered-grub']);
 });
 
 const res = (over: Partial<ScenarioResult>): ScenarioResult => ({

@@ -3,7 +3,7 @@
 export { runDrill } from './runner.ts';
 export type { DrillOptions, DrillMachines } from './runner.ts';
 export { drawScenarios, injectScenario, loadDrillFaults, parseDrillFaults } from './scenarios.ts';
-export type { DrillFault, Scenario, InjectedScenario } from './scenarios.ts';
+export type { DrillFault, DrillGuest, Scenario, InjectedScenario } from './scenarios.ts';
 export { computeTotals, percentile } from './stats.ts';
 export type { DrillReport, DrillTotals, ScenarioResult } from './stats.ts';
 export { renderHtml, renderMarkdown, writeReport } from './report.ts';

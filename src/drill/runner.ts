@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseVmSpec, type AppConfig, type VmSpec } from '../config/index.ts';
-import { runTool } from '../core/index.ts';
+import type { AppConfig, VmSpec } from '../config/index.ts';
 import type { HealEvent, IncidentStore } from '../heal/index.ts';
 import { createSnapshot } from '../hypervisor/index.ts';
 import { createQemuHealTarget, fingerprintSpec, healBoot, LAST_GOOD_SNAPSHOT, plainSpec, saveLastGood, type VmBackend } from '../recovery/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { drillErrors } from './errors.ts';
-import { drawScenarios, injectScenario, type Scenario } from './scenarios.ts';
+import { damageInPlace, drillSpec, goldenDisk, needsSecureBoot, scenarioDisk, scenarioGoldenDir } from './drill-vm.ts';
+import { drawScenarios, injectScenario, type DrillGuest, type Scenario } from './scenarios.ts';
 import type { DrillProgress } from './progress.ts';
 import { computeTotals, type DrillReport, type ScenarioResult } from './stats.ts';
 
 // A drill: one clean boot of the drill VM (the baseline every scenario is measured
 // against), then each seeded scenario on its own copy of that VM: inject, boot (detection),
-// diagnose and heal through the real QEMU target, and score against the ground truth.
+// diagnose and heal through the real QEMU target, and score against the ground truth. The
+// drill VM is the tiny guest or the Debian UEFI image (drill-vm.ts).
 
 export type DrillOptions = Readonly<{
   scenarios: number;
@@ -23,6 +24,8 @@ export type DrillOptions = Readonly<{
   rtoSeconds?: number;
   /** Draw only the scenarios marked quick (the demo of `bootmedic run`). */
   quick?: boolean;
+  /** The guest every drill VM runs (default tiny); its scenarios come from its own file. */
+  guest?: DrillGuest;
   app: AppConfig;
   deps: SupervisorDeps;
   incidents: IncidentStore;
@@ -45,34 +48,13 @@ export type DrillMachines = Readonly<{
   prefix: string;
   /** The folder for the VM's disk and damaged files. */
   dirOf(vm: string): string;
+  /** A folder every VM of the drill may read: the golden disks their disks are overlays of. */
+  sharedDir: string;
   /** The backend healing and boots of `vm` go through; `spec` is its configuration now. */
   backendFor(vm: string, spec: VmSpec): Promise<VmBackend>;
   /** Removes what the drill made for `vm` (never anything else). */
   release(vm: string): Promise<void>;
 }>;
-
-const DRILL_DISK_SIZE = '16M';
-
-/** The drill VM: the tiny guest with a small qcow2 disk attached. */
-function drillSpec(name: string, disk: string): VmSpec {
-  return parseVmSpec(
-    {
-      name,
-      guest: 'tiny',
-      memoryMiB: 256,
-      cpus: 1,
-      accel: 'auto',
-      disks: [{ path: disk, format: 'qcow2' }],
-      ready: { type: 'marker', text: 'bootmedic-ready' },
-      // One good boot teaches the budgets; on a loaded 2-core host a boot's phases vary by 2x and
-      // more, so a wide factor and floor keep slow-but-fine boots from being called stalled.
-      stall: { defaultSeconds: 90, floorSeconds: 20, factor: 4, percentile: 95 },
-      bootLoop: { resets: 3, windowSeconds: 300 },
-    },
-    `drill VM ${name}`,
-    '/',
-  );
-}
 
 /** Runs a drill and returns its report (files are written by the caller with writeReport). */
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
@@ -81,15 +63,25 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   }
   const id = o.id ?? randomBytes(3).toString('hex');
   const startedAt = new Date().toISOString();
-  const goldenDir = join(o.dir, 'golden');
-  mkdirSync(goldenDir, { recursive: true });
-  const golden = join(goldenDir, 'disk.qcow2');
-  if (!existsSync(golden)) await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', golden, DRILL_DISK_SIZE]);
+  const guest = o.guest ?? 'tiny';
+  const goldenDir = o.machines?.sharedDir ?? join(o.dir, 'golden');
+  // Debian's golden copies hold a whole system: a QEMU drill removes them (and the overlays on them) after.
+  const removeAfter = guest === 'debian' && o.machines === undefined;
+  try {
+    return await drill(o, { id, startedAt, guest, goldenDir });
+  } finally {
+    if (removeAfter) for (const d of [goldenDir, join(o.dir, 'vms')]) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+async function drill(o: DrillOptions, d: { id: string; startedAt: string; guest: DrillGuest; goldenDir: string }): Promise<DrillReport> {
+  const { id, startedAt, guest, goldenDir } = d;
+  const golden = await goldenDisk(goldenDir, guest, o.app);
 
   const probe = await o.deps.hypervisor.probeAccel();
   // A forced KVM boot hangs only where the probe found KVM present but hanging.
   const kvmHangs = probe.accel === 'tcg' && existsSync('/dev/kvm');
-  const list = drawScenarios(o.scenarios, o.seed, { ...(o.quick ? { quick: true } : {}), ...(kvmHangs ? {} : { exclude: ['kvm-hang'] }) });
+  const list = drawScenarios(o.scenarios, o.seed, { guest, ...(o.quick ? { quick: true } : {}), ...(kvmHangs ? {} : { exclude: ['kvm-hang'] }) });
 
   // The baseline: one clean boot, which also teaches every scenario VM its stall budgets.
   o.onProgress?.({ done: 0, total: list.length, current: 'clean boot (baseline)', phase: 'baseline' });
@@ -97,8 +89,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const baseDir = o.machines?.dirOf(baseVm) ?? join(o.dir, 'vms', baseVm);
   const baseDisk = join(baseDir, 'disk.qcow2');
   mkdirSync(baseDir, { recursive: true });
-  copyFileSync(golden, baseDisk);
-  const baseSpec = drillSpec(baseVm, baseDisk);
+  scenarioDisk(golden, baseDisk, guest);
+  const baseSpec = drillSpec(baseVm, baseDisk, guest);
   const baseBackend = await o.machines?.backendFor(baseVm, baseSpec);
   const baseTarget = createQemuHealTarget({ spec: baseSpec, app: o.app, deps: o.deps, goldenDir, ...(baseBackend !== undefined ? { backend: baseBackend } : {}) });
   const clean = await baseTarget.boot(o.signal).finally(async () => {
@@ -113,7 +105,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     while (next < list.length && o.signal?.aborted !== true) {
       const sc = list[next++]!;
       o.onProgress?.({ done: results.length, total: list.length, current: sc.name, phase: 'scenario' });
-      const r = await runScenario(sc, { ...o, id, goldenDir, baseVm, accel: probe.accel, cleanBootId: clean.bootId });
+      const r = await runScenario(sc, { ...o, id, guest, goldenDir, baseVm, accel: probe.accel, cleanBootId: clean.bootId });
       results.push(r);
       await o.deps.record?.({ type: 'drill-scenario', vm: r.vm, data: { drill: id, ...r } });
       o.onProgress?.({ done: results.length, total: list.length, last: r, phase: 'scenario' });
@@ -137,15 +129,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   };
 }
 
-type Ctx = DrillOptions & { id: string; goldenDir: string; baseVm: string; accel: 'kvm' | 'tcg'; cleanBootId: string };
+type Ctx = DrillOptions & { id: string; guest: DrillGuest; goldenDir: string; baseVm: string; accel: 'kvm' | 'tcg'; cleanBootId: string };
 
 async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
   const vm = `${c.machines?.prefix ?? 'drill'}-${c.id}-s${String(sc.index).padStart(3, '0')}`;
   const dir = c.machines?.dirOf(vm) ?? join(c.dir, 'vms', vm);
   mkdirSync(dir, { recursive: true });
   const disk = join(dir, 'disk.qcow2');
-  copyFileSync(join(c.goldenDir, 'disk.qcow2'), disk);
-  const base = drillSpec(vm, disk);
+  const secureBoot = needsSecureBoot(sc);
+  const golden = await goldenDisk(c.goldenDir, c.guest, c.app, secureBoot);
+  scenarioDisk(golden, disk, c.guest);
+  const base = drillSpec(vm, disk, c.guest, secureBoot ? { secureBoot } : {});
   // The scenario VM is a byte-identical copy of the baseline that just booted to ready:
   // its last good configuration and disk snapshot are recorded as that boot left them.
   let backend: VmBackend | undefined;
@@ -163,9 +157,16 @@ async function runScenario(sc: Scenario, c: Ctx): Promise<ScenarioResult> {
     detected: false, findings: [], remedies: [], outcome: 'not-detected', expectedOutcome: sc.recoverable ? 'recovered' : 'handed-over', ok: false,
   };
   try {
-    const inj = await injectScenario(base, sc, dir, c.app);
+    const inj = await injectScenario(base, sc, dir, c.app, c.guest === 'debian' ? { copyOf: 'debian' } : {});
+    if (c.guest === 'debian') {
+      const placed = await damageInPlace(inj.spec, disk);
+      inj.spec = placed.spec;
+      if (placed.note !== undefined) inj.notes.push(placed.note);
+    }
     result.injected = inj.notes;
-    target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir: c.goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: 1024, ...(backend !== undefined ? { backend } : {}) });
+    // A Debian fault moves the VM onto an overlay of its own: its golden copy goes by that name.
+    const goldenDir = c.guest === 'debian' ? scenarioGoldenDir(dir, golden, inj.spec) : c.goldenDir;
+    target = createQemuHealTarget({ spec: inj.spec, app: c.app, deps: c.deps, goldenDir, learnFrom: c.baseVm, simulate: inj.simulate, maxMemoryMiB: c.guest === 'debian' ? 2048 : 1024, ...(backend !== undefined ? { backend } : {}) });
     const first = await target.boot(c.signal);
     result.firstBoot = { bootId: first.bootId, status: first.status, reason: first.reason };
     result.findings = first.findings.filter((f) => f.severity !== 'info').slice(0, 6).map((f) => f.title);

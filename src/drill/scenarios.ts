@@ -6,7 +6,8 @@ import { CAUSES, getFault, injectFault, type Cause } from '../faults/index.ts';
 import { plainSpec, specFrom } from '../recovery/index.ts';
 import { drillErrors } from './errors.ts';
 
-// Drill scenarios are data (scenarios.yaml): single faults and pairs, each with its
+// Drill scenarios are data, one file per guest (scenarios.yaml for the tiny guest,
+// scenarios-debian.yaml for the Debian UEFI image): single faults and pairs, each with its
 // ground truth. This file validates them, draws a seeded list, and injects a scenario
 // into a VM (a configuration change, a damaged file or disk, or a simulated guest defect).
 
@@ -27,12 +28,21 @@ export type DrillFault = Readonly<{ name: string; inject: z.infer<typeof Inject>
 /** A scenario: one fault or a pair, with the truth it is scored against. */
 export type Scenario = Readonly<{ index: number; name: string; faults: readonly DrillFault[]; causes: readonly Cause[]; recoverable: boolean }>;
 
-let cached: { faults: DrillFault[]; combinations: [string, string][] } | undefined;
+/** The guests drills run: the tiny guest (direct kernel boot) or the Debian UEFI image. */
+export type DrillGuest = 'tiny' | 'debian';
 
-/** Loads and validates src/drill/scenarios.yaml (ground truth of catalogue faults from the catalogue). */
-export function loadDrillFaults(): { faults: DrillFault[]; combinations: [string, string][] } {
-  cached ??= parseDrillFaults(readFileSync(new URL('./scenarios.yaml', import.meta.url), 'utf8'), 'src/drill/scenarios.yaml');
-  return cached;
+const SCENARIO_FILES: Readonly<Record<DrillGuest, string>> = { tiny: 'scenarios.yaml', debian: 'scenarios-debian.yaml' };
+const cached = new Map<DrillGuest, { faults: DrillFault[]; combinations: [string, string][] }>();
+
+/** Loads and validates the guest's scenario file under src/drill/ (ground truth of catalogue faults from the catalogue). */
+export function loadDrillFaults(guest: DrillGuest = 'tiny'): { faults: DrillFault[]; combinations: [string, string][] } {
+  const file = SCENARIO_FILES[guest];
+  let got = cached.get(guest);
+  if (got === undefined) {
+    got = parseDrillFaults(readFileSync(new URL(`./${file}`, import.meta.url), 'utf8'), `src/drill/${file}`);
+    cached.set(guest, got);
+  }
+  return got;
 }
 
 /** Validates drill scenario YAML text (`where` names it in errors); causes must be CAUSE_IDS. */
@@ -58,8 +68,8 @@ export function parseDrillFaults(text: string, where: string): { faults: DrillFa
  * Draws `n` scenarios: the single faults in a seeded shuffle, one pair after each full
  * round, again and again, so every fault shows up before any repeats.
  */
-export function drawScenarios(n: number, seed: number, opts: { quick?: boolean; exclude?: readonly string[] } = {}): Scenario[] {
-  const { faults, combinations } = loadDrillFaults();
+export function drawScenarios(n: number, seed: number, opts: { quick?: boolean; exclude?: readonly string[]; guest?: DrillGuest } = {}): Scenario[] {
+  const { faults, combinations } = loadDrillFaults(opts.guest);
   const ok = (f: DrillFault) => (!opts.quick || f.quick) && !(opts.exclude ?? []).includes(f.name);
   const singles = faults.filter(ok);
   const pairs = combinations.filter((p) => p.every((x) => ok(faults.find((f) => f.name === x)!)));
@@ -82,8 +92,8 @@ export function drawScenarios(n: number, seed: number, opts: { quick?: boolean; 
 /** A faulty VM: its configuration, the simulated guest's words per boot, and notes. */
 export type InjectedScenario = { spec: VmSpec; simulate: (spec: VmSpec, bootNo: number) => string | undefined; notes: string[] };
 
-/** Injects every fault of a scenario into `spec` (file damage lands in `workDir`). */
-export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string, app: AppConfig): Promise<InjectedScenario> {
+/** Injects every fault of a scenario into `spec` (file damage lands in `workDir`); `copyOf` as for injectFault. */
+export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string, app: AppConfig, o: { copyOf?: DrillGuest } = {}): Promise<InjectedScenario> {
   let cur = spec;
   const notes: string[] = [];
   const guest: ((s: VmSpec, bootNo: number) => string | undefined)[] = [];
@@ -91,7 +101,7 @@ export async function injectScenario(spec: VmSpec, sc: Scenario, workDir: string
     const inj = f.inject;
     switch (inj.kind) {
       case 'catalogue': {
-        const r = await injectFault(cur, getFault(inj.fault), workDir, app);
+        const r = await injectFault(cur, getFault(inj.fault), workDir, app, o);
         cur = r.spec;
         notes.push(`${f.name}: ${r.note}`);
         break;

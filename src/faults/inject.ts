@@ -24,13 +24,16 @@ function appendWords(a: unknown, b: string): string {
 
 /**
  * Injects `fault` into `spec`. File faults write the damaged copy under `workDir`.
+ * `o.copyOf` names the built guest a VM's own disk is a copy of when the VM names no guest
+ * (a drill's Debian VM boots its own copy of the image): the guest's faults then apply to it.
  *
  * @example
  * const { spec: bad } = await injectFault(spec, getFault('truncated-initrd'), workDir, app);
  */
-export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, app: AppConfig): Promise<Injected> {
-  if (!fault.guests.includes('any') && (spec.guest === undefined || !fault.guests.includes(spec.guest))) {
-    throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${fault.name}' applies to guests ${fault.guests.join(', ')}, VM ${spec.name} is ${spec.guest ?? 'not a built-in guest'}`);
+export async function injectFault(spec: VmSpec, fault: Fault, workDir: string, app: AppConfig, o: { copyOf?: 'tiny' | 'debian' } = {}): Promise<Injected> {
+  const guest = spec.guest ?? (spec.disks.length > 0 ? o.copyOf : undefined);
+  if (!fault.guests.includes('any') && (guest === undefined || !fault.guests.includes(guest))) {
+    throw faultErrors.make('FAULT_NOT_APPLICABLE', `fault '${fault.name}' applies to guests ${fault.guests.join(', ')}, VM ${spec.name} is ${guest ?? 'not a built-in guest'}`);
   }
   const obj = plain(spec);
   const inj = fault.injection;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ensureHome, type AppConfig } from '../../config/index.ts';
-import { describeProgress, finishDrill, runDrill, type DrillReport } from '../../drill/index.ts';
+import { describeProgress, finishDrill, runDrill, type DrillGuest, type DrillReport } from '../../drill/index.ts';
 import { createQemuHypervisor } from '../../hypervisor/index.ts';
 import { openLedger } from '../../ledger/index.ts';
 import { openIncidents } from '../../recovery/index.ts';
@@ -14,12 +14,12 @@ import { usageError } from '../errors.ts';
 import { guestSource } from '../../guest/index.ts';
 import { createLibvirtDrillMachines, createLibvirtHypervisor, DEFAULT_URI, type LibvirtDrillMachines } from '../../libvirt/index.ts';
 
-const usage = 'bootmedic drill [--backend qemu|libvirt] [--uri URI] [--guest tiny] [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
+const usage = 'bootmedic drill [--backend qemu|libvirt] [--uri URI] [--guest tiny|debian] [--scenarios N] [--seed S] [--parallel P] [--rto SECONDS] [--quick] [--json] [--out DIR] [--home DIR]';
 
 /** Opens the runtime a drill needs (store, ledger, incidents, QEMU), runs it, records it and writes the report. */
 export async function executeDrill(
   app: AppConfig,
-  o: { scenarios: number; seed: number; parallel: number; rtoSeconds?: number; quick?: boolean; out?: string; backend?: 'qemu' | 'libvirt'; uri?: string },
+  o: { scenarios: number; seed: number; parallel: number; rtoSeconds?: number; quick?: boolean; out?: string; backend?: 'qemu' | 'libvirt'; uri?: string; guest?: DrillGuest },
   ctx: Pick<CommandContext, 'stderr' | 'signal'>,
 ): Promise<{ report: DrillReport; files: { json: string; md: string; html: string } }> {
   ensureHome(app);
@@ -34,9 +34,10 @@ export async function executeDrill(
   let machines: LibvirtDrillMachines | undefined;
   try {
     const deps = { hypervisor: libvirt ?? createQemuHypervisor(app, { guests: guestSource(app) }), home: app.home, store, record: (e: { type: string; vm: string; data: unknown }) => ledger.append(e) };
-    if (libvirt !== undefined) machines = await createLibvirtDrillMachines({ uri: libvirt.uri, app, deps });
+    if (libvirt !== undefined) machines = await createLibvirtDrillMachines({ uri: libvirt.uri, app, deps, ...(o.guest !== undefined ? { guest: o.guest } : {}) });
     const report = await runDrill({
       ...(machines !== undefined ? { machines } : {}),
+      ...(o.guest !== undefined ? { guest: o.guest } : {}),
       scenarios: o.scenarios, seed: o.seed, parallel: o.parallel, ...(o.rtoSeconds !== undefined ? { rtoSeconds: o.rtoSeconds } : {}), ...(o.quick ? { quick: true } : {}),
       app, deps, incidents: inc.incidents, dir, id: id.slice(-4), signal: ctx.signal,
       onProgress: (p) => {
@@ -66,7 +67,7 @@ const int = (v: string | undefined, name: string, dflt: number) => {
 
 export const command: Command = {
   name: 'drill',
-  summary: 'Inject seeded faults into real tiny-guest VMs (QEMU, or libvirt domains the drill defines and removes: --backend libvirt), heal each to ready, and report detection, diagnosis accuracy, recovery rate and MTTR (Markdown, JSON, HTML).',
+  summary: 'Inject seeded faults into real VMs of the tiny guest or the Debian UEFI image (--guest debian), QEMU processes or libvirt domains the drill defines and removes (--backend libvirt), heal each to ready, and report detection, diagnosis accuracy, recovery rate and MTTR (Markdown, JSON, HTML).',
   usage,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(
@@ -85,25 +86,26 @@ export const command: Command = {
     if (parallel < 1 || parallel > 8) usageError('--parallel must be between 1 and 8', usage);
     const backend = values.backend;
     if (backend !== 'qemu' && backend !== 'libvirt') usageError(`--backend must be qemu or libvirt, got '${backend}'`, usage);
-    if (values.guest !== 'tiny') usageError(values.guest === 'debian' ? 'drills run the tiny guest today (--guest debian is not built for drills yet)' : `--guest must be tiny, got '${values.guest}'`, usage);
+    const guest = values.guest;
+    if (guest !== 'tiny' && guest !== 'debian') usageError(`--guest must be tiny or debian, got '${guest}'`, usage);
     if (values.uri !== undefined && backend !== 'libvirt') usageError('--uri goes with --backend libvirt', usage);
     const rto = values.rto === undefined ? undefined : Number(values.rto);
     if (rto !== undefined && !(rto > 0)) usageError(`--rto must be a positive number of seconds, got '${values.rto}'`, usage);
     const { report, files } = await executeDrill(
       ctx.app,
-      { scenarios, seed: int(values.seed, 'seed', 1), parallel, ...(rto !== undefined ? { rtoSeconds: rto } : {}), quick: values.quick, ...(values.out !== undefined ? { out: values.out } : {}), backend, ...(values.uri !== undefined ? { uri: values.uri } : {}) },
+      { scenarios, seed: int(values.seed, 'seed', 1), parallel, ...(rto !== undefined ? { rtoSeconds: rto } : {}), quick: values.quick, ...(values.out !== undefined ? { out: values.out } : {}), backend, guest, ...(values.uri !== undefined ? { uri: values.uri } : {}) },
       ctx,
     );
     const t = report.totals;
     if (values.json) {
       const results = report.scenarios.map((r) => ({ index: r.index, name: r.name, vm: r.vm, outcome: r.outcome, expectedOutcome: r.expectedOutcome, ok: r.ok, detected: r.detected, topCause: r.topCause ?? null, mttrMs: r.mttrMs ?? null, ...(r.error !== undefined ? { error: r.error } : {}) }));
-      ctx.stdout.write(`${JSON.stringify({ id: report.id, seed: report.seed, backend, ...t, results, report: files })}\n`);
+      ctx.stdout.write(`${JSON.stringify({ id: report.id, seed: report.seed, backend, guest, ...t, results, report: files })}\n`);
     } else {
       const p = (x: number) => `${(x * 100).toFixed(1)}%`;
       const s = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
       ctx.stdout.write(
         [
-          `drill ${report.id}: ${t.scenarios} scenarios, seed ${report.seed}, ${report.accel}`,
+          `drill ${report.id}: ${t.scenarios} scenarios of the ${guest} guest, seed ${report.seed}, ${report.accel}`,
           `  detection ${p(t.detectionRate)}  top-1 diagnosis ${p(t.top1Accuracy)}  recovery ${p(t.recoveryRate)} (${t.recovered}/${t.recoverable})  clean hand-over ${p(t.handOverRate)} (${t.handedOver}/${t.unrecoverable})`,
           `  MTTR median ${s(t.mttrMedianMs)}  p95 ${s(t.mttrP95Ms)}  max ${s(t.mttrMaxMs)}  (one clean boot ${s(t.cleanBootMs)})${t.rtoSeconds !== undefined ? `  RTO ${t.rtoSeconds} s ${t.rtoMet ? 'met' : 'NOT met'}` : ''}`,
           `  report: ${files.html}`,

@@ -18,11 +18,13 @@ import { libvirtHealErrors } from './errors.ts';
 // through `setmaxmem/setmem --config`, other configuration through the persistent XML
 // (dumpxml --inactive, edit, define); disk changes run after `virsh destroy` (the disk's
 // write lock is free only then), each destructive one after a snapshot (an internal qcow2
-// snapshot, or a copy of raw disks). Boots go through the one supervisor, over the libvirt
-// hypervisor the composition root put in `deps`. Every call that changes the domain reads
-// its XML first and refuses a domain that is not opted in (LIBVIRT_NOT_OPTED_IN). Before
-// each boot it starts, the QoS class and limits the domain's metadata names are written into
-// its <cputune>/<memtune>/<blkiotune> (--config; domain-tunes.ts), so the boot runs with them.
+// snapshot, or a copy of the disks: raw disks, and every disk of a UEFI domain, since
+// libvirt 9.0 refuses internal snapshots of a domain with pflash firmware). Boots go through
+// the one supervisor, over the libvirt hypervisor the composition root put in `deps`. Every
+// call that changes the domain reads its XML first and refuses a domain that is not opted
+// in (LIBVIRT_NOT_OPTED_IN). Before each boot it starts, the QoS class and limits the
+// domain's metadata names are written into its <cputune>/<memtune>/<blkiotune> (--config;
+// domain-tunes.ts), so the boot runs with them.
 
 export type LibvirtBackendOptions = Readonly<{
   uri: string;
@@ -36,7 +38,10 @@ export type LibvirtBackendOptions = Readonly<{
 /** Where the last-known-good record (XML + disk digests) and raw-disk copies live. */
 export const libvirtStateDir = (home: string, domain: string) => join(home, 'vms', domain, 'libvirt');
 
-/** The domain's configuration and disks when it last reached ready. */
+/**
+ * The domain's configuration and disks when it last reached ready; `rawCopies` holds copies
+ * of the disks (by path) when no internal snapshot could keep them (raw disks, UEFI domains).
+ */
 export type LibvirtLastGood = Readonly<{ at: string; xml: string; disks: readonly { path: string; format: string; sha256: string }[]; rawCopies?: Record<string, string> }>;
 
 /** Reads the last-known-good record of a domain, if one was kept. */
@@ -92,10 +97,14 @@ export function domainEditFor(domain: string, before: VmSpec, after: VmSpec): Do
   return edit;
 }
 
-/** `spec` with the memory and vCPUs a domain XML has now (after a revert brought an older XML back). */
+/** `spec` with the memory, vCPUs and disks a domain XML has now (after a rollback brought an older XML back). */
 function specFollowing(spec: VmSpec, f: DomainFacts): VmSpec {
-  if (f.memoryMiB === spec.memoryMiB && f.vcpus === spec.cpus) return spec;
-  return patchSpec(spec, { set: { memoryMiB: f.memoryMiB, cpus: f.vcpus }, unset: [] }, `domain ${spec.name}`);
+  const disks = f.disks.filter((d) => d.path !== undefined && (d.format === 'qcow2' || d.format === 'raw'));
+  const sameDisks = disks.length === spec.disks.length && disks.every((d, i) => spec.disks[i]?.path === d.path && spec.disks[i]?.format === d.format);
+  if (f.memoryMiB === spec.memoryMiB && f.vcpus === spec.cpus && sameDisks) return spec;
+  // A disk keeps its other settings (interface) when the path is the same.
+  const next = sameDisks ? spec.disks : disks.map((d) => ({ ...(spec.disks.find((x) => x.path === d.path) ?? {}), path: d.path!, format: d.format }));
+  return patchSpec(spec, { set: { memoryMiB: f.memoryMiB, cpus: f.vcpus, disks: next }, unset: [] }, `domain ${spec.name}`);
 }
 
 /** Builds the VmBackend of one libvirt domain. */
@@ -164,13 +173,18 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
         if ((await snapshotNames()).includes(change.snapshot)) {
           await run(['snapshot-revert', domain, change.snapshot]);
         } else {
+          // The good state is its XML and copies of the disks it named (which may not be the
+          // disks the domain names now): both come back, and the disks named now stay as they are.
           const lg = loadLibvirtLastGood(deps.home, domain);
           if (lg?.rawCopies === undefined) throw recoveryErrors.make('RECOVERY_NO_SNAPSHOT', `domain ${domain} has no snapshot ${change.snapshot} and no copy of its disks`);
-          for (const d of disks) {
-            const copy = lg.rawCopies[d.path];
-            if (copy === undefined) throw recoveryErrors.make('RECOVERY_NO_SNAPSHOT', `domain ${domain}: no last-good copy of disk ${d.target} (${d.path})`);
-            copyKeepingOwner(copy, d.path, `disk ${d.target} of domain ${domain}`);
-          }
+          const copies = lg.rawCopies;
+          const good = handledDisks(domain, domainFacts(lg.xml).disks);
+          const missing = good.find((d) => copies[d.path] === undefined);
+          if (missing !== undefined) throw recoveryErrors.make('RECOVERY_NO_SNAPSHOT', `domain ${domain}: no last-good copy of disk ${missing.target} (${missing.path})`);
+          // Rolling back is destructive for the disks the good XML names; those the domain names now
+          // that the good XML does not are left untouched.
+          await snapshotFirst(disks.filter((d) => good.some((g) => g.path === d.path)), 'rolling back to the last good copies', true);
+          for (const d of good) copyKeepingOwner(copies[d.path]!, d.path, `disk ${d.target} of domain ${domain}`);
           await define(lg.xml);
         }
         // The good state's XML came back with the disks: the spec follows its memory and vCPUs.
@@ -247,11 +261,13 @@ export function createLibvirtBackend(o: LibvirtBackendOptions): VmBackend {
       const running = (await run(['domstate', domain])).stdout.trim() !== 'shut off';
       const qcow2 = disks.length > 0 && disks.every((d) => d.format === 'qcow2');
       // A snapshot of a running domain would revert to a running domain: only a stopped one is kept.
+      let snapshot = false;
       if (qcow2 && !running) {
         if ((await snapshotNames()).includes(LAST_GOOD_SNAPSHOT)) await run(['snapshot-delete', domain, LAST_GOOD_SNAPSHOT]);
-        await run(['snapshot-create-as', domain, LAST_GOOD_SNAPSHOT, '--description', 'bootmedic: the last boot that reached ready', '--atomic']);
+        // libvirt refuses an internal snapshot of a UEFI (pflash) domain: its disks are copied instead.
+        snapshot = await run(['snapshot-create-as', domain, LAST_GOOD_SNAPSHOT, '--description', 'bootmedic: the last boot that reached ready', '--atomic']).then(() => true, () => false);
       }
-      await keepLastGood(!qcow2 && !running && disks.length > 0);
+      await keepLastGood(!snapshot && !running && disks.length > 0);
     } catch {
       // Best effort: a disk in use or a format bootmedic cannot copy leaves the previous good state.
     }
