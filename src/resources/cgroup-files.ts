@@ -25,18 +25,20 @@ export function parentWeight(children: readonly number[], scale: WeightScale): n
 }
 
 /**
- * Sets bootmedic/'s own CPU weight to the sum of its VM groups' weights. A weight counts only
- * among siblings: left at the default, bootmedic/ as a whole would weigh like one ordinary
- * process against a CPU hog at the top level, and a guaranteed VM's 1000 (10240 shares)
- * would only count against the other VMs inside it. A folder that has gone meanwhile is
- * passed over (two bootmedics placing at once each write the sum they saw; the last placement
- * or release sets it again).
+ * Sets bootmedic/'s own CPU weight to the sum of the weights of its VM groups that hold a
+ * process. A weight counts only among siblings: left at the default, bootmedic/ as a whole
+ * would weigh like one ordinary process against a CPU hog at the top level, and a guaranteed
+ * VM's 1000 (10240 shares) would only count against the other VMs inside it. An empty group
+ * (one a killed bootmedic left) weighs nothing, and a folder gone meanwhile is passed over;
+ * two bootmedics placing at once each write the sum they saw, and the next placement or
+ * release sets it again.
  */
 export function balanceParent(vm: string, parent: string, scale: WeightScale): void {
   const weights: number[] = [];
   for (const d of readdirSync(parent, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
     try {
+      if (readFileSync(join(parent, d.name, 'cgroup.procs'), 'utf8').trim() === '') continue;
       const w = Number(readFileSync(join(parent, d.name, scale.file), 'utf8').trim());
       if (Number.isFinite(w) && w > 0) weights.push(w);
     } catch {

@@ -81,7 +81,7 @@ test('with cpu and memory offered, the probe enables them for bootmedic/ and a V
   }
 });
 
-test('bootmedic/ weighs the sum of its VMs\' weights, so a guaranteed VM outweighs a hog outside it; the default when none is left', () => {
+test('bootmedic/ weighs the sum of its running VMs\' weights, so a guaranteed VM outweighs a hog outside it; the default when none is left', () => {
   assert.equal(parentWeight([], V2_WEIGHT), 100);
   assert.equal(parentWeight([1000, 100], V2_WEIGHT), 1100);
   assert.equal(parentWeight(Array(12).fill(1000), V2_WEIGHT), 10_000, 'clamped to cpu.weight\'s range');
@@ -90,6 +90,10 @@ test('bootmedic/ weighs the sum of its VMs\' weights, so a guaranteed VM outweig
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory\n');
     assert.equal(probeCgroup(root).type, 'v2');
     const weight = () => readFileSync(join(root, 'bootmedic', 'cpu.weight'), 'utf8');
+    // A group a killed bootmedic left behind: a weight, no process. It weighs nothing.
+    mkdirSync(join(root, 'bootmedic', 'stale'));
+    writeFileSync(join(root, 'bootmedic', 'stale', 'cpu.weight'), '1000');
+    writeFileSync(join(root, 'bootmedic', 'stale', 'cgroup.procs'), '');
     const g = placeInCgroup(root, { name: 'g', memoryMiB: 256, cpus: 1, qos: 'guaranteed' }, 1);
     assert.equal(weight(), '1000');
     const b = placeInCgroup(root, { name: 'b', memoryMiB: 256, cpus: 1, qos: 'burstable', limits: { cpus: 1 } }, 2);
