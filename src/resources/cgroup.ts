@@ -129,12 +129,17 @@ export function placeInCgroup(root: string, v: QosInput, pid: number, ioMax: rea
   const parent = join(root, 'bootmedic');
   const dir = join(parent, v.name);
   const put = (file: string, value: string) => writeControl(v.name, dir, file, value);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  for (const [file, value] of cgroupPlan(v)) put(file, value);
-  // io.max takes one device per write.
-  for (const line of ioMax) put('io.max', line);
-  put('cgroup.procs', String(pid));
   const rebalance = () => balanceParent(v.name, parent, V2_WEIGHT);
-  rebalance();
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  try {
+    for (const [file, value] of cgroupPlan(v)) put(file, value);
+    // io.max takes one device per write.
+    for (const line of ioMax) put('io.max', line);
+    put('cgroup.procs', String(pid));
+    rebalance();
+  } catch (e) {
+    removeGroups([dir], rebalance); // gone at once unless QEMU entered it; the caller stops QEMU
+    throw e;
+  }
   return { dir, release: () => removeGroups([dir], rebalance) };
 }
