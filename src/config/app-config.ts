@@ -25,7 +25,7 @@ export type AppConfig = Readonly<{
    * (BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS). Unset fields fall to the service config, then the defaults.
    */
   admission?: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number }>;
-  /** The cgroup v2 hierarchy QoS cgroups are made under (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
+  /** The cgroup v2 hierarchy QoS cgroups are made under, or the folder cgroup v1 hierarchies are mounted in (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
   cgroupRoot?: string;
   /** libvirt domains opted in to healing by bootmedic's config (BOOTMEDIC_LIBVIRT_HEAL, ','-separated), beside the domains' own metadata. */
   libvirtHeal?: readonly string[];

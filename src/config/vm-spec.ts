@@ -41,7 +41,7 @@ const StallSchema = z
   })
   .strict();
 
-/** Per-VM resource limits: CPU and memory through cgroup v2, disk I/O through a QEMU throttle group. */
+/** Per-VM resource limits: CPU and memory through cgroups (v2, or mapped onto v1), disk I/O through a QEMU throttle group. */
 const LimitsSchema = z
   .object({
     /** CPU time, in CPUs (cpu.max quota); 0.5 is half of one CPU. */

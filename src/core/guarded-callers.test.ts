@@ -26,6 +26,8 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/supervisor/vm-lock.ts': [1, HOME],
   'src/monitor/collect/host.ts': [2, 'the kernel\'s own files under /proc and /sys (fixed paths, never from a user)'],
   'src/resources/cgroup.ts': [2, "the kernel's cgroup files (cgroup.controllers under the configured cgroup root, /proc/mounts)"],
+  'src/resources/cgroup-v1.ts': [1, '/proc/mounts (a fixed kernel path; tests pass a mounts table of their own)'],
+  'src/resources/cgroup-files.ts': [3, "readdirSync of bootmedic's own folder in a cgroup hierarchy, and each VM group's cgroup.procs and CPU weight (kernel cgroup files)"],
   'src/resources/io-devices.ts': [4, "a statSync of a disk image for its device number (a stat does not block on a FIFO); the dev and uevent files of its disk under /sys; the cgroup root's cgroup.controllers"],
   'src/resources/admission-tickets.ts': [1, 'readdirSync of its own admission-queue folder in the home (each ticket read with readGuardedText)'],
   'src/libvirt/heal/domain-tunes.ts': [2, "/run/libvirtd.pid and /proc/<pid>/status (fixed system paths, never from a user)"],

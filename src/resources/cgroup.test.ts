@@ -1,13 +1,15 @@
-// The cgroup QoS against a temporary folder standing in for the cgroup v2 root (this host's
-// /sys/fs/cgroup is cgroup v1 with a v2 mount that offers hugetlb only; see probe below),
-// and the reservations admission subtracts.
+// The cgroup QoS against temporary folders standing in for a cgroup v2 root and for cgroup v1
+// hierarchies (with a mounts table naming them), and the reservations admission subtracts.
+// test/cgroup-v1.test.ts places a real QEMU in this host's real cgroup v1 hierarchies.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runToolSync } from '../core/index.ts';
+import { parentWeight, V2_WEIGHT } from './cgroup-files.ts';
 import { cgroupPlan, placeInCgroup, probeCgroup } from './cgroup.ts';
+import { cgroupV1Files, placeInCgroupV1, sharesOf } from './cgroup-v1.ts';
 import { createResourceGuard } from './guard.ts';
 import { liveReservations, readHostMemory } from './host-memory.ts';
 
@@ -51,7 +53,7 @@ test('the probe says why cgroup QoS is not available: no cgroup v2 at the root, 
     writeFileSync(join(root, 'unified', 'cgroup.controllers'), 'hugetlb\n');
     writeFileSync(mounts, `cgroup /sys/fs/cgroup/cpu cgroup rw 0 0\ncgroup2 ${join(root, 'unified')} cgroup2 rw 0 0\n`);
     const v1 = probeCgroup(root, mounts);
-    assert.deepEqual(v1, { type: 'unavailable', why: `${root} is not a cgroup v2 hierarchy (no cgroup.controllers); cgroup v2 is mounted at ${join(root, 'unified')} (controllers: hugetlb)` });
+    assert.deepEqual(v1, { type: 'unavailable', why: `${root} is not a cgroup v2 hierarchy (no cgroup.controllers); cgroup v2 is mounted at ${join(root, 'unified')} (controllers: hugetlb); no cgroup v1 hierarchy of cpu and memory is mounted under ${root} either` });
     const only = probeCgroup(join(root, 'unified'), mounts);
     assert.equal(only.type === 'unavailable' && only.why, `cgroup v2 at ${join(root, 'unified')} offers controllers 'hugetlb', not cpu and memory (on this host they are bound to cgroup v1 hierarchies)`);
   } finally {
@@ -63,7 +65,7 @@ test('with cpu and memory offered, the probe enables them for bootmedic/ and a V
   const root = temp();
   try {
     writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
-    assert.deepEqual(probeCgroup(root), { type: 'available', root, io: true });
+    assert.deepEqual(probeCgroup(root), { type: 'v2', root, io: true });
     assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +io');
     assert.equal(readFileSync(join(root, 'bootmedic', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +io');
     const placed = placeInCgroup(root, { name: 'web', memoryMiB: 256, cpus: 1, qos: 'guaranteed' }, 4242, ['254:0 riops=100 wiops=100']);
@@ -74,6 +76,111 @@ test('with cpu and memory offered, the probe enables them for bootmedic/ and a V
     assert.equal(read('memory.max'), MiB(512));
     assert.equal(read('io.max'), '254:0 riops=100 wiops=100');
     assert.equal(read('cgroup.procs'), '4242');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('bootmedic/ weighs the sum of its running VMs\' weights, so a guaranteed VM outweighs a hog outside it; the default when none is left', () => {
+  assert.equal(parentWeight([], V2_WEIGHT), 100);
+  assert.equal(parentWeight([1000, 100], V2_WEIGHT), 1100);
+  assert.equal(parentWeight(Array(12).fill(1000), V2_WEIGHT), 10_000, 'clamped to cpu.weight\'s range');
+  const root = temp();
+  try {
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory\n');
+    assert.equal(probeCgroup(root).type, 'v2');
+    const weight = () => readFileSync(join(root, 'bootmedic', 'cpu.weight'), 'utf8');
+    // A group a killed bootmedic left behind: a weight, no process. It weighs nothing.
+    mkdirSync(join(root, 'bootmedic', 'stale'));
+    writeFileSync(join(root, 'bootmedic', 'stale', 'cpu.weight'), '1000');
+    writeFileSync(join(root, 'bootmedic', 'stale', 'cgroup.procs'), '');
+    const g = placeInCgroup(root, { name: 'g', memoryMiB: 256, cpus: 1, qos: 'guaranteed' }, 1);
+    assert.equal(weight(), '1000');
+    const b = placeInCgroup(root, { name: 'b', memoryMiB: 256, cpus: 1, qos: 'burstable', limits: { cpus: 1 } }, 2);
+    assert.equal(weight(), '1100');
+    // The kernel takes a cgroup's files away with its rmdir; the stand-in folder is removed by hand.
+    rmSync(b.dir, { recursive: true });
+    b.release();
+    assert.equal(weight(), '1000');
+    rmSync(g.dir, { recursive: true });
+    g.release();
+    assert.equal(weight(), '100');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('one plan, two hierarchies: the cgroup v1 files carry the same weight, quota, limits and throttles as the v2 ones', () => {
+  const g = cgroupPlan({ name: 'g', memoryMiB: 512, cpus: 2, qos: 'guaranteed' });
+  assert.deepEqual(g, [
+    ['cpu.weight', '1000'],
+    ['cpu.max', '200000 100000'],
+    ['memory.min', MiB(768)],
+    ['memory.max', MiB(768)],
+  ]);
+  assert.deepEqual(cgroupV1Files(g, ['254:0 riops=100 wiops=100 rbps=1048576 wbps=1048576', '8:0 riops=100 wiops=100 rbps=1048576 wbps=1048576']), [
+    ['cpu', 'cpu.shares', '10240'],
+    ['cpu', 'cpu.cfs_period_us', '100000'],
+    ['cpu', 'cpu.cfs_quota_us', '200000'],
+    // memory.min has no v1 equivalent: the soft limit at the same size is the nearest (a reclaim order, not a protection).
+    ['memory', 'memory.soft_limit_in_bytes', MiB(768)],
+    ['memory', 'memory.limit_in_bytes', MiB(768)],
+    ['blkio', 'blkio.throttle.read_iops_device', '254:0 100'],
+    ['blkio', 'blkio.throttle.write_iops_device', '254:0 100'],
+    ['blkio', 'blkio.throttle.read_bps_device', '254:0 1048576'],
+    ['blkio', 'blkio.throttle.write_bps_device', '254:0 1048576'],
+    ['blkio', 'blkio.throttle.read_iops_device', '8:0 100'],
+    ['blkio', 'blkio.throttle.write_iops_device', '8:0 100'],
+    ['blkio', 'blkio.throttle.read_bps_device', '8:0 1048576'],
+    ['blkio', 'blkio.throttle.write_bps_device', '8:0 1048576'],
+  ]);
+  assert.deepEqual(cgroupV1Files(cgroupPlan({ name: 'b', memoryMiB: 512, cpus: 2, qos: 'burstable' })), [
+    ['cpu', 'cpu.shares', '1024'],
+    ['cpu', 'cpu.cfs_period_us', '100000'],
+    ['cpu', 'cpu.cfs_quota_us', '-1'],
+    ['memory', 'memory.soft_limit_in_bytes', '-1'],
+    ['memory', 'memory.limit_in_bytes', '-1'],
+  ]);
+  assert.deepEqual(cgroupV1Files(cgroupPlan({ name: 'b', memoryMiB: 512, cpus: 2, qos: 'burstable', limits: { cpus: 0.5, memoryMiB: 400 } }), ['8:0 riops=50']), [
+    ['cpu', 'cpu.shares', '1024'],
+    ['cpu', 'cpu.cfs_period_us', '100000'],
+    ['cpu', 'cpu.cfs_quota_us', '50000'],
+    ['memory', 'memory.soft_limit_in_bytes', MiB(400)],
+    ['memory', 'memory.limit_in_bytes', MiB(656)],
+    ['blkio', 'blkio.throttle.read_iops_device', '8:0 50'],
+  ]);
+  assert.deepEqual([sharesOf(1), sharesOf(100), sharesOf(1000), sharesOf(10_000), sharesOf(100_000)], [10, 1024, 10240, 102400, 262144]);
+});
+
+test('cgroup v1 hierarchies mounted under the root are found and used: a group per VM in each, the pid moved in, bootmedic/ weighted, all removed after', () => {
+  const root = temp();
+  try {
+    const mounts = join(root, 'mounts');
+    for (const c of ['cpu', 'memory', 'blkio', 'pids']) mkdirSync(join(root, c));
+    writeFileSync(join(root, 'blkio', 'blkio.throttle.read_iops_device'), '');
+    writeFileSync(mounts, [`cgroup ${root}/cpu cgroup rw,nosuid,relatime,cpu 0 0`, `cgroup ${root}/memory cgroup rw,relatime,memory 0 0`, `cgroup ${root}/blkio cgroup rw,relatime,blkio 0 0`, `cgroup ${root}/pids cgroup rw,relatime,pids 0 0`, 'cgroup /elsewhere/cpu cgroup rw,cpu 0 0', ''].join('\n'));
+    const probe = probeCgroup(root, mounts);
+    assert.deepEqual(probe, { type: 'v1', mounts: { cpu: join(root, 'cpu'), memory: join(root, 'memory'), blkio: join(root, 'blkio') }, io: true });
+    assert.ok(probe.type === 'v1');
+    assert.ok(existsSync(join(root, 'memory', 'bootmedic')), 'bootmedic/ made in each hierarchy');
+    const v = { name: 'web', memoryMiB: 256, cpus: 1, qos: 'guaranteed' } as const;
+    const placed = placeInCgroupV1(probe.mounts, v.name, cgroupV1Files(cgroupPlan(v), ['254:0 riops=100 wiops=100']), 4242);
+    assert.deepEqual(placed.dirs, ['cpu', 'memory', 'blkio'].map((c) => join(root, c, 'bootmedic', 'web')));
+    const read = (c: string, f: string) => readFileSync(join(root, c, 'bootmedic', 'web', f), 'utf8');
+    assert.equal(read('cpu', 'cpu.shares'), '10240');
+    assert.equal(read('cpu', 'cpu.cfs_quota_us'), '100000');
+    assert.equal(read('memory', 'memory.limit_in_bytes'), MiB(512));
+    assert.equal(read('blkio', 'blkio.throttle.write_iops_device'), '254:0 100');
+    for (const c of ['cpu', 'memory', 'blkio']) assert.equal(read(c, 'cgroup.procs'), '4242');
+    assert.equal(readFileSync(join(root, 'cpu', 'bootmedic', 'cpu.shares'), 'utf8'), '10240');
+    for (const d of placed.dirs) for (const f of ['cpu.shares', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'memory.soft_limit_in_bytes', 'memory.limit_in_bytes', 'blkio.throttle.read_iops_device', 'blkio.throttle.write_iops_device', 'cgroup.procs']) rmSync(join(d, f), { force: true });
+    placed.release();
+    for (const d of placed.dirs) assert.equal(existsSync(d), false, d);
+    assert.equal(readFileSync(join(root, 'cpu', 'bootmedic', 'cpu.shares'), 'utf8'), '1024');
+    // Without a memory hierarchy under the root there is no v1 QoS, and the reason says so.
+    writeFileSync(mounts, `cgroup ${root}/cpu cgroup rw,cpu 0 0\n`);
+    const none = probeCgroup(root, mounts);
+    assert.match(none.type === 'unavailable' ? none.why : '', /no cgroup v1 hierarchy of memory is mounted under /);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -100,7 +207,7 @@ test('a launched VM leaves a reservation until it exits; a running guaranteed VM
     // This test process stands in for QEMU: alive, with a known RSS.
     const release = guard.place({ name: 'g1', memoryMiB: 1 << 20, cpus: 1, qos: 'guaranteed' }, process.pid);
     assert.deepEqual(liveReservations(home).map((x) => x.r.vm), ['g1']);
-    assert.match(notices[0] ?? '', /^QoS \(cgroup v2\) not available here: .*no-cgroup is not a cgroup v2 hierarchy/);
+    assert.match(notices[0] ?? '', /^QoS cgroups not available here: .*no-cgroup is not a cgroup v2 hierarchy.*no cgroup v1 hierarchy of cpu and memory is mounted under/);
     const h = readHostMemory(home, 'other', { meminfo });
     assert.equal(h.availableMiB, 4000);
     assert.ok(h.reservedMiB > (1 << 20) - 4096 && h.reservedMiB < 1 << 20, String(h.reservedMiB));

@@ -1,12 +1,14 @@
-// QoS with cgroup v2: where bootmedic launches QEMU itself, each VM gets a cgroup
+// QoS with cgroups: where bootmedic launches QEMU itself, each VM gets a cgroup
 // <root>/bootmedic/<vm> with cpu.weight, cpu.max, memory.min/high/max from its class and
 // limits, and QEMU's pid moves into it right after spawn; the folder is removed after exit.
-// A host without a writable cgroup v2 hierarchy with the cpu and memory controllers gets a
-// clear "not available here: <why>" instead (probeCgroup).
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+// The plan is written in cgroup v2 terms; on a host whose cpu and memory controllers are
+// bound to cgroup v1 hierarchies instead, cgroup-v1.ts maps it onto v1 files. A host with
+// neither gets a clear "not available here: <why>" (probeCgroup).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNever } from '../core/index.ts';
-import { resourcesErrors } from './errors.ts';
+import { balanceParent, removeGroups, V2_WEIGHT, writeControl } from './cgroup-files.ts';
+import { probeCgroupV1, type V1Mounts } from './cgroup-v1.ts';
 
 /** QEMU's own memory beside the guest's RAM (device models, TCG translation cache, I/O buffers). */
 export const QEMU_OVERHEAD_MIB = 256;
@@ -23,8 +25,18 @@ export type QosInput = Readonly<{
   limits?: Readonly<{ cpus?: number | undefined; memoryMiB?: number | undefined; iops?: number | undefined; bytesPerSecond?: number | undefined }> | undefined;
 }>;
 
-/** Whether cgroup QoS can be applied here (and whether the io controller is offered too), and why not. */
-export type CgroupProbe = Readonly<{ type: 'available'; root: string; io: boolean }> | Readonly<{ type: 'unavailable'; why: string }>;
+/**
+ * Whether cgroup QoS can be applied here, and how: a cgroup v2 hierarchy at `root` (and
+ * whether it offers the io controller), cgroup v1 hierarchies (the mount of each
+ * controller; `io` when blkio has its throttle files), or why not.
+ */
+export type CgroupProbe =
+  | Readonly<{ type: 'v2'; root: string; io: boolean }>
+  | Readonly<{ type: 'v1'; mounts: V1Mounts; io: boolean }>
+  | Readonly<{ type: 'unavailable'; why: string }>;
+
+/** A cgroup v2 control file the QoS plan writes. */
+export type CgroupFile = 'cpu.weight' | 'cpu.max' | 'memory.min' | 'memory.high' | 'memory.max';
 
 const MiB = (n: number) => String(Math.round(n) * 1024 * 1024);
 const quota = (cpus: number) => `${Math.max(1000, Math.round(cpus * PERIOD_US))} ${PERIOD_US}`;
@@ -35,7 +47,7 @@ const quota = (cpus: number) => `${Math.max(1000, Math.round(cpus * PERIOD_US))}
  * and capped (memory.max) — reserved, never overcommitted. `burstable`: the default weight,
  * and only the limits it names (cpu.max, memory.high throttling before memory.max). Pure.
  */
-export function cgroupPlan(v: QosInput): ReadonlyArray<readonly [file: string, value: string]> {
+export function cgroupPlan(v: QosInput): ReadonlyArray<readonly [file: CgroupFile, value: string]> {
   const limitCpus = v.limits?.cpus;
   const limitMem = v.limits?.memoryMiB;
   switch (v.qos) {
@@ -78,15 +90,19 @@ function controllersOf(dir: string): string[] | undefined {
 
 /**
  * Checks that `root` is a writable cgroup v2 hierarchy offering the cpu and memory
- * controllers, makes <root>/bootmedic and enables them for its children. Never throws: a
- * host without it gets the reason, once, as "not available here".
+ * controllers, makes <root>/bootmedic and enables them for its children; where `root` is
+ * not cgroup v2 at all, looks for writable cgroup v1 hierarchies of cpu and memory mounted
+ * under it (probeCgroupV1). Never throws: a host with neither gets the reason, once, as
+ * "not available here".
  */
 export function probeCgroup(root: string, mounts = '/proc/mounts'): CgroupProbe {
   const have = controllersOf(root);
   if (have === undefined) {
+    const v1 = probeCgroupV1(root, mounts);
+    if (v1.type === 'v1') return v1;
     const v2 = cgroup2Mounts(mounts).filter((m) => m !== root);
     const elsewhere = v2.map((m) => `${m} (controllers: ${(controllersOf(m) ?? []).join(' ') || 'none'})`).join(', ');
-    return { type: 'unavailable', why: `${root} is not a cgroup v2 hierarchy (no cgroup.controllers)${elsewhere === '' ? '' : `; cgroup v2 is mounted at ${elsewhere}`}` };
+    return { type: 'unavailable', why: `${root} is not a cgroup v2 hierarchy (no cgroup.controllers)${elsewhere === '' ? '' : `; cgroup v2 is mounted at ${elsewhere}`}; ${v1.why}` };
   }
   const missing = NEEDED.filter((c) => !have.includes(c));
   if (missing.length > 0) return { type: 'unavailable', why: `cgroup v2 at ${root} offers controllers '${have.join(' ') || 'none'}', not ${missing.join(' and ')} (on this host they are bound to cgroup v1 hierarchies)` };
@@ -100,36 +116,30 @@ export function probeCgroup(root: string, mounts = '/proc/mounts'): CgroupProbe 
   } catch (e) {
     return { type: 'unavailable', why: `cgroup v2 at ${root} is not writable by bootmedic (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); delegate a subtree and point BOOTMEDIC_CGROUP_ROOT at it` };
   }
-  return { type: 'available', root, io };
+  return { type: 'v2', root, io };
 }
 
 /**
- * Makes <root>/bootmedic/<vm>, writes the plan's limits and moves `pid` in (cgroup.procs);
- * returns the folder and the function that removes it after QEMU exits.
+ * Makes <root>/bootmedic/<vm> (cgroup v2), writes the plan's limits and moves `pid` in
+ * (cgroup.procs), and sets bootmedic/'s weight to the sum of its VMs'; returns the folder
+ * and the function that removes it after QEMU exits.
  * A write the kernel refuses is RESOURCES_CGROUP_FAILED naming the file and the value.
  */
 export function placeInCgroup(root: string, v: QosInput, pid: number, ioMax: readonly string[] = []): { dir: string; release: () => void } {
-  const dir = join(root, 'bootmedic', v.name);
-  const put = (file: string, value: string) => {
-    try {
-      writeFileSync(join(dir, file), value);
-    } catch (e) {
-      throw resourcesErrors.make('RESOURCES_CGROUP_FAILED', `VM ${v.name}: writing ${JSON.stringify(value)} to ${join(dir, file)}: ${(e as Error).message}`, { cause: e });
-    }
-  };
+  const parent = join(root, 'bootmedic');
+  const dir = join(parent, v.name);
+  const put = (file: string, value: string) => writeControl(v.name, dir, file, value);
+  const rebalance = () => balanceParent(v.name, parent, V2_WEIGHT);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  for (const [file, value] of cgroupPlan(v)) put(file, value);
-  // io.max takes one device per write.
-  for (const line of ioMax) put('io.max', line);
-  put('cgroup.procs', String(pid));
-  return {
-    dir,
-    release: () => {
-      try {
-        rmdirSync(dir); // a cgroup folder is removed with rmdir once its processes are gone
-      } catch {
-        /* still busy or already gone: the next launch of this VM reuses it */
-      }
-    },
-  };
+  try {
+    for (const [file, value] of cgroupPlan(v)) put(file, value);
+    // io.max takes one device per write.
+    for (const line of ioMax) put('io.max', line);
+    put('cgroup.procs', String(pid));
+    rebalance();
+  } catch (e) {
+    removeGroups([dir], rebalance); // gone at once unless QEMU entered it; the caller stops QEMU
+    throw e;
+  }
+  return { dir, release: () => removeGroups([dir], rebalance) };
 }

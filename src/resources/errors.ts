@@ -14,8 +14,8 @@ export const resourcesErrors = defineErrors('resources', {
     exit: 'unavailable',
   },
   RESOURCES_CGROUP_FAILED: {
-    cause: "The VM's QoS class asks for cgroup v2 limits and writing them failed part-way (a controller not enabled for bootmedic's cgroup, a read-only cgroup file system, a limit the kernel refused); QEMU was stopped.",
-    fix: "Check the file and the value named in the message; give bootmedic a delegated cgroup v2 subtree (BOOTMEDIC_CGROUP_ROOT) with the cpu and memory controllers enabled, or set qos: burstable without limits.",
+    cause: "The VM's QoS class asks for cgroup limits (cgroup v2, or their cgroup v1 equivalents in the cpu, memory and blkio hierarchies) and writing them failed part-way (a controller not enabled for bootmedic's cgroup, a read-only cgroup file system, a limit the kernel refused); QEMU was stopped.",
+    fix: "Check the file and the value named in the message; give bootmedic a delegated cgroup v2 subtree (BOOTMEDIC_CGROUP_ROOT) with the cpu and memory controllers enabled, or writable cgroup v1 cpu and memory hierarchies under the cgroup root; or set qos: burstable without limits.",
     exit: 'unavailable',
   },
 });

@@ -6,7 +6,8 @@ import { assertNever } from '../core/index.ts';
 import { admit, type HostMemory } from './admission.ts';
 import { decideQueued } from './admission-queue.ts';
 import { enqueueTicket, liveTickets } from './admission-tickets.ts';
-import { placeInCgroup, probeCgroup, type CgroupProbe, type QosInput } from './cgroup.ts';
+import { cgroupPlan, placeInCgroup, probeCgroup, type CgroupProbe, type QosInput } from './cgroup.ts';
+import { cgroupV1Files, placeInCgroupV1 } from './cgroup-v1.ts';
 import { resourcesErrors } from './errors.ts';
 import { readHostMemory, reserve } from './host-memory.ts';
 import { ioMaxLines } from './io-devices.ts';
@@ -44,7 +45,7 @@ export type ResourceGuardOptions = Readonly<{
   home: string;
   /** Memory kept free beside a new VM unless its file says otherwise (default 256 MiB). */
   headroomMiB?: number;
-  /** The cgroup v2 hierarchy bootmedic makes its cgroups under (default /sys/fs/cgroup). */
+  /** The cgroup v2 hierarchy bootmedic makes its cgroups under, or the folder its cgroup v1 hierarchies are mounted in (default /sys/fs/cgroup). */
   cgroupRoot?: string;
   /** The host's memory for admitting `vm` (default: /proc/meminfo and the live reservations). */
   hostMemory?: (vm: string) => HostMemory;
@@ -92,6 +93,12 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
   let probe: CgroupProbe | undefined;
   const cgroup = () => (probe ??= probeCgroup(o.cgroupRoot ?? '/sys/fs/cgroup'));
   let told = false;
+  /** One line, once per guard: what this host's cgroups cannot do. */
+  const tell = (line: string) => {
+    if (told) return;
+    told = true;
+    o.notice?.(line);
+  };
   const clock = o.clock ?? realClock;
   const refused = (reason: string) => resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${reason}; QEMU was not started`);
 
@@ -141,24 +148,31 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       const unreserve = reserve(o.home, { vm: v.name, pid, memoryMiB: v.memoryMiB, qos: v.qos });
       if (!wantsCgroup(v)) return unreserve;
       const c = cgroup();
-      if (c.type === 'available') {
-        let release: () => void;
-        try {
-          release = placeInCgroup(c.root, v, pid, c.io ? ioMaxLines(disks, v.limits ?? {}) : []).release;
-        } catch (e) {
-          unreserve();
-          throw e;
+      const ioLines = c.type !== 'unavailable' && c.io ? ioMaxLines(disks, v.limits ?? {}) : [];
+      let release: () => void;
+      try {
+        switch (c.type) {
+          case 'v2':
+            release = placeInCgroup(c.root, v, pid, ioLines).release;
+            break;
+          case 'v1':
+            release = placeInCgroupV1(c.mounts, v.name, cgroupV1Files(cgroupPlan(v), ioLines), pid).release;
+            if (v.qos === 'guaranteed') tell(`QoS under cgroup v1 (${c.mounts.cpu}, ${c.mounts.memory}): v1 has no memory.min, so VM ${v.name}'s memory is capped (memory.limit_in_bytes) and its soft limit set at its size, not protected from reclaim`);
+            break;
+          case 'unavailable':
+            tell(`QoS cgroups not available here: ${c.why}; VM ${v.name} runs without its ${v.qos} limits`);
+            return unreserve;
+          default:
+            return assertNever(c);
         }
-        return () => {
-          release();
-          unreserve();
-        };
+      } catch (e) {
+        unreserve();
+        throw e;
       }
-      if (!told) {
-        told = true;
-        o.notice?.(`QoS (cgroup v2) not available here: ${c.why}; VM ${v.name} runs without its ${v.qos} limits`);
-      }
-      return unreserve;
+      return () => {
+        release();
+        unreserve();
+      };
     },
     cgroup,
   };

@@ -1,10 +1,11 @@
 // resources/: the resource guard. Admission before a boot (memory plus headroom must fit
-// the host's available memory), and QoS classes applied with cgroup v2 where bootmedic
-// launches QEMU. Depends on core only.
+// the host's available memory), and QoS classes applied with cgroup v2 (or mapped onto
+// cgroup v1 hierarchies) where bootmedic launches QEMU. Depends on core only.
 export { admit, growMemory, usableMiB } from './admission.ts';
 export type { Admission, AdmissionRequest, Growth, HostMemory } from './admission.ts';
 export { cgroupPlan, placeInCgroup, probeCgroup, QEMU_OVERHEAD_MIB } from './cgroup.ts';
-export type { CgroupProbe, QosInput } from './cgroup.ts';
+export type { CgroupFile, CgroupProbe, QosInput } from './cgroup.ts';
+export type { V1Mounts } from './cgroup-v1.ts';
 export { createResourceGuard, DEFAULT_ADMISSION, DEFAULT_HEADROOM_MIB, resolveAdmission } from './guard.ts';
 export type { AdmissionEvent, AdmissionPolicy, GuardClock, GuardedVm, ResourceGuard, ResourceGuardOptions } from './guard.ts';
 export { decideQueued } from './admission-queue.ts';

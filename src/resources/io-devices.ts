@@ -1,6 +1,7 @@
-// The block devices a VM's disk I/O lands on, for cgroup v2 io.max: the whole disk under the
-// file system that holds each image (io.max takes whole disks, not partitions). Files on a
-// virtual file system (tmpfs, overlayfs: major 0) have no such device and are passed over.
+// The block devices a VM's disk I/O lands on, for cgroup v2 io.max and cgroup v1
+// blkio.throttle: the whole disk under the file system that holds each image (the kernel takes
+// whole disks there, not partitions). Files on a virtual file system (tmpfs, overlayfs:
+// major 0) have no such device and are passed over.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
