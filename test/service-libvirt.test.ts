@@ -18,7 +18,7 @@ import { runToolSync } from '../src/core/index.ts';
 import { incidentState, type HealEvent } from '../src/heal/index.ts';
 import { decodeEntry } from '../src/ledger/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from '../src/service/index.ts';
-import { defineTinyDomain, descendants, serveChild, stillRunning, useLibvirtd } from '../testkit/index.ts';
+import { defineTinyDomain, descendants, serveChild, stillRunning, useLibvirtd, untilFleet } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
 const NS = 'xmlns:bootmedic="https://bootmedic.dev/xmlns/1"';
@@ -27,19 +27,7 @@ const meta = (heal: boolean) => `<bootmedic:domain ${NS}><bootmedic:heal>${heal}
 const dir = mkdtempSync(join(tmpdir(), 'bm-svc-lv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Resolves once `ok()` holds, checked after every hub event; rejects after `ms` with the fleet. */
-function until(s: Service, what: string, ok: () => boolean, ms = 300_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ok()) return resolve();
-    const timer = setTimeout(() => (sub.unsubscribe(), reject(new Error(`timed out waiting for ${what}; fleet: ${JSON.stringify(s.fleet().map((v) => [v.name, v.state, v.reason]))}`))), ms);
-    const sub = s.hub.subscribe(() => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.unsubscribe();
-      resolve();
-    });
-  });
-}
+const until = (s: Service, what: string, ok: () => boolean, ms = 300_000) => untilFleet(s, what, ok, ms);
 
 const virsh = (uri: string, args: string[]) => runToolSync('virsh', ['-c', uri, ...args], { check: false }).stdout.trim();
 /** virsh processes whose parent is this test process (the service's event streams). */

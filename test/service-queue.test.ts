@@ -13,20 +13,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveAppConfig } from '../src/config/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from '../src/service/index.ts';
+import { untilFleet } from '../testkit/index.ts';
 
-/** Resolves once `ok()` holds, checked after every hub event; rejects after `ms`. */
-function until(s: Service, what: string, ok: () => boolean, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ok()) return resolve();
-    const timer = setTimeout(() => (sub.unsubscribe(), reject(new Error(`timed out waiting for ${what}; fleet: ${JSON.stringify(s.fleet().map((v) => [v.name, v.state, v.reason]))}`))), ms);
-    const sub = s.hub.subscribe(() => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.unsubscribe();
-      resolve();
-    });
-  });
-}
+const until = untilFleet;
 
 /** A service home whose config queues, one tiny-guest VM `waiter`, and a live process holding a reservation of all the host's memory. */
 function setup(t: { after: (fn: () => void) => void }) {

@@ -47,3 +47,4 @@ export { CHROMIUM, chromiumSkip, launchChromium, buildDashboard } from './chromi
 // tiny-guest TCG domains a test defines and removes itself.
 export { useLibvirtd, withLibvirtd, libvirtSkipReason, libvirtdAnswers, libvirtdPid, startLibvirtDaemons, stopLibvirtDaemons, defineTinyDomain, removeTestDomains, fileSize, LIBVIRT_TEST_ROOT } from './libvirt.ts';
 export type { LibvirtdLease, TinyDomain, TinyDomainOptions } from './libvirt.ts';
+export { untilFleet } from './service-wait.ts';

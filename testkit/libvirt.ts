@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveAppConfig } from '../src/config/index.ts';
-import { runToolSync } from '../src/core/index.ts';
+import { processAlive, runToolSync } from '../src/core/index.ts';
 import { resolveTinyGuest } from '../src/guest/index.ts';
 import { DEFAULT_URI, virshSync } from '../src/libvirt/index.ts';
 
@@ -42,14 +42,6 @@ export function libvirtSkipReason(): string | false {
   return false;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function withLock<T>(fn: () => T | Promise<T>): Promise<T> {
   mkdirSync(LEASE_DIR, { recursive: true });
@@ -62,7 +54,7 @@ async function withLock<T>(fn: () => T | Promise<T>): Promise<T> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       // A lock left by a process that died is taken over.
       const holder = Number(readFileSafe(join(LOCK, 'pid')));
-      if ((Number.isInteger(holder) && holder > 0 && !alive(holder)) || i > 600) rmSync(LOCK, { recursive: true, force: true });
+      if ((Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || i > 600) rmSync(LOCK, { recursive: true, force: true });
       await sleep(50);
     }
   }
@@ -90,7 +82,7 @@ export function libvirtdAnswers(): boolean {
 export async function startLibvirtDaemons(): Promise<void> {
   for (const d of DAEMONS) {
     const pid = Number(readFileSafe(d.pidFile));
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
     runToolSync(d.bin, ['-d'], { timeoutMs: 20_000, what: `start ${d.bin}` });
   }
   for (let i = 0; i < 400; i++) {
@@ -108,7 +100,7 @@ export async function startLibvirtDaemons(): Promise<void> {
 /** The pid libvirtd wrote to its pid file, when it runs. */
 export function libvirtdPid(): number | undefined {
   const pid = Number(readFileSafe(DAEMONS[1].pidFile));
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }
 
 /** Stops libvirtd (and with `virtlogd`, virtlogd) by the pids in their pid files, waiting until they are gone. */
@@ -116,10 +108,10 @@ export async function stopLibvirtDaemons(o: { virtlogd: boolean }): Promise<void
   for (const d of [...DAEMONS].reverse()) {
     if (d.bin.endsWith('virtlogd') && !o.virtlogd) continue;
     const pid = Number(readFileSafe(d.pidFile));
-    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) continue;
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 200 && processAlive(pid); i++) await sleep(50);
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 }
 
@@ -170,7 +162,7 @@ export async function withLibvirtd(): Promise<LibvirtdLease> {
         rmSync(lease, { force: true });
         const others = readdirSync(LEASE_DIR).filter((f) => f.startsWith('lease-')).filter((f) => {
           const pid = Number(f.split('-')[1]);
-          if (alive(pid)) return true;
+          if (processAlive(pid)) return true;
           rmSync(join(LEASE_DIR, f), { force: true });
           return false;
         });

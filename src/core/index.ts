@@ -19,3 +19,4 @@ export { boundEvidence, boundJson, boundText, notShown } from './report-bounds.t
 export { parseData, loadDataFile } from './data-file.ts';
 export type { DataOptions } from './data-file.ts';
 export type { VerifyResult } from './verify-result.ts';
+export { processAlive } from './process-alive.ts';

@@ -5,19 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readGuardedText, writeFileAtomic } from '../core/index.ts';
+import { processAlive, readGuardedText, writeFileAtomic } from '../core/index.ts';
 import type { QueueTicket } from './admission-queue.ts';
 
 const queueDir = (home: string) => join(home, 'admission-queue');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Puts a waiter in the queue; returns its ticket and the function that takes it out. */
 export function enqueueTicket(home: string, t: Omit<QueueTicket, 'id'>, pid = process.pid): { ticket: QueueTicket; remove: () => void } {
@@ -43,7 +35,7 @@ export function liveTickets(home: string): QueueTicket[] {
     } catch {
       continue; // a torn or foreign file holds no one back
     }
-    if (typeof t.pid !== 'number' || !Number.isSafeInteger(t.pid) || !alive(t.pid)) continue;
+    if (typeof t.pid !== 'number' || !Number.isSafeInteger(t.pid) || !processAlive(t.pid)) continue;
     if (typeof t.id !== 'string' || typeof t.vm !== 'string' || ![t.memoryMiB, t.headroomMiB, t.enqueuedAtMs].every((n) => typeof n === 'number' && Number.isFinite(n))) continue;
     out.push({ id: t.id, vm: t.vm, memoryMiB: t.memoryMiB, headroomMiB: t.headroomMiB, enqueuedAtMs: t.enqueuedAtMs });
   }

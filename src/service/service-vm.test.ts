@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { resolveAppConfig } from '../config/index.ts';
 import { incidentState, type HealEvent } from '../heal/index.ts';
 import { isNoVerdict, type SupervisorEvent } from '../supervisor/index.ts';
-import { serveChild } from '../../testkit/index.ts';
+import { serveChild, untilFleet } from '../../testkit/index.ts';
 import { createService, loadServiceConfig, type Service, type ServiceEvent } from './index.ts';
 
 const STALL = 'stall: { defaultSeconds: 300, floorSeconds: 120 }';
@@ -29,19 +29,7 @@ function setup(vms: Record<string, { memoryMiB?: number }>, cfg: (files: Record<
   return { dir, home: join(dir, 'home'), config, files };
 }
 
-/** Resolves once `ok(service)` holds, checked after every hub event; rejects after `ms`. */
-function until(s: Service, what: string, ok: () => boolean, ms = 400_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ok()) return resolve();
-    const timer = setTimeout(() => (sub.unsubscribe(), reject(new Error(`timed out waiting for ${what}; fleet: ${JSON.stringify(s.fleet().map((v) => [v.name, v.state, v.reason]))}`))), ms);
-    const sub = s.hub.subscribe(() => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.unsubscribe();
-      resolve();
-    });
-  });
-}
+const until = (s: Service, what: string, ok: () => boolean, ms = 400_000) => untilFleet(s, what, ok, ms);
 
 const alive = (pid: number) => {
   try {

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { writeFileAtomic } from '../core/index.ts';
+import { processAlive, writeFileAtomic } from '../core/index.ts';
 import { supervisorErrors } from './errors.ts';
 
 /** A held lock on one VM's state folder; release() is idempotent. */
@@ -39,19 +39,11 @@ const SQLITE_BUSY = 5;
 /** The VM's state folder under a home. */
 export const vmDirOf = (home: string, vm: string) => join(home, 'vms', vm);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readHolder(dir: string): LockHolder | undefined {
   try {
     const h = JSON.parse(readFileSync(join(dir, 'lock.json'), 'utf8')) as LockHolder;
-    return typeof h.pid === 'number' && alive(h.pid) ? h : undefined;
+    return typeof h.pid === 'number' && processAlive(h.pid) ? h : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chownSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../../config/index.ts';
-import { runTool } from '../../core/index.ts';
+import { processAlive, runTool } from '../../core/index.ts';
 import { BUILD_ENV } from './build-env.ts';
 import { assembleDisk, installBiosGrub, planLayout } from './disk.ts';
 import { debianErrors } from './errors.ts';
@@ -120,15 +120,6 @@ function sha256File(path: string): Promise<string> {
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** One build at a time per cache: a lock file holding the builder's pid; a dead holder's lock is taken over. */
 async function withLock<T>(file: string, step: Step, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   let said = false;
@@ -141,7 +132,7 @@ async function withLock<T>(file: string, step: Step, signal: AbortSignal | undef
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (!Number.isFinite(holder) || !pidAlive(holder)) {
+      if (!Number.isFinite(holder) || !processAlive(holder)) {
         rmSync(file, { force: true });
         continue;
       }
