@@ -3,7 +3,9 @@
 // refused with a catalogued error, any failure (its seed and a shrunk counterexample),
 // the slowest time per byte, the growth of time from n to 4n bytes of an adversarial input
 // (about 4 is linear, 16 quadratic), and the process's peak RSS.
-// usage: node bench/fuzz.ts --parser NAME|all [--minutes N] [--seed S] [--list]
+// usage: node bench/fuzz.ts --parser NAME|all [--minutes N] [--cpu] [--seed S] [--list]
+// --cpu counts the minutes in this process's CPU time, so a run niced below other work
+// (nice -n 19) still fuzzes each parser for that long.
 // Targets import parser internals directly: a bench, like a test, may look inside a part.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -11,7 +13,7 @@ import { fuzzFor, growthRatio } from '../testkit/index.ts';
 import { allFuzzTargets } from '../testkit/fuzz-targets.ts';
 
 const { values } = parseArgs({
-  options: { parser: { type: 'string', default: 'all' }, minutes: { type: 'string', default: '1' }, seed: { type: 'string' }, list: { type: 'boolean', default: false }, 'growth-only': { type: 'boolean', default: false } },
+  options: { parser: { type: 'string', default: 'all' }, minutes: { type: 'string', default: '1' }, seed: { type: 'string' }, cpu: { type: 'boolean', default: false }, list: { type: 'boolean', default: false }, 'growth-only': { type: 'boolean', default: false } },
 });
 const targets = allFuzzTargets;
 if (values.list) {
@@ -43,9 +45,11 @@ if (!(minutes > 0) || !Number.isSafeInteger(seed)) {
 }
 
 let failed = 0;
-process.stdout.write(`fuzz: ${chosen.length} parser(s), ${minutes} min each, seed ${seed}\n`);
+process.stdout.write(`fuzz: ${chosen.length} parser(s), ${minutes} min${values.cpu ? ' of CPU time' : ''} each, seed ${seed}\n`);
 for (const t of chosen) {
-  const r = fuzzFor(t, { seed, timeMs: minutes * 60_000 });
+  const wall0 = Date.now();
+  const r = fuzzFor(t, { seed, timeMs: minutes * 60_000, clock: values.cpu ? 'cpu' : 'wall' });
+  const wallMin = (Date.now() - wall0) / 60_000;
   // From 1 MiB: below, a run's garbage stays in V8's young generation and the first
   // step up looks superlinear for any parser that builds strings.
   const g = t.grow === undefined ? undefined : growth(t.name);
@@ -54,7 +58,7 @@ for (const t of chosen) {
     `${t.name.padEnd(12)} runs ${String(r.runs).padStart(8)}  refused ${String(r.refused).padStart(7)}  ` +
       `worst ${r.worstBytes === 0 ? 'n/a (no input of 1 KiB)' : `${r.worstNsPerByte.toFixed(1)} ns/byte (${r.worstBytes} bytes)`}, slowest input ${r.worstMs.toFixed(1)} ms  ` +
       `${g === undefined ? '' : `time 4n/n ${g.ratio.toFixed(1)} (${g.msAtN.toFixed(2)} → ${g.msAt4N.toFixed(2)} ms at 1 → 4 MiB)  `}` +
-      `peak RSS ${rss.toFixed(0)} MB  ${r.failure === undefined ? 'no failure' : 'FAILED'}\n`,
+      `${values.cpu ? `wall ${wallMin.toFixed(1)} min  ` : ''}peak RSS ${rss.toFixed(0)} MB  ${r.failure === undefined ? 'no failure' : 'FAILED'}\n`,
   );
   if (r.failure !== undefined) {
     failed++;
