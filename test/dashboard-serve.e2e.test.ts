@@ -10,13 +10,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { runToolSync } from '../src/core/index.ts';
-import { buildDashboard, chromiumSkip, hasTool, launchChromium, startAlertmanager, startPrometheus, waitFor, type RunningServer } from '../testkit/index.ts';
+import { buildDashboard, chromiumSkip, hasTool, launchChromium, startAlertmanager, startPrometheus, waitFor, type RunningServer, screenshotFolder } from '../testkit/index.ts';
 
 declare const window: Record<string, unknown>;
 declare const location: { hash: string };
@@ -35,7 +35,7 @@ let url: string;
 let token: string;
 let ctx: BrowserContext;
 let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-let shots: string;
+let shots: ReturnType<typeof screenshotFolder>;
 const stderr: string[] = [];
 let am: RunningServer | undefined;
 let prom: RunningServer | undefined;
@@ -45,12 +45,7 @@ let firstBootFailed: AmAlert | undefined;
 let polling: ReturnType<typeof setInterval> | undefined;
 const amAlerts = async (): Promise<AmAlert[]> => (await (await fetch(`${am!.url}/api/v2/alerts`)).json()) as AmAlert[];
 
-async function shot(page: Page, name: string): Promise<void> {
-  const file = join(shots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  mkdirSync('/tmp/shots', { recursive: true });
-  copyFileSync(file, join('/tmp/shots', `${name}.png`));
-}
+const shot = (page: Page, name: string) => shots.shot(page, name);
 
 before(async () => {
   if (skip) return;
@@ -87,7 +82,7 @@ before(async () => {
       ['global: { scrape_interval: 1s }', 'scrape_configs:', '  - job_name: bootmedic', '    authorization:', `      credentials_file: ${join(home, 'scrape-token')}`, '    static_configs:', `      - targets: ['${new URL(url).host}']`, ''].join('\n'),
     );
   }
-  shots = mkdtempSync(join(tmpdir(), 'bootmedic-serve-shots-'));
+  shots = screenshotFolder('serve');
   browser = await launchChromium();
   ctx = browser.ctx;
 });
@@ -106,7 +101,7 @@ after(async () => {
 });
 
 test('a real VM panics, the dashboard shows it failed with its evidence and top cause, the service heals it, the page shows it ready: all live', { skip }, async (t) => {
-  t.diagnostic(`screenshots: ${shots} (copies in /tmp/shots)`);
+  t.diagnostic(`screenshots: ${shots.dir} (copies in /tmp/shots)`);
   const page = await ctx.newPage();
   const csp: string[] = [];
   page.on('console', (m) => {

@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against a
-// server under test made by createServerUnderTest(): today the fake API of testkit/
-// (canned state and a pushable SSE stream, with a real ledger for the proofs); the real
+// server under test made by createServerUnderTest(): today testkit's dashboard story (the
+// fake API with canned state, a pushable SSE stream and a real ledger for the proofs); the real
 // `bootmedic serve` slots in there with a tiny VM that fails on a panic and is healed.
 // It follows the issue's flow: the fleet shows the VM booting, then failed, live; the
 // incident page shows the evidence line and the top cause; the heal runs; the VM shows
@@ -8,13 +8,11 @@
 // has no horizontal overflow, and a token the server rejects gets nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openLedger, type Ledger } from '../src/ledger/index.ts';
-import { buildDashboard, chromiumSkip, launchChromium, startFakeApi, tempHome, fixedNow, type FakeApi } from '../testkit/index.ts';
+import { buildDashboard, chromiumSkip, launchChromium, startDashboardStory, type ServerUnderTest, screenshotFolder } from '../testkit/index.ts';
 import { firstLoadSize, FIRST_LOAD_BUDGET } from '../web/index.ts';
 
 // The page's globals, as the functions passed to page.evaluate() see them (the repository's
@@ -31,26 +29,6 @@ const WAIT = { timeout: 20_000 };
 /** For what waits on a VM boot (a real server's tiny VM under TCG emulation, on a busy host). */
 const BOOT_WAIT = { timeout: 240_000 };
 
-/** What the browser test needs from a server: where it is, a good and a bad token, and the story's two steps. */
-type ServerUnderTest = {
-  kind: 'fake' | 'real';
-  url: string;
-  token: string;
-  badToken: string;
-  /** The VM that fails on a panic and is healed, and the VMs that stay well. */
-  vm: string;
-  others: string[];
-  /** The failure shows up (the fake pushes it; a real server's tiny VM panics by itself). */
-  fail(): Promise<{ incident: string; evidence: string; topCause: string }>;
-  /** The heal runs to a ready boot; `consoleLine`, when known, is a line of its console. */
-  heal(): Promise<{ remedy: string; consoleLine?: string }>;
-  /** Fake only: runs a drill of `n` scenarios after the page asked for one. */
-  drill?: (n: number) => Promise<string>;
-  /** Fake only: changes a VM's state without an event, then sends `reload`, or drops the stream. */
-  quietly?: (vm: string, state: 'stalled' | 'ready' | 'handed-over', then: 'reload' | 'drop') => void;
-  close(): Promise<void>;
-};
-
 /**
  * The one place that picks the server under test. The real one: `bootmedic serve` on a
  * temporary home and a loopback port, watching a tiny VM whose kernel panics (then healed),
@@ -59,165 +37,16 @@ type ServerUnderTest = {
  * `drill` (a real drill is too slow for this test).
  */
 async function createServerUnderTest(): Promise<ServerUnderTest> {
-  return createFakeServer();
-}
-
-const READY_LINE = 'bootmedic-tiny: reached ready';
-const PANIC = 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)';
-
-async function createFakeServer(): Promise<ServerUnderTest> {
-  const home = tempHome();
-  const ledger: Ledger = await openLedger({ home: home.home, origin: 'test.bootmedic.local/ledger', now: fixedNow });
-  for (let i = 0; i < 6; i++) await ledger.append({ type: 'boot-outcome', vm: 'tiny-panic', data: { bootId: `b-000${i}`, status: 'ready' } });
-  const vm = 'tiny-panic';
-  const t0 = Date.parse('2026-12-07T03:00:00Z');
-  const readyBoot = (n: number, ms: number) => ({
-    bootId: `b-000${n}`, status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0 + n * 60_000).toISOString(), durationMs: ms,
-    timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }, { phase: 'initramfs', atMs: 3200 }, { phase: 'init', atMs: 4100 }, { phase: 'ready', atMs: ms }],
-  });
-  const boots = [readyBoot(3, 5600), readyBoot(2, 5100), readyBoot(1, 5400), readyBoot(0, 5200)];
-  const verdict = (b: ReturnType<typeof readyBoot>) => ({ bootId: b.bootId, status: b.status, cause: b.cause, reason: b.reason, startedAt: b.startedAt, durationMs: b.durationMs });
-  const fake: FakeApi = await startFakeApi({
-    webDir: join(root, 'dist/web'),
-    tokens: { 'viewer-token-1': 'viewer', 'operator-token-1': 'operator' },
-    ledger,
-    state: {
-      vms: [
-        { name: 'debian-1', source: 'libvirt', state: 'ready', heal: false, lastVerdict: { bootId: 'd-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 31_200 }, bootTrend: [30_100, 32_500, 31_200] },
-        { name: vm, source: 'qemu', state: 'booting', heal: true, lastVerdict: verdict(boots[0]!), bootTrend: [5200, 5400, 5100, 5600] },
-        { name: 'tiny-ok', source: 'qemu', state: 'ready', heal: true, lastVerdict: { bootId: 'o-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 4900 }, bootTrend: [4800, 5000, 4900] },
-        // One ready boot so far: no sparkline yet (one point is no trend).
-        { name: 'tiny-new', source: 'qemu', state: 'ready', heal: true, lastVerdict: { bootId: 'n-1', status: 'ready', cause: 'ready', reason: 'reached ready', startedAt: new Date(t0).toISOString(), durationMs: 7400 }, bootTrend: [7400] },
-      ],
-      boots: { [vm]: boots },
-      // An incident healing gave to a human, with its hand-over report (as src/recovery/forensics.ts writes it).
-      incidents: {
-        'inc-5': {
-          id: 'inc-5', vm: 'debian-1', status: 'handed-over', openedAt: new Date(t0 - 3_600_000).toISOString(), detectedAt: new Date(t0 - 3_600_000).toISOString(), closedAt: new Date(t0 - 3_000_000).toISOString(),
-          reason: 'no applicable remedy left', state: 'handed-over', posterior: [{ cause: 'disk-corrupt', probability: 0.64 }, { cause: 'rootfs-corrupt', probability: 0.3 }], attempts: 2,
-          diagnosis: { causes: [{ cause: 'disk-corrupt', probability: 0.64 }], explanation: { summary: 'disk-corrupt (64%) over rootfs-corrupt', evidence: [] } },
-          steps: [
-            { seq: 1, remedy: 'golden-restore', state: 'done', outcome: 'failed', startedAt: new Date(t0 - 3_500_000).toISOString(), finishedAt: new Date(t0 - 3_400_000).toISOString() },
-            { seq: 2, remedy: 'image-repair', state: 'done', outcome: 'failed', startedAt: new Date(t0 - 3_300_000).toISOString(), finishedAt: new Date(t0 - 3_100_000).toISOString() },
-          ],
-          forensics: ['/var/lib/bootmedic/forensics/inc-5/step-1'],
-        },
-      },
-      handOvers: {
-        'inc-5': {
-          markdown: '# Incident inc-5: debian-1 handed over\n\nReason: no applicable remedy left\n\nDiagnosis: disk-corrupt (64%) over rootfs-corrupt\n\n## Posterior after the remedies tried\n- disk-corrupt: 64.0%\n- rootfs-corrupt: 30.0%\n\n## Steps\n- 1. golden-restore: failed\n- 2. image-repair: failed\n\n## Forensic copies\n- /var/lib/bootmedic/forensics/inc-5/step-1\n- /var/lib/bootmedic/forensics/inc-5/step-2\n\nLast boot: d-9 (console: /var/lib/bootmedic/boots/d-9/console.log)\n<img src=x onerror=alert(1)>\n',
-          report: { incidentId: 'inc-5', vm: 'debian-1', reason: 'no applicable remedy left', forensicSnapshots: ['/var/lib/bootmedic/forensics/inc-5/step-1', '/var/lib/bootmedic/forensics/inc-5/step-2'], lastBoot: 'd-9' },
-        },
-      },
-    },
-  });
-  const s = fake.state;
-  const setVm = (patch: Partial<(typeof s.vms)[number]>) => {
-    s.vms = s.vms.map((v) => (v.name === vm ? { ...v, ...patch } : v));
-  };
-  let drillN = 0;
-  fake.onStartDrill = ({ scenarios, seed }) => ({ id: `drill-${++drillN}`, status: 'running', scenarios, seed, done: 0, startedAt: new Date().toISOString() });
-  return {
-    kind: 'fake',
-    url: fake.url,
-    token: 'operator-token-1',
-    badToken: 'not-a-token-the-server-knows',
-    vm,
-    others: ['debian-1', 'tiny-ok'],
-    async fail() {
-      const bootId = 'b-0004';
-      const lines = ['SeaBIOS (version 1.16.2-debian-1.16.2-1)', 'Booting from ROM...', 'Linux version 6.1.0-28-amd64', 'Command line: console=ttyS0 root=/dev/vdz', 'Freeing unused kernel image memory: 2036K', 'VFS: Cannot open root device "vdz" or unknown-block(0,0): error -6', PANIC, 'CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-28-amd64', '---[ end Kernel panic - not syncing ]---'];
-      const finding = { id: 'kernel.panic.vfs-root', family: 'kernel-panic', title: 'Kernel panic: cannot mount the root file system', component: 'kernel', layer: 'os', severity: 'critical', phase: 'kernel', stopsBoot: true, evidence: [{ line: 7, text: PANIC }] };
-      fake.push({ kind: 'vm-state', vm, state: 'booting' });
-      fake.push({ kind: 'boot', vm, event: { type: 'boot-start', vm, bootId, accel: 'tcg', accelReason: 'no /dev/kvm', atMs: 0 } } as never);
-      lines.forEach((text, n) => fake.push({ kind: 'console', vm, bootId, line: n + 1, text, atMs: 200 * n }));
-      fake.push({ kind: 'boot', vm, event: { type: 'finding', vm, bootId, finding } } as never);
-      const failed = { bootId, status: 'failed', cause: 'kernel-panic', reason: 'kernel panic: VFS: Unable to mount root fs', startedAt: new Date(t0 + 4 * 60_000).toISOString(), durationMs: 2300, timeline: [{ phase: 'firmware', atMs: 300 }, { phase: 'bootloader', atMs: 900 }, { phase: 'kernel', atMs: 1500 }], findings: [finding], evidence: finding.evidence };
-      s.boots[vm] = [failed, ...boots];
-      s.consoles[bootId] = lines;
-      const causes = [{ cause: 'root-device-missing', probability: 0.81 }, { cause: 'initramfs-missing-driver', probability: 0.12 }, { cause: 'disk-corrupt', probability: 0.07 }];
-      const detected = new Date(t0 + 4 * 60_000 + 2300).toISOString();
-      s.incidents['inc-7'] = {
-        id: 'inc-7', vm, status: 'open', bootId, openedAt: detected, detectedAt: detected, state: 'diagnosed', posterior: causes, attempts: 0, steps: [],
-        diagnosis: {
-          causes,
-          // The shape of src/diagnose's Explanation.
-          explanation: {
-            summary: 'root-device-missing (81.0%) over initramfs-missing-driver (12.0%), mostly because of: VFS cannot mount root (kernel.panic.vfs-root, +6.2 bits)',
-            evidence: [{ evidence: 'kernel.panic.vfs-root', detail: 'VFS cannot mount root', forTop: 6.2, raised: [{ cause: 'root-device-missing', bits: 6.2 }], lowered: [{ cause: 'disk-corrupt', bits: -1.3 }] }],
-            versus: { top: 'root-device-missing', runnerUp: 'initramfs-missing-driver', priorBits: 0.5, items: [], posteriorBits: 2.8 },
-          },
-        },
-        forensics: ['snapshot bootmedic-inc-7-1 (qcow2 internal)'],
-      };
-      setVm({ state: 'failed', lastVerdict: { bootId, status: 'failed', cause: 'kernel-panic', reason: failed.reason, startedAt: failed.startedAt, durationMs: 2300 }, openIncident: 'inc-7' });
-      fake.push({ kind: 'boot', vm, event: { type: 'verdict', vm, bootId, status: 'failed', reason: failed.reason, atMs: 2300, detectedAt: 2300 } } as never);
-      fake.push({ kind: 'vm-state', vm, state: 'failed', reason: failed.reason });
-      fake.push({ kind: 'heal', vm, event: { type: 'incident-opened', incidentId: 'inc-7', vm, bootId, detectedAt: 2300 } } as never);
-      return { incident: 'inc-7', evidence: PANIC, topCause: 'root-device-missing' };
-    },
-    async heal() {
-      const inc = s.incidents['inc-7']!;
-      const remedy = 'restore-kernel-cmdline';
-      inc.steps = [{ seq: 1, remedy, state: 'started', startedAt: new Date().toISOString() }];
-      inc.state = 'trying';
-      setVm({ state: 'healing' });
-      fake.push({ kind: 'heal', vm, event: { type: 'action', incidentId: 'inc-7', seq: 1, remedy, action: {}, attempt: 1 } } as never);
-      fake.push({ kind: 'vm-state', vm, state: 'healing' });
-      const ok = readyBoot(5, 5300);
-      // The verification boot, streamed: its console replaces the failed boot's on the VM page.
-      fake.push({ kind: 'boot', vm, event: { type: 'boot-start', vm, bootId: ok.bootId, accel: 'tcg', accelReason: 'no /dev/kvm', atMs: 0 } } as never);
-      const bootLines = ['Linux version 6.1.0-28-amd64', 'Command line: console=ttyS0 root=/dev/vda', 'Run /init as init process', READY_LINE];
-      bootLines.forEach((text, n) => fake.push({ kind: 'console', vm, bootId: ok.bootId, line: n + 1, text, atMs: 300 * n }));
-      s.consoles[ok.bootId] = bootLines;
-      inc.steps = [{ seq: 1, remedy, state: 'done', outcome: 'fixed', detail: { status: 'ready', bootId: ok.bootId }, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() }];
-      Object.assign(inc, { status: 'recovered', state: 'healed', closedAt: new Date().toISOString(), mttrMs: 14_200, fixedBy: remedy, attempts: 1 });
-      s.boots[vm] = [ok, ...(s.boots[vm] ?? [])];
-      setVm({ state: 'ready', lastVerdict: verdict(ok), bootTrend: [5200, 5400, 5100, 5600, 5300] });
-      s.vms = s.vms.map((v) => (v.name === vm ? (({ openIncident: _o, ...rest }) => rest)(v) : v));
-      fake.push({ kind: 'heal', vm, event: { type: 'result', incidentId: 'inc-7', seq: 1, remedy, status: 'ready', fixed: true, bootId: ok.bootId } } as never);
-      fake.push({ kind: 'heal', vm, event: { type: 'incident-closed', incidentId: 'inc-7', status: 'recovered', mttrMs: 14_200, fixedBy: remedy } } as never);
-      fake.push({ kind: 'vm-state', vm, state: 'ready' });
-      await ledger.append({ type: 'action', vm, data: { incident: 'inc-7', remedy, fixed: true } });
-      fake.push({ kind: 'ledger', size: ledger.size });
-      return { remedy, consoleLine: READY_LINE };
-    },
-    quietly(name, state, then) {
-      s.vms = s.vms.map((v) => (v.name === name ? { ...v, state } : v));
-      if (then === 'reload') fake.reload();
-      else fake.dropClients();
-    },
-    async drill(n: number) {
-      const d = s.drills['drill-1']!;
-      const results = Array.from({ length: n }, (_, i) => ({ index: i + 1, name: ['kernel-panic-root', 'grub-missing-cfg', 'fstab-typo'][i % 3]!, outcome: i === n - 1 ? 'handed-over' : 'recovered', expectedOutcome: i === n - 1 ? 'handed-over' : 'recovered', ok: true, mttrMs: 9000 + 3000 * i, topCause: 'root-device-missing', topProbability: 0.8, top1Correct: true }));
-      for (let i = 0; i < n; i++) fake.push({ kind: 'drill', drillId: d.id, progress: { done: i, total: n, current: results[i]!.name, phase: 'scenario' } } as never);
-      const totals = { scenarios: n, detected: n, detectionRate: 1, top1Accuracy: 1, recoverable: n - 1, recovered: n - 1, recoveryRate: 1, unrecoverable: 1, handedOver: 1, handOverRate: 1, errors: 0, mttrMedianMs: 12_000, mttrP95Ms: 15_000, mttrMaxMs: 15_000, cleanBootMs: 5000 };
-      const { index } = await ledger.append({ type: 'drill', data: { id: d.id, seed: d.seed, totals } });
-      s.drills[d.id] = { ...d, status: 'done', done: n, totals: totals as never, report: { totals, scenarios: results, ledger: { index, checkpoint: ledger.checkpoint() } } };
-      s.drillFiles[d.id] = { html: `<!doctype html><html><head><style>body{font:14px sans-serif}</style></head><body><h1>Drill ${d.id}</h1><p>seed ${d.seed}</p></body></html>`, md: `# Drill ${d.id}\n\nseed ${d.seed}, ${n} scenarios\n` };
-      fake.push({ kind: 'drill-end', drillId: d.id, ok: true, totals: totals as never });
-      return d.id;
-    },
-    async close() {
-      await fake.close();
-      await ledger.close();
-      home.cleanup();
-    },
-  };
+  return startDashboardStory();
 }
 
 let sut: ServerUnderTest;
 let ctx: BrowserContext;
 let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-let shots: string;
+let shots: ReturnType<typeof screenshotFolder>;
 const cspErrors: string[] = [];
 
-async function shot(page: Page, name: string): Promise<void> {
-  const file = join(shots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  mkdirSync('/tmp/shots', { recursive: true });
-  copyFileSync(file, join('/tmp/shots', `${name}.png`));
-}
+const shot = (page: Page, name: string) => shots.shot(page, name);
 
 function watch(page: Page): Page {
   page.on('console', (m) => {
@@ -233,7 +62,7 @@ before(async () => {
   // The page under test is the one `npm run build` makes.
   buildDashboard();
   sut = await createServerUnderTest();
-  shots = mkdtempSync(join(tmpdir(), 'bootmedic-dashboard-shots-'));
+  shots = screenshotFolder('dashboard');
   browser = await launchChromium();
   ctx = browser.ctx;
 });
@@ -252,7 +81,7 @@ test('the built page stays under the size budget and loads no inline script or s
 });
 
 test('a VM fails on a panic, the incident shows the evidence and the top cause, the heal makes it ready: all live', { skip }, async (t) => {
-  t.diagnostic(`screenshots: ${shots} (copies in /tmp/shots)`);
+  t.diagnostic(`screenshots: ${shots.dir} (copies in /tmp/shots)`);
   const page = watch(ctx.pages()[0] ?? (await ctx.newPage()));
   await page.goto(sut.url);
   await page.locator('input[name=token]').waitFor(WAIT);
@@ -297,7 +126,7 @@ test('a VM fails on a panic, the incident shows the evidence and the top cause, 
   if (healed.consoleLine) {
     // The verification boot's console arrived line by line over the event stream.
     await page.locator('.console .cl', { hasText: healed.consoleLine }).waitFor(WAIT);
-    assert.equal(await page.locator('.console .cl', { hasText: PANIC }).count(), 0, "the failed boot's console made way for the new boot's");
+    assert.equal(await page.locator('.console .cl', { hasText: failure.evidence }).count(), 0, "the failed boot's console made way for the new boot's");
   }
   await page.locator('.uchart canvas').first().waitFor(WAIT);
   await shot(page, '5-vm-ready');

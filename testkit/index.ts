@@ -43,6 +43,10 @@ export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
 export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';
 // Debian's Chromium for the dashboard's browser tests, and the dashboard build they load.
 export { CHROMIUM, chromiumSkip, launchChromium, buildDashboard } from './chromium.ts';
+// The story the browser tests are shown (the fake API's VM that panics and is healed) and where their screenshots go.
+export { startDashboardStory } from './dashboard-story.ts';
+export type { ServerUnderTest } from './dashboard-story.ts';
+export { screenshotFolder } from './screenshots.ts';
 // libvirt: a real libvirtd (started when none answers, stopped by whoever started it) and
 // tiny-guest TCG domains a test defines and removes itself.
 export { useLibvirtd, withLibvirtd, libvirtSkipReason, libvirtdAnswers, libvirtdPid, startLibvirtDaemons, stopLibvirtDaemons, defineTinyDomain, removeTestDomains, fileSize, LIBVIRT_TEST_ROOT } from './libvirt.ts';
