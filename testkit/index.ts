@@ -36,13 +36,16 @@ export { createManualTimers } from './manual-timers.ts';
 // The service in a child process (killed with -9, reloaded, stopped) and what a killed process left running.
 export { serveChild } from './serve-child.ts';
 export type { ServeChild } from './serve-child.ts';
-export { descendants, isRunning, stillRunning } from './processes.ts';
+export { descendants, isRunning, stillRunning, groupMembers } from './processes.ts';
 export type { ManualTimers } from './manual-timers.ts';
 // The dashboard's browser tests: a fake of the HTTP API (canned state, a pushable SSE stream).
 export { startFakeApi, DASHBOARD_CSP } from './fake-api.ts';
 export type { FakeApi, FakeApiState, FakeRole, FakeBoot, FakeIncident } from './fake-api.ts';
 // Debian's Chromium for the dashboard's browser tests, and the dashboard build they load.
 export { CHROMIUM, chromiumSkip, launchChromium, buildDashboard } from './chromium.ts';
+// Debian's Firefox ESR for the same tests (puppeteer-core over WebDriver BiDi).
+export { FIREFOX, firefoxSkip, launchFirefox } from './firefox.ts';
+export type { FirefoxSession } from './firefox.ts';
 // The story the browser tests are shown (the fake API's VM that panics and is healed) and where their screenshots go.
 export { startDashboardStory } from './dashboard-story.ts';
 export type { ServerUnderTest } from './dashboard-story.ts';

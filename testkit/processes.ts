@@ -35,3 +35,19 @@ export async function stillRunning(pids: readonly number[], ms = 10_000): Promis
   for (let t = 0; t < ms && pids.some(isRunning); t += 100) await new Promise((r) => setTimeout(r, 100));
   return pids.filter(isRunning);
 }
+
+/** The pids in process group `pgid` (a browser started detached leads its own group, with its helper processes in it). */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      // /proc/<pid>/stat: pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
