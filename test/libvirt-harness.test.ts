@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runToolSync } from '../src/core/index.ts';
-import { defineTinyDomain, useLibvirtd } from '../testkit/index.ts';
+import { defineTinyDomain, libvirtdPid, useLibvirtd } from '../testkit/index.ts';
 
 const lv = useLibvirtd();
 
@@ -26,4 +26,14 @@ test('defineTinyDomain boots the tiny guest under libvirt and remove() leaves no
   d.remove();
   assert.equal(runToolSync('virsh', ['-c', d.uri, 'domstate', d.name], { check: false }).code, 1, 'the domain is undefined');
   assert.equal(existsSync(d.dir), false, 'its folder is removed');
+});
+
+test('a libvirtd the harness started runs under tini as the subreaper of the QEMUs it daemonizes', { skip: lv.skip, timeout: 60_000 }, (t) => {
+  if (!lv.lease().startedDaemons) return t.skip('this libvirtd was running before the harness; it started none');
+  if (!existsSync('/usr/bin/tini')) return t.skip('/usr/bin/tini is missing (Debian package tini, .ci/run installs it)');
+  const pid = libvirtdPid();
+  assert.ok(pid !== undefined, 'libvirtd runs');
+  const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  const parent = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+  assert.deepEqual(parent.slice(0, 3), ['/usr/bin/tini', '-s', '--'], `libvirtd's parent ${ppid} is tini -s`);
 });

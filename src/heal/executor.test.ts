@@ -36,6 +36,34 @@ function setup() {
   return { openRepo, clock, events, sleeps, healerOn, done };
 }
 
+test('MTTR ends at the verdict of the boot that proved the fix, not after the target stopped that boot', async () => {
+  const s = setup();
+  try {
+    const repo = s.openRepo();
+    const fake = createFakeHealTarget({ context: ctx(), outcomes: { 'more-memory': ['ready'] } });
+    const healer = s.healerOn(repo);
+    const detectedAt = s.clock.now();
+    const fakeBoot = fake.target.bootAndWait;
+    // Ready 6 s after detection; stopping the VM afterwards takes 2.5 s more.
+    const target = {
+      ...fake.target,
+      bootAndWait: async (sig?: AbortSignal) => {
+        s.clock.advance(6000);
+        const verdictAt = s.clock.now();
+        const r = await fakeBoot(sig);
+        s.clock.advance(2500);
+        return { ...r, verdictAt };
+      },
+    };
+    const r = await healer.heal({ vm: 'tiny', target, diagnosis: diagnosisFor({ 'insufficient-memory': 0.9, transient: 0.05 }), detectedAt, bootId: 'b1' });
+    assert.equal(r.outcome, 'recovered');
+    assert.equal(r.mttrMs, 6000);
+    assert.equal(repo.get(r.incidentId)?.mttrMs, 6000, 'the store keeps the same MTTR');
+  } finally {
+    s.done();
+  }
+});
+
 test('a remedy whose boot reaches ready closes the incident as recovered, with MTTR from detection', async () => {
   const s = setup();
   try {

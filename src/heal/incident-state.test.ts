@@ -73,6 +73,15 @@ test('a fixed step heals the incident; the record says whether it was closed', (
   assert.deepEqual(closed.type === 'healed' ? [closed.fixedBy, closed.mttrMs, closed.closed] : closed.type, ['more-memory', 1234, true]);
 });
 
+test("a fix's MTTR ends at its verification boot's verdict, not when the step was written down", () => {
+  // detected at 1000; the boot was ready at 7500; its VM was stopped and the step recorded at 9000.
+  const s = stateOf([done(1, 'more-memory', 'fixed', { verdictAt: 7500 }, 9000)]);
+  assert.deepEqual(s.type === 'healed' ? [s.mttrMs, s.closed] : s.type, [6500, false]);
+  // Steps recorded before verdicts were kept end at the step's finish, as before.
+  const older = stateOf([done(1, 'more-memory', 'fixed', {}, 9000)]);
+  assert.deepEqual(older.type === 'healed' ? older.mttrMs : older.type, 8000);
+});
+
 test('a shutdown during verification ends the incident with its reason; a hand-over is read from the record', () => {
   const shut = stateOf([done(1, 'retry', 'shutdown', { status: 'shutdown', reason: 'operator' })]);
   assert.deepEqual(shut.type === 'shut-down' ? [shut.reason, shut.closed] : shut.type, ['operator', false]);

@@ -38,6 +38,8 @@ const StepDetailSchema = z.object({
   status: z.string().optional(),
   reason: z.string().optional(),
   bootId: z.string().optional(),
+  /** When the verification boot's verdict was decided (epoch ms): a fix's MTTR ends there. */
+  verdictAt: z.number().optional(),
   evidence: z.unknown().optional(),
   /** The diagnosis of a verification boot that failed differently from the incident's failure. */
   rediagnosis: DiagnosisSchema.optional(),
@@ -214,7 +216,9 @@ export function replay(incident: IncidentRecord, steps: readonly StepRecord[]): 
   // Open in the record: the steps say where it stands (a crash may have come between a step's
   // end and the record's closing).
   if (ended !== undefined) {
-    const at = ended.by.finishedAt ?? incident.detectedAt;
+    // The VM was back at the verdict of the boot that proved the fix; the step finishes later,
+    // after the target's teardown and bookkeeping.
+    const at = ended.by.detail.verdictAt ?? ended.by.finishedAt ?? incident.detectedAt;
     return ended.outcome === 'fixed'
       ? { ...facts, type: 'healed', fixedBy: ended.by.remedy, mttrMs: at - incident.detectedAt, closed }
       : { ...facts, type: 'shut-down', reason: ended.by.detail.reason ?? 'shutdown requested', closed };

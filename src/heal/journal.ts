@@ -82,9 +82,10 @@ export function createJournal(o: { store: IncidentStore; incidentId: string; now
     const { boot } = e;
     const bootId = boot.bootId !== undefined ? { bootId: boot.bootId } : {};
     const reason = boot.reason !== undefined ? { reason: boot.reason } : {};
+    const verdictAt = boot.verdictAt !== undefined ? { verdictAt: boot.verdictAt } : {};
     const outcome = OUTCOME_OF[boot.status];
     const failed = outcome === 'failed' ? { ...(boot.evidence !== undefined ? { evidence: boot.evidence } : {}), ...(e.rediagnosis !== undefined ? { rediagnosis: e.rediagnosis } : {}) } : {};
-    store.finishStep(incidentId, e.seq, outcome, now(), { fix: e.fix, status: boot.status, ...reason, ...bootId, ...failed });
+    store.finishStep(incidentId, e.seq, outcome, now(), { fix: e.fix, status: boot.status, ...reason, ...bootId, ...verdictAt, ...failed });
     // The result names the boot that fixed it, or why it did not.
     const told = outcome === 'fixed' ? bootId : reason;
     await note({ type: 'result', incidentId, seq: e.seq, remedy: e.remedy, status: boot.status, fixed: outcome === 'fixed', ...told });

@@ -13,6 +13,12 @@ export type BootResult = Readonly<{
   status: 'ready' | 'failed' | 'stalled' | 'shutdown';
   bootId?: string;
   reason?: string;
+  /**
+   * When the boot's verdict was decided (epoch ms). For the boot that proves a repair it is
+   * the end of the MTTR clock: the VM was back then, whatever the target did afterwards
+   * (a drill stopping its verification VM, for one).
+   */
+  verdictAt?: number;
   /** Evidence of a failed boot, when the target has it (kept in the step's record). */
   evidence?: Evidence;
 }>;

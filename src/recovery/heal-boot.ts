@@ -1,6 +1,6 @@
 import { diagnose, type Diagnosis, type Evidence } from '../diagnose/index.ts';
 import { createHealer, type HealBudget, type HealEvent, type HealResult, type IncidentStore } from '../heal/index.ts';
-import type { BootOutcome, SupervisorDeps } from '../supervisor/index.ts';
+import { verdictAtOf, type BootOutcome, type SupervisorDeps } from '../supervisor/index.ts';
 import type { QemuHealTarget } from './qemu-heal-target.ts';
 
 // One failed boot to its end: evidence, diagnosis, an incident healed through the real
@@ -19,9 +19,6 @@ export type HealBootInput = Readonly<{
 }>;
 
 export type HealBootResult = { result: HealResult; diagnosis?: Diagnosis; evidence?: Evidence; events: HealEvent[] };
-
-/** When a boot's failure was detected (epoch ms): its start plus the time to its verdict. */
-export const detectedAtOf = (o: BootOutcome): number => Date.parse(o.startedAt) + o.durationMs;
 
 /** Diagnoses a failed boot and heals it (or resumes the VM's open incident). */
 export async function healBoot(input: HealBootInput): Promise<HealBootResult> {
@@ -42,7 +39,7 @@ export async function healBoot(input: HealBootInput): Promise<HealBootResult> {
   const result = await healer.heal({
     vm,
     target,
-    ...(diagnosis !== undefined && evidence !== undefined && outcome !== undefined ? { diagnosis, evidence, bootId: outcome.bootId, detectedAt: detectedAtOf(outcome) } : {}),
+    ...(diagnosis !== undefined && evidence !== undefined && outcome !== undefined ? { diagnosis, evidence, bootId: outcome.bootId, detectedAt: verdictAtOf(outcome) } : {}),
     ...(input.signal !== undefined ? { signal: input.signal } : {}),
   });
   return { result, ...(diagnosis !== undefined ? { diagnosis } : {}), ...(evidence !== undefined ? { evidence } : {}), events };

@@ -8,7 +8,7 @@ export type { VmBackend, VmChange, BootRequest, BootRun } from './vm-change.ts';
 export { patchSpec } from './vm-change.ts';
 // Boots through the supervisor over whatever hypervisor `deps` holds (libvirt's backend reuses it).
 export { createQemuBackend } from './qemu-backend.ts';
-export { healBoot, detectedAtOf } from './heal-boot.ts';
+export { healBoot } from './heal-boot.ts';
 export type { HealBootInput, HealBootResult } from './heal-boot.ts';
 export { evidenceFor, diskIntegrity } from './evidence.ts';
 export { fingerprintSpec, loadLastGood, saveLastGood, plainSpec, specFrom, withAppend } from './vm-config.ts';

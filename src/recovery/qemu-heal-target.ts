@@ -7,7 +7,7 @@ import { diffFingerprints, type Fingerprint } from '../diagnose/index.ts';
 import { resolveGuest } from '../guest/index.ts';
 import type { BootResult, HandOverReport, HealTarget, Remedy, RemedyContext } from '../heal/index.ts';
 import { offeredRepairs } from '../image/index.ts';
-import { imageKeyOf, isNoVerdict, lockVm, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent, type SuperviseOptions } from '../supervisor/index.ts';
+import { imageKeyOf, isNoVerdict, lockVm, verdictAtOf, type VmLock, type BootOutcome, type SupervisorDeps, type SupervisorEvent, type SuperviseOptions } from '../supervisor/index.ts';
 import { DEFAULT_HEADROOM_MIB, readHostMemory, usableMiB, type HostMemory } from '../resources/index.ts';
 import { recoveryErrors } from './errors.ts';
 import { evidenceFor } from './evidence.ts';
@@ -246,7 +246,7 @@ export function createQemuHealTarget(o: QemuHealTargetOptions): QemuHealTarget {
     if (signal?.aborted === true || isNoVerdict(out.status)) throw new Error(`boot ${out.bootId} ended ${out.status}: ${out.reason}`);
     // A power-off the guest or the operator asked for before ready is neither fix nor failure.
     const status: BootResult['status'] = out.cause === 'guest-shutdown' && out.status !== 'ready' ? 'shutdown' : out.status;
-    return { status, bootId: out.bootId, reason: out.reason, ...(status === 'failed' || status === 'stalled' ? { evidence: await evidenceFor(out, spec, deps, fingerprint) } : {}) };
+    return { status, bootId: out.bootId, reason: out.reason, verdictAt: verdictAtOf(out), ...(status === 'failed' || status === 'stalled' ? { evidence: await evidenceFor(out, spec, deps, fingerprint) } : {}) };
   }
 
   return {

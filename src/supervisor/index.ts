@@ -4,7 +4,7 @@
 export { superviseVm } from './supervise.ts';
 export type { SupervisorDeps, SuperviseOptions } from './supervise.ts';
 export type { BootOutcome, OutcomeStatus, OutcomeCause, SupervisorEvent, QmpEventRecord } from './outcome.ts';
-export { isNoVerdict } from './outcome.ts';
+export { isNoVerdict, verdictAtOf } from './outcome.ts';
 export { lockVm, vmDirOf } from './vm-lock.ts';
 export type { VmLock } from './vm-lock.ts';
 export { supervisorErrors } from './errors.ts';

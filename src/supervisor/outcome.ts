@@ -49,6 +49,9 @@ export type BootOutcome = Readonly<{
   imageKey: string;
 }>;
 
+/** When a boot's verdict was decided (epoch ms): its start plus its duration. */
+export const verdictAtOf = (o: Pick<BootOutcome, 'startedAt' | 'durationMs'>): number => Date.parse(o.startedAt) + o.durationMs;
+
 /** What the supervisor reports while a boot runs (human lines or JSON lines). */
 export type SupervisorEvent =
   | { type: 'boot-start'; vm: string; bootId: string; accel: string; accelReason: string; atMs: number }

@@ -116,7 +116,11 @@ async function supervise(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOpti
         void s.close(exitInfo).then((o) => {
           outcomes.push(o);
           emit({ type: 'outcome', outcome: o });
-          if (opts.mode === 'once') void stopVm();
+          if (opts.mode === 'once') {
+            // Done: the finally below stops the VM and waits for it to exit.
+            void stopVm();
+            finish();
+          }
         });
         return;
       }
@@ -158,11 +162,8 @@ async function supervise(spec: VmSpec, deps: SupervisorDeps, opts: SuperviseOpti
     emit({ type: 'vm-exit', vm: spec.name, reason: stopping ? 'stopped by bootmedic' : `QEMU exited (${info.code ?? info.signal})` });
   });
   try {
-    if (opts.mode === 'once') {
-      await Promise.race([done, exited.then(() => new Promise((r) => setTimeout(r, DRAIN_MS + 100)))]);
-    } else {
-      await Promise.race([done, exited.then(() => new Promise((r) => setTimeout(r, DRAIN_MS + 100)))]);
-    }
+    // A VM that exits on its own gets DRAIN_MS for the last of its console before its boot closes.
+    await Promise.race([done, exited.then(() => new Promise((r) => setTimeout(r, DRAIN_MS + 100)))]);
   } finally {
     clearInterval(timer);
     off();
