@@ -18,6 +18,8 @@ export type WindowStats = Readonly<{
   bootsStarted: number;
   verdicts: number;
   meanBooting: number;
+  /** Since the service started: boots begun, verdicts, seconds. */
+  sinceStart: Readonly<{ boots: number; verdicts: number; seconds: number }>;
 }>;
 
 export type BootingMessage = { type: 'ready'; url: string; token: string; home: string } | { type: 'window'; stats: WindowStats };
@@ -54,6 +56,7 @@ export async function serveBooting(n: number): Promise<void> {
     }
     if (e.event.event.type === 'verdict') verdicts++;
   });
+  const t0 = performance.now();
   const delay = monitorEventLoopDelay({ resolution: 2 });
   let samples = 0;
   let booting = 0;
@@ -79,6 +82,7 @@ export async function serveBooting(n: number): Promise<void> {
           bootsStarted: bootsStarted - opened.boots,
           verdicts: verdicts - opened.verdicts,
           meanBooting: samples === 0 ? 0 : booting / samples,
+          sinceStart: { boots: bootsStarted, verdicts, seconds: (performance.now() - t0) / 1000 },
         },
       });
     }

@@ -165,7 +165,7 @@ if (values.serve === true && booting !== undefined) {
       process.stdout.write(`  server main thread: on a CPU ${share(sched1.runNs - sched0!.runNs)} of the window, runnable but waiting for a CPU ${share(sched1.waitNs - sched0!.waitNs)}\n`);
       process.stdout.write(`  server event-loop delay ms: p50 ${w.loopDelayMs.p50.toFixed(1)}  p99 ${w.loopDelayMs.p99.toFixed(1)}  max ${w.loopDelayMs.max.toFixed(1)}\n`);
       process.stdout.write(`  priority: server nice ${stat(`/proc/${child.pid}/stat`)!.nice}, QEMU threads nice ${[...snap1.qemuNice].join(', ')}\n`);
-      process.stdout.write(`  booting: ${snap1.qemus} QEMU running, ${pc(snap1.qemuMs - snap0!.qemuMs)} of one core for QEMU (the host has ${availableParallelism()} cores); a mean of ${w.meanBooting.toFixed(1)} of ${booting} VMs starting or booting; ${w.bootsStarted} boots began and ${w.verdicts} verdicts in the window\n`);
+      process.stdout.write(`  booting: ${snap1.qemus} QEMU running, ${pc(snap1.qemuMs - snap0!.qemuMs)} of one core for QEMU (the host has ${availableParallelism()} cores); a mean of ${w.meanBooting.toFixed(1)} of ${booting} VMs starting or booting; ${w.bootsStarted} boots began and ${w.verdicts} verdicts in the window (${w.sinceStart.boots} and ${w.sinceStart.verdicts} in the ${w.sinceStart.seconds.toFixed(0)} s since the service started)\n`);
       process.stdout.write(`  load average: ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (1 min)\n`);
     }
     agent.destroy();
