@@ -92,12 +92,15 @@ export async function serveBooting(n: number): Promise<void> {
     clearInterval(waitStart);
     send({ type: 'ready', url: serving.url, token, home });
   }, 200);
-  process.once('SIGTERM', () => {
+  const stop = () => {
     clearInterval(sampler);
     clearInterval(waitStart);
     void serving
       .close()
       .then(() => rmSync(home, { recursive: true, force: true }))
       .then(() => process.exit(0));
-  });
+  };
+  process.once('SIGTERM', stop);
+  // The parent died without stopping us: stop too, so no VM outlives the bench.
+  process.once('disconnect', stop);
 }
