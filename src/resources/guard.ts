@@ -160,7 +160,7 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
       try {
         lowerVmPriority(pid, nice);
       } catch (e) {
-        tellNice(`VM ${v.name}: QEMU's priority could not be lowered ${nice} nice levels below bootmedic's (${(e as Error).message}); it runs at bootmedic's priority`);
+        tellNice(`VM ${v.name}: QEMU's priority could not be lowered ${nice} nice levels below bootmedic's (${(e as Error).message}); some of its threads may run at bootmedic's priority`);
       }
       if (!wantsCgroup(v)) return unreserve;
       const c = cgroup();
