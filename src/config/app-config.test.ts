@@ -21,3 +21,12 @@ test('the admission queue policy comes from the environment, each field on its o
   assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_ON_NO_FIT: 'wait' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /BOOTMEDIC_ADMISSION_ON_NO_FIT="wait": must be refuse or queue/.test(e.message));
   assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS: '0' }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && /QUEUE_TIMEOUT_SECONDS="0"/.test(e.message));
 });
+
+test("QEMU's priority below bootmedic's comes from BOOTMEDIC_VM_NICE, 0 to 19; anything else names the variable", () => {
+  assert.equal(resolveAppConfig({ home: '/h' }, { BOOTMEDIC_VM_NICE: '0' }).vmNice, 0);
+  assert.equal(resolveAppConfig({ home: '/h' }, { BOOTMEDIC_VM_NICE: '19' }).vmNice, 19);
+  assert.equal(resolveAppConfig({ home: '/h' }, {}).vmNice, undefined, 'unset: the service config, then the default, decide');
+  for (const bad of ['20', '-1', '5.5', 'low', '']) {
+    assert.throws(() => resolveAppConfig({ home: '/h' }, { BOOTMEDIC_VM_NICE: bad }), (e) => isBootmedicError(e, 'CONFIG_BAD_ENV') && e.message.startsWith(`BOOTMEDIC_VM_NICE=${JSON.stringify(bad)}`));
+  }
+});

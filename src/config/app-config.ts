@@ -25,6 +25,8 @@ export type AppConfig = Readonly<{
    * (BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS). Unset fields fall to the service config, then the defaults.
    */
   admission?: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number }>;
+  /** How many nice levels below bootmedic the QEMU processes it launches run, 0 to 19 (BOOTMEDIC_VM_NICE; default: the service config's, else 10). */
+  vmNice?: number;
   /** The cgroup v2 hierarchy QoS cgroups are made under, or the folder cgroup v1 hierarchies are mounted in (BOOTMEDIC_CGROUP_ROOT; default /sys/fs/cgroup). */
   cgroupRoot?: string;
   /** libvirt domains opted in to healing by bootmedic's config (BOOTMEDIC_LIBVIRT_HEAL, ','-separated), beside the domains' own metadata. */
@@ -57,12 +59,17 @@ export function resolveAppConfig(flags: { home?: string | undefined; cache?: str
     throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_ADMISSION_QUEUE_TIMEOUT_SECONDS=${JSON.stringify(queueTimeout)}: not a whole number of seconds from 1 to 86400`, { fix: 'Set it to a whole number of seconds, e.g. 300, or unset it.' });
   }
   const admission = { ...(onNoFit !== undefined ? { onNoFit: onNoFit as 'refuse' | 'queue' } : {}), ...(queueTimeout !== undefined ? { queueTimeoutSeconds: Number(queueTimeout) } : {}) };
+  const vmNice = env['BOOTMEDIC_VM_NICE'];
+  if (vmNice !== undefined && (!/^\d{1,2}$/.test(vmNice) || Number(vmNice) > 19)) {
+    throw configErrors.make('CONFIG_BAD_ENV', `BOOTMEDIC_VM_NICE=${JSON.stringify(vmNice)}: not a whole number of nice levels from 0 to 19`, { fix: 'Set it to a whole number from 0 (QEMU at bootmedic\'s priority) to 19, e.g. 10, or unset it.' });
+  }
   const cgroupRoot = env['BOOTMEDIC_CGROUP_ROOT'] ? resolve(env['BOOTMEDIC_CGROUP_ROOT']) : undefined;
   const libvirtHeal = Object.freeze((env['BOOTMEDIC_LIBVIRT_HEAL'] ?? '').split(',').map((d) => d.trim()).filter((d) => d !== ''));
   return Object.freeze({
     home, cache, ci, color, ledgerCheckpointCopies, ledgerWitnessDirs, libvirtHeal,
     ...(headroom === undefined ? {} : { admissionHeadroomMiB: Number(headroom) }),
     ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
+    ...(vmNice === undefined ? {} : { vmNice: Number(vmNice) }),
     ...(Object.keys(admission).length === 0 ? {} : { admission: Object.freeze(admission) }),
   });
 }

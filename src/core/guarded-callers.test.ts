@@ -32,6 +32,7 @@ const ALLOWED: Readonly<Record<string, [number, string]>> = {
   'src/resources/admission-tickets.ts': [1, 'readdirSync of its own admission-queue folder in the home (each ticket read with readGuardedText)'],
   'src/libvirt/heal/domain-tunes.ts': [2, "/run/libvirtd.pid and /proc/<pid>/status (fixed system paths, never from a user)"],
   'src/resources/host-memory.ts': [3, '/proc/meminfo and /proc/<pid>/status (fixed kernel paths); readdirSync of its own reservations folder (each file read with readGuardedText)'],
+  'src/resources/vm-priority.ts': [1, 'readdirSync of /proc/<pid>/task of a QEMU bootmedic launched (a fixed kernel path)'],
   'src/monitor/forecast/sources.ts': [3, "/proc/meminfo; a statSync of the watched image (a stat does not block on a FIFO); a comment citing stat(2)"],
   'src/config/fuzz-targets.ts': [2, 'test-only fuzz target: reads the example VM files of the repository'],
   'src/console/fuzz-targets.ts': [2, 'test-only fuzz target: reads the recorded consoles of testkit/consoles'],

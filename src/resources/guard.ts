@@ -1,6 +1,7 @@
 // The resource guard the QEMU hypervisor consults around each launch: admission before
 // anything is made for the boot (refused at once, or queued until memory frees, as the
-// policy says), then the VM's reservation and its cgroup right after spawn.
+// policy says), then, right after spawn, the VM's reservation, its CPU priority below
+// bootmedic's own (vm-priority.ts) and its cgroup.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNever } from '../core/index.ts';
 import { admit, type HostMemory } from './admission.ts';
@@ -11,6 +12,7 @@ import { cgroupV1Files, placeInCgroupV1 } from './cgroup-v1.ts';
 import { resourcesErrors } from './errors.ts';
 import { readHostMemory, reserve } from './host-memory.ts';
 import { ioMaxLines } from './io-devices.ts';
+import { DEFAULT_VM_NICE, lowerVmPriority } from './vm-priority.ts';
 
 /** The default memory kept free beside a new VM, in MiB. */
 export const DEFAULT_HEADROOM_MIB = 256;
@@ -55,6 +57,8 @@ export type ResourceGuardOptions = Readonly<{
   admission?: () => AdmissionPolicy;
   /** Each queued boot's progress: queued (and each change of place), admitted, refused. */
   onAdmission?: (e: AdmissionEvent) => void;
+  /** How many nice levels below bootmedic QEMU runs, 0 to 19 (read at each launch, so a reload takes effect; default 10). */
+  vmNice?: () => number;
   clock?: GuardClock;
 }>;
 
@@ -68,7 +72,8 @@ export type ResourceGuard = Readonly<{
    */
   admit(vm: GuardedVm, signal?: AbortSignal): Promise<void>;
   /**
-   * After spawn, before the CPUs start: records the reservation and applies the QoS cgroup
+   * After spawn, before the CPUs start: records the reservation, lowers QEMU's CPU priority
+   * `vmNice` levels below bootmedic's and applies the QoS cgroup
    * (io.max on the disks under `disks`: the images and the run folder with their overlays);
    * returns the function that undoes both, for when QEMU has exited. RESOURCES_CGROUP_FAILED when a limit cannot be written.
    */
@@ -92,13 +97,18 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
   const host = o.hostMemory ?? ((vm: string) => readHostMemory(o.home, vm));
   let probe: CgroupProbe | undefined;
   const cgroup = () => (probe ??= probeCgroup(o.cgroupRoot ?? '/sys/fs/cgroup'));
-  let told = false;
-  /** One line, once per guard: what this host's cgroups cannot do. */
-  const tell = (line: string) => {
-    if (told) return;
-    told = true;
-    o.notice?.(line);
+  const once = () => {
+    let told = false;
+    return (line: string) => {
+      if (told) return;
+      told = true;
+      o.notice?.(line);
+    };
   };
+  /** One line, once per guard: what this host's cgroups cannot do. */
+  const tell = once();
+  /** One line, once per guard: a VM's priority could not be lowered (it boots anyway). */
+  const tellNice = once();
   const clock = o.clock ?? realClock;
   const refused = (reason: string) => resourcesErrors.make('RESOURCES_ADMISSION_REFUSED', `${reason}; QEMU was not started`);
 
@@ -146,6 +156,12 @@ export function createResourceGuard(o: ResourceGuardOptions): ResourceGuard {
     },
     place(v, pid, disks = []) {
       const unreserve = reserve(o.home, { vm: v.name, pid, memoryMiB: v.memoryMiB, qos: v.qos });
+      const nice = o.vmNice?.() ?? DEFAULT_VM_NICE;
+      try {
+        lowerVmPriority(pid, nice);
+      } catch (e) {
+        tellNice(`VM ${v.name}: QEMU's priority could not be lowered ${nice} nice levels below bootmedic's (${(e as Error).message}); some of its threads may run at bootmedic's priority`);
+      }
       if (!wantsCgroup(v)) return unreserve;
       const c = cgroup();
       const ioLines = c.type !== 'unavailable' && c.io ? ioMaxLines(disks, v.limits ?? {}) : [];

@@ -15,3 +15,4 @@ export { libvirtTuneCalls, libvirtTunes, libvirtTuneXml } from './libvirt-tunes.
 export type { KiBLimit, LibvirtTunes, ThrottledDevice, TuneHost } from './libvirt-tunes.ts';
 export { liveReservations, parseMemAvailableMiB, readHostMemory } from './host-memory.ts';
 export { resourcesErrors } from './errors.ts';
+export { DEFAULT_VM_NICE } from './vm-priority.ts';

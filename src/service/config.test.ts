@@ -43,9 +43,9 @@ test('a full config: relative paths from the config folder, heal only the listed
   const c = parse({
     listen: '0.0.0.0:8443', tls: { cert: 'cert.pem', key: 'key.pem' }, tokens: 'tok.json', vms: { dir: 'vms', files: ['/abs/a.yaml'] },
     libvirt: { uris: ['qemu:///system'] }, heal: { vms: ['web1'] }, onStop: 'leave-running', alertmanager: { urls: ['http://127.0.0.1:9093/'], resendSeconds: 30 },
-    externalUrl: 'https://bm.example.org/', drill: { maxScenarios: 5 }, resources: { admission: { onNoFit: 'queue', queueTimeoutSeconds: 120 } },
+    externalUrl: 'https://bm.example.org/', drill: { maxScenarios: 5 }, resources: { admission: { onNoFit: 'queue', queueTimeoutSeconds: 120 }, vmNice: 5 },
   });
-  assert.deepEqual(c.resources, { admission: { onNoFit: 'queue', queueTimeoutSeconds: 120 } });
+  assert.deepEqual(c.resources, { admission: { onNoFit: 'queue', queueTimeoutSeconds: 120 }, vmNice: 5 });
   assert.deepEqual(parse({}).resources, { admission: {} }, 'unset: the environment, then the defaults, decide');
   assert.deepEqual(c.tls, { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') });
   assert.equal(c.vms.dir, join(dir, 'vms'));
@@ -83,6 +83,8 @@ test('every bad field is one error with its code that names the field', () => {
     [{ resources: { admission: { onNoFit: 'wait' } } }, 'SERVICE_CONFIG_INVALID', /resources\.admission\.onNoFit: must be one of "refuse", "queue"/],
     [{ resources: { admission: { queueTimeoutSeconds: 0 } } }, 'SERVICE_CONFIG_INVALID', /resources\.admission\.queueTimeoutSeconds/],
     [{ resources: { admission: { timeout: 5 } } }, 'SERVICE_CONFIG_INVALID', /resources\.admission: unknown field 'timeout'/],
+    [{ resources: { vmNice: 20 } }, 'SERVICE_CONFIG_INVALID', /resources\.vmNice/],
+    [{ resources: { vmNice: -5 } }, 'SERVICE_CONFIG_INVALID', /resources\.vmNice/],
     [{ listn: '127.0.0.1:1' }, 'SERVICE_CONFIG_INVALID', /unknown field 'listn'/],
     [[1, 2], 'SERVICE_CONFIG_INVALID', /\(the document\)/],
   ];

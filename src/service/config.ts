@@ -38,6 +38,7 @@ const Schema = z
           })
           .strict()
           .default({}),
+        vmNice: z.number().int().min(0).max(19).optional(),
       })
       .strict()
       .default({ admission: {} }),
@@ -73,7 +74,14 @@ export type ServiceConfig = Readonly<{
    * until memory frees, for at most queueTimeoutSeconds, re-checked every recheckSeconds.
    * Unset fields: the environment's (BOOTMEDIC_ADMISSION_*), else refuse, 300 s, 5 s.
    */
-  resources: Readonly<{ admission: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number; recheckSeconds?: number }> }>;
+  resources: Readonly<{
+    admission: Readonly<{ onNoFit?: 'refuse' | 'queue'; queueTimeoutSeconds?: number; recheckSeconds?: number }>;
+    /**
+     * How many nice levels below bootmedic the QEMU processes it launches run (0 to 19), so
+     * the service stays responsive when VMs contend for the CPU. Unset: BOOTMEDIC_VM_NICE, else 10.
+     */
+    vmNice?: number;
+  }>;
 }>;
 
 /** True for a loopback listen address (no TLS needed). */
@@ -169,7 +177,10 @@ export function parseServiceConfig(input: unknown, o: { where: string; baseDir: 
     alertmanager: { urls: amUrls, resendSeconds: c.alertmanager.resendSeconds },
     externalUrl,
     drill: { maxScenarios: c.drill.maxScenarios },
-    resources: { admission: Object.fromEntries(Object.entries(c.resources.admission).filter(([, v]) => v !== undefined)) },
+    resources: {
+      admission: Object.fromEntries(Object.entries(c.resources.admission).filter(([, v]) => v !== undefined)),
+      ...(c.resources.vmNice !== undefined ? { vmNice: c.resources.vmNice } : {}),
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import { guestSource } from '../guest/index.ts';
 import { openIncidentOf } from '../heal/index.ts';
 import { createQemuHypervisor } from '../hypervisor/index.ts';
 import { openLedger } from '../ledger/index.ts';
-import { resolveAdmission, type AdmissionEvent } from '../resources/index.ts';
+import { DEFAULT_VM_NICE, resolveAdmission, type AdmissionEvent } from '../resources/index.ts';
 import { openStore } from '../store/index.ts';
 import type { SupervisorDeps } from '../supervisor/index.ts';
 import { healAllowed, loadServiceConfig, type ServiceConfig } from './config.ts';
@@ -69,7 +69,9 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
     const s = v === undefined ? undefined : admissionState(v, e);
     if (s !== undefined) publish({ kind: 'vm-state', vm: e.vm, state: s.state, reason: s.reason });
   };
-  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), admission, onAdmission }), store, app.home);
+  // QEMU's priority below the service's: the environment's, then the config's (read at each launch).
+  const vmNice = () => app.vmNice ?? current.resources.vmNice ?? DEFAULT_VM_NICE;
+  const hypervisor = withImagePolicy(createQemuHypervisor(app, { guests: guestSource(app), admission, onAdmission, vmNice }), store, app.home);
   const appendLedger = async (entry: { type: string; vm?: string; data: unknown }) => {
     const out = await ledger.append(entry);
     hub.publish({ kind: 'ledger', size: ledger.size });
@@ -232,7 +234,7 @@ export async function createService(app: AppConfig, config: ServiceConfig, opts:
   }
 
   // Drills get the plain hypervisor and ledger, as `bootmedic drill` does: their throw-away VMs are no catalogue's business.
-  const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app), admission }), home: app.home, store, record: appendLedger };
+  const drillDeps: SupervisorDeps = { hypervisor: createQemuHypervisor(app, { guests: guestSource(app), admission, vmNice }), home: app.home, store, record: appendLedger };
   const drills = createDrillRunner({ app, deps: drillDeps, ledger: { append: appendLedger, checkpoint: () => ledger.checkpoint() }, incidents: store.incidents, hub, log, maxScenarios: () => current.drill.maxScenarios });
 
   // The libvirt URIs' domains: watched through the same supervisor, healed only when opted in; never stopped by close().

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { assertCommandLineFits, kernelCommandLine, type AppConfig, type VmSpec } from '../../config/index.ts';
 import { checkPath } from '../../core/index.ts';
 import { checkChainFiles } from '../../image/index.ts';
-import { createResourceGuard, resolveAdmission, type AdmissionEvent, type AdmissionPolicy, type ResourceGuard } from '../../resources/index.ts';
+import { createResourceGuard, DEFAULT_VM_NICE, resolveAdmission, type AdmissionEvent, type AdmissionPolicy, type ResourceGuard } from '../../resources/index.ts';
 import { hvErrors } from '../errors.ts';
 import type { AccelVerdict, GuestArtifacts, GuestSource, Hypervisor, LaunchOptions, VmProcess } from '../types.ts';
 import { chooseAccel, probeAccel, type ProbeOptions } from './accel.ts';
@@ -19,7 +19,8 @@ import { spawnVm } from './vm-process.ts';
  * Options of the QEMU backend: where guests and firmware are (from the composition root);
  * the resource guard (admission before a launch, reservation and QoS cgroup after spawn;
  * default: one over app.home and the host's /proc/meminfo, with the admission policy of
- * `admission`, else the app config's, and queued boots reported to `onAdmission`); tests point it at another binary or a shorter probe.
+ * `admission`, else the app config's, and queued boots reported to `onAdmission`; QEMU's
+ * priority `vmNice` levels below bootmedic's); tests point it at another binary or a shorter probe.
  */
 export type QemuOptions = {
   guests: GuestSource;
@@ -27,6 +28,8 @@ export type QemuOptions = {
   notice?: (line: string) => void;
   admission?: () => AdmissionPolicy;
   onAdmission?: (e: AdmissionEvent) => void;
+  /** How many nice levels below bootmedic QEMU runs (default: the app config's, else 10). */
+  vmNice?: () => number;
   qemuBinary?: string;
   probe?: Omit<ProbeOptions, 'signal' | 'fresh'>;
 };
@@ -67,6 +70,7 @@ export function createQemuHypervisor(app: AppConfig, opts: QemuOptions): Hypervi
     createResourceGuard({
       home: app.home,
       admission: opts.admission ?? (() => resolveAdmission(app.admission)),
+      vmNice: opts.vmNice ?? (() => app.vmNice ?? DEFAULT_VM_NICE),
       ...(opts.onAdmission === undefined ? {} : { onAdmission: opts.onAdmission }),
       ...(opts.notice === undefined ? {} : { notice: opts.notice }),
       ...(app.admissionHeadroomMiB === undefined ? {} : { headroomMiB: app.admissionHeadroomMiB }),
