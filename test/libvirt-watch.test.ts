@@ -1,14 +1,15 @@
 // watchLibvirt on a real libvirtd with tiny-guest TCG domains: one watch follows several
 // domains started together (a good boot, a panic, an early panic libvirt reports as
 // running, a reset loop, a hang), and lists a domain without a serial log and one whose
-// log cannot be read. Each verdict is checked against what the guest really did.
+// log cannot be read. Each verdict is checked against what the guest really did. A resume
+// or heal hook that throws is reported as such and the domain is still followed.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runToolSync } from '../src/core/index.ts';
-import { LIFECYCLE_EVENT, watchLibvirt, type LibvirtWatchEvent } from '../src/libvirt/index.ts';
+import { LIFECYCLE_EVENT, watchLibvirt, type LibvirtWatchEvent, type LibvirtWatchOptions } from '../src/libvirt/index.ts';
 import type { BootOutcome } from '../src/supervisor/index.ts';
 import { defineTinyDomain, useLibvirtd, type TinyDomain } from '../testkit/index.ts';
 
@@ -21,11 +22,11 @@ const home = mkdtempSync(join(tmpdir(), 'bm-lv-watch-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 /** One watch in the background: every event kept, and a wait for an event (generous timeout, never a fixed sleep). */
-function startWatch(uri: string) {
+function startWatch(uri: string, hooks: Pick<LibvirtWatchOptions, 'resume' | 'afterOutcome'> = {}) {
   const ctl = new AbortController();
   const events: LibvirtWatchEvent[] = [];
   const waiters = new Set<() => void>();
-  const done = watchLibvirt({ uri, deps: { home }, signal: ctl.signal, onEvent: (e) => {
+  const done = watchLibvirt({ uri, deps: { home }, signal: ctl.signal, ...hooks, onEvent: (e) => {
     events.push(e);
     for (const w of [...waiters]) w();
   } });
@@ -121,5 +122,35 @@ test('one watch: ready, panic with Crashed Panicked, early panic still running (
     w.ctl.abort(new Error('SIGTERM'));
     await w.done.catch(() => undefined);
     for (const d of [good, panic, early, loop, hang, nolog, unreadable]) d.remove();
+  }
+});
+
+test('a resume hook and a heal hook that throw: each error says so (during resume, heal), and the domain is still followed: its next boot is judged', { skip: lv.skip, timeout: 300_000 }, async () => {
+  const d = defineTinyDomain({ name: 'hooks', fault: 'panic', metadata: meta() });
+  const broken = (what: string) => Object.assign(new Error(`${what} broke`), { code: 'RECOVERY_STATE_DAMAGED', fix: '' });
+  const w = startWatch(lv.lease().uri, {
+    resume: async (domain) => {
+      if (domain === d.name) throw broken('resume');
+      return false;
+    },
+    afterOutcome: async (domain) => {
+      if (domain === d.name) throw broken('heal');
+    },
+  });
+  const ofMine = (type: LibvirtWatchEvent['type']) => w.events.filter((e) => e.type === type && 'domain' in e && e.domain === d.name);
+  try {
+    const err = await w.waitFor((e): e is Extract<LibvirtWatchEvent, { type: 'error' }> => e.type === 'error' && e.domain === d.name, 'the failed resume reported');
+    assert.deepEqual([err.during, err.code, err.message], ['resume', 'RECOVERY_STATE_DAMAGED', 'resume broke']);
+    await w.waitFor(waiting(d), `${d.name} still followed after the failed resume`);
+    d.start();
+    const out = await w.outcomeOf(d);
+    assert.equal(out.status, 'failed', out.reason);
+    await w.waitFor((e): e is Extract<LibvirtWatchEvent, { type: 'error' }> => e.type === 'error' && e.domain === d.name && e.during === 'heal', 'the failed heal reported');
+    await w.waitFor((e): e is Extract<LibvirtWatchEvent, { type: 'waiting' }> => waiting(d)(e) && ofMine('waiting').length === 2, `${d.name} still followed after the failed heal`);
+    assert.deepEqual(ofMine('error').map((e) => e.type === 'error' && e.during), ['resume', 'heal']);
+  } finally {
+    w.ctl.abort(new Error('SIGTERM'));
+    await w.done.catch(() => undefined);
+    d.remove();
   }
 });

@@ -1,5 +1,5 @@
 // A VmSpec for a libvirt domain, so the one boot pipeline (superviseVm) drives it like any
-// VM: the name, memory and what it boots come from the domain's XML (for the record and for
+// VM: the name, memory, firmware and what it boots come from the domain's XML (for the record and for
 // stall budgets shared by domains of one image), the ready signal and the stall and
 // boot-loop settings from bootmedic's metadata, defaults otherwise.
 import { createHash } from 'node:crypto';
@@ -37,6 +37,9 @@ export function domainSpec(d: DomainXml, uri: string): VmSpec {
     ...(d.kernel !== undefined ? { kernel: d.kernel } : {}),
     ...(d.initrd !== undefined ? { initrd: d.initrd } : {}),
     ...(d.cmdline !== undefined ? { cmdline: d.cmdline } : {}),
+    // What the domain boots through, for the record (fingerprint, image key); libvirt runs the firmware itself.
+    firmware: d.firmware,
+    ...(d.secureBoot ? { secureBoot: true } : {}),
     disks: d.disks.filter((x) => formats.has(x.format)).slice(0, 16).map((x) => ({ path: x.path, format: x.format })),
     ready: d.metadata.ready ?? { type: 'login' },
     stall: { defaultSeconds: 60, floorSeconds: 5, factor: 2, percentile: 95, ...d.metadata.stall },

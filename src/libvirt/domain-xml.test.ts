@@ -128,3 +128,30 @@ test('a VM file may name a libvirt domain instead of a guest, kernel or disks; t
     return true;
   });
 });
+
+test('firmware: UEFI from <os firmware="efi"> or a pflash <loader> with <nvram>, Secure Boot from the secure-boot feature or secure="yes"; BIOS otherwise', () => {
+  // `virsh dumpxml --inactive` of domains defined on libvirt 9.0 in each form (testkit/libvirt-xml/uefi-*.xml).
+  const forms: [string, 'bios' | 'uefi', boolean][] = [
+    ['uefi-auto', 'uefi', false],
+    ['uefi-auto-sb', 'uefi', true],
+    ['uefi-explicit', 'uefi', false],
+    ['uefi-explicit-sb', 'uefi', true],
+    ['wrapper', 'bios', false],
+  ];
+  for (const [f, firmware, secureBoot] of forms) {
+    const d = parseDomainXml(xml(f), f);
+    const s = domainSpec(d, 'qemu:///system');
+    assert.deepEqual([s.firmware, s.secureBoot], [firmware, secureBoot], `the VmSpec of ${f}`);
+    assert.deepEqual([d.firmware, d.secureBoot], [firmware, secureBoot], f);
+  }
+  const os = (inner: string, attrs = '') => parseDomainXml(`<domain type='kvm'><name>o</name><memory unit='MiB'>512</memory><os${attrs}><type arch='x86_64' machine='pc-q35-9.0'>hvm</type>${inner}</os></domain>`, 'o');
+  const fw = (d: ReturnType<typeof os>) => [d.firmware, d.secureBoot];
+  assert.deepEqual(fw(os("<firmware><feature enabled='no' name='secure-boot'/></firmware>", " firmware='efi'")), ['uefi', false], 'secure boot asked off');
+  assert.deepEqual(fw(os("<firmware><feature enabled='yes' name='secure-boot'/></firmware>", " firmware='efi'")), ['uefi', true], 'one feature alone');
+  assert.deepEqual(fw(os('', " firmware='bios'")), ['bios', false]);
+  assert.deepEqual(fw(os("<loader readonly='yes' secure='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.ms.fd</loader><nvram>/var/lib/libvirt/qemu/nvram/o_VARS.fd</nvram>", " firmware='efi'")), ['uefi', true], 'the live XML of firmware="efi": the loader filled in');
+  assert.deepEqual(fw(os("<loader type='rom'>/usr/share/ovmf/OVMF.fd</loader>")), ['uefi', false], 'OVMF as a ROM (-bios OVMF.fd) boots UEFI too');
+  assert.deepEqual(fw(os("<loader type='rom'>/usr/share/seabios/bios-256k.bin</loader>")), ['bios', false], 'another BIOS image');
+  assert.deepEqual(fw(os("<loader readonly='yes' secure='no' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>")), ['uefi', false]);
+  assert.deepEqual(fw(os('')), ['bios', false], 'no loader, no firmware attribute: SeaBIOS');
+});

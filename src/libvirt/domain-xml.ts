@@ -16,6 +16,10 @@ export type DomainXml = Readonly<{
   initrd?: string;
   cmdline?: string;
   disks: readonly { path: string; format: string; target?: string }[];
+  /** `uefi` for OVMF (`<os firmware='efi'>`, a pflash `<loader>`, an `<nvram>`), else `bios` (SeaBIOS). */
+  firmware: 'bios' | 'uefi';
+  /** UEFI Secure Boot: the loader's `secure='yes'` or the `secure-boot` firmware feature enabled. */
+  secureBoot: boolean;
   /** The first serial device's log file (virtlogd), when it has one. */
   serialLog?: string;
   /** append='on': each start appends to the log; otherwise virtlogd truncates it at each start. */
@@ -47,6 +51,29 @@ const attr = (v: unknown, name: string): string | undefined => {
   const a = obj(v)?.[`@${name}`];
   return typeof a === 'string' ? a : undefined;
 };
+
+/** An element that may occur once or several times (fast-xml-parser gives an object or an array). */
+const some = (v: unknown): Node[] => (Array.isArray(v) ? list(v) : obj(v) !== undefined ? [obj(v)!] : []);
+
+// Edk2's builds as distributions name them (OVMF, AAVMF, QEMU_EFI); a ROM loader of one of
+// them (`-bios OVMF.fd`) boots UEFI too.
+const EFI_IMAGE = /ovmf|aavmf|edk2|qemu_efi/i;
+
+/**
+ * The firmware of `<os>` (libvirt formatdomain "BIOS bootloader"): firmware='efi' asks
+ * libvirt to pick OVMF (the inactive XML keeps only that, and the features asked for); a
+ * pflash loader, an NVRAM store, or an edk2 image as the loader is UEFI whatever the
+ * attribute. Secure Boot: the loader's secure='yes' (the form libvirt fills in) or the
+ * secure-boot feature enabled.
+ */
+function firmwareOf(os: Node | undefined): { firmware: 'bios' | 'uefi'; secureBoot: boolean } {
+  const loader = os?.['loader'];
+  const path = text(loader) ?? '';
+  const feature = (name: string) => some(obj(os?.['firmware'])?.['feature']).find((f) => attr(f, 'name') === name);
+  const uefi = attr(os, 'firmware') === 'efi' || attr(loader, 'type') === 'pflash' || os?.['nvram'] !== undefined || EFI_IMAGE.test(path);
+  const secureBoot = uefi && (attr(loader, 'secure') === 'yes' || attr(feature('secure-boot'), 'enabled') === 'yes');
+  return { firmware: uefi ? 'uefi' : 'bios', secureBoot };
+}
 
 const UNITS: Readonly<Record<string, number>> = { b: 1, bytes: 1, kb: 1000, k: 1024, kib: 1024, mb: 1e6, m: 1 << 20, mib: 1 << 20, gb: 1e9, g: 1 << 30, gib: 1 << 30, tb: 1e12, t: 2 ** 40, tib: 2 ** 40 };
 
@@ -101,6 +128,7 @@ export function parseDomainXml(xml: string, where: string): DomainXml {
     ...(initrd !== undefined && initrd !== '' ? { initrd } : {}),
     ...(cmdline !== undefined ? { cmdline } : {}),
     disks,
+    ...firmwareOf(os),
     ...(log !== undefined ? { serialLog: log } : {}),
     serialLogAppend: attr(logEl, 'append') === 'on',
     hasSerial: serials.length > 0,

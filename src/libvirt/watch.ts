@@ -30,8 +30,14 @@ export type LibvirtWatchEvent =
   | { type: 'domain'; vm: string; domain: string; change: 'found' | 'defined' | 'undefined'; state: string; watchable: boolean; optIn: boolean; serialLog?: string; fixXml?: string }
   /** A domain is followed from its next boot (running: its next reset or start; stopped: its next start). */
   | { type: 'waiting'; vm: string; domain: string; for: 'start' | 'start-or-reset' }
-  /** A domain cannot be watched: an unreadable log, bad metadata. It is not followed until it is defined again. */
-  | { type: 'error'; vm: string; domain: string; code: string; message: string; fix: string }
+  /**
+   * Something about a domain failed. `during` says what, and whether the watch still follows it:
+   * 'follow': it cannot be watched (an unreadable log, bad metadata) and is not followed until
+   * it is defined again; 'boot': one run could not be supervised; 'resume' / 'heal': the resume
+   * hook or the afterOutcome hook threw (its incident stays open). After 'boot', 'resume' and
+   * 'heal' the domain is still followed, from its next start or reset.
+   */
+  | { type: 'error'; vm: string; domain: string; code: string; message: string; fix: string; during: WatchErrorStage }
   /** The event streams were lost (libvirtd restarted) or are back. */
   | { type: 'libvirt'; uri: string; state: 'lost' | 'back'; reason?: string };
 
@@ -60,6 +66,10 @@ export type LibvirtWatchOptions = Readonly<{
 
 type Boundary = 'started' | 'reset';
 
+/** What failed in a watch error: following the domain at all, or one run, resume or heal of a domain still followed. */
+export type WatchErrorStage = 'follow' | 'boot' | 'resume' | 'heal';
+type OnError = (domain: string, e: BootmedicError, during: WatchErrorStage) => void;
+
 /** How many boots a watch saw, by verdict (interrupted ones count in `boots` only). */
 export type LibvirtWatchTotals = { boots: number; ready: number; failed: number; stalled: number };
 
@@ -87,20 +97,20 @@ export async function watchLibvirt(opts: LibvirtWatchOptions): Promise<LibvirtWa
   const start = (d: DomainEntry, justStarted = false) => {
     if (!d.watchable || followers.has(d.name) || opts.signal.aborted) return;
     const problem = logProblem(d.serialLog!, d.name);
-    if (problem !== undefined) return reportError(d.name, problem);
+    if (problem !== undefined) return reportError(d.name, problem, 'follow');
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(opts.signal.reason);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     const done = follow(d, hub, opts, ctl.signal, (o) => count(totals, o), reportError, justStarted)
-      .catch((e: unknown) => reportError(d.name, e as BootmedicError))
+      .catch((e: unknown) => reportError(d.name, e as BootmedicError, 'follow'))
       .finally(() => {
         opts.signal.removeEventListener('abort', onAbort);
         followers.delete(d.name);
       });
     followers.set(d.name, { stop: () => ctl.abort(new Error('domain undefined')), done });
   };
-  const reportError = (domain: string, e: BootmedicError) => {
-    opts.onEvent({ type: 'error', vm: vmNameOf(domain), domain, code: e.code ?? 'ERROR', message: e.message, fix: e.fix ?? '' });
+  const reportError: OnError = (domain, e, during) => {
+    opts.onEvent({ type: 'error', vm: vmNameOf(domain), domain, code: e.code ?? 'ERROR', message: e.message, fix: e.fix ?? '', during });
   };
 
   const reconcile = async (change: 'defined' | 'found') => {
@@ -182,7 +192,7 @@ function count(t: LibvirtWatchTotals, o: BootOutcome): void {
 }
 
 /** Follows one domain: waits for each boot's start, supervises it, and again, until `signal` aborts. */
-async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, signal: AbortSignal, onOutcome: (o: BootOutcome) => void, onError: (domain: string, e: BootmedicError) => void, justStarted: boolean): Promise<void> {
+async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, signal: AbortSignal, onOutcome: (o: BootOutcome) => void, onError: OnError, justStarted: boolean): Promise<void> {
   const domain = d.name;
   let log = d.serialLog!;
   let append = d.xml.serialLogAppend;
@@ -267,7 +277,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
     // may still run that boot: the heal's verification boot starts it afresh).
     if (opts.resume !== undefined) {
       const resumed = await opts.resume(domain, signal).catch((e: unknown) => {
-        if (!signal.aborted) onError(domain, e as BootmedicError);
+        if (!signal.aborted) onError(domain, e as BootmedicError, 'resume');
         return false;
       });
       if (signal.aborted) return;
@@ -287,7 +297,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       } catch (e) {
         if (signal.aborted) return;
         if ((e as BootmedicError).code === 'LIBVIRT_DOMAIN_NOT_FOUND') return;
-        onError(domain, e as BootmedicError);
+        onError(domain, e as BootmedicError, 'follow');
         return;
       }
       if (entry.serialLog === undefined) return; // defined again without a log: the discovery reports it
@@ -304,7 +314,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
         last = outs.at(-1);
       } catch (e) {
         if (signal.aborted) return;
-        onError(domain, e as BootmedicError);
+        onError(domain, e as BootmedicError, 'boot');
         // A busy VM (another bootmedic) or a broken run: wait for the next boot, not at once.
         await sleep(1000, undefined, { signal }).catch(() => undefined);
       } finally {
@@ -312,7 +322,7 @@ async function follow(d: DomainEntry, hub: EventHub, opts: LibvirtWatchOptions, 
       }
       if (signal.aborted) return;
       if (last !== undefined && opts.afterOutcome !== undefined) {
-        await opts.afterOutcome(domain, last, signal).catch((e: unknown) => onError(domain, e as BootmedicError));
+        await opts.afterOutcome(domain, last, signal).catch((e: unknown) => onError(domain, e as BootmedicError, 'heal'));
         if (signal.aborted) return;
         await afterHeal();
       }

@@ -8,13 +8,15 @@ import type { SupervisorDeps, SupervisorEvent } from '../supervisor/index.ts';
 import type { ServiceConfig } from './config.ts';
 import type { ServiceEvent, VmState } from './events.ts';
 import { reduceVm, seedVm, type VmView } from './fleet.ts';
-import { runLibvirtSource } from './libvirt-source.ts';
+import { runLibvirtSource, type LibvirtSourceOptions } from './libvirt-source.ts';
 import type { Logger } from './log.ts';
 
 // The service's libvirt domains: one runLibvirtSource per configured URI, and the fold of
 // its events into the fleet. A domain is a VM of the fleet with source 'libvirt'; `heal` says
 // whether bootmedic may act on it (opted in, and the heal policy enabled). A domain without
-// a serial log is listed as stopped, its reason the XML to add. The boots, heals and console
+// a serial log is listed as stopped, its reason the XML to add; one the watch cannot follow
+// is "not watched", and one it still follows after a failed run, resume or heal says so, with
+// the error and the incident left open. The boots, heals and console
 // lines go to the hub as the same ServiceEvents a QEMU VM's do. Nothing here acts on a
 // domain: only the healer of an opted-in one does, and close() only stops the watching.
 
@@ -34,6 +36,8 @@ export type LibvirtFleetOptions = Readonly<{
   log: Logger;
   /** Which domains join the fleet (default: every domain of the URIs); the others are not shown and never healed. */
   accept?: (domain: string) => boolean;
+  /** Runs one URI's watch into its sink until its signal aborts (default runLibvirtSource; a test gives a fake). */
+  source?: (o: LibvirtSourceOptions) => Promise<void>;
 }>;
 
 export type LibvirtFleet = Readonly<{
@@ -53,6 +57,32 @@ const vmOfEvent = (e: SupervisorEvent): string => (e.type === 'outcome' || e.typ
 
 /** States a note about the watch (an error, waiting) does not override. */
 const NOTE_ONLY: ReadonlySet<VmState> = new Set(['starting', 'stopped']);
+
+type WatchError = Extract<LibvirtWatchEvent, { type: 'error' }>;
+const errorText = (e: WatchError) => `${e.code}: ${e.message}${e.fix ? ` (${e.fix})` : ''}`;
+
+/**
+ * Where a domain the watch still follows stands after an error of one of its runs or of its
+ * heal hooks (`during` boot, resume or heal). A resume or heal that threw leaves its incident
+ * open and nothing healing: the domain is failed, with the error, until its next boot. A run
+ * that could not be supervised keeps the state (a boot in progress is judged from the next one).
+ */
+function afterFollowedError(v: VmView, e: WatchError): { state: VmState; reason: string } | undefined {
+  const still = 'still watched, judged from its next start or reset';
+  const incident = v.openIncident !== undefined ? `incident ${v.openIncident}` : undefined;
+  switch (e.during) {
+    case 'resume':
+      return { state: 'failed', reason: `resuming ${incident ?? 'its open incident'} failed: ${errorText(e)}; the incident stays open; ${still}` };
+    case 'heal':
+      return { state: 'failed', reason: incident !== undefined ? `healing ${incident} failed: ${errorText(e)}; the incident stays open; ${still}` : `healing failed: ${errorText(e)}; ${still}` };
+    case 'boot':
+      return { state: v.state === 'booting' ? 'starting' : v.state, reason: `its last run could not be followed: ${errorText(e)}; ${still}` };
+    case 'follow':
+      return undefined;
+    default:
+      return assertNever(e.during, 'watch error stage');
+  }
+}
 
 export function createLibvirtFleet(o: LibvirtFleetOptions): LibvirtFleet {
   const healList: string[] = [];
@@ -109,9 +139,15 @@ export function createLibvirtFleet(o: LibvirtFleetOptions): LibvirtFleet {
         return;
       case 'error': {
         if (owned.get(e.vm)?.uri !== uri) return;
-        o.log.warn('libvirt domain not followed', { uri, domain: e.domain, code: e.code, error: e.message });
         const v = o.views.get(e.vm);
-        if (v !== undefined && NOTE_ONLY.has(v.state)) state(e.vm, 'stopped', `not watched: ${e.code}: ${e.message}${e.fix ? ` (${e.fix})` : ''}`);
+        if (e.during === 'follow') {
+          o.log.warn('libvirt domain not followed', { uri, domain: e.domain, code: e.code, error: e.message });
+          if (v !== undefined && NOTE_ONLY.has(v.state)) state(e.vm, 'stopped', `not watched: ${errorText(e)}`);
+          return;
+        }
+        o.log.warn(`libvirt domain still followed after a failed ${e.during}`, { uri, domain: e.domain, code: e.code, error: e.message, incident: v?.openIncident });
+        const next = v === undefined ? undefined : afterFollowedError(v, e);
+        if (next !== undefined) state(e.vm, next.state, next.reason);
         return;
       }
       case 'libvirt':
@@ -139,7 +175,7 @@ export function createLibvirtFleet(o: LibvirtFleetOptions): LibvirtFleet {
 
   function startUri(uri: string): void {
     const abort = new AbortController();
-    const done = runLibvirtSource({
+    const done = (o.source ?? runLibvirtSource)({
       uri, app: o.app, deps: o.deps, incidents: o.incidents, signal: abort.signal, healList, log: o.log,
       mayHeal: (domain) => healEnabled && owned.get(vmNameOf(domain))?.uri === uri,
       sink: {

@@ -22,7 +22,7 @@ function render(e: LibvirtWatchEvent, p: Paint): string | undefined {
     case 'waiting':
       return `${p.bold(e.domain)}  waiting for its next ${e.for === 'start' ? 'start' : 'reboot or start'}`;
     case 'error':
-      return `${p.bold(e.domain)}  ${p.red(e.code)} ${e.message}${e.fix ? ` (${e.fix})` : ''}`;
+      return `${p.bold(e.domain)}  ${e.during === 'follow' ? '' : `${e.during} failed: `}${p.red(e.code)} ${e.message}${e.fix ? ` (${e.fix})` : ''}${e.during === 'follow' ? '; not watched' : '; still watched'}`;
     case 'libvirt':
       return e.state === 'lost' ? `libvirt ${e.uri}: event streams lost (${e.reason ?? 'libvirtd restarted'}); reconnecting` : `libvirt ${e.uri}: back; catching up from domstate`;
     case 'boot-start':

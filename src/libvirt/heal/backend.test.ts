@@ -28,4 +28,7 @@ test('a change libvirt healing does not make (disks, firmware) is refused for a 
     (e: unknown) => isBootmedicError(e, 'LIBVIRT_CHANGE_UNSUPPORTED') && e.message.includes('disks') && e.message.includes('web'),
   );
   assert.throws(() => domainEditFor('web', base, patched({ firmware: 'uefi' })), (e: unknown) => isBootmedicError(e, 'LIBVIRT_CHANGE_UNSUPPORTED'));
+  // A UEFI domain's spec says uefi (read from its XML): a revert to a last good of the same domain sets the same firmware, no edit.
+  const uefi = parseVmSpec({ ...base, firmware: 'uefi', secureBoot: true }, 'domain web', '/');
+  assert.deepEqual(domainEditFor('web', uefi, parseVmSpec({ ...uefi, firmware: 'uefi', memoryMiB: 160 }, 'domain web', '/')), { memoryMiB: 160 });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseVmSpec } from '../../config/index.ts';
+import { domainSpec } from '../domain-spec.ts';
 import { parseDomainXml } from '../domain-xml.ts';
 import { optInOf } from '../metadata.ts';
 import { domainFacts } from './domain-edit.ts';
@@ -81,6 +82,11 @@ test('the Secure Boot variant takes the secure build with SMM and the Microsoft-
   assert.deepEqual(drillFirmware(debian({ secureBoot: true }), firmware), firmware.secureBoot);
   assert.match(xml, /<smm state='on'\/>/);
   assert.match(xml, /machine='q35'/);
+  // Read back, as the watch reads a domain: the same firmware the drill VM asked for.
+  const back = domainSpec(parseDomainXml(xml, 'drill domain'), 'qemu:///system');
+  assert.deepEqual([back.firmware, back.secureBoot], ['uefi', true]);
+  const plain = domainSpec(parseDomainXml(drillDomainXml(debian({}), { serialLog: '/l', uuid: UUID, nvram: '/n.fd', firmware }), 'drill domain'), 'qemu:///system');
+  assert.deepEqual([plain.firmware, plain.secureBoot], ['uefi', false], "secure='no'");
 });
 
 test('a UEFI drill domain without firmware files, or a direct boot without any kernel, is refused naming the VM', () => {
