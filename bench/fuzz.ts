@@ -56,7 +56,7 @@ for (const t of chosen) {
   const rss = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
     `${t.name.padEnd(12)} runs ${String(r.runs).padStart(8)}  refused ${String(r.refused).padStart(7)}  ` +
-      `worst ${r.worstBytes === 0 ? 'n/a (no input of 1 KiB)' : `${r.worstNsPerByte.toFixed(1)} ns/byte (${r.worstBytes} bytes)`}, slowest input ${r.worstMs.toFixed(1)} ms  ` +
+      `worst ${r.worstBytes === 0 ? 'n/a (no input of 1 KiB)' : `${r.worstNsPerByte.toFixed(1)} ns/byte (${r.worstBytes} bytes)`}, slowest input ${r.worstMs.toFixed(1)} ms (most CPU for one input ${r.worstCpuMs.toFixed(1)} ms)  ` +
       `${g === undefined ? '' : `time 4n/n ${g.ratio.toFixed(1)} (${g.msAtN.toFixed(2)} → ${g.msAt4N.toFixed(2)} ms at 1 → 4 MiB)  `}` +
       `${values.cpu ? `wall ${wallMin.toFixed(1)} min  ` : ''}peak RSS ${rss.toFixed(0)} MB  ${r.failure === undefined ? 'no failure' : 'FAILED'}\n`,
   );

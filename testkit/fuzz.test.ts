@@ -24,6 +24,7 @@ test('a CPU-time budget runs until the process has spent that much CPU', () => {
   const u = process.cpuUsage(u0);
   assert.ok((u.user + u.system) / 1000 >= 300, `spent ${(u.user + u.system) / 1000} ms of CPU`);
   assert.ok(r.runs > 0, 'the target ran');
+  assert.ok(r.worstCpuMs >= 2, `the most CPU one input took: ${r.worstCpuMs} ms (each spins 2 ms)`);
   assert.equal(r.failure, undefined);
 });
 

@@ -83,8 +83,10 @@ export type FuzzRun = {
   /** Slowest time per input byte seen, in nanoseconds, with that input's size. */
   worstNsPerByte: number;
   worstBytes: number;
-  /** Slowest single input, in milliseconds. */
+  /** Slowest single input, in milliseconds of wall time. */
   worstMs: number;
+  /** The most CPU time one input took, in milliseconds (this process's, all threads): unlike the wall time, not inflated when a niced run waits for a CPU. */
+  worstCpuMs: number;
   failure: { seed: number; path: string; counterexample: string; error: string } | undefined;
 };
 
@@ -102,12 +104,14 @@ function cpuMs(): number {
  * `seed + k`, so a failure's seed replays it alone.
  */
 export function fuzzFor<T>(target: FuzzTarget<T>, opts: { seed: number; timeMs: number; clock?: 'wall' | 'cpu' }): FuzzRun {
-  const out: FuzzRun = { runs: 0, refused: 0, worstNsPerByte: 0, worstBytes: 0, worstMs: 0, failure: undefined };
+  const out: FuzzRun = { runs: 0, refused: 0, worstNsPerByte: 0, worstBytes: 0, worstMs: 0, worstCpuMs: 0, failure: undefined };
   const arbitrary = target.arbitrary();
   const property = fc.property(arbitrary, (input) => {
     const t0 = process.hrtime.bigint();
+    const c0 = cpuMs();
     const code = runCatalogued(target, input);
     const ns = Number(process.hrtime.bigint() - t0);
+    out.worstCpuMs = Math.max(out.worstCpuMs, cpuMs() - c0);
     out.runs++;
     if (code !== undefined) out.refused++;
     const bytes = Math.max(1, target.size(input));
