@@ -40,6 +40,7 @@ export function domainSpec(d: DomainXml, uri: string): VmSpec {
     // What the domain boots through, for the record (fingerprint, image key); libvirt runs the firmware itself.
     firmware: d.firmware,
     ...(d.secureBoot ? { secureBoot: true } : {}),
+    ...(d.machine !== undefined ? { machine: d.machine } : {}),
     disks: d.disks.filter((x) => formats.has(x.format)).slice(0, 16).map((x) => ({ path: x.path, format: x.format })),
     ready: d.metadata.ready ?? { type: 'login' },
     stall: { defaultSeconds: 60, floorSeconds: 5, factor: 2, percentile: 95, ...d.metadata.stall },

@@ -155,3 +155,14 @@ test('firmware: UEFI from <os firmware="efi"> or a pflash <loader> with <nvram>,
   assert.deepEqual(fw(os("<loader readonly='yes' secure='no' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>")), ['uefi', false]);
   assert.deepEqual(fw(os('')), ['bios', false], 'no loader, no firmware attribute: SeaBIOS');
 });
+
+test("machine: the family of <os><type machine=…>, so an i440fx domain is not recorded as q35", () => {
+  const typed = (machine: string) => parseDomainXml(`<domain type='qemu'><name>m</name><memory unit='MiB'>256</memory><os><type arch='x86_64' machine='${machine}'>hvm</type></os></domain>`, 'm');
+  for (const [machine, family] of [['pc-i440fx-7.2', 'pc'], ['pc', 'pc'], ['pc-q35-7.2', 'q35'], ['q35', 'q35'], ['microvm', undefined], ['pcx', undefined]] as const) {
+    const d = typed(machine);
+    assert.equal(d.machine, family, machine);
+    // Another machine type leaves the VM file's default: bootmedic does not launch libvirt's domains.
+    assert.equal(domainSpec(d, 'qemu:///system').machine, family ?? 'q35', `the VmSpec of ${machine}`);
+  }
+  assert.equal(domainSpec(parseDomainXml(xml('wrapper'), 'wrapper'), 'qemu:///system').machine, 'q35', 'a recorded q35 domain');
+});

@@ -20,6 +20,8 @@ export type DomainXml = Readonly<{
   firmware: 'bios' | 'uefi';
   /** UEFI Secure Boot: the loader's `secure='yes'` or the `secure-boot` firmware feature enabled. */
   secureBoot: boolean;
+  /** The machine family of `<os><type machine=…>`: `q35` (pc-q35-*, q35) or `pc` (pc-i440fx-*, pc); absent for any other. */
+  machine?: 'q35' | 'pc';
   /** The first serial device's log file (virtlogd), when it has one. */
   serialLog?: string;
   /** append='on': each start appends to the log; otherwise virtlogd truncates it at each start. */
@@ -51,6 +53,14 @@ const attr = (v: unknown, name: string): string | undefined => {
   const a = obj(v)?.[`@${name}`];
   return typeof a === 'string' ? a : undefined;
 };
+
+/** The machine family a machine type names (`pc-q35-7.2`, `q35` → q35; `pc-i440fx-7.2`, `pc` → pc), or undefined. */
+export function machineFamily(type: string | undefined): 'q35' | 'pc' | undefined {
+  if (type === undefined) return undefined;
+  if (/^(pc-)?q35(-|$)/.test(type)) return 'q35';
+  if (/^pc(-i440fx(-|$)|$)/.test(type)) return 'pc';
+  return undefined;
+}
 
 /** An element that may occur once or several times (fast-xml-parser gives an object or an array). */
 const some = (v: unknown): Node[] => (Array.isArray(v) ? list(v) : obj(v) !== undefined ? [obj(v)!] : []);
@@ -118,6 +128,7 @@ export function parseDomainXml(xml: string, where: string): DomainXml {
   const initrd = text(os?.['initrd']);
   const cmdline = text(os?.['cmdline']);
   const onCrash = text(dom['on_crash']);
+  const machine = machineFamily(attr(os?.['type'], 'machine'));
   return Object.freeze({
     name,
     uuid: text(dom['uuid']) ?? '',
@@ -129,6 +140,7 @@ export function parseDomainXml(xml: string, where: string): DomainXml {
     ...(cmdline !== undefined ? { cmdline } : {}),
     disks,
     ...firmwareOf(os),
+    ...(machine !== undefined ? { machine } : {}),
     ...(log !== undefined ? { serialLog: log } : {}),
     serialLogAppend: attr(logEl, 'append') === 'on',
     hasSerial: serials.length > 0,
