@@ -38,6 +38,13 @@ test('each kind of change is named, with before and after', () => {
   assert.equal(diffFingerprints(base(), base({ disks: [{ path: '/d.qcow2', format: 'qcow2', sha256: null }] })).disks, 'missing');
 });
 
+test('a firmware change is reported with before and after, but only when both sides recorded one', () => {
+  const d = diffFingerprints(base({ firmware: 'bios' }), base({ firmware: 'uefi' }));
+  assert.deepEqual(d.details.find((x) => x.field === 'firmware'), { field: 'firmware', before: 'bios', after: 'uefi' });
+  assert.equal(diffFingerprints(base({ firmware: 'uefi' }), base({ firmware: 'uefi' })).details.length, 0);
+  assert.equal(diffFingerprints(base(), base({ firmware: 'uefi' })).details.length, 0, 'a last good boot from before firmware was recorded is not a change');
+});
+
 test('a command-line change is split into root/init parameters and the rest', () => {
   assert.equal(cmdlineChange('console=ttyS0 root=/dev/vda1', 'console=ttyS0 root=/dev/vda2'), 'changed-root');
   assert.equal(cmdlineChange('console=ttyS0', 'console=ttyS0 init=/bin/false'), 'changed-root');

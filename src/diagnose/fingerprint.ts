@@ -171,6 +171,9 @@ export function diffFingerprints(lastGood: Fingerprint, current: Fingerprint): F
   note('memoryMiB', String(lastGood.memoryMiB), String(current.memoryMiB));
   note('cpus', String(lastGood.cpus), String(current.cpus));
   note('accel', lastGood.accel, current.accel);
+  // Firmware is evidence only: no remedy changes it through the diff (revert-config restores
+  // the whole last good spec). A fingerprint from before firmware was recorded says nothing.
+  if (lastGood.firmware !== undefined && current.firmware !== undefined) note('firmware', lastGood.firmware, current.firmware);
   const disks = diskChange(lastGood.disks, current.disks);
   const showDisks = (ds: Fingerprint['disks']) => ds.map((d) => `${d.path}${d.sha256 === null ? ' (missing)' : typeof d.sha256 === 'string' ? `@${d.sha256.slice(0, 12)}` : ''}`).join(', ') || '(none)';
   if (disks !== 'same') note('disks', showDisks(lastGood.disks), showDisks(current.disks));

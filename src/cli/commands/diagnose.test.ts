@@ -88,3 +88,21 @@ test('diagnose --evidence takes an evidence JSON file and names a bad field', as
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('diagnose prints what changed since the last good boot, firmware included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bm-dx-'));
+  try {
+    const f = join(dir, 'ev.json');
+    const changes = { kernel: 'same', initrd: 'same', cmdline: 'same', memory: 'same', cpus: 'same', disks: 'same', accel: 'same', details: [{ field: 'firmware', before: 'bios', after: 'uefi' }] };
+    writeFileSync(f, JSON.stringify({ findings: [], phase: 'firmware', status: 'stalled', accel: 'tcg', changes }));
+    const out = sink();
+    assert.equal(await main(['diagnose', f, '--evidence'], { stdout: out.stream, stderr: sink().stream }), 0);
+    assert.match(out.text(), /Changed since the last good boot:\n  firmware: bios → uefi\n/);
+    writeFileSync(f, JSON.stringify({ findings: [], phase: 'firmware', status: 'stalled', accel: 'tcg', changes: { ...changes, details: [] } }));
+    const quiet = sink();
+    assert.equal(await main(['diagnose', f, '--evidence'], { stdout: quiet.stream, stderr: sink().stream }), 0);
+    assert.doesNotMatch(quiet.text(), /Changed since/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

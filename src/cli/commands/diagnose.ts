@@ -69,6 +69,12 @@ function printHuman(d: Diagnosis, model: Model, what: string, ev: Evidence, out:
     });
     for (const line of table(rows, { columns: [{ align: 'right', min: 6 }, { min: 28 }], indent: '  ', gap: ['  ', ' '] })) out.write(`${line}\n`);
   }
+  // Every change since the last good boot, including those the model has no variable for (firmware).
+  const changed = ev.changes?.details ?? [];
+  if (changed.length > 0) {
+    out.write('\nChanged since the last good boot:\n');
+    for (const c of changed) out.write(`  ${c.field}: ${c.before} → ${c.after}\n`);
+  }
   const v = d.explanation.versus;
   const terms = v.items.slice(0, 6).map((i) => `${i.evidence} ${i.bits >= 0 ? '+' : ''}${i.bits.toFixed(1)}`);
   out.write(`\n${v.top} against ${v.runnerUp}: prior ${v.priorBits.toFixed(1)}${terms.length > 0 ? `, ${terms.join(', ')}` : ''} → ${v.posteriorBits.toFixed(1)} bits\n`);
