@@ -19,7 +19,8 @@ import { firstLoadSize, FIRST_LOAD_BUDGET } from '../web/index.ts';
 // type check has no DOM library).
 declare const window: { innerWidth: number } & Record<string, unknown>;
 declare const location: { hash: string };
-declare const document: { documentElement: { scrollWidth: number }; body: object };
+declare const document: { documentElement: { scrollWidth: number }; body: object; querySelector(selector: string): { textContent: string | null } | null };
+declare const MutationObserver: new (fn: () => void) => { observe(target: object, options: Record<string, boolean>): void };
 declare const getComputedStyle: (el: object) => { backgroundColor: string };
 declare const localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
@@ -202,10 +203,19 @@ test('a handed-over incident shows its hand-over report and every forensic snaps
   // The incident's own snapshot and the report's second one, each once.
   assert.deepEqual(await page.locator('#forensics .forensics li').allInnerTexts(), ['/var/lib/bootmedic/forensics/inc-5/step-1', '/var/lib/bootmedic/forensics/inc-5/step-2']);
   await shot(page, '11-incident-handed-over');
-  // An incident without a report has no hand-over section (its 404 is not an error on the page).
-  await page.evaluate(() => (location.hash = '#/incidents/inc-7'));
+  // An incident without a report has no hand-over section (its 404 is not an error on the page),
+  // and inc-5's body is never drawn under inc-7's title, not even for one frame.
+  await page.evaluate(() => {
+    window.staleFrames = 0;
+    new MutationObserver(() => {
+      if (document.querySelector('h1 .record-id')?.textContent === 'inc-7' && (document.querySelector('#handover') !== null || document.querySelector('.summary strong')?.textContent === 'debian-1')) window.staleFrames = (window.staleFrames as number) + 1;
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    location.hash = '#/incidents/inc-7';
+  });
+  await page.locator('h1 .record-id', { hasText: 'inc-7' }).waitFor(WAIT);
   await page.locator('.causes').waitFor(WAIT);
   assert.equal(await page.locator('#handover').count(), 0);
+  assert.equal(await page.evaluate(() => window.staleFrames), 0, "another incident's body was drawn under inc-7's title");
   assert.equal(await page.locator('[role=alert]').count(), 0);
 
   await page.evaluate(() => (location.hash = '#/'));

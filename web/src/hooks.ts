@@ -10,32 +10,31 @@ export type Resource<T> = { data: T | undefined; error: Error | undefined; loadi
  * every `reload`). `deps` restart it (e.g. the VM name of the page).
  */
 export function useResource<T>(load: (s: AbortSignal) => Promise<T>, deps: unknown[], refetchOn: (e: LiveEvent) => boolean = () => false): Resource<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<Error | undefined>(undefined);
+  // The data and the error belong to the deps they were loaded for. When the deps change
+  // (another incident's page), the old data is not shown for even one frame: clearing it in
+  // an effect would paint the previous incident's body under the new title first.
+  const [held, setHeld] = useState<Held<T>>({ deps, data: undefined, error: undefined });
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refetchRef = useRef(refetchOn);
   refetchRef.current = refetchOn;
-
-  useEffect(() => {
-    setData(undefined);
-    setError(undefined);
-  }, deps);
+  const current = sameDeps(held.deps, deps) ? held : { deps, data: undefined, error: undefined };
 
   useEffect(() => {
     const ac = new AbortController();
+    const at = deps;
     setLoading(true);
     load(ac.signal).then(
       (d) => {
         if (ac.signal.aborted) return;
-        setData(d);
-        setError(undefined);
+        setHeld({ deps: at, data: d, error: undefined });
         setLoading(false);
       },
       (e: unknown) => {
         if (ac.signal.aborted) return;
-        setError(e instanceof Error ? e : new Error(String(e)));
+        const error = e instanceof Error ? e : new Error(String(e));
+        setHeld((h) => (sameDeps(h.deps, at) ? { ...h, error } : { deps: at, data: undefined, error }));
         setLoading(false);
       },
     );
@@ -54,12 +53,19 @@ export function useResource<T>(load: (s: AbortSignal) => Promise<T>, deps: unkno
   useEffect(() => () => clearTimeout(timer.current), []);
 
   return {
-    data,
-    error,
-    loading,
+    data: current.data,
+    error: current.error,
+    loading: loading || current !== held,
     refetch: () => setTick((t) => t + 1),
-    set: (fn) => setData((d) => (d === undefined ? d : fn(d))),
+    set: (fn) => setHeld((h) => (h.data === undefined || !sameDeps(h.deps, deps) ? h : { ...h, data: fn(h.data) })),
   };
+}
+
+type Held<T> = { deps: unknown[]; data: T | undefined; error: Error | undefined };
+
+/** Whether two dependency lists are the same, element by element (as hooks compare them). */
+export function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 }
 
 /** Calls `fn` for every live event while the component is mounted. */
