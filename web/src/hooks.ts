@@ -23,18 +23,17 @@ export function useResource<T>(load: (s: AbortSignal) => Promise<T>, deps: unkno
 
   useEffect(() => {
     const ac = new AbortController();
-    const at = deps;
     setLoading(true);
     load(ac.signal).then(
       (d) => {
         if (ac.signal.aborted) return;
-        setHeld({ deps: at, data: d, error: undefined });
+        setHeld({ deps, data: d, error: undefined });
         setLoading(false);
       },
       (e: unknown) => {
         if (ac.signal.aborted) return;
         const error = e instanceof Error ? e : new Error(String(e));
-        setHeld((h) => (sameDeps(h.deps, at) ? { ...h, error } : { deps: at, data: undefined, error }));
+        setHeld((h) => (sameDeps(h.deps, deps) ? { ...h, error } : { deps, data: undefined, error }));
         setLoading(false);
       },
     );
@@ -64,7 +63,7 @@ export function useResource<T>(load: (s: AbortSignal) => Promise<T>, deps: unkno
 type Held<T> = { deps: unknown[]; data: T | undefined; error: Error | undefined };
 
 /** Whether two dependency lists are the same, element by element (as hooks compare them). */
-export function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 }
 
