@@ -2,7 +2,8 @@
 // in the *.fuzz.test.ts files beside them). For each parser it prints the runs, the inputs
 // refused with a catalogued error, any failure (its seed and a shrunk counterexample),
 // the slowest time per byte, the growth of time from n to 4n bytes of an adversarial input
-// (about 4 is linear, 16 quadratic), and the process's peak RSS.
+// (about 4 is linear, 16 quadratic), the live memory between chunks (after a full
+// collection: memory that keeps growing fails the run), and the process's peak RSS.
 // usage: node bench/fuzz.ts --parser NAME|all [--minutes N] [--cpu] [--seed S] [--list]
 // --cpu counts the minutes in this process's CPU time, so a run niced below other work
 // (nice -n 19) still fuzzes each parser for that long.
@@ -48,7 +49,7 @@ let failed = 0;
 process.stdout.write(`fuzz: ${chosen.length} parser(s), ${minutes} min${values.cpu ? ' of CPU time' : ''} each, seed ${seed}\n`);
 for (const t of chosen) {
   const wall0 = Date.now();
-  const r = fuzzFor(t, { seed, timeMs: minutes * 60_000, clock: values.cpu ? 'cpu' : 'wall' });
+  const r = await fuzzFor(t, { seed, timeMs: minutes * 60_000, clock: values.cpu ? 'cpu' : 'wall' });
   const wallMin = (Date.now() - wall0) / 60_000;
   // From 1 MiB: below, a run's garbage stays in V8's young generation and the first
   // step up looks superlinear for any parser that builds strings.
@@ -58,8 +59,10 @@ for (const t of chosen) {
     `${t.name.padEnd(12)} runs ${String(r.runs).padStart(8)}  refused ${String(r.refused).padStart(7)}  ` +
       `worst ${r.worstBytes === 0 ? 'n/a (no input of 1 KiB)' : `${r.worstNsPerByte.toFixed(1)} ns/byte (${r.worstBytes} bytes)`}, slowest input ${r.worstMs.toFixed(1)} ms (most CPU for one input ${r.worstCpuMs.toFixed(1)} ms)  ` +
       `${g === undefined ? '' : `time 4n/n ${g.ratio.toFixed(1)} (${g.msAtN.toFixed(2)} → ${g.msAt4N.toFixed(2)} ms at 1 → 4 MiB)  `}` +
-      `${values.cpu ? `wall ${wallMin.toFixed(1)} min  ` : ''}peak RSS ${rss.toFixed(0)} MB  ${r.failure === undefined ? 'no failure' : 'FAILED'}\n`,
+      `${values.cpu ? `wall ${wallMin.toFixed(1)} min  ` : ''}live ${r.live.firstMb.toFixed(0)} → ${r.live.lastMb.toFixed(0)} MB (max ${r.live.maxMb.toFixed(0)})  ` +
+      `peak RSS ${rss.toFixed(0)} MB  ${r.failure !== undefined ? 'FAILED' : r.live.grew ? 'FAILED: live memory grew' : 'no failure'}\n`,
   );
+  if (r.failure === undefined && r.live.grew) failed++;
   if (r.failure !== undefined) {
     failed++;
     process.stdout.write(`  seed ${r.failure.seed}, path ${r.failure.path}\n  counterexample: ${r.failure.counterexample}\n  ${r.failure.error.replace(/\n/g, '\n  ')}\n`);

@@ -4,6 +4,9 @@
 // any other exception (TypeError, RangeError, EISDIR, a failed invariant) is a bug.
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
+import { setImmediate as turn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { isBootmedicError } from '../src/core/index.ts';
 
 /** One parser under fuzzing. */
@@ -88,6 +91,13 @@ export type FuzzRun = {
   /** The most CPU time one input took, in milliseconds (this process's, all threads): unlike the wall time, not inflated when a niced run waits for a CPU. */
   worstCpuMs: number;
   failure: { seed: number; path: string; counterexample: string; error: string } | undefined;
+  /**
+   * The live memory (V8 heap plus buffers, right after a full collection) between chunks, in MB:
+   * after the first chunk (fixtures built, code compiled), at the end, and the most seen.
+   * `grew` says it kept rising: the end is over the first by more than 32 MB and by more than half.
+   * Peak RSS cannot say this; one large input raises it for good without anything being kept.
+   */
+  live: { firstMb: number; lastMb: number; maxMb: number; grew: boolean };
 };
 
 /** The process's CPU time (user + system) so far, in milliseconds. */
@@ -96,15 +106,45 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+let fullGc: (() => void) | undefined;
+/** Live memory in MB after a full collection (`gc`, exposed on first use without a flag on the command line). */
+function liveMb(): number {
+  if (fullGc === undefined) {
+    setFlagsFromString('--expose-gc');
+    fullGc = runInNewContext('gc') as () => void;
+  }
+  fullGc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 1e6;
+}
+
+/**
+ * Live memory once the event loop has turned until it stops falling. A parser is synchronous,
+ * and some of what it lets go is only freed on a later turn: a zlib one-shot call that fails
+ * (a corrupt gzip) closes its stream on the next tick, so its buffers stay reachable until then.
+ * A fuzz chunk runs thousands of inputs without a turn; bootmedic turns the loop between them.
+ */
+async function settledLiveMb(): Promise<number> {
+  let mb = liveMb();
+  for (let t = 0; t < 10; t++) {
+    await turn();
+    const next = liveMb();
+    if (t >= 1 && next > mb - 1) return Math.min(mb, next);
+    mb = next;
+  }
+  return mb;
+}
+
 /**
  * Runs `target` for `timeMs` from `seed`, timing each input; a failure is shrunk to a
  * minimal counterexample. With `clock: 'cpu'` the budget is this process's CPU time, not
  * the wall clock: a run that shares the machine (or is niced below other work) still does
- * the same amount of fuzzing. It then runs in chunks of up to 5 s, chunk k from seed
- * `seed + k`, so a failure's seed replays it alone.
+ * the same amount of fuzzing. It runs in chunks of up to `chunkMs` (5 s), chunk k from seed
+ * `seed + k`, so a failure's seed replays it alone; between chunks it lets the event loop turn
+ * and measures the live memory.
  */
-export function fuzzFor<T>(target: FuzzTarget<T>, opts: { seed: number; timeMs: number; clock?: 'wall' | 'cpu' }): FuzzRun {
-  const out: FuzzRun = { runs: 0, refused: 0, worstNsPerByte: 0, worstBytes: 0, worstMs: 0, worstCpuMs: 0, failure: undefined };
+export async function fuzzFor<T>(target: FuzzTarget<T>, opts: { seed: number; timeMs: number; clock?: 'wall' | 'cpu'; chunkMs?: number }): Promise<FuzzRun> {
+  const out: FuzzRun = { runs: 0, refused: 0, worstNsPerByte: 0, worstBytes: 0, worstMs: 0, worstCpuMs: 0, failure: undefined, live: { firstMb: 0, lastMb: 0, maxMb: 0, grew: false } };
   const arbitrary = target.arbitrary();
   const property = fc.property(arbitrary, (input) => {
     const t0 = process.hrtime.bigint();
@@ -129,14 +169,18 @@ export function fuzzFor<T>(target: FuzzTarget<T>, opts: { seed: number; timeMs: 
     out.failure = { seed: details.seed, path: details.counterexamplePath ?? '?', counterexample: showInput((details.counterexample as [T] | null)?.[0]), error: (err?.stack ?? String(err)).split('\n').slice(0, 6).join('\n') };
     return false;
   };
-  if (opts.clock !== 'cpu') {
-    check(opts.seed, opts.timeMs);
-    return out;
+  const now = opts.clock === 'cpu' ? cpuMs : Date.now;
+  const chunkMs = opts.chunkMs ?? 5_000;
+  const end = now() + opts.timeMs;
+  for (let k = 0; now() < end; k++) {
+    if (!check(opts.seed + k, Math.max(1, Math.min(chunkMs, end - now())))) break;
+    const mb = await settledLiveMb();
+    if (k === 0) out.live.firstMb = mb;
+    out.live.lastMb = mb;
+    out.live.maxMb = Math.max(out.live.maxMb, mb);
   }
-  const end = cpuMs() + opts.timeMs;
-  for (let k = 0; cpuMs() < end; k++) {
-    if (!check(opts.seed + k, Math.max(1, Math.min(5_000, end - cpuMs())))) break;
-  }
+  const { firstMb, lastMb } = out.live;
+  out.live.grew = lastMb - firstMb > Math.max(32, firstMb / 2);
   return out;
 }
 
