@@ -6,8 +6,9 @@
 // page shows the evidence line and the top cause; the ledger page verifies inclusion proofs
 // and the checkpoint's Ed25519 signature with Firefox's WebCrypto; every page at 1280x800
 // and at 390x844, in the system's dark theme and the toggled light one, has no horizontal
-// overflow; no script error and no CSP violation on the way; and closing Firefox leaves
-// none of its processes.
+// overflow; a drill started from the page shows its progress and report; a rejected token
+// gets the sign-in form and nothing of the fleet; no script error and no CSP violation on
+// the way; and closing Firefox leaves none of its processes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'puppeteer-core';
@@ -17,6 +18,7 @@ import { buildDashboard, descendants, firefoxSkip, groupMembers, isRunning, laun
 // type check has no DOM library).
 declare const window: { innerWidth: number; scrollTo(x: number, y: number): void } & Record<string, unknown>;
 declare const location: { hash: string };
+declare const localStorage: { getItem(key: string): string | null };
 declare const document: { documentElement: { scrollWidth: number }; body: object; addEventListener(type: string, fn: (e: { violatedDirective: string; blockedURI: string }) => void): void };
 declare const getComputedStyle: (el: object) => { backgroundColor: string };
 
@@ -159,6 +161,61 @@ test('Firefox: every page at 1280x800 and 390x844, dark (the system) and light (
   assert.deepEqual(await cspViolations(page), []);
   await page.close();
   assert.deepEqual(problems, [], 'no script error on any page');
+});
+
+/** Sets a form field's value as a user would: cleared, then typed. */
+async function fill(page: Page, sel: string, value: string): Promise<void> {
+  await page.$eval(sel, (el) => void ((el as unknown as { value: string }).value = ''));
+  await page.type(sel, value);
+}
+
+test('Firefox: a drill started from the page shows its progress, then its report', { skip }, async (t) => {
+  if (sut!.drill === undefined) return t.skip('the server under test runs real drills; not driven here');
+  const page = await newPage();
+  await page.goto(new URL('/#/drills', sut!.url).href);
+  await page.waitForSelector('form.inline-form', WAIT);
+  await fill(page, 'input[name=seed]', '42');
+  await fill(page, 'input[name=count]', '3');
+  await page.click('form.inline-form button[type=submit]');
+  await page.waitForSelector('[role=status]::-p-text(started)', WAIT);
+  await page.waitForSelector('.drill-row progress', WAIT);
+  const id = await sut!.drill(3);
+  await page.waitForSelector('.drill-row .badge[data-state="done"]', WAIT);
+  await page.click(`a[href="#/drills/${id}"]`);
+  await page.waitForSelector('.tile-v', WAIT);
+  assert.equal(await count(page, 'table tbody tr'), 3, 'one row per scenario');
+  assert.equal((await text(page, 'table tbody tr:nth-child(3) .badge[data-state="handed-over"]')).trim(), 'HANDED-OVER (EXPECTED)');
+  assert.match(await text(page, '.hbars'), /detection[\s\S]*100 %[\s\S]*recovery/);
+  await page.click('button[data-report="md"]');
+  await page.waitForSelector('pre.report-md', WAIT);
+  assert.match(await text(page, 'pre.report-md'), new RegExp(`^# Drill ${id}\\s+seed 42, 3 scenarios`));
+  await shots.shot(page, 'firefox-6-drill-report');
+  assert.deepEqual(await cspViolations(page), []);
+  await page.close();
+});
+
+// Last but one: it signs out, and the tests above need the token.
+test('Firefox: a token the server rejects gets the sign-in form, no fleet data, and is not kept', { skip }, async () => {
+  const page = await newPage();
+  const apiAnswers: number[] = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/api/v1/')) apiAnswers.push(r.status());
+  });
+  await page.goto(sut!.url);
+  await page.waitForSelector('.vm-card', WAIT);
+  await page.click('button::-p-text(Sign out)');
+  await page.waitForSelector('input[name=token]', WAIT);
+  apiAnswers.length = 0;
+  await page.type('input[name=token]', sut!.badToken);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('form.signin [role=alert]', WAIT);
+  assert.match(await text(page, 'form.signin [role=alert]'), /did not accept this token/);
+  const body = await text(page, 'body');
+  for (const name of [sut!.vm, ...sut!.others]) assert.ok(!body.includes(name), `the page shows nothing of ${name}`);
+  assert.ok(apiAnswers.length > 0 && apiAnswers.every((s) => s === 401), `every API answer was 401: ${apiAnswers.join(', ')}`);
+  assert.equal(await page.evaluate(() => localStorage.getItem('bootmedic.token')), null, 'the rejected token is not kept');
+  await shots.shot(page, 'firefox-7-rejected-token');
+  await page.close();
 });
 
 test('closing Firefox leaves none of its processes', { skip }, async (t) => {
