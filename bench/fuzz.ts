@@ -62,9 +62,8 @@ for (const t of chosen) {
       `${values.cpu ? `wall ${wallMin.toFixed(1)} min  ` : ''}live ${r.live.firstMb.toFixed(0)} → ${r.live.lastMb.toFixed(0)} MB (max ${r.live.maxMb.toFixed(0)})  ` +
       `peak RSS ${rss.toFixed(0)} MB  ${r.failure !== undefined ? 'FAILED' : r.live.grew ? 'FAILED: live memory grew' : 'no failure'}\n`,
   );
-  if (r.failure === undefined && r.live.grew) failed++;
+  if (r.failure !== undefined || r.live.grew) failed++;
   if (r.failure !== undefined) {
-    failed++;
     process.stdout.write(`  seed ${r.failure.seed}, path ${r.failure.path}\n  counterexample: ${r.failure.counterexample}\n  ${r.failure.error.replace(/\n/g, '\n  ')}\n`);
   }
 }
